@@ -1,0 +1,241 @@
+//! The typed artifacts that pass between stages. Each is one JSON file in the work dir.
+//!
+//! Every artifact carries `version` (so an old work dir is recognised, not misread) and
+//! `inputs`: hashes of what it was made from, so a rerun can tell whether it is up to date.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Bumped whenever an artifact's shape changes incompatibly.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A time span in seconds on the recording's time line: `[start, end]`.
+pub type Span = [f64; 2];
+
+/// Implemented by each artifact so the work dir can load and save it generically.
+pub trait Artifact: Serialize + for<'de> Deserialize<'de> {
+    /// File name inside the work dir.
+    const FILE: &'static str;
+    fn version(&self) -> u32;
+    fn inputs(&self) -> &Inputs;
+}
+
+/// Hashes (sha256 hex) of the inputs an artifact was made from, by role
+/// ("meeting", "audio", "transcript", "model", "prompts", ...).
+pub type Inputs = BTreeMap<String, String>;
+
+fn default_version() -> u32 {
+    0
+}
+
+// ---------------------------------------------------------------- transcript.json
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Transcript {
+    #[serde(default = "default_version")]
+    pub version: u32,
+    #[serde(default)]
+    pub inputs: Inputs,
+    /// Where the text came from: "asr", "vtt", "srt" or "json".
+    #[serde(default)]
+    pub source: String,
+    /// Model used for ASR (file name), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Length of the recording in seconds (0 if unknown, e.g. for an imported transcript).
+    #[serde(default)]
+    pub duration: f64,
+    pub segments: Vec<Segment>,
+    /// Things the secretary should know: dropped hallucinations, silent audio, ...
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Segment {
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+    #[serde(default)]
+    pub speaker: Option<String>,
+    /// Per-word times where the ASR gives them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<Word>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Word {
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+}
+
+impl Artifact for Transcript {
+    const FILE: &'static str = "transcript.json";
+    fn version(&self) -> u32 {
+        self.version
+    }
+    fn inputs(&self) -> &Inputs {
+        &self.inputs
+    }
+}
+
+impl Transcript {
+    /// Segments that overlap `span`.
+    pub fn segments_in(&self, span: Span) -> impl Iterator<Item = &Segment> {
+        self.segments
+            .iter()
+            .filter(move |s| s.end > span[0] && s.start < span[1])
+    }
+
+    /// The text of everything overlapping the given spans, in time order.
+    pub fn text_in(&self, spans: &[Span]) -> String {
+        let mut parts = Vec::new();
+        for s in &self.segments {
+            if spans.iter().any(|sp| s.end > sp[0] && s.start < sp[1]) {
+                parts.push(s.text.trim());
+            }
+        }
+        parts.join(" ")
+    }
+}
+
+// ---------------------------------------------------------------- segments.json
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Segmentation {
+    #[serde(default = "default_version")]
+    pub version: u32,
+    #[serde(default)]
+    pub inputs: Inputs,
+    /// One entry per agenda item, in meeting order.
+    pub items: Vec<ItemSegment>,
+    /// Parts of the recording that belong to no item.
+    #[serde(default)]
+    pub other: Vec<OtherSpan>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ItemSegment {
+    pub saksnr: String,
+    /// Empty when the item was not discussed.
+    pub spans: Vec<Span>,
+    #[serde(default)]
+    pub status: ItemStatus,
+    /// Other items discussed together with this one (same spans).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joint_with: Vec<String>,
+    /// Confidence (0..1) in the start and end boundary.
+    #[serde(default)]
+    pub confidence: [f64; 2],
+    /// True when the spans come from a manual override (meeting file or edited JSON).
+    #[serde(default)]
+    pub manual: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    #[default]
+    Discussed,
+    NotDiscussed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OtherSpan {
+    /// "break", "pre_meeting" or "after_meeting"
+    pub kind: String,
+    #[serde(default)]
+    pub label: String,
+    pub start: f64,
+    pub end: f64,
+}
+
+impl Artifact for Segmentation {
+    const FILE: &'static str = "segments.json";
+    fn version(&self) -> u32 {
+        self.version
+    }
+    fn inputs(&self) -> &Inputs {
+        &self.inputs
+    }
+}
+
+// ---------------------------------------------------------------- draft.json
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Draft {
+    #[serde(default = "default_version")]
+    pub version: u32,
+    #[serde(default)]
+    pub inputs: Inputs,
+    /// The language model that wrote it (file name), for the record.
+    #[serde(default)]
+    pub model: String,
+    pub items: Vec<DraftItem>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DraftItem {
+    pub saksnr: String,
+    /// Opening paragraph.
+    pub intro: String,
+    #[serde(default)]
+    pub innspill: Vec<Line>,
+    #[serde(default)]
+    pub aksjonspunkter: Vec<Line>,
+    pub vedtak: Line,
+    /// Items discussed together with this one; the shared innspill stand on the last of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joint_with: Vec<String>,
+    #[serde(default)]
+    pub status: ItemStatus,
+}
+
+/// One line of the referat with the transcript spans it rests on.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Line {
+    pub text: String,
+    #[serde(default)]
+    pub source: Vec<Span>,
+    /// Empty when the line passed every check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<Flag>,
+    /// How the line was made: "model", "extractive" (the speaker's own words) or "template".
+    #[serde(default)]
+    pub origin: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Flag {
+    pub kind: FlagKind,
+    /// Norwegian, for the secretary: why the line needs a look.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagKind {
+    /// The cited transcript does not support the line.
+    Unsupported,
+    /// The line may be right but the evidence is weak.
+    Uncertain,
+    /// The vedtak differs from the forslag til vedtak.
+    DepartsFromForslag,
+}
+
+impl Line {
+    pub fn is_flagged(&self) -> bool {
+        !self.flags.is_empty()
+    }
+}
+
+impl Artifact for Draft {
+    const FILE: &'static str = "draft.json";
+    fn version(&self) -> u32 {
+        self.version
+    }
+    fn inputs(&self) -> &Inputs {
+        &self.inputs
+    }
+}
