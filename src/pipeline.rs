@@ -1,1 +1,81 @@
-//! (stage module: filled in by its issue)
+//! `referat run`: every stage in order, each skipped when its artifact is up to date, with
+//! wall time and peak memory per stage.
+
+use crate::meeting::Meeting;
+use crate::workdir::WorkDir;
+use anyhow::Result;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Where the words come from.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Audio(PathBuf),
+    Transcript(PathBuf),
+}
+
+/// Model and prompt choices from the command line (they win over the meeting file).
+#[derive(Debug, Clone, Default)]
+pub struct ModelChoice {
+    pub whisper: Option<PathBuf>,
+    pub llm: Option<PathBuf>,
+    pub tokenizer: Option<PathBuf>,
+    pub prompts: Option<PathBuf>,
+    pub threads: Option<usize>,
+}
+
+pub struct StageReport {
+    pub stage: &'static str,
+    pub secs: f64,
+    /// Peak resident memory during the stage, MiB (Linux; 0 elsewhere).
+    pub peak_rss_mib: f64,
+}
+
+pub fn run(meeting_path: &Path, input: &Input, out: &Path, models: &ModelChoice, force: bool) -> Result<Vec<StageReport>> {
+    let meeting = Meeting::load(meeting_path)?;
+    let wd = WorkDir::create(out)?;
+    let mut reports = Vec::new();
+    let mut stage = |name: &'static str, f: &mut dyn FnMut() -> Result<()>| -> Result<()> {
+        reset_peak_rss();
+        let t = Instant::now();
+        eprintln!("referat: {name} ...");
+        f()?;
+        reports.push(StageReport { stage: name, secs: t.elapsed().as_secs_f64(), peak_rss_mib: peak_rss_mib() });
+        Ok(())
+    };
+    stage("transcribe", &mut || crate::asr::run_stage(meeting_path, &meeting, input, &wd, models, force).map(|_| ()))?;
+    stage("segment", &mut || crate::segment::run_stage(meeting_path, &meeting, &wd, force).map(|_| ()))?;
+    stage("draft", &mut || crate::draft::run_stage(meeting_path, &meeting, &wd, models, force).map(|_| ()))?;
+    stage("export", &mut || {
+        crate::export::run_stage(&meeting, &wd, crate::export::Format::Md, &Default::default()).map(|_| ())
+    })?;
+    Ok(reports)
+}
+
+pub fn print_reports(reports: &[StageReport]) {
+    eprintln!("{:<12} {:>10} {:>14}", "stage", "wall s", "peak RSS MiB");
+    for r in reports {
+        eprintln!("{:<12} {:>10.1} {:>14.0}", r.stage, r.secs, r.peak_rss_mib);
+    }
+    let total: f64 = reports.iter().map(|r| r.secs).sum();
+    eprintln!("{:<12} {:>10.1}", "total", total);
+}
+
+/// Reset the kernel's peak-RSS counter so each stage reports its own peak (Linux only).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// VmHWM from /proc/self/status, in MiB.
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}

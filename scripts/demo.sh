@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The README's demo: install what is needed, then draft the referat of the bundled sample meeting.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+./target/release/referat run --meeting samples/sample.toml --audio samples/sample.wav --out work/sample
+./target/release/referat export --meeting samples/sample.toml --out work/sample --format docx
+./target/release/referat export --meeting samples/sample.toml --out work/sample --format odt
+echo
+echo "Referat (draft): $(pwd)/work/sample/referat.md  (also referat.docx, referat.odt)"
+echo "Review it in the browser: ./target/release/referat review --meeting samples/sample.toml --out work/sample"
