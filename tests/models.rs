@@ -252,3 +252,97 @@ fn install_is_idempotent_and_redoes_damaged_files() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// A stand-in for pip that "downloads" wheels from a local folder, so the install pipeline
+/// (zip member extraction, part and whole hashes, atomic rename) is tested without a registry.
+fn fake_pip(dir: &Path, wheels: &Path, fail: bool) -> Vec<String> {
+    let script = dir.join("fake-pip.sh");
+    let body = if fail {
+        "echo 'ERROR: No matching distribution found' >&2; exit 1".to_string()
+    } else {
+        format!("while [ $# -gt 0 ]; do if [ \"$1\" = -d ]; then shift; dest=\"$1\"; fi; shift; done; cp '{}'/*.whl \"$dest\"/", wheels.display())
+    };
+    std::fs::write(&script, format!("#!/bin/sh\nif [ \"$1\" = --version ]; then exit 0; fi\n{body}\n")).unwrap();
+    vec!["sh".into(), script.display().to_string()]
+}
+
+fn fake_manifest(sha_whole: &str, part_a: &[u8], part_b: &[u8]) -> Manifest {
+    let h = |b: &[u8]| referat::workdir::sha256_bytes(b);
+    Manifest::parse(&format!(
+        r#"version = 1
+[[models]]
+id = "fake"
+role = "test"
+default = false
+main = "model.gguf"
+name = "fake"
+license = "MIT"
+upstream = "test"
+provenance = "test"
+[[models.files]]
+name = "model.gguf"
+size = {}
+sha256 = "{sha_whole}"
+parts = [
+  {{ package = "fake-pkg-a", version = "1.0", member = "fake_pkg_a/data/a.bin", size = {}, sha256 = "{}" }},
+  {{ package = "fake-pkg-b", version = "1.0", member = "fake_pkg_b/data/b.bin", size = {}, sha256 = "{}" }},
+]
+"#,
+        part_a.len() + part_b.len(),
+        part_a.len(),
+        h(part_a),
+        part_b.len(),
+        h(part_b)
+    ))
+    .unwrap()
+}
+
+fn write_wheel(path: &Path, member: &str, data: &[u8]) {
+    let f = std::fs::File::create(path).unwrap();
+    let mut z = zip::ZipWriter::new(f);
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    z.start_file(member, opts).unwrap();
+    use std::io::Write;
+    z.write_all(data).unwrap();
+    z.finish().unwrap();
+}
+
+#[test]
+fn chunks_are_concatenated_in_order_and_hashes_enforced_offline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wheels = tmp.path().join("wheels");
+    std::fs::create_dir_all(&wheels).unwrap();
+    let a: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let b: Vec<u8> = (0..123_457u32).map(|i| (i % 13) as u8).collect();
+    write_wheel(&wheels.join("fake_pkg_a-1.0-py3-none-any.whl"), "fake_pkg_a/data/a.bin", &a);
+    write_wheel(&wheels.join("fake_pkg_b-1.0-py3-none-any.whl"), "fake_pkg_b/data/b.bin", &b);
+    let whole = referat::workdir::sha256_bytes(&[a.clone(), b.clone()].concat());
+
+    let store = tmp.path().join("store");
+    let opts = InstallOptions { store: store.clone(), pip: Some(fake_pip(tmp.path(), &wheels, false)) };
+    let man = fake_manifest(&whole, &a, &b);
+    let r = models::install(&[&man.models[0]], &opts).unwrap();
+    assert_eq!(r.downloaded, vec!["fake-pkg-a==1.0".to_string(), "fake-pkg-b==1.0".to_string()]);
+    assert_eq!(std::fs::read(store.join("fake/model.gguf")).unwrap(), [a.clone(), b.clone()].concat());
+
+    // A pin that does not match what the packages hold: error, and nothing left in place.
+    let store2 = tmp.path().join("store2");
+    let opts2 = InstallOptions { store: store2.clone(), pip: opts.pip.clone() };
+    let wrong = fake_manifest(&"0".repeat(64), &a, &b);
+    let e = format!("{:#}", models::install(&[&wrong.models[0]], &opts2).unwrap_err());
+    assert!(e.contains("fake/model.gguf") && e.contains("nothing was installed"), "{e}");
+    let left: Vec<_> = std::fs::read_dir(store2.join("fake")).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.iter().all(|n| n == ".installed.json"), "{left:?}");
+
+    // A part whose bytes differ from its pin is named.
+    let mut a2 = a.clone();
+    a2[10] ^= 1;
+    write_wheel(&wheels.join("fake_pkg_a-1.0-py3-none-any.whl"), "fake_pkg_a/data/a.bin", &a2);
+    let e = format!("{:#}", models::install(&[&man.models[0]], &opts2).unwrap_err());
+    assert!(e.contains("fake-pkg-a==1.0") && e.contains("differs from the pinned one"), "{e}");
+
+    // A failing download names the packages and the fix.
+    let opts3 = InstallOptions { store: tmp.path().join("store3"), pip: Some(fake_pip(tmp.path(), &wheels, true)) };
+    let e = format!("{:#}", models::install(&[&man.models[0]], &opts3).unwrap_err());
+    assert!(e.contains("fake-pkg-a==1.0") && e.contains("referat models install"), "{e}");
+}

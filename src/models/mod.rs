@@ -191,20 +191,34 @@ fn human(bytes: u64) -> String {
     }
 }
 
+/// Report lines are collected and written at once; a closed pipe (`| head`) is not an error.
+macro_rules! outln {
+    ($o:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($o, $($arg)*);
+    }};
+}
+
+fn emit(o: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stdout().lock().write_all(o.as_bytes());
+}
+
 /// `referat models install [--test|--all]`.
 pub fn cli_install(sel: Selection) -> Result<()> {
+    let mut o = String::new();
     let store = store_dir();
     let models = Manifest::embedded().select(sel);
     let t0 = std::time::Instant::now();
     eprintln!("installing {} model(s) into {}", models.len(), store.display());
     let r = install(&models, &InstallOptions { store: store.clone(), pip: None })?;
     for f in &r.installed {
-        println!("installed  {f}");
+        outln!(o, "installed  {f}");
     }
     for f in &r.up_to_date {
-        println!("up to date {f}");
+        outln!(o, "up to date {f}");
     }
-    println!(
+    outln!(o, 
         "done in {:.1} s: {} package(s) downloaded ({}), {} file(s) installed, {} already in place",
         t0.elapsed().as_secs_f64(),
         r.downloaded.len(),
@@ -212,38 +226,41 @@ pub fn cli_install(sel: Selection) -> Result<()> {
         r.installed.len(),
         r.up_to_date.len()
     );
+    emit(&o);
     Ok(())
 }
 
 /// `referat models verify`: every model of the manifest; fails if a default model is not ok
 /// or any installed model is corrupt.
 pub fn cli_verify() -> Result<()> {
+    let mut o = String::new();
     let store = store_dir();
     let man = Manifest::embedded();
     let all: Vec<&Model> = man.models.iter().collect();
     let st = verify(&store, &all)?;
     let mut bad = Vec::new();
-    println!("store: {}", store.display());
+    outln!(o, "store: {}", store.display());
     for s in &st {
         let summary = s.summary();
         let optional = !s.default && s.is_absent();
         if optional {
-            println!("{:<30} not installed (optional: `{}`)", s.id, s.hint);
+            outln!(o, "{:<30} not installed (optional: `{}`)", s.id, s.hint);
             continue;
         }
-        println!("{:<30} {summary}", s.id);
+        outln!(o, "{:<30} {summary}", s.id);
         for (name, state) in &s.files {
             match state {
                 FileState::Ok => {}
-                FileState::Missing => println!("    {name}: missing"),
-                FileState::Corrupt(why) => println!("    {name}: corrupt ({why})"),
+                FileState::Missing => outln!(o, "    {name}: missing"),
+                FileState::Corrupt(why) => outln!(o, "    {name}: corrupt ({why})"),
             }
         }
         if !s.is_ok() {
-            println!("    fix: run `{}` (it redoes what is missing or damaged)", s.hint);
+            outln!(o, "    fix: run `{}` (it redoes what is missing or damaged)", s.hint);
             bad.push(s.id.clone());
         }
     }
+    emit(&o);
     if !bad.is_empty() {
         bail!("models not ok in {}: {} — run `referat models install`", store.display(), bad.join(", "));
     }
@@ -252,9 +269,10 @@ pub fn cli_verify() -> Result<()> {
 
 /// `referat models list`.
 pub fn cli_list() -> Result<()> {
+    let mut o = String::new();
     let store = store_dir();
-    println!("store: {}", store.display());
-    println!("{:<5} {:<28} {:>9}  {:<18} {:<10} path", "role", "id", "size", "license", "installed");
+    outln!(o, "store: {}", store.display());
+    outln!(o, "{:<5} {:<28} {:>9}  {:<18} {:<10} path", "role", "id", "size", "license", "installed");
     for m in &Manifest::embedded().models {
         let path = store.join(&m.id).join(&m.main);
         let inst = match installed_file_in(&store, &m.id, &m.main) {
@@ -262,7 +280,7 @@ pub fn cli_list() -> Result<()> {
             Ok(_) => "yes",
             Err(_) => "no",
         };
-        println!(
+        outln!(o, 
             "{:<5} {:<28} {:>9}  {:<18} {:<10} {}{}",
             m.role,
             m.id,
@@ -273,6 +291,7 @@ pub fn cli_list() -> Result<()> {
             if m.default { "  (default)" } else { "" }
         );
     }
-    println!("Defaults are used unless --whisper-model/--llm-model or the meeting file's [models] name other files.");
+    outln!(o, "Defaults are used unless --whisper-model/--llm-model or the meeting file's [models] name other files.");
+    emit(&o);
     Ok(())
 }
