@@ -90,6 +90,7 @@ fn converted_ggml_loads_and_transcribes_english_in_whisper_rs() {
     for seg in state.as_iter() {
         text.push_str(&seg.to_str_lossy().unwrap());
     }
+    eprintln!("transcription: {text}");
     let t = text.to_lowercase();
     for w in ["quick", "brown", "fox", "lazy", "dog"] {
         assert!(t.contains(w), "{w:?} missing from the transcription {text:?}");
@@ -323,6 +324,15 @@ fn chunks_are_concatenated_in_order_and_hashes_enforced_offline() {
     let man = fake_manifest(&whole, &a, &b);
     let r = models::install(&[&man.models[0]], &opts).unwrap();
     assert_eq!(r.downloaded, vec!["fake-pkg-a==1.0".to_string(), "fake-pkg-b==1.0".to_string()]);
+    assert_eq!(std::fs::read(store.join("fake/model.gguf")).unwrap(), [a.clone(), b.clone()].concat());
+    let r = models::install(&[&man.models[0]], &opts).unwrap();
+    assert!(r.downloaded.is_empty() && r.up_to_date == vec!["fake/model.gguf".to_string()], "{r:?}");
+    // Same size, one byte changed (as by a disk error or an editor): detected and redone.
+    let mut damaged = std::fs::read(store.join("fake/model.gguf")).unwrap();
+    damaged[1000] ^= 0x80;
+    std::fs::write(store.join("fake/model.gguf"), &damaged).unwrap();
+    let r = models::install(&[&man.models[0]], &opts).unwrap();
+    assert_eq!(r.downloaded.len(), 2, "{r:?}");
     assert_eq!(std::fs::read(store.join("fake/model.gguf")).unwrap(), [a.clone(), b.clone()].concat());
 
     // A pin that does not match what the packages hold: error, and nothing left in place.
