@@ -112,6 +112,9 @@ enum AgendaCmd {
         /// Meeting file to write.
         #[arg(long, short)]
         out: PathBuf,
+        /// Overwrite the meeting file if it exists.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -179,6 +182,7 @@ fn main() {
 
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.cmd {
+        Cmd::Agenda { cmd: AgendaCmd::Import { file, out, force } } => referat::agenda::import_cmd(&file, &out, force),
         _ => bail!("not implemented yet"),
     }
 }
