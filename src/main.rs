@@ -115,6 +115,9 @@ enum AgendaCmd {
         /// Meeting file to write.
         #[arg(long, short)]
         out: PathBuf,
+        /// Overwrite the meeting file if it exists.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -196,6 +199,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 ModelsCmd::List => models::cli_list(),
             }
         }
+        Cmd::Agenda { cmd: AgendaCmd::Import { file, out, force } } => referat::agenda::import_cmd(&file, &out, force),
         _ => bail!("not implemented yet"),
     }
 }
