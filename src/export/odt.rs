@@ -1,0 +1,8 @@
+//! odt export.
+
+use super::Block;
+use anyhow::{bail, Result};
+
+pub fn render(_blocks: &[Block], _title: &str) -> Result<Vec<u8>> {
+    bail!("odt export is not implemented yet")
+}
