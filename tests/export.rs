@@ -16,20 +16,22 @@ fn workdir() -> tempfile::TempDir {
     dir
 }
 
+/// Run the export stage through the library (the CLI arm is a thin shell over `run_stage`;
+/// `missing_draft_is_a_clear_error` covers the CLI itself).
 fn export(dir: &Path, format: &str, extra: &[&str]) -> PathBuf {
-    let out = Command::new(env!("CARGO_BIN_EXE_referat"))
-        .args(["export", "--meeting"])
-        .arg(fixture("sample-meeting.toml"))
-        .arg("--out")
-        .arg(dir)
-        .args(["--format", format])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "export {format} failed: {}", String::from_utf8_lossy(&out.stderr));
-    let p = dir.join(format!("referat.{format}"));
+    let meeting = referat::meeting::Meeting::load(&fixture("sample-meeting.toml")).unwrap();
+    let wd = referat::workdir::WorkDir::open(dir).unwrap();
+    let opts = referat::export::ExportOptions { final_: extra.contains(&"--final"), times: extra.contains(&"--times") };
+    let fmt = referat::export::Format::parse(format).unwrap();
+    let p = referat::export::run_stage(&meeting, &wd, fmt, &opts).unwrap_or_else(|e| panic!("export {format}: {e:#}"));
+    assert_eq!(p, dir.join(format!("referat.{format}")));
     assert!(p.is_file(), "{} missing", p.display());
     eprintln!("referat.{format} {:?}: {} bytes", extra, std::fs::metadata(&p).unwrap().len());
+    // For a look at the documents by hand: REFERAT_EXPORT_KEEP=/some/dir
+    if let Some(keep) = std::env::var_os("REFERAT_EXPORT_KEEP") {
+        let name = format!("referat{}.{format}", extra.concat().replace("--", "-"));
+        std::fs::copy(&p, Path::new(&keep).join(name)).unwrap();
+    }
     p
 }
 
@@ -211,7 +213,7 @@ fn docx_opens_in_libreoffice() {
     let p = export(dir.path(), "docx", &["--times"]);
     let text = libreoffice_text(&p);
     check_draft_text(&text, "docx");
-    assert!(norm(&text).contains("(19:41–20:15)"), "{text}");
+    assert!(norm(&text).replace("– ", "–").contains("(19:41–20:15)"), "{text}");
 }
 
 #[test]
