@@ -82,6 +82,7 @@ pub fn router(app: App) -> Router {
         .route("/", get(|| async { page(INDEX_HTML, "text/html; charset=utf-8") }))
         .route("/app.js", get(|| async { page(APP_JS, "text/javascript; charset=utf-8") }))
         .route("/app.css", get(|| async { page(APP_CSS, "text/css; charset=utf-8") }))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/api/state", get(state))
         .route("/api/transcript", get(transcript))
         .route("/api/op", post(op))
@@ -224,7 +225,7 @@ fn build_state(app: &App, review: &Review) -> PageState {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| {
                 // Without segments.json: from the first to the last source time of the sak.
-                let all: Vec<Span> = lines.iter().flat_map(|l| l.source.iter().copied()).collect();
+                let all: Vec<Span> = lines.iter().filter(|l| l.from.is_none()).flat_map(|l| l.source.iter().copied()).collect();
                 let lo = all.iter().map(|s| s[0]).fold(f64::INFINITY, f64::min);
                 let hi = all.iter().map(|s| s[1]).fold(0.0, f64::max);
                 if lo.is_finite() && hi > lo {
