@@ -90,11 +90,11 @@ fn check_draft_text(text: &str, what: &str) {
         "Sted",
         "Medlemmer",
         "Til stede",
-        "Åse Kristiansen (Helse Nord RHF)",
+        "Hans Olav Berg (Helse Vest RHF)",
         "Ikke til stede",
-        "Øystein Lie (Folkehelseinstituttet)",
+        "Guro Nilsen (Helse Nord RHF)",
         "Stedfortreder",
-        "Marte Ødegård for Lars Hauge (Bergen kommune)",
+        "Anne Kristin Dahl for Bjørn Eriksen (Oslo kommune)",
         "Siv Ingebrigtsen (Helsedirektoratet)",
         "Sak",
         "Agenda Nasjonalt e-helseråd",
@@ -104,15 +104,20 @@ fn check_draft_text(text: &str, what: &str) {
         "Nasjonalt e-helseråd godkjenner innkalling og dagsorden.",
         "13/25 Veilednings- og godkjenningsordning for helseteknologier",
         "Innspill:",
-        "Kommunene trenger tydeligere krav før anskaffelser av helseteknologi.",
+        "Kommunene trenger tydelige krav tidlig nok, før de starter en anskaffelse.",
         "[Sjekk: svakt grunnlag i transkripsjonen]",
         "Aksjonspunkter:",
-        "Helsedirektoratet legger fram et revidert forslag",
+        "Helsedirektoratet kommer tilbake med en plan for aktørnettverket",
+        "15/25 Anbefaling til justert prismodell 2026",
+        "16/25 Bruk av store språkmodeller",
+        "Det mangler tall på nytten",
         "18/25 Evaluering av nasjonal rådsmodell for e-helse",
         "17/25 Endringer i mandat for Teknisk beregningsutvalg",
-        "Rådsmodellen fungerer godt",
+        "[Sjekk: vedtaket avviker fra forslag til vedtak",
         "19/25 Orientering fra Helsedirektoratet",
-        "Nasjonalt e-helseråd tar saken til orientering.",
+        "Nasjonalt e-helseråd tar sakene til orientering.",
+        "20/25 Eventuelt",
+        "Saken ble ikke behandlet.",
     ];
     let mut at = 0;
     for e in expect {
@@ -123,11 +128,12 @@ fn check_draft_text(text: &str, what: &str) {
     }
     // Bullets are shown as bullets.
     assert!(text.contains('•') || text.contains("- Kommunene") || text.contains("●"), "{what}: no bullet marks:\n{text}");
-    // Joint items: the shared innspill stand after the last of them (17/25), not under 18/25.
-    let i18 = t.find("18/25 Evaluering av nasjonal").unwrap_or(0);
-    let i17 = t[i18..].find("17/25 Endringer").map(|i| i + i18).unwrap();
-    let bullet = t.find("Rådsmodellen fungerer godt").unwrap();
-    assert!(bullet > i17, "{what}: joint innspill must follow 17/25");
+    // Joint items (15/25 and 16/25): one shared innspill list, after the last of them.
+    let i16 = t.find("16/25 Bruk av store").unwrap();
+    assert!(t.find("Det mangler tall på nytten").unwrap() > i16, "{what}: joint innspill must follow 16/25");
+    assert_eq!(t.matches("Det mangler tall på nytten").count(), 1, "{what}: shared innspill once");
+    // Not discussed: no vedtak.
+    assert!(!t[t.find("20/25 Eventuelt Saken").unwrap_or(0)..].contains("Vedtak:"), "{what}");
 }
 
 fn strip_md(s: &str) -> String {
@@ -141,15 +147,15 @@ fn markdown_draft_final_and_times() {
     let text = std::fs::read_to_string(&p).unwrap();
     check_draft_text(&strip_md(&text), "md");
     assert!(text.contains("| Sak | Agenda Nasjonalt e-helseråd | Sakstype |"), "{text}");
-    assert!(text.contains("(19:41–20:15)"), "source times missing:\n{text}");
-    assert!(text.contains("(1:00:40–1:01:28)"), "{text}");
+    assert!(text.contains("(01:19–01:25)"), "source times missing:\n{text}");
+    assert!(text.contains("(02:43–02:49)"), "{text}");
 
     let p = export(dir.path(), "md", &["--final", "--times"]);
     let fin = std::fs::read_to_string(&p).unwrap();
     assert!(!fin.contains("Utkast"), "{fin}");
     assert!(!fin.contains("Sjekk"), "{fin}");
-    assert!(!fin.contains("19:41"), "{fin}");
-    assert!(fin.contains("- Kommunene trenger tydeligere krav"), "{fin}");
+    assert!(!fin.contains("01:19"), "{fin}");
+    assert!(fin.contains("- Kommunene trenger tydelige krav tidlig nok"), "{fin}");
 }
 
 #[test]
@@ -163,9 +169,9 @@ fn export_uses_the_review_and_escapes_text() {
             "13/25": {
                 "intro": "Redigert intro.",
                 "lines": {
-                    "innspill/0": { "orig": "Kommunene trenger tydeligere krav før anskaffelser av helseteknologi.",
+                    "innspill/0": { "orig": "Kommunene trenger tydelige krav tidlig nok, før de starter en anskaffelse.",
                                     "text": "Kommunene <script>alert(1)</script> & KS trenger krav.", "status": "accepted" },
-                    "innspill/1": { "orig": "Ordningen bør bygge på eksisterende standarder og ikke lage nye krav der det finnes gode krav fra før.",
+                    "innspill/1": { "orig": "Små kommuner har lite kompetanse på området og trenger veiledning, ikke bare en liste med krav.",
                                     "status": "rejected" }
                 },
                 "added": [ { "id": "a1", "section": "innspill", "text": "Et nytt innspill fra sekretæren." } ]
@@ -179,7 +185,7 @@ fn export_uses_the_review_and_escapes_text() {
     let md = std::fs::read_to_string(dir.path().join("referat.md")).unwrap();
     assert!(md.contains("Redigert intro."), "{md}");
     assert!(md.contains("\\<script>alert(1)\\</script> & KS"), "{md}");
-    assert!(!md.contains("Ordningen bør bygge"), "rejected line exported:\n{md}");
+    assert!(!md.contains("Små kommuner har lite"), "rejected line exported:\n{md}");
     assert!(md.contains("- Et nytt innspill fra sekretæren."), "{md}");
     // The machine draft is untouched.
     assert_eq!(std::fs::read(dir.path().join("draft.json")).unwrap(), draft);
@@ -187,7 +193,7 @@ fn export_uses_the_review_and_escapes_text() {
     for f in ["docx", "odt"] {
         let t = norm(&libreoffice_text(&dir.path().join(format!("referat.{f}"))));
         assert!(t.contains("Kommunene <script>alert(1)</script> & KS trenger krav."), "{f}: {t}");
-        assert!(!t.contains("Ordningen bør bygge"), "{f}: {t}");
+        assert!(!t.contains("Små kommuner har lite"), "{f}: {t}");
     }
 }
 
@@ -213,7 +219,7 @@ fn docx_opens_in_libreoffice() {
     let p = export(dir.path(), "docx", &["--times"]);
     let text = libreoffice_text(&p);
     check_draft_text(&text, "docx");
-    assert!(norm(&text).replace("– ", "–").contains("(19:41–20:15)"), "{text}");
+    assert!(norm(&text).replace("– ", "–").contains("(01:19–01:25)"), "{text}");
 }
 
 #[test]
@@ -233,5 +239,5 @@ fn pdf_has_the_text() {
     let p = export(dir.path(), "pdf", &["--final"]);
     let fin = norm(&pdftotext(&p));
     assert!(!fin.contains("Utkast") && !fin.contains("Sjekk"), "{fin}");
-    assert!(fin.contains("Nasjonalt e-helseråd drøftet saken og støtter videre utredning."), "{fin}");
+    assert!(fin.contains("Nasjonalt e-helseråd tar sakene til orientering."), "{fin}");
 }

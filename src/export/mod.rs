@@ -272,12 +272,15 @@ pub fn layout(meeting: &Meeting, draft: &Draft, opts: &ExportOptions) -> Vec<Blo
         let group: Vec<&str> = std::iter::once(*nr).chain(item.joint_with.iter().map(|s| s.as_str())).collect();
         let last_of_group = order.iter().enumerate().filter(|(_, (n, _))| group.contains(n)).map(|(i, _)| i).max();
         if last_of_group == Some(pos) {
-            let innspill: Vec<&Line> = order
+            let mut innspill: Vec<&Line> = order
                 .iter()
                 .filter(|(n, _)| group.contains(n))
                 .filter_map(|(n, _)| find(n))
                 .flat_map(|d: &DraftItem| d.innspill.iter())
                 .collect();
+            // A draft that repeats the shared list on each joint item gets it once.
+            let mut seen = std::collections::HashSet::new();
+            innspill.retain(|l| seen.insert(l.text.trim().to_string()));
             if !innspill.is_empty() {
                 out.push(Block::Label("Innspill:".into()));
                 out.extend(innspill.into_iter().map(|l| Block::Bullet(line_runs(l, opts))));
@@ -287,8 +290,11 @@ pub fn layout(meeting: &Meeting, draft: &Draft, opts: &ExportOptions) -> Vec<Blo
             out.push(Block::Label("Aksjonspunkter:".into()));
             out.extend(item.aksjonspunkter.iter().map(|l| Block::Bullet(line_runs(l, opts))));
         }
-        out.push(Block::Label("Vedtak:".into()));
-        out.push(Block::Para(line_runs(&item.vedtak, opts)));
+        // An item that was not discussed has no vedtak.
+        if !item.vedtak.text.trim().is_empty() {
+            out.push(Block::Label("Vedtak:".into()));
+            out.push(Block::Para(line_runs(&item.vedtak, opts)));
+        }
     }
     out
 }
