@@ -4,7 +4,7 @@ use super::{Block, Run as DocRun, Style as DocStyle};
 use anyhow::{Context, Result};
 use docx_rs::{
     AbstractNumbering, AlignmentType, Docx, IndentLevel, Level, LevelJc, LevelText, NumberFormat, Numbering,
-    NumberingId, Paragraph, Run, RunFonts, SpecialIndentType, Start, Style, StyleType, Table, TableCell, TableRow,
+    LineSpacing, NumberingId, Paragraph, Run, RunFonts, SpecialIndentType, Start, Style, StyleType, Table, TableCell, TableRow,
     WidthType,
 };
 
@@ -28,6 +28,11 @@ fn text(s: &str) -> Paragraph {
     Paragraph::new().add_run(Run::new().add_text(s))
 }
 
+/// Space before and after a paragraph, in twentieths of a point.
+fn space(p: Paragraph, before: u32, after: u32) -> Paragraph {
+    p.line_spacing(LineSpacing::new().before(before).after(after))
+}
+
 pub fn render(blocks: &[Block]) -> Result<Vec<u8>> {
     let mut doc = Docx::new()
         .default_fonts(RunFonts::new().ascii("Arial").hi_ansi("Arial").cs("Arial"))
@@ -45,18 +50,20 @@ pub fn render(blocks: &[Block]) -> Result<Vec<u8>> {
         .add_numbering(Numbering::new(BULLETS, BULLETS));
     for b in blocks {
         doc = match b {
-            Block::Title(t) => doc.add_paragraph(text(t).style("Title")),
-            Block::Subtitle(t) => doc.add_paragraph(text(t).style("Subtitle")),
-            Block::Notice(t) => doc.add_paragraph(
+            Block::Title(t) => doc.add_paragraph(space(text(t).style("Title"), 0, 60)),
+            Block::Subtitle(t) => doc.add_paragraph(space(text(t).style("Subtitle"), 0, 200)),
+            Block::Notice(t) => doc.add_paragraph(space(
                 Paragraph::new().add_run(Run::new().add_text(t.as_str()).bold().color("C00000")),
-            ),
-            Block::Heading(t) => doc.add_paragraph(text(t).style("Heading2").keep_next(true)),
+                0,
+                200,
+            )),
+            Block::Heading(t) => doc.add_paragraph(space(text(t).style("Heading2").keep_next(true), 280, 100)),
             Block::Label(t) => {
-                doc.add_paragraph(Paragraph::new().add_run(Run::new().add_text(t.as_str()).bold()).keep_next(true))
+                doc.add_paragraph(space(Paragraph::new().add_run(Run::new().add_text(t.as_str()).bold()).keep_next(true), 140, 40))
             }
-            Block::Para(rs) => doc.add_paragraph(runs(Paragraph::new(), rs)),
+            Block::Para(rs) => doc.add_paragraph(space(runs(Paragraph::new(), rs), 0, 60)),
             Block::Bullet(rs) => {
-                doc.add_paragraph(runs(Paragraph::new().numbering(NumberingId::new(BULLETS), IndentLevel::new(0)), rs))
+                doc.add_paragraph(space(runs(Paragraph::new().numbering(NumberingId::new(BULLETS), IndentLevel::new(0)), rs), 0, 60))
             }
             Block::Table { header, rows } => {
                 let widths = [1300usize, 6400, 1700];
