@@ -608,6 +608,44 @@ mod tests {
     }
 
     #[test]
+    fn apply_edits_moves_and_survives_a_redraft() {
+        use crate::artifact::{DraftItem, ItemStatus, Line};
+        let line = |t: &str| Line { text: t.into(), source: vec![[1.0, 2.0]], flags: vec![], origin: "model".into() };
+        let item = |nr: &str, inn: &[&str]| DraftItem {
+            saksnr: nr.into(),
+            intro: "i".into(),
+            innspill: inn.iter().map(|t| line(t)).collect(),
+            aksjonspunkter: vec![],
+            vedtak: line("v"),
+            joint_with: vec![],
+            status: ItemStatus::Discussed,
+        };
+        let d = Draft { version: 1, inputs: Default::default(), model: "m".into(), items: vec![item("1", &["A", "B"]), item("2", &[])] };
+        let mut r = Review { version: REVIEW_VERSION, ..Default::default() };
+        let op = |j: &str| serde_json::from_str::<Op>(j).unwrap();
+        apply(&d, &mut r, op(r#"{"op":"edit","saksnr":"1","key":"innspill/0","text":"A2"}"#)).unwrap();
+        apply(&d, &mut r, op(r#"{"op":"move","saksnr":"1","key":"innspill/1","to":"2"}"#)).unwrap();
+        apply(&d, &mut r, op(r#"{"op":"add","saksnr":"2","section":"aksjonspunkter","text":"X følger opp"}"#)).unwrap();
+        assert!(apply(&d, &mut r, op(r#"{"op":"move","saksnr":"1","key":"vedtak","to":"2"}"#)).is_err());
+        assert!(apply(&d, &mut r, op(r#"{"op":"edit","saksnr":"9","key":"vedtak","text":"x"}"#)).is_err());
+        assert!(apply(&d, &mut r, op(r#"{"op":"status","saksnr":"1","key":"innspill/7","status":"rejected"}"#)).is_err());
+        let out = super::super::reviewed_draft(&d, &r);
+        assert_eq!(out.items[0].innspill.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(), ["A2"]);
+        assert_eq!(out.items[1].innspill[0].text, "B");
+        assert_eq!(out.items[1].aksjonspunkter[0].text, "X følger opp");
+        // Re-draft changes A: the edit survives, flagged; accepting it now re-bases it, unflagged.
+        let mut d2 = d.clone();
+        d2.items[0].innspill[0].text = "A ny".into();
+        let out = super::super::reviewed_draft(&d2, &r);
+        assert_eq!(out.items[0].innspill[0].text, "A2");
+        assert!(!out.items[0].innspill[0].flags.is_empty());
+        apply(&d2, &mut r, op(r#"{"op":"status","saksnr":"1","key":"innspill/0","status":"accepted"}"#)).unwrap();
+        let out = super::super::reviewed_draft(&d2, &r);
+        assert_eq!(out.items[0].innspill[0].text, "A2");
+        assert!(out.items[0].innspill[0].flags.is_empty());
+    }
+
+    #[test]
     fn ops_reject_unknown_shapes() {
         assert!(serde_json::from_str::<Op>(r#"{"op":"edit","saksnr":"1","key":"vedtak","text":"x","path":"/etc"}"#).is_err());
         assert!(serde_json::from_str::<Op>(r#"{"op":"rm","saksnr":"1"}"#).is_err());
