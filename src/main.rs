@@ -200,6 +200,22 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
         }
         Cmd::Agenda { cmd: AgendaCmd::Import { file, out, force } } => referat::agenda::import_cmd(&file, &out, force),
+        Cmd::Export { io, format, r#final, times } => {
+            let format = match format {
+                Format::Md => referat::export::Format::Md,
+                Format::Docx => referat::export::Format::Docx,
+                Format::Odt => referat::export::Format::Odt,
+                Format::Pdf => referat::export::Format::Pdf,
+                Format::Vtt | Format::Srt => bail!("not implemented yet"),
+            };
+            let meeting = referat::meeting::Meeting::load(&io.meeting)?;
+            let wd = referat::workdir::WorkDir::open(&io.out)?;
+            let opts = referat::export::ExportOptions { final_: r#final, times };
+            let path = referat::export::run_stage(&meeting, &wd, format, &opts)?;
+            println!("{}", path.display());
+            Ok(())
+        }
+        Cmd::Review { io, audio, port } => referat::review::server::run(&io.meeting, &io.out, audio.as_deref(), port),
         _ => bail!("not implemented yet"),
     }
 }

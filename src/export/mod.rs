@@ -1,1 +1,311 @@
-//! (stage module: filled in by its issue)
+//! Export the referat (reviewed state, else the machine draft) as Markdown, DOCX, ODT or PDF.
+//!
+//! The layout of `docs/minutes-format.md` is built once, as a small list of [`Block`]s
+//! ([`layout`]); each format module only turns blocks into bytes, so the four documents
+//! always say the same thing.
+
+mod docx;
+mod markdown;
+mod odt;
+mod pdf;
+
+use crate::artifact::{Draft, DraftItem, Line, Span};
+use crate::meeting::{Attendance, Meeting, Sakstype};
+use crate::review::reviewed_draft;
+use crate::workdir::{write_atomic, WorkDir};
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Md,
+    Docx,
+    Odt,
+    Pdf,
+}
+
+impl Format {
+    pub fn ext(self) -> &'static str {
+        match self {
+            Format::Md => "md",
+            Format::Docx => "docx",
+            Format::Odt => "odt",
+            Format::Pdf => "pdf",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "md" => Some(Format::Md),
+            "docx" => Some(Format::Docx),
+            "odt" => Some(Format::Odt),
+            "pdf" => Some(Format::Pdf),
+            _ => None,
+        }
+    }
+
+    /// The file the stage writes in the work dir: `referat.<ext>`.
+    pub fn file_name(self) -> String {
+        format!("referat.{}", self.ext())
+    }
+
+    pub fn mime(self) -> &'static str {
+        match self {
+            Format::Md => "text/markdown; charset=utf-8",
+            Format::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            Format::Odt => "application/vnd.oasis.opendocument.text",
+            Format::Pdf => "application/pdf",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExportOptions {
+    /// Final document: no "Utkast" marking, no flags, no source times.
+    pub final_: bool,
+    /// In a draft document, show each line's source times.
+    pub times: bool,
+}
+
+/// Render the referat for `meeting` from `draft` (already reviewed, if there was a review).
+pub fn render(meeting: &Meeting, draft: &Draft, opts: &ExportOptions, format: Format) -> Result<Vec<u8>> {
+    let blocks = layout(meeting, draft, opts);
+    let title = format!("Referat fra møte i {} {}", meeting.council, meeting.number);
+    match format {
+        Format::Md => Ok(markdown::render(&blocks).into_bytes()),
+        Format::Docx => docx::render(&blocks),
+        Format::Odt => odt::render(&blocks, &title),
+        Format::Pdf => pdf::render(&blocks, &title),
+    }
+}
+
+/// The export stage: reads `draft.json` (and `review.json` when the secretary has reviewed),
+/// writes `referat.<ext>` atomically into the work dir and returns its path.
+pub fn run_stage(meeting: &Meeting, wd: &WorkDir, format: Format, opts: &ExportOptions) -> Result<PathBuf> {
+    let draft: Draft = wd.load("referat draft")?;
+    let draft = match crate::review::load(wd)? {
+        Some(review) => reviewed_draft(&draft, &review),
+        None => draft,
+    };
+    let bytes = render(meeting, &draft, opts, format)
+        .with_context(|| format!("cannot render the referat as {}", format.ext()))?;
+    let path = wd.path(&format.file_name());
+    write_atomic(&path, &bytes)?;
+    Ok(path)
+}
+
+// ------------------------------------------------------------------ document model
+
+/// How a piece of text is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Normal,
+    Bold,
+    /// A check note for the secretary ("[Sjekk: ...]"): stands out.
+    Flag,
+    /// Source times: small and grey.
+    Time,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub text: String,
+    pub style: Style,
+}
+
+impl Run {
+    fn new(text: impl Into<String>, style: Style) -> Run {
+        Run { text: text.into(), style }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    Title(String),
+    Subtitle(String),
+    /// The visible "Utkast" marking of a draft document.
+    Notice(String),
+    /// Section heading ("Medlemmer", "<saksnr> <tittel>").
+    Heading(String),
+    /// A bold label on its own line ("Innspill:", "Til stede:").
+    Label(String),
+    Para(Vec<Run>),
+    Bullet(Vec<Run>),
+    Table { header: Vec<String>, rows: Vec<Vec<String>> },
+}
+
+impl Block {
+    fn text(s: impl Into<String>) -> Block {
+        Block::Para(vec![Run::new(s, Style::Normal)])
+    }
+}
+
+/// All text of a list of runs (for formats that only want plain text).
+pub fn plain(runs: &[Run]) -> String {
+    runs.iter().map(|r| r.text.as_str()).collect()
+}
+
+/// "mm:ss", or "h:mm:ss" past the first hour.
+pub fn clock(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m:02}:{s:02}")
+    }
+}
+
+fn span_text(spans: &[Span]) -> String {
+    spans
+        .iter()
+        .map(|s| format!("{}–{}", clock(s[0]), clock(s[1])))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A referat line with, in a draft, its check notes and source times.
+fn line_runs(line: &Line, opts: &ExportOptions) -> Vec<Run> {
+    let mut runs = vec![Run::new(line.text.trim(), Style::Normal)];
+    if !opts.final_ {
+        for f in &line.flags {
+            runs.push(Run::new(format!(" [Sjekk: {}]", f.reason.trim()), Style::Flag));
+        }
+        if opts.times && !line.source.is_empty() {
+            runs.push(Run::new(format!(" ({})", span_text(&line.source)), Style::Time));
+        }
+    }
+    runs
+}
+
+/// The referat as blocks, in the order of `minutes-format.md`.
+pub fn layout(meeting: &Meeting, draft: &Draft, opts: &ExportOptions) -> Vec<Block> {
+    let mut out = Vec::new();
+    out.push(Block::Title(format!("Referat fra møte i {}", meeting.council)));
+    out.push(Block::Subtitle(format!("Møte {}", meeting.number)));
+    if !opts.final_ {
+        out.push(Block::Notice(
+            "Utkast – ikke godkjent. Maskinlaget utkast som skal kontrolleres mot opptaket; \
+             linjer merket [Sjekk: …] trenger særskilt kontroll."
+                .into(),
+        ));
+    }
+    for (label, value) in [("Dato", &meeting.date), ("Tid", &meeting.time), ("Sted", &meeting.place)] {
+        out.push(Block::Para(vec![Run::new(format!("{label}: "), Style::Bold), Run::new(value.as_str(), Style::Normal)]));
+    }
+
+    // Medlemmer
+    out.push(Block::Heading("Medlemmer".into()));
+    let with_org = |name: &str, org: &str| {
+        if org.trim().is_empty() {
+            name.to_string()
+        } else {
+            format!("{name} ({org})")
+        }
+    };
+    let present: Vec<_> = meeting.members.iter().filter(|m| m.status == Attendance::Present).collect();
+    let absent: Vec<_> = meeting.members.iter().filter(|m| m.status == Attendance::Absent).collect();
+    let subs: Vec<_> = meeting.members.iter().filter(|m| m.status == Attendance::Substitute).collect();
+    out.push(Block::Label("Til stede:".into()));
+    for m in &present {
+        out.push(Block::text(with_org(&m.name, &m.organisation)));
+    }
+    if !absent.is_empty() {
+        out.push(Block::Label("Ikke til stede:".into()));
+        for m in &absent {
+            out.push(Block::text(with_org(&m.name, &m.organisation)));
+        }
+    }
+    if !subs.is_empty() {
+        out.push(Block::Label("Stedfortreder:".into()));
+        for m in &subs {
+            let other = m.substitute_for.as_deref().unwrap_or("");
+            let org = if m.organisation.trim().is_empty() {
+                meeting.members.iter().find(|x| x.name == other).map(|x| x.organisation.as_str()).unwrap_or("")
+            } else {
+                m.organisation.as_str()
+            };
+            out.push(Block::text(with_org(&format!("{} for {}", m.name, other), org)));
+        }
+    }
+    if let Some(s) = &meeting.secretariat {
+        out.push(Block::Label("Sekretariat:".into()));
+        if s.names.is_empty() {
+            out.push(Block::text(s.organisation.clone()));
+        }
+        for n in &s.names {
+            out.push(Block::text(with_org(n, &s.organisation)));
+        }
+    }
+
+    // Agenda table
+    out.push(Block::Table {
+        header: vec!["Sak".into(), format!("Agenda {}", meeting.council), "Sakstype".into()],
+        rows: meeting
+            .items
+            .iter()
+            .map(|i| {
+                let t = if i.sakstype == Sakstype::Annet { "" } else { i.sakstype.as_str() };
+                vec![i.saksnr.clone(), i.title.clone(), t.to_string()]
+            })
+            .collect(),
+    });
+
+    // Items in meeting order; draft items the meeting file does not know come last.
+    let mut order: Vec<(&str, &str)> = meeting.items.iter().map(|i| (i.saksnr.as_str(), i.title.as_str())).collect();
+    for d in &draft.items {
+        if meeting.item(&d.saksnr).is_none() {
+            order.push((d.saksnr.as_str(), ""));
+        }
+    }
+    let find = |nr: &str| draft.items.iter().find(|d| d.saksnr == nr);
+    for (pos, (nr, title)) in order.iter().enumerate() {
+        out.push(Block::Heading(format!("{nr} {title}").trim().to_string()));
+        let Some(item) = find(nr) else {
+            out.push(Block::Para(vec![Run::new("Ingen tekst i utkastet for denne saken.", Style::Flag)]));
+            continue;
+        };
+        if !item.intro.trim().is_empty() {
+            out.push(Block::text(item.intro.trim()));
+        }
+        // Joint items: the shared innspill stand after the last of the group in meeting order.
+        let group: Vec<&str> = std::iter::once(*nr).chain(item.joint_with.iter().map(|s| s.as_str())).collect();
+        let last_of_group = order.iter().enumerate().filter(|(_, (n, _))| group.contains(n)).map(|(i, _)| i).max();
+        if last_of_group == Some(pos) {
+            let mut innspill: Vec<&Line> = order
+                .iter()
+                .filter(|(n, _)| group.contains(n))
+                .filter_map(|(n, _)| find(n))
+                .flat_map(|d: &DraftItem| d.innspill.iter())
+                .collect();
+            // A draft that repeats the shared list on each joint item gets it once.
+            let mut seen = std::collections::HashSet::new();
+            innspill.retain(|l| seen.insert(l.text.trim().to_string()));
+            if !innspill.is_empty() {
+                out.push(Block::Label("Innspill:".into()));
+                out.extend(innspill.into_iter().map(|l| Block::Bullet(line_runs(l, opts))));
+            }
+        }
+        if !item.aksjonspunkter.is_empty() {
+            out.push(Block::Label("Aksjonspunkter:".into()));
+            out.extend(item.aksjonspunkter.iter().map(|l| Block::Bullet(line_runs(l, opts))));
+        }
+        // An item that was not discussed has no vedtak.
+        if !item.vedtak.text.trim().is_empty() {
+            out.push(Block::Label("Vedtak:".into()));
+            out.push(Block::Para(line_runs(&item.vedtak, opts)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_formats() {
+        assert_eq!(clock(65.4), "01:05");
+        assert_eq!(clock(3725.0), "1:02:05");
+    }
+}

@@ -1,0 +1,168 @@
+//! The review server end to end: its guards over raw HTTP, then the page in headless Chromium
+//! (tests/browser/review.test.mjs: edit, accept, reject, add, move, play, reload, export), then
+//! a server restart and an export from the saved review.
+//!
+//! Needs: node, `npm ci --prefix tests/browser` (playwright-core), and the Debian `chromium`
+//! package (or CHROMIUM=/path/to/chrome).
+
+use referat::meeting::Meeting;
+use referat::review::server::{router, App};
+use referat::workdir::WorkDir;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    root().join("tests/fixtures").join(name)
+}
+
+/// Work dir with the fixture draft and transcript, and a quiet recording long enough for the
+/// whole sample meeting (524 s; 8 kHz, 8 bit: small).
+fn workdir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("draft-sample.json"), dir.path().join("draft.json")).unwrap();
+    std::fs::copy(fixture("transcript-sample.json"), dir.path().join("transcript.json")).unwrap();
+    let wav = dir.path().join("opptak.wav");
+    let spec = hound::WavSpec { channels: 1, sample_rate: 8000, bits_per_sample: 8, sample_format: hound::SampleFormat::Int };
+    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+    for i in 0..8000u32 * 530 {
+        // A faint 440 Hz tone, so a listener can hear that playback works.
+        let s = ((i as f32 * 440.0 * std::f32::consts::TAU / 8000.0).sin() * 20.0) as i8;
+        w.write_sample(s).unwrap();
+    }
+    w.finalize().unwrap();
+    (dir, wav)
+}
+
+/// Serve the work dir on a free port in a background thread.
+fn serve(dir: &Path, wav: &Path) -> SocketAddr {
+    let meeting = Meeting::load(&fixture("sample-meeting.toml")).unwrap();
+    let app = App::load(meeting, WorkDir::open(dir).unwrap(), Some(wav.to_path_buf())).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || rt.block_on(async move { axum::serve(listener, router(app)).await }));
+    addr
+}
+
+/// One raw HTTP/1.1 request (so Host and Origin can be set freely); returns status and body.
+fn http(addr: SocketAddr, req: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.write_all(req.as_bytes()).unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    let text = String::from_utf8_lossy(&out).to_string();
+    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+fn post(addr: SocketAddr, host: &str, extra: &str, body: &str) -> (u16, String) {
+    http(
+        addr,
+        &format!(
+            "POST /api/op HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+fn get(addr: SocketAddr, host: &str, path: &str) -> (u16, String) {
+    http(addr, &format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"))
+}
+
+#[test]
+fn guards_refuse_foreign_hosts_origins_shapes_and_big_bodies() {
+    let (dir, wav) = workdir();
+    let addr = serve(dir.path(), &wav);
+    let local = format!("127.0.0.1:{}", addr.port());
+    assert_eq!(get(addr, &local, "/").0, 200);
+    assert_eq!(get(addr, &format!("localhost:{}", addr.port()), "/api/state").0, 200);
+    // DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends its own Host.
+    assert_eq!(get(addr, "evil.example", "/api/state").0, 403);
+    assert_eq!(get(addr, "evil.example", "/audio").0, 403);
+    let ok = r#"{"op":"status","saksnr":"13/25","key":"innspill/0","status":"accepted"}"#;
+    assert_eq!(post(addr, &local, "Origin: http://evil.example\r\n", ok).0, 403);
+    assert_eq!(post(addr, &local, "", r#"{"op":"status","saksnr":"13/25","key":"../../etc","status":"accepted"}"#).0, 400);
+    assert!(post(addr, &local, "", r#"{"op":"edit","saksnr":"13/25","key":"vedtak","text":"x","file":"/etc/passwd"}"#).0 >= 400);
+    let big = format!(r#"{{"op":"add","saksnr":"13/25","section":"innspill","text":"{}"}}"#, "x".repeat(100_000));
+    assert_eq!(post(addr, &local, "", &big).0, 413);
+    assert_eq!(get(addr, &local, "/download/draft.json").0, 404);
+    assert_eq!(get(addr, &local, "/download/..%2Fdraft.json").0, 404);
+    assert!(!dir.path().join("review.json").exists(), "refused requests changed nothing");
+    let (st, body) = post(addr, &local, &format!("Origin: http://{local}\r\n"), ok);
+    assert_eq!(st, 200, "{body}");
+    assert!(dir.path().join("review.json").exists());
+}
+
+fn tool_ok(cmd: &str, args: &[&str]) -> bool {
+    Command::new(cmd).args(args).output().map(|o| o.status.success()).unwrap_or(false)
+}
+
+#[test]
+fn review_in_headless_chromium() {
+    let browser_dir = root().join("tests/browser");
+    assert!(tool_ok("node", &["--version"]), "node is not installed: apt-get install -y nodejs npm");
+    assert!(
+        browser_dir.join("node_modules/playwright-core").is_dir(),
+        "playwright-core is missing: run `npm ci --prefix tests/browser`"
+    );
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(Path::new(&chromium).exists(), "{chromium} not found: apt-get install -y chromium (or set CHROMIUM)");
+
+    let (dir, wav) = workdir();
+    let draft_before = std::fs::read(dir.path().join("draft.json")).unwrap();
+    let addr = serve(dir.path(), &wav);
+    let url = format!("http://127.0.0.1:{}/", addr.port());
+    let shot = std::env::var_os("REFERAT_SCREENSHOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("review.png"));
+    let out = Command::new("node")
+        .arg(browser_dir.join("review.test.mjs"))
+        .arg(&url)
+        .arg(&shot)
+        .output()
+        .unwrap();
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "browser test failed:\n{log}");
+    assert!(shot.is_file(), "no screenshot");
+    eprintln!("{log}screenshot: {}", shot.display());
+
+    // What the page did is on disk, apart from the untouched machine draft.
+    assert_eq!(std::fs::read(dir.path().join("draft.json")).unwrap(), draft_before);
+    let review = referat::review::load(&WorkDir::open(dir.path()).unwrap()).unwrap().expect("review.json");
+    let ir = &review.items["13/25"];
+    assert_eq!(ir.lines["innspill/0"].text.as_deref(), Some("Kommunene trenger klarere krav før anskaffelser (redigert)."));
+    assert_eq!(ir.lines["innspill/1"].status, referat::review::Status::Rejected);
+    assert_eq!(ir.lines["innspill/2"].moved_to.as_deref(), Some("14/25"));
+    for f in ["docx", "pdf"] {
+        assert!(dir.path().join(format!("referat.{f}")).is_file(), "export button made no referat.{f}");
+    }
+
+    // A restarted server shows the same state.
+    let addr2 = serve(dir.path(), &wav);
+    let (st, body) = get(addr2, &format!("127.0.0.1:{}", addr2.port()), "/api/state");
+    assert_eq!(st, 200);
+    assert!(body.contains("(redigert)"), "{body}");
+
+    // And the export follows the review.
+    let meeting = Meeting::load(&fixture("sample-meeting.toml")).unwrap();
+    let wd = WorkDir::open(dir.path()).unwrap();
+    let opts = referat::export::ExportOptions { final_: true, times: false };
+    let p = referat::export::run_stage(&meeting, &wd, referat::export::Format::Md, &opts).unwrap();
+    let md = std::fs::read_to_string(p).unwrap();
+    let i13 = md.find("## 13/25").unwrap();
+    let i14 = md.find("## 14/25").unwrap();
+    let s13 = &md[i13..i14];
+    assert!(s13.contains("Kommunene trenger klarere krav før anskaffelser (redigert)."), "{s13}");
+    assert!(!s13.contains("Små kommuner har lite"), "{s13}");
+    assert!(s13.contains("det videre arbeidet"), "{s13}");
+    assert!(s13.contains("\\<script>"), "{s13}");
+    assert!(!s13.contains("Listen over verifiserte"), "{s13}");
+    assert!(md[i14..].contains("Listen over verifiserte produkter"), "moved bullet not under 14/25");
+}
