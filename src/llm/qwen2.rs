@@ -1,9 +1,10 @@
 //! Qwen2 GGUF model: a copy of candle-transformers 0.11.1 `models::quantized_qwen2`
 //! (MIT/Apache-2.0, HuggingFace), vendored so that `ModelWeights` is `Clone`: the KV cache
 //! of a shared prompt prefix (the system message) can then be snapshotted and reused across
-//! calls. Changes: `#[derive(Clone)]` on `ModelWeights`, tracing spans removed.
+//! calls. Changes: `#[derive(Clone)]` on `ModelWeights`, tracing spans removed, grouped-query
+//! attention without copying the KV cache per query head (`forward_attn`).
 
-use candle_transformers::{quantized_nn::RmsNorm, utils::repeat_kv};
+use candle_transformers::quantized_nn::RmsNorm;
 use candle_core::{
     quantized::{gguf_file, QMatMul},
     DType, Device, IndexOp, Result, Tensor,
@@ -111,14 +112,23 @@ impl LayerWeights {
         };
         self.kv_cache = Some((k.clone(), v.clone()));
 
-        // Support for MQA, useful for 70B models and mistral.
-        let k = repeat_kv(k, self.n_head / self.n_kv_head)?;
-        let v = repeat_kv(v, self.n_head / self.n_kv_head)?;
-
+        // Grouped-query attention without `repeat_kv`: the query heads that share a KV head
+        // are adjacent, so fold them into the row dimension and multiply against the KV
+        // head directly. Saves copying the whole cache n_rep times per layer per token.
+        let n_rep = self.n_head / self.n_kv_head;
+        let kv_len = k.dim(2)?;
+        let q = q.reshape((b_sz, self.n_kv_head, n_rep * seq_len, self.head_dim))?;
         let att = (q.matmul(&k.t()?)? / (self.head_dim as f64).sqrt())?;
         let att = match mask {
             None => att,
             Some(mask) => {
+                let mask = if n_rep > 1 {
+                    mask.unsqueeze(0)?
+                        .expand((n_rep, seq_len, kv_len))?
+                        .reshape((n_rep * seq_len, kv_len))?
+                } else {
+                    mask.clone()
+                };
                 let mask = mask.broadcast_as(att.shape())?;
                 masked_fill(&att, &mask, &self.neg_inf)?
             }
@@ -126,7 +136,10 @@ impl LayerWeights {
         let att = candle_nn::ops::softmax_last_dim(&att)?;
         // Convert to contiguous as matmul doesn't support strided vs for now.
         let y = att.matmul(&v.contiguous()?)?;
-        let y = y.transpose(1, 2)?.reshape(&[b_sz, seq_len, n_embd])?;
+        let y = y
+            .reshape((b_sz, self.n_head, seq_len, self.head_dim))?
+            .transpose(1, 2)?
+            .reshape(&[b_sz, seq_len, n_embd])?;
         let y = self.attention_wo.forward(&y)?;
         Ok(y)
     }
