@@ -1,4 +1,11 @@
 //! A GGUF model loaded once and run through candle's quantized implementations.
+//!
+//! Each `complete` starts from the loaded weights with an empty KV cache, so calls are
+//! independent and deterministic. When the prompt starts with a system message, its KV cache
+//! is kept and reused by the next call with the same system message (qwen2, llama): put long
+//! shared instructions there. Logits can differ in the last digits between a prompt read in
+//! one piece and in two, so a run with prefix reuse may differ from one without; both are
+//! deterministic.
 
 use super::gguf::{self, Arch};
 use super::template::ChatTemplate;
@@ -222,6 +229,10 @@ impl Llm for GgufLlm {
             }
             logits = forward(&self.path, &self.device, m, &[next], pos)?;
             pos += 1;
+        }
+        // A cut inside a multi-byte character decodes to U+FFFD: drop the partial character.
+        while text.ends_with('\u{FFFD}') {
+            text.pop();
         }
         Ok(Completion {
             text,
