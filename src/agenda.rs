@@ -92,7 +92,8 @@ pub fn parse(text: &str) -> Result<Agenda> {
     if text.trim().is_empty() {
         bail!("the agenda text is empty: export the agenda (slide deck or PDF) as text, e.g. with `pdftotext -layout`");
     }
-    let lines: Vec<&str> = text.lines().collect();
+    // A byte-order mark would hide a saksnr at the start of the first line.
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
     let mut warnings = Vec::new();
     let (council, date) = title_line(&lines);
     let headings = headings(&lines);
@@ -182,16 +183,23 @@ fn saksnr_start(l: &str) -> Option<(String, String)> {
     Some((format!("{}/{}", &c[1], &c[2]), c.get(3).map_or("", |m| m.as_str()).trim().to_string()))
 }
 
-/// The last clock time in a line: (byte start, byte end, "HH:MM").
+/// The planned time in a line: the last clock time, or the start of a final range such as
+/// "10.15–10.55". Returns (byte start, byte end of the whole time or range, "HH:MM").
 fn last_time(l: &str) -> Option<(usize, usize, String)> {
     // A clock time not glued to other digits or dots (so "16.06.2025" is a date, not 16:06).
-    let mut found = None;
+    let mut found: Vec<(usize, usize, String)> = Vec::new();
     for c in re!(r"(?:^|[^\d.:])(([01]?\d|2[0-3])[:.]([0-5]\d))(?:$|[^\d.:])").captures_iter(l) {
         let m = c.get(1).expect("group 1");
         let h: u32 = c[2].parse().unwrap_or(0);
-        found = Some((m.start(), m.end(), format!("{h:02}:{}", &c[3])));
+        found.push((m.start(), m.end(), format!("{h:02}:{}", &c[3])));
     }
-    found
+    let last = found.pop()?;
+    if let Some(prev) = found.pop() {
+        if re!(r"^\s*[-–—]\s*$").is_match(&l[prev.1..last.0]) {
+            return Some((prev.0, last.1, prev.2));
+        }
+    }
+    Some(last)
 }
 
 /// A break row: "Lunsj 11:35", "Pause 12:45".
@@ -898,6 +906,9 @@ mod tests {
         assert_eq!(last_time("Rune Simensen, Helse Sør-Øst RHF 10:05 Godkjenning").map(|t| t.2), Some("10:05".into()));
         assert_eq!(last_time("16.06.2025Helsedirektoratet 161"), None);
         assert_eq!(last_time("kl 9.30").map(|t| t.2), Some("09:30".into()));
+        let l = "Erik Hedlund, Helsedirektoratet 10.15 – 10.55 Drøfting";
+        let (s, e, t) = last_time(l).unwrap();
+        assert_eq!((t.as_str(), &l[e..], &l[..s]), ("10:15", " Drøfting", "Erik Hedlund, Helsedirektoratet "));
         assert_eq!(break_line("Lunsj 11:35", true), Some(Break { label: "Lunsj".into(), time: "11:35".into() }));
         assert_eq!(break_line("Erik Hedlund 10:55", true), None);
     }

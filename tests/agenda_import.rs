@@ -144,7 +144,9 @@ fn sample_meeting_file_agrees_with_the_agenda() {
     assert_eq!(order, imported);
     for it in &m.items {
         let imp = a.items.iter().find(|i| i.saksnr == it.saksnr).unwrap();
-        assert_eq!(it, imp, "sak {}", it.saksnr);
+        // Manual span overrides are the secretary's addition, not the agenda's.
+        let it = referat::meeting::Item { spans: None, ..it.clone() };
+        assert_eq!(&it, imp, "sak {}", it.saksnr);
     }
 }
 
