@@ -463,6 +463,13 @@ fn find_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
         }
         p += 1;
     }
+    // a generic cue adds nothing where the same sentence names the item
+    let announced: Vec<usize> = cues
+        .iter()
+        .filter(|c| matches!(c.kind, CueKind::Announce(_)))
+        .map(|c| c.sentence_at)
+        .collect();
+    cues.retain(|c| c.kind != CueKind::Next || !announced.contains(&c.sentence_at));
     cues
 }
 
@@ -720,7 +727,9 @@ pub fn segment_with_manual(
         );
     }
     let n = units.len();
-    let break_spans: Vec<(f64, f64)> = breaks.iter().map(|b| (b.0, b.1)).collect();
+    // Automatic spans never overlap breaks or manual spans.
+    let mut break_spans: Vec<(f64, f64)> = breaks.iter().map(|b| (b.0, b.1)).collect();
+    break_spans.extend(manual.values().flatten().map(|s| (s[0], s[1])));
     let duration = transcript
         .duration
         .max(units.last().map(|u| u.end).unwrap_or(0.0));
@@ -1082,6 +1091,17 @@ pub fn segment_with_manual(
         it.spans = merged;
     }
     other.sort_by(|a, b| a.start.total_cmp(&b.start));
+    // Millisecond times: stable through a JSON round trip, and finer than any boundary.
+    let ms = |x: f64| (x * 1000.0).round() / 1000.0;
+    for it in &mut items {
+        for sp in &mut it.spans {
+            *sp = [ms(sp[0]), ms(sp[1])];
+        }
+    }
+    for o in &mut other {
+        o.start = ms(o.start);
+        o.end = ms(o.end);
+    }
     Ok(Segmentation { version: FORMAT_VERSION, inputs: Default::default(), items, other })
 }
 
@@ -1218,4 +1238,377 @@ pub fn run_stage(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir, force: bo
     seg.inputs = inputs;
     wd.save(&seg)?;
     Ok(seg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::artifact::Segment;
+
+    const MEETING: &str = r#"
+council = "Nasjonalt e-helseråd"
+number = "2/2025"
+date = "12. juni 2025"
+time = "Kl. 10.00 – 16.00"
+place = "Oslo"
+recording_start = "10:00"
+
+[[items]]
+saksnr = "13/25"
+title = "Veilednings- og godkjenningsordning for helseteknologier"
+presenters = [{ name = "Norunn Saure", organisation = "Helsedirektoratet" }]
+time = "10:00"
+sakstype = "Drøfting"
+
+[[items]]
+saksnr = "14/25"
+title = "Vurdering av behov for endring av samtykkebestemmelsene for kjernejournal"
+presenters = [{ name = "Erik Hedlund", organisation = "Helsedirektoratet" }]
+time = "10:40"
+sakstype = "Drøfting"
+
+[[items]]
+saksnr = "15/25"
+title = "Anbefaling til justert prismodell 2026 for de nasjonale e-helseløsningene"
+presenters = [{ name = "Kari Jørgensen", organisation = "Norsk helsenett SF" }]
+time = "11:20"
+sakstype = "Drøfting"
+
+[[items]]
+saksnr = "16/25"
+title = "Bruk av store språkmodeller i helse- og omsorgssektoren"
+presenters = [{ name = "Sveinung Tornås", organisation = "Helsedirektoratet" }]
+time = "12:00"
+sakstype = "Drøfting"
+
+[[items]]
+saksnr = "18/25"
+title = "Evaluering av nasjonal rådsmodell for e-helse"
+presenters = [{ name = "Siv Ingebrigtsen", organisation = "Helsedirektoratet" }]
+time = "12:40"
+sakstype = "Drøfting"
+
+[[items]]
+saksnr = "17/25"
+title = "Endringer i mandat for Teknisk beregningsutvalg"
+presenters = [{ name = "Siv Ingebrigtsen", organisation = "Helsedirektoratet" }]
+time = "13:20"
+sakstype = "Drøfting"
+
+[[breaks]]
+label = "Lunsj"
+time = "11:15"
+"#;
+
+    /// Content lines per item, without announcements.
+    fn body(saksnr: &str) -> Vec<&'static str> {
+        match saksnr {
+            "13/25" => vec![
+                "Ordningen for veiledning og godkjenning samler krav til helseteknologier.",
+                "Kommunene trenger veiledning før de kjøper helseteknologi.",
+                "Listen over godkjente produkter må holdes oppdatert.",
+                "Godkjenningsordningen bør også omfatte velferdsteknologi.",
+            ],
+            "14/25" => vec![
+                "I dag må pasienten samtykke før helsepersonell ser kjernejournalen.",
+                "Samtykkebestemmelsene ble laget før de digitale tjenestene.",
+                "Vi trenger god logging av hvem som leser kjernejournal.",
+                "Reservasjonsrett kan erstatte samtykke i kjernejournal.",
+            ],
+            "15/25" => vec![
+                "Prismodellen for de nasjonale e-helseløsningene justeres for tjuetjueseks.",
+                "Prisen skal følge den faktiske bruken av løsningene.",
+                "Kommunene trenger en forutsigbar prismodell.",
+            ],
+            "16/25" => vec![
+                "Store språkmodeller kan gi nytte i helsetjenesten.",
+                "Norge trenger norske språkmodeller trent på norsk helsefag.",
+                "Språkmodellene må følges opp som medisiner.",
+            ],
+            "18/25" => vec![
+                "Vi har evaluert rådsmodellen med tre nivåer.",
+                "Rådsmodellen bør beholde tre nivåer med tydeligere mandat.",
+                "Evalueringen viser at møtene bør bli kortere.",
+            ],
+            "17/25" => vec![
+                "Teknisk beregningsutvalg skal også vurdere nye tjenester.",
+                "Mandatet for beregningsutvalget endres.",
+                "Utvalget skal vurdere kostnadene tidlig.",
+            ],
+            _ => vec![],
+        }
+    }
+
+    /// Utterances of 5 s with 0.5 s gaps; `pause` lines add silence instead.
+    fn transcript(lines: &[&str]) -> (Transcript, Vec<f64>) {
+        let mut t = 0.0;
+        let mut segs = Vec::new();
+        let mut starts = Vec::new();
+        for l in lines {
+            if let Some(p) = l.strip_prefix("#pause ") {
+                t += p.parse::<f64>().unwrap();
+                continue;
+            }
+            starts.push(t);
+            segs.push(Segment { start: t, end: t + 5.0, text: l.to_string(), speaker: None, words: vec![] });
+            t += 5.5;
+        }
+        let tr = Transcript {
+            version: FORMAT_VERSION,
+            inputs: Default::default(),
+            source: "json".into(),
+            model: None,
+            duration: t,
+            segments: segs,
+            warnings: vec![],
+        };
+        (tr, starts)
+    }
+
+    /// Build a script: for each (announcement, saksnr) the announcement line (if any) and body.
+    fn script(parts: &[(&'static str, &'static str)]) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        for (ann, sak) in parts {
+            if ann.starts_with("#pause") {
+                v.push(*ann);
+                continue;
+            }
+            if !ann.is_empty() {
+                v.push(*ann);
+            }
+            v.extend(body(sak));
+        }
+        v
+    }
+
+    fn item<'a>(s: &'a Segmentation, saksnr: &str) -> &'a ItemSegment {
+        s.items.iter().find(|i| i.saksnr == saksnr).unwrap()
+    }
+
+    fn start(s: &Segmentation, saksnr: &str) -> f64 {
+        item(s, saksnr).spans[0][0]
+    }
+
+    fn meeting() -> Meeting {
+        Meeting::parse(MEETING).unwrap()
+    }
+
+    /// Start time of the n-th line of the script.
+    fn at(lines: &[&str], starts: &[f64], needle: &str) -> f64 {
+        let speech: Vec<&&str> = lines.iter().filter(|l| !l.starts_with("#pause")).collect();
+        starts[speech.iter().position(|l| l.contains(needle)).unwrap()]
+    }
+
+    const ALL: [(&str, &str); 6] = [
+        ("Da går vi til sak tretten, veiledning og godkjenning.", "13/25"),
+        ("Takk. Da går vi til sak fjorten.", "14/25"),
+        ("Neste sak er sak femten.", "15/25"),
+        ("Da går vi til sak seksten.", "16/25"),
+        ("Da går vi til sak atten, og tar sak sytten etterpå.", "18/25"),
+        ("Da går vi tilbake til sak sytten.", "17/25"),
+    ];
+
+    #[test]
+    fn announcements_in_words_and_out_of_numeric_order() {
+        let lines = script(&ALL);
+        let (t, starts) = transcript(&lines);
+        let s = segment(&meeting(), &t).unwrap();
+        for (ann, sak) in ALL {
+            assert_eq!(item(&s, sak).status, ItemStatus::Discussed, "{sak}");
+            assert_eq!(start(&s, sak), at(&lines, &starts, ann), "{sak}: {s:?}");
+        }
+        // 18/25 comes before 17/25 in the meeting, and the spans follow that order
+        assert!(start(&s, "18/25") < start(&s, "17/25"));
+        assert!(item(&s, "13/25").confidence[0] > 0.8);
+    }
+
+    #[test]
+    fn misheard_numbers_and_digits() {
+        let parts = [
+            ("Da går vi til sak 13/25.", "13/25"),
+            ("Takk. Da går vi til sak fjorden.", "14/25"),
+            ("Da går vi til sak femtenn.", "15/25"),
+            ("Da går vi til sak sejsten.", "16/25"),
+            ("Da går vi til sak nummer 18.", "18/25"),
+            ("Da går vi til sak syttenn.", "17/25"),
+        ];
+        let lines = script(&parts);
+        let (t, starts) = transcript(&lines);
+        let s = segment(&meeting(), &t).unwrap();
+        for (ann, sak) in parts {
+            assert_eq!(start(&s, sak), at(&lines, &starts, ann), "{sak}: {s:?}");
+        }
+        // the cue parser itself
+        let ag = Agenda { numbers: vec![Some(14), Some(16)], allowed: [14, 16].into(), titles: vec![vec![], vec![]] };
+        assert!(matches!(&find_cues("Da går vi til sak fjorden.", &ag)[0].kind, CueKind::Announce(v) if v == &vec![0]));
+        assert!(matches!(&find_cues("Sak sejsten.", &ag)[0].kind, CueKind::Announce(v) if v == &vec![1]));
+        // a number not on the agenda, and a word too far from any number, announce nothing
+        assert!(!find_cues("Da går vi til sak tolv.", &ag).iter().any(|c| matches!(c.kind, CueKind::Announce(_))));
+        assert!(find_cues("Vi går til saken om fjorden.", &ag).is_empty());
+    }
+
+    #[test]
+    fn missing_announcements_fall_back_on_words_and_time() {
+        let parts = [
+            ("Da går vi til sak tretten.", "13/25"),
+            ("", "14/25"), // no announcement: the content changes to kjernejournal
+            ("Da går vi til sak femten.", "15/25"),
+            ("", "16/25"), // none here either
+            ("Da går vi til sak atten.", "18/25"),
+            ("Da går vi til sak sytten.", "17/25"),
+        ];
+        let lines = script(&parts);
+        let (t, starts) = transcript(&lines);
+        let s = segment(&meeting(), &t).unwrap();
+        let first14 = at(&lines, &starts, body("14/25")[0]);
+        let first16 = at(&lines, &starts, body("16/25")[0]);
+        assert!((start(&s, "14/25") - first14).abs() <= 5.5, "{s:?}");
+        assert!((start(&s, "16/25") - first16).abs() <= 5.5, "{s:?}");
+        assert!(item(&s, "14/25").confidence[0] < item(&s, "15/25").confidence[0]);
+    }
+
+    #[test]
+    fn joint_items_share_one_span() {
+        let parts = [
+            ("Da går vi til sak tretten.", "13/25"),
+            ("Da går vi til sak fjorten.", "14/25"),
+            ("Da går vi til sak femten og seksten, vi tar dem under ett.", "15/25"),
+            ("", "16/25"),
+            ("Da går vi til sak atten.", "18/25"),
+            ("Da går vi til sak sytten.", "17/25"),
+        ];
+        let lines = script(&parts);
+        let (t, starts) = transcript(&lines);
+        let s = segment(&meeting(), &t).unwrap();
+        let (a, b) = (item(&s, "15/25"), item(&s, "16/25"));
+        assert_eq!(a.spans, b.spans, "{s:?}");
+        assert_eq!(a.joint_with, vec!["16/25".to_string()]);
+        assert_eq!(b.joint_with, vec!["15/25".to_string()]);
+        assert_eq!(start(&s, "15/25"), at(&lines, &starts, "femten og seksten"));
+        assert_eq!(a.spans[0][1], start(&s, "18/25"));
+        assert!(item(&s, "14/25").joint_with.is_empty());
+    }
+
+    #[test]
+    fn skipped_and_postponed_items_are_not_discussed() {
+        // 16/25 is never mentioned; 17/25 is postponed.
+        let parts = [
+            ("Da går vi til sak tretten.", "13/25"),
+            ("Da går vi til sak fjorten.", "14/25"),
+            ("Da går vi til sak femten.", "15/25"),
+            ("Da går vi til sak atten.", "18/25"),
+            ("Sak sytten er utsatt til neste møte. Takk for i dag, møtet er hevet.", ""),
+        ];
+        let lines = script(&parts);
+        let (t, starts) = transcript(&lines);
+        let s = segment(&meeting(), &t).unwrap();
+        for sak in ["16/25", "17/25"] {
+            assert_eq!(item(&s, sak).status, ItemStatus::NotDiscussed, "{sak}: {s:?}");
+            assert!(item(&s, sak).spans.is_empty());
+        }
+        // the closing words start after-meeting talk, inside the last line
+        let close = at(&lines, &starts, "utsatt");
+        let end18 = item(&s, "18/25").spans[0][1];
+        assert!(end18 > close && end18 < close + 5.0, "{s:?}");
+        assert!(s.other.iter().any(|o| o.kind == "after_meeting" && o.start == end18), "{s:?}");
+    }
+
+    #[test]
+    fn a_break_is_cut_out() {
+        let parts = [
+            ("Da går vi til sak tretten.", "13/25"),
+            ("Da går vi til sak fjorten.", "14/25"),
+            ("Da tar vi lunsj, og starter igjen med sak femten.", ""),
+            ("#pause 600", ""),
+            ("Velkommen tilbake. Da går vi til sak femten.", "15/25"),
+            ("Da går vi til sak seksten.", "16/25"),
+            ("Da går vi til sak atten.", "18/25"),
+            ("Da går vi til sak sytten.", "17/25"),
+        ];
+        let lines = script(&parts);
+        let (t, starts) = transcript(&lines);
+        let s = segment(&meeting(), &t).unwrap();
+        let lunch = at(&lines, &starts, "lunsj");
+        let back = at(&lines, &starts, "Velkommen");
+        let b = s.other.iter().find(|o| o.kind == "break").expect("a break");
+        assert_eq!((b.start, b.end, b.label.as_str()), (lunch, back, "Lunsj"));
+        assert_eq!(item(&s, "14/25").spans, vec![[start(&s, "14/25"), lunch]]);
+        assert_eq!(start(&s, "15/25"), back);
+        // a silence inside an item without a word about a break is not a break
+        let mut lines2 = script(&ALL);
+        lines2.insert(3, "#pause 40");
+        let (t2, _) = transcript(&lines2);
+        let s2 = segment(&meeting(), &t2).unwrap();
+        assert!(s2.other.iter().all(|o| o.kind != "break"), "{s2:?}");
+        assert_eq!(item(&s2, "13/25").spans.len(), 1);
+    }
+
+    #[test]
+    fn manual_spans_win_and_others_fit_around_them() {
+        let lines = script(&ALL);
+        let (t, starts) = transcript(&lines);
+        let s14 = at(&lines, &starts, "sak fjorten");
+        let s15 = at(&lines, &starts, "sak femten");
+        // meeting file override: 14/25 ends 11 s early
+        let mut m = meeting();
+        m.items[1].spans = Some(vec![[s14, s15 - 11.0]]);
+        let s = segment(&m, &t).unwrap();
+        let i14 = item(&s, "14/25");
+        assert!(i14.manual);
+        assert_eq!(i14.spans, vec![[s14, s15 - 11.0]]);
+        assert!(!item(&s, "13/25").manual);
+        // segments.json edit: 16/25 marked not discussed by hand
+        let edited = ItemSegment {
+            saksnr: "16/25".into(),
+            spans: vec![],
+            status: ItemStatus::NotDiscussed,
+            joint_with: vec![],
+            confidence: [1.0, 1.0],
+            manual: true,
+        };
+        let s = segment_with_manual(&meeting(), &t, &[edited]).unwrap();
+        assert_eq!(item(&s, "16/25").status, ItemStatus::NotDiscussed);
+        assert!(item(&s, "16/25").manual);
+        assert_eq!(item(&s, "15/25").spans[0][1], start(&s, "18/25"));
+    }
+
+    #[test]
+    fn stage_skips_when_fresh_and_keeps_manual_edits() {
+        let dir = tempfile::tempdir().unwrap();
+        let wd = WorkDir::create(dir.path()).unwrap();
+        let mpath = dir.path().join("meeting.toml");
+        std::fs::write(&mpath, MEETING).unwrap();
+        let m = meeting();
+        assert!(format!("{:#}", run_stage(&mpath, &m, &wd, false).unwrap_err()).contains("referat transcribe"));
+        let (t, _) = transcript(&script(&ALL));
+        wd.save(&t).unwrap();
+        let first = run_stage(&mpath, &m, &wd, false).unwrap();
+        assert_eq!(first.inputs.len(), 2);
+        // the secretary moves 13/25's end and marks it manual
+        let mut edited = first.clone();
+        edited.items[0].spans = vec![[0.0, 12.0]];
+        edited.items[0].manual = true;
+        wd.save(&edited).unwrap();
+        // fresh: returned as is
+        assert_eq!(run_stage(&mpath, &m, &wd, false).unwrap(), edited);
+        // forced rerun keeps the manual item
+        let again = run_stage(&mpath, &m, &wd, true).unwrap();
+        assert_eq!(again.items[0].spans, vec![[0.0, 12.0]]);
+        assert!(again.items[0].manual);
+        assert!(again.items[1].spans[0][0] >= 12.0);
+    }
+
+    #[test]
+    fn deterministic() {
+        let (t, _) = transcript(&script(&ALL));
+        assert_eq!(segment(&meeting(), &t).unwrap(), segment(&meeting(), &t).unwrap());
+    }
+
+    #[test]
+    fn text_helpers() {
+        assert_eq!(stem("samtykkebestemmelsene"), "samtykkebestemmels");
+        assert_eq!(content_tokens("Da går vi til kjernejournalen"), vec!["kjernejournal"]);
+        assert_eq!(levenshtein("fjorden", "fjorten"), 1);
+        assert!(token_match("samtykk", "samtykkebestemmels") > 0.0);
+    }
 }
