@@ -199,8 +199,9 @@ fn parse_number(toks: &[Tok], i: usize, allowed: &HashSet<u32>) -> Option<(u32, 
         }
         return Some((*n, 1, false));
     }
+    // Fuzzy (ASR errors): callers only ask right after "sak", so short words may be fuzzy too.
     let len = w.chars().count();
-    if len < 5 {
+    if len < 3 {
         return None;
     }
     let max_d = if len >= 7 { 2 } else { 1 };
@@ -232,8 +233,9 @@ fn parse_number(toks: &[Tok], i: usize, allowed: &HashSet<u32>) -> Option<(u32, 
 fn is_sak_word(w: &str) -> bool {
     matches!(
         w,
-        "sak" | "saken" | "sakene" | "saker" | "saksnummer" | "saksnr" | "sakt" | "sag" | "sack"
-            | "punkt" | "punktet" | "nummer" | "nr" | "saks"
+        // with the ways Whisper mishears "sak"; a number on the agenda must follow
+        "sak" | "saken" | "sakene" | "saker" | "saksnummer" | "saksnr" | "sakt" | "sagt" | "sag"
+            | "sack" | "sakk" | "sa" | "saga" | "saks" | "punkt" | "punktet" | "nummer" | "nr"
     )
 }
 
@@ -371,9 +373,10 @@ fn find_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
                 let lo = p.saturating_sub(5);
                 let before = &toks[lo..p];
                 let in_sentence = |t: &&Tok| t.at >= sentence_at;
+                let sentence_end = text[toks[p].at..].find(['.', '?', '!']).map(|e| e + toks[p].at).unwrap_or(text.len());
                 let after_hi = (q + 6).min(toks.len());
                 let postponed = before.iter().filter(in_sentence).any(|t| is_postpone_word(&t.w))
-                    || toks[q.min(toks.len())..after_hi].iter().any(|t| is_postpone_word(&t.w));
+                    || toks[q.min(toks.len())..after_hi].iter().any(|t| t.at < sentence_end && is_postpone_word(&t.w));
                 let closing = before.iter().filter(in_sentence).any(|t| is_closing_word(&t.w));
                 let intro = before.iter().filter(in_sentence).any(|t| is_intro_word(&t.w))
                     || toks[p].at == sentence_at;
@@ -526,9 +529,14 @@ fn build_units(t: &Transcript, ag: &Agenda) -> Vec<Unit> {
         let time_at = |byte: usize| -> f64 {
             // Word times when the ASR gave them, else proportional to characters.
             if !s.words.is_empty() {
-                let before = text[..byte].split_whitespace().count();
-                if let Some(w) = s.words.get(before) {
-                    return w.start.clamp(s.start, end);
+                // the word where the characters before `byte` run out
+                let target = text[..byte].chars().filter(|c| !c.is_whitespace()).count();
+                let mut seen = 0;
+                for w in &s.words {
+                    if seen >= target {
+                        return w.start.clamp(s.start, end);
+                    }
+                    seen += w.text.chars().filter(|c| !c.is_whitespace()).count();
                 }
             }
             let total = text.chars().count().max(1) as f64;
@@ -893,7 +901,12 @@ pub fn segment_with_manual(
                 }
                 (CueKind::Next, State::Items(..)) => ANNOUNCE * 0.5 * c.strength,
                 (CueKind::Close, State::Post) => ANNOUNCE * c.strength,
-                (CueKind::Opening, State::Items(..)) => ANNOUNCE * c.strength,
+                // "velkommen" opens an item at the start and after a break; elsewhere it
+                // mostly greets a presenter
+                (CueKind::Opening, State::Items(..)) => {
+                    let start = j == 0 || gap_before[j] >= BREAK_MIN;
+                    ANNOUNCE * c.strength * if start { 1.0 } else { 0.3 }
+                }
                 _ => 0.0,
             };
             bonus = bonus.max(b);
