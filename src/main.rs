@@ -5,7 +5,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "referat", version, about = "Draft the referat of a council meeting from its recording and agenda, offline.")]
+#[command(
+    name = "referat",
+    version,
+    about = "Draft the referat of a council meeting from its recording and agenda, offline."
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -184,7 +188,11 @@ fn dispatch(cli: Cli) -> Result<()> {
             let wd = referat::workdir::WorkDir::open(&io.out)?;
             let seg = referat::segment::run_stage(&io.meeting, &meeting, &wd, io.force)?;
             let discussed = seg.items.iter().filter(|i| !i.spans.is_empty()).count();
-            eprintln!("{}: {discussed} of {} items placed", wd.path("segments.json").display(), seg.items.len());
+            eprintln!(
+                "{}: {discussed} of {} items placed",
+                wd.path("segments.json").display(),
+                seg.items.len()
+            );
             Ok(())
         }
         Cmd::Eval { io, truth } => {

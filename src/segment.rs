@@ -69,6 +69,11 @@ const BREAK_GAP: f64 = 120.0;
 const MIN_LEAD_IN: usize = 25;
 /// Shortest silence that can be a break (seconds); see [`find_breaks`].
 const BREAK_MIN: f64 = 20.0;
+/// Second pass: weight of words learnt from the first pass's segments, and how often a word
+/// must be said in one segment to count.
+const ADAPT: bool = true;
+const ADAPT_WEIGHT: f64 = 0.4;
+const ADAPT_MIN_COUNT: f64 = 3.0;
 /// Biggest number of items in one joint group.
 const MAX_JOINT: usize = 3;
 
@@ -83,13 +88,14 @@ const STOP: &[&str] = &[
     "ble", "blitt", "kunne", "inn", "når", "være", "kom", "noen", "noe", "ville", "dere", "deres",
     "kun", "ja", "etter", "ned", "skulle", "denne", "for", "deg", "si", "sine", "sitt", "mot", "å",
     "dette", "disse", "uten", "hvordan", "ingen", "din", "ditt", "blir", "samme", "hvilken",
-    "hvilke", "sånn", "mellom", "vår", "våre", "vårt", "hver", "hvem", "hvis", "både", "bare", "enn",
-    "fordi", "før", "mange", "også", "slik", "vært", "begge", "siden", "henne", "dette", "the",
-    "takk", "sak", "saken", "sakene", "litt", "veldig", "godt", "bra", "tror", "mener", "synes",
-    "jo", "nok", "altså", "mye", "gå", "går", "ta", "tar", "få", "får", "gjøre", "gjør", "sier",
-    "helt", "mer", "mest", "kanskje", "viktig", "veldig", "ønsker", "neste", "sa", "eg", "ei",
-    "nei", "fått", "gi", "gir", "vel", "ok", "okei", "hei", "her", "der", "ting", "bør", "må",
-    "måtte", "andre", "annen", "annet", "første", "nye", "ny", "nytt", "egen", "egne", "eget",
+    "hvilke", "sånn", "mellom", "vår", "våre", "vårt", "hver", "hvem", "hvis", "både", "bare",
+    "enn", "fordi", "før", "mange", "også", "slik", "vært", "begge", "siden", "henne", "dette",
+    "the", "takk", "sak", "saken", "sakene", "litt", "veldig", "godt", "bra", "tror", "mener",
+    "synes", "jo", "nok", "altså", "mye", "gå", "går", "ta", "tar", "få", "får", "gjøre", "gjør",
+    "sier", "helt", "mer", "mest", "kanskje", "viktig", "veldig", "ønsker", "neste", "sa", "eg",
+    "ei", "nei", "fått", "gi", "gir", "vel", "ok", "okei", "hei", "her", "der", "ting", "bør",
+    "må", "måtte", "andre", "annen", "annet", "første", "nye", "ny", "nytt", "egen", "egne",
+    "eget",
 ];
 
 fn stop_set() -> &'static HashSet<&'static str> {
@@ -151,12 +157,23 @@ fn levenshtein(a: &str, b: &str) -> usize {
 fn number_words() -> &'static Vec<(String, u32)> {
     static W: OnceLock<Vec<(String, u32)>> = OnceLock::new();
     W.get_or_init(|| {
-        let units = ["", "en", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni"];
+        let units = [
+            "", "en", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni",
+        ];
         let teens = [
             "ti", "elleve", "tolv", "tretten", "fjorten", "femten", "seksten", "sytten", "atten",
             "nitten",
         ];
-        let tens = [(20, "tjue"), (30, "tretti"), (40, "førti"), (50, "femti"), (60, "seksti"), (70, "sytti"), (80, "åtti"), (90, "nitti")];
+        let tens = [
+            (20, "tjue"),
+            (30, "tretti"),
+            (40, "førti"),
+            (50, "femti"),
+            (60, "seksti"),
+            (70, "sytti"),
+            (80, "åtti"),
+            (90, "nitti"),
+        ];
         let mut v: Vec<(String, u32)> = Vec::new();
         for (i, u) in units.iter().enumerate().skip(1) {
             v.push((u.to_string(), i as u32));
@@ -234,8 +251,24 @@ fn is_sak_word(w: &str) -> bool {
     matches!(
         w,
         // with the ways Whisper mishears "sak"; a number on the agenda must follow
-        "sak" | "saken" | "sakene" | "saker" | "saksnummer" | "saksnr" | "sakt" | "sagt" | "sag"
-            | "sack" | "sakk" | "sa" | "saga" | "saks" | "punkt" | "punktet" | "nummer" | "nr"
+        "sak"
+            | "saken"
+            | "sakene"
+            | "saker"
+            | "saksnummer"
+            | "saksnr"
+            | "sakt"
+            | "sagt"
+            | "sag"
+            | "sack"
+            | "sakk"
+            | "sa"
+            | "saga"
+            | "saks"
+            | "punkt"
+            | "punktet"
+            | "nummer"
+            | "nr"
     )
 }
 
@@ -243,18 +276,39 @@ fn is_sak_word(w: &str) -> bool {
 fn is_intro_word(w: &str) -> bool {
     matches!(
         w,
-        "går" | "gå" | "over" | "videre" | "til" | "starter" | "start" | "begynner" | "neste"
-            | "tar" | "behandler" | "første" | "åpner" | "innleder" | "kommer" | "nå"
+        "går"
+            | "gå"
+            | "over"
+            | "videre"
+            | "til"
+            | "starter"
+            | "start"
+            | "begynner"
+            | "neste"
+            | "tar"
+            | "behandler"
+            | "første"
+            | "åpner"
+            | "innleder"
+            | "kommer"
+            | "nå"
     )
 }
 
 fn is_closing_word(w: &str) -> bool {
-    w.starts_with("avslutt") || matches!(w, "ferdig" | "ferdige" | "konkluderer" | "oppsummerer" | "under")
+    w.starts_with("avslutt")
+        || matches!(
+            w,
+            "ferdig" | "ferdige" | "konkluderer" | "oppsummerer" | "under"
+        )
 }
 
 fn is_postpone_word(w: &str) -> bool {
-    w.starts_with("utsett") || w.starts_with("utsatt") || w.starts_with("trukket")
-        || w.starts_with("trekke") || matches!(w, "utgår" | "bortfaller" | "strøket" | "strykes")
+    w.starts_with("utsett")
+        || w.starts_with("utsatt")
+        || w.starts_with("trukket")
+        || w.starts_with("trekke")
+        || matches!(w, "utgår" | "bortfaller" | "strøket" | "strykes")
 }
 
 #[derive(Debug, Clone)]
@@ -278,12 +332,20 @@ fn tokens_with_offsets(text: &str) -> Vec<Tok> {
                 before_start = prev_char;
             }
         } else if let Some(s) = start.take() {
-            out.push(Tok { w: text[s..i].to_lowercase(), at: s, after_slash: before_start == Some('/') });
+            out.push(Tok {
+                w: text[s..i].to_lowercase(),
+                at: s,
+                after_slash: before_start == Some('/'),
+            });
         }
         prev_char = Some(c);
     }
     if let Some(s) = start {
-        out.push(Tok { w: text[s..].to_lowercase(), at: s, after_slash: before_start == Some('/') });
+        out.push(Tok {
+            w: text[s..].to_lowercase(),
+            at: s,
+            after_slash: before_start == Some('/'),
+        });
     }
     out
 }
@@ -302,6 +364,8 @@ enum CueKind {
     Close,
     /// "velkommen", "god morgen": the chair opens (the meeting, or again after a break).
     Opening,
+    /// "lunsj", "pause": only cuts the segment there, so a break can start at its announcement.
+    BreakWord,
 }
 
 #[derive(Debug, Clone)]
@@ -315,7 +379,12 @@ struct Cue {
 }
 
 fn cue(kind: CueKind, strength: f64, sentence_at: usize) -> Cue {
-    Cue { kind, strength, sentence_at, declared_joint: false }
+    Cue {
+        kind,
+        strength,
+        sentence_at,
+        declared_joint: false,
+    }
 }
 
 fn sentence_start(text: &str, at: usize) -> usize {
@@ -373,28 +442,47 @@ fn find_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
                 let lo = p.saturating_sub(5);
                 let before = &toks[lo..p];
                 let in_sentence = |t: &&Tok| t.at >= sentence_at;
-                let sentence_end = text[toks[p].at..].find(['.', '?', '!']).map(|e| e + toks[p].at).unwrap_or(text.len());
+                let sentence_end = text[toks[p].at..]
+                    .find(['.', '?', '!'])
+                    .map(|e| e + toks[p].at)
+                    .unwrap_or(text.len());
                 let after_hi = (q + 6).min(toks.len());
-                let postponed = before.iter().filter(in_sentence).any(|t| is_postpone_word(&t.w))
-                    || toks[q.min(toks.len())..after_hi].iter().any(|t| t.at < sentence_end && is_postpone_word(&t.w));
-                let closing = before.iter().filter(in_sentence).any(|t| is_closing_word(&t.w));
-                let intro = before.iter().filter(in_sentence).any(|t| is_intro_word(&t.w))
+                let postponed = before
+                    .iter()
+                    .filter(in_sentence)
+                    .any(|t| is_postpone_word(&t.w))
+                    || toks[q.min(toks.len())..after_hi]
+                        .iter()
+                        .any(|t| t.at < sentence_end && is_postpone_word(&t.w));
+                let closing = before
+                    .iter()
+                    .filter(in_sentence)
+                    .any(|t| is_closing_word(&t.w));
+                let intro = before
+                    .iter()
+                    .filter(in_sentence)
+                    .any(|t| is_intro_word(&t.w))
                     || toks[p].at == sentence_at;
                 let mut strength = if intro { 1.0 } else { 0.5 };
                 if fuzzy {
                     strength *= 0.8;
                 }
-                let declared = toks[q.min(toks.len())..(q + 4).min(toks.len())].windows(2).any(|w| {
-                    w[0].w == "under" && (w[1].w == "ett" || w[1].w == "et" || w[1].w == "en")
-                }) || toks[q.min(toks.len())..(q + 3).min(toks.len())]
-                    .iter()
-                    .any(|t| matches!(t.w.as_str(), "samlet" | "sammen" | "felles"));
+                let declared = toks[q.min(toks.len())..(q + 4).min(toks.len())]
+                    .windows(2)
+                    .any(|w| {
+                        w[0].w == "under" && (w[1].w == "ett" || w[1].w == "et" || w[1].w == "en")
+                    })
+                    || toks[q.min(toks.len())..(q + 3).min(toks.len())]
+                        .iter()
+                        .any(|t| matches!(t.w.as_str(), "samlet" | "sammen" | "felles"));
                 // "sak femten, <title>, og sak seksten": one joint announcement
                 let joins_previous = p > 0 && toks[p - 1].w == "og";
                 let merged = match cues.last_mut() {
-                    Some(Cue { kind: CueKind::Announce(prev), sentence_at: sa, .. })
-                        if joins_previous && *sa == sentence_at && !postponed && !closing =>
-                    {
+                    Some(Cue {
+                        kind: CueKind::Announce(prev),
+                        sentence_at: sa,
+                        ..
+                    }) if joins_previous && *sa == sentence_at && !postponed && !closing => {
                         for i in &items {
                             if !prev.contains(i) {
                                 prev.push(*i);
@@ -427,19 +515,31 @@ fn find_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
         // same sentence it announces that item.
         let next_pair = toks.get(p + 1).map(|t| t.w.as_str());
         let generic = (w == "neste" && next_pair.is_some_and(|n| is_sak_word(n) || n == "post"))
-            || ((w == "går" || w == "gå") && next_pair.is_some_and(|n| n == "videre" || n == "over"))
-            || ((w == "går" || w == "gå") && next_pair == Some("vi")
-                && toks.get(p + 2).is_some_and(|t| t.w == "til" || t.w == "videre" || t.w == "over"));
+            || ((w == "går" || w == "gå")
+                && next_pair.is_some_and(|n| n == "videre" || n == "over"))
+            || ((w == "går" || w == "gå")
+                && next_pair == Some("vi")
+                && toks
+                    .get(p + 2)
+                    .is_some_and(|t| t.w == "til" || t.w == "videre" || t.w == "over"));
         if generic {
             let sentence_at = sentence_start(text, toks[p].at);
-            let end = text[toks[p].at..].find(['.', '?', '!']).map(|e| e + toks[p].at).unwrap_or(text.len());
-            let sent: HashSet<String> = content_tokens(&text[sentence_at..end]).into_iter().collect();
+            let end = text[toks[p].at..]
+                .find(['.', '?', '!'])
+                .map(|e| e + toks[p].at)
+                .unwrap_or(text.len());
+            let sent: HashSet<String> = content_tokens(&text[sentence_at..end])
+                .into_iter()
+                .collect();
             let mut best: Option<(usize, f64)> = None;
             for (i, title) in ag.titles.iter().enumerate() {
                 if title.is_empty() {
                     continue;
                 }
-                let hit = title.iter().filter(|t| sent.iter().any(|s| token_match(s, t) > 0.0)).count();
+                let hit = title
+                    .iter()
+                    .filter(|t| sent.iter().any(|s| token_match(s, t) > 0.0))
+                    .count();
                 let share = hit as f64 / title.len() as f64;
                 if (hit >= 2 || share >= 0.5) && best.is_none_or(|(_, b)| share > b) {
                     best = Some((i, share));
@@ -454,13 +554,24 @@ fn find_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
         }
         let at = |k: usize, s: &str| toks.get(p + k).is_some_and(|t| t.w == s);
         let close = matches!(w, "hevet" | "heve" | "hever")
-            || (w == "takk" && at(1, "for") && ((at(2, "i") && at(3, "dag")) || at(3, "godt") || at(4, "møte")))
+            || (w == "takk"
+                && at(1, "for")
+                && ((at(2, "i") && at(3, "dag")) || at(3, "godt") || at(4, "møte")))
             || (w == "gjennom" && (at(1, "dagsordenen") || at(2, "dagsordenen")))
             || (w.starts_with("avslutt") && (at(1, "møtet") || at(2, "møtet")));
         if close && !cues.iter().any(|c| c.kind == CueKind::Close) {
             cues.push(cue(CueKind::Close, 1.0, sentence_start(text, toks[p].at)));
         }
-        let opening = w == "velkommen" || (w == "god" && at(1, "morgen")) || (w == "åpner" && (at(1, "møtet") || at(2, "møtet")));
+        if is_break_word(w) && !cues.iter().any(|c| c.kind == CueKind::BreakWord) {
+            cues.push(cue(
+                CueKind::BreakWord,
+                1.0,
+                sentence_start(text, toks[p].at),
+            ));
+        }
+        let opening = w == "velkommen"
+            || (w == "god" && at(1, "morgen"))
+            || (w == "åpner" && (at(1, "møtet") || at(2, "møtet")));
         if opening && !cues.iter().any(|c| c.kind == CueKind::Opening) {
             cues.push(cue(CueKind::Opening, 1.0, sentence_start(text, toks[p].at)));
         }
@@ -523,7 +634,12 @@ fn build_units(t: &Transcript, ag: &Agenda) -> Vec<Unit> {
         cuts.sort_unstable();
         cuts.dedup();
         if cuts.is_empty() {
-            units.push(Unit { start: s.start, end, text, cues });
+            units.push(Unit {
+                start: s.start,
+                end,
+                text,
+                cues,
+            });
             continue;
         }
         let time_at = |byte: usize| -> f64 {
@@ -555,9 +671,17 @@ fn build_units(t: &Transcript, ag: &Agenda) -> Vec<Unit> {
             let pc: Vec<Cue> = cues
                 .iter()
                 .filter(|c| c.sentence_at >= a && c.sentence_at < b)
-                .map(|c| Cue { sentence_at: c.sentence_at - a, ..c.clone() })
+                .map(|c| Cue {
+                    sentence_at: c.sentence_at - a,
+                    ..c.clone()
+                })
                 .collect();
-            units.push(Unit { start: ts, end: te.max(ts), text: piece, cues: pc });
+            units.push(Unit {
+                start: ts,
+                end: te.max(ts),
+                text: piece,
+                cues: pc,
+            });
         }
     }
     units
@@ -567,15 +691,22 @@ fn build_units(t: &Transcript, ag: &Agenda) -> Vec<Unit> {
 /// units) right after a unit that mentions a break ("Da tar vi lunsj"), or of at least
 /// [`BREAK_GAP`] without one. The break starts at that announcement (its units are removed)
 /// and ends where speech resumes.
+fn is_break_word(w: &str) -> bool {
+    w.starts_with("lunsj")
+        || w.starts_with("lunch")
+        || w.starts_with("pause")
+        || w.starts_with("kaffe")
+        || w == "spise"
+}
+
 fn find_breaks(units: Vec<Unit>) -> (Vec<Unit>, Vec<(f64, f64, String)>) {
-    let mut gaps: Vec<f64> = units.windows(2).map(|w| (w[1].start - w[0].end).max(0.0)).collect();
+    let mut gaps: Vec<f64> = units
+        .windows(2)
+        .map(|w| (w[1].start - w[0].end).max(0.0))
+        .collect();
     gaps.sort_by(|a, b| a.total_cmp(b));
     let p90 = gaps.get(gaps.len() * 9 / 10).copied().unwrap_or(0.0);
     let threshold = BREAK_MIN.max(8.0 * p90);
-    let is_break_word = |w: &str| {
-        w.starts_with("lunsj") || w.starts_with("lunch") || w.starts_with("pause") || w.starts_with("kaffe")
-            || w == "spise"
-    };
     let mut drop = vec![false; units.len()];
     let mut breaks = Vec::new();
     for j in 1..units.len() {
@@ -600,7 +731,12 @@ fn find_breaks(units: Vec<Unit>) -> (Vec<Unit>, Vec<(f64, f64, String)>) {
             breaks.push((start, units[j].start, said.join(" ")));
         }
     }
-    let kept = units.into_iter().zip(drop).filter(|(_, d)| !d).map(|(u, _)| u).collect();
+    let kept = units
+        .into_iter()
+        .zip(drop)
+        .filter(|(_, d)| !d)
+        .map(|(u, _)| u)
+        .collect();
     (kept, breaks)
 }
 
@@ -612,7 +748,8 @@ struct Profiles {
 }
 
 impl Profiles {
-    fn build(meeting: &Meeting) -> Profiles {
+    /// Raw weights from the agenda: title 1, presenter names 0.7, forslag 0.5, organisations 0.3.
+    fn from_agenda(meeting: &Meeting) -> Vec<HashMap<String, f64>> {
         let m = meeting.items.len();
         let mut raw: Vec<HashMap<String, f64>> = vec![HashMap::new(); m];
         let add = |i: usize, text: &str, w: f64, raw: &mut Vec<HashMap<String, f64>>| {
@@ -632,7 +769,44 @@ impl Profiles {
             }
             add(i, &it.forslag, 0.5, &mut raw);
         }
-        Self::with_specificity(raw)
+        raw
+    }
+
+    /// The agenda words plus, per item, the words that dominate the speech a first pass gave
+    /// it (said at least [`ADAPT_MIN_COUNT`] times there and mostly there): the discussion's own
+    /// vocabulary, as the ASR spells it, which sharpens boundaries without announcements.
+    fn adapted(
+        meeting: &Meeting,
+        unit_items: &[Vec<usize>],
+        units: &[Unit],
+    ) -> Vec<HashMap<String, f64>> {
+        let mut raw = Self::from_agenda(meeting);
+        let m = raw.len();
+        let mut counts: HashMap<String, Vec<f64>> = HashMap::new();
+        for (u, items) in units.iter().zip(unit_items) {
+            for t in content_tokens(&u.text) {
+                if t.chars().count() < 4 || t.chars().all(|c| c.is_ascii_digit()) {
+                    continue;
+                }
+                let v = counts.entry(t).or_insert_with(|| vec![0.0; m]);
+                for &i in items {
+                    v[i] += 1.0 / items.len() as f64;
+                }
+            }
+        }
+        let mut keys: Vec<&String> = counts.keys().collect();
+        keys.sort();
+        for k in keys {
+            let v = &counts[k];
+            let total: f64 = v.iter().sum();
+            for i in 0..m {
+                if v[i] >= ADAPT_MIN_COUNT && v[i] >= 0.7 * total {
+                    let e = raw[i].entry(k.clone()).or_insert(0.0);
+                    *e = e.max(ADAPT_WEIGHT);
+                }
+            }
+        }
+        raw
     }
 
     /// Weight each stem by how few items share it (idf over items).
@@ -644,8 +818,15 @@ impl Profiles {
                 *df.entry(k.as_str()).or_default() += 1;
             }
         }
-        let idf: HashMap<String, f64> =
-            df.iter().map(|(k, d)| (k.to_string(), ((m + 1.0) / (*d as f64 + 0.5)).ln() / (m + 1.0).ln().max(1e-9) * 2.0)).collect();
+        let idf: HashMap<String, f64> = df
+            .iter()
+            .map(|(k, d)| {
+                (
+                    k.to_string(),
+                    ((m + 1.0) / (*d as f64 + 0.5)).ln() / (m + 1.0).ln().max(1e-9) * 2.0,
+                )
+            })
+            .collect();
         let items = raw
             .iter()
             .map(|p| p.iter().map(|(k, w)| (k.clone(), w * idf[k])).collect())
@@ -662,7 +843,9 @@ impl Profiles {
             .items
             .iter()
             .map(|p| {
-                p.iter().map(|(k, w)| token_match(stem, k) * w).fold(0.0, f64::max)
+                p.iter()
+                    .map(|(k, w)| token_match(stem, k) * w)
+                    .fold(0.0, f64::max)
             })
             .collect();
         let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
@@ -703,21 +886,39 @@ pub fn segment_with_manual(
         numbers: meeting
             .items
             .iter()
-            .map(|it| it.saksnr.split(['/', '-']).next().and_then(|n| n.trim().parse().ok()))
+            .map(|it| {
+                it.saksnr
+                    .split(['/', '-'])
+                    .next()
+                    .and_then(|n| n.trim().parse().ok())
+            })
             .collect(),
         allowed: meeting
             .items
             .iter()
-            .filter_map(|it| it.saksnr.split(['/', '-']).next().and_then(|n| n.trim().parse().ok()))
+            .filter_map(|it| {
+                it.saksnr
+                    .split(['/', '-'])
+                    .next()
+                    .and_then(|n| n.trim().parse().ok())
+            })
             .collect(),
-        titles: meeting.items.iter().map(|it| content_tokens(&it.title)).collect(),
+        titles: meeting
+            .items
+            .iter()
+            .map(|it| content_tokens(&it.title))
+            .collect(),
     };
 
     // Manual overrides: meeting file first, then segments.json edits.
     let mut manual: Manual = BTreeMap::new();
     for mi in manual_items.iter().filter(|x| x.manual) {
         if let Some(i) = meeting.items.iter().position(|it| it.saksnr == mi.saksnr) {
-            let spans = if mi.status == ItemStatus::NotDiscussed { vec![] } else { mi.spans.clone() };
+            let spans = if mi.status == ItemStatus::NotDiscussed {
+                vec![]
+            } else {
+                mi.spans.clone()
+            };
             manual.insert(i, spans);
         }
     }
@@ -742,41 +943,44 @@ pub fn segment_with_manual(
         .duration
         .max(units.last().map(|u| u.end).unwrap_or(0.0));
 
-    // Per-unit lexical evidence per item.
-    let profiles = Profiles::build(meeting);
-    let mut cache = HashMap::new();
-    let mut lex = vec![vec![0.0; m]; n];
-    for (j, u) in units.iter().enumerate() {
-        let mut counts: HashMap<String, usize> = HashMap::new();
-        for t in content_tokens(&u.text) {
-            let c = counts.entry(t.clone()).or_default();
-            *c += 1;
-            if *c > 2 {
-                continue; // a word repeated within one unit counts at most twice
-            }
-            let s = profiles.word_scores(&t, &mut cache);
-            for i in 0..m {
-                lex[j][i] += LEX * s[i];
-            }
-        }
-    }
-
-    // Time prior: planned slot per item on the recording's time line.
+    // Per-unit evidence per item: lexical plus the time prior.
     let slots = planned_slots(meeting, duration);
     let typical = if m > 0 { duration / m as f64 } else { duration }.max(1.0);
-    let mut emit = vec![vec![0.0; m]; n];
-    for (j, u) in units.iter().enumerate() {
-        let d = (u.end - u.start).max(0.5);
-        let mid = 0.5 * (u.start + u.end);
-        for i in 0..m {
-            let mut e = lex[j][i];
-            if let Some((a, b)) = slots.as_ref().map(|s| s[i]) {
-                let excess = (a - typical * 0.5 - mid).max(mid - b - typical * 0.5).max(0.0);
-                e -= TIME * d * (excess / typical).min(3.0);
+    let compute_emit = |profiles: &Profiles| -> Vec<Vec<f64>> {
+        let mut cache = HashMap::new();
+        let mut lex = vec![vec![0.0; m]; n];
+        for (j, u) in units.iter().enumerate() {
+            let mut counts: HashMap<String, usize> = HashMap::new();
+            for t in content_tokens(&u.text) {
+                let c = counts.entry(t.clone()).or_default();
+                *c += 1;
+                if *c > 2 {
+                    continue; // a word repeated within one unit counts at most twice
+                }
+                let s = profiles.word_scores(&t, &mut cache);
+                for i in 0..m {
+                    lex[j][i] += LEX * s[i];
+                }
             }
-            emit[j][i] = e;
         }
-    }
+
+        let mut emit = vec![vec![0.0; m]; n];
+        for (j, u) in units.iter().enumerate() {
+            let d = (u.end - u.start).max(0.5);
+            let mid = 0.5 * (u.start + u.end);
+            for i in 0..m {
+                let mut e = lex[j][i];
+                if let Some((a, b)) = slots.as_ref().map(|s| s[i]) {
+                    let excess = (a - typical * 0.5 - mid)
+                        .max(mid - b - typical * 0.5)
+                        .max(0.0);
+                    e -= TIME * d * (excess / typical).min(3.0);
+                }
+                emit[j][i] = e;
+            }
+        }
+        emit
+    };
 
     // Allowed items per unit from manual spans.
     let forced: Vec<Option<usize>> = units
@@ -815,14 +1019,23 @@ pub fn segment_with_manual(
             Some(*acc)
         }))
         .collect();
-    let skip_between = |a: usize, b: usize| -> f64 { if b > a { skip_prefix[b] - skip_prefix[a] } else { 0.0 } };
+    let skip_between = |a: usize, b: usize| -> f64 {
+        if b > a {
+            skip_prefix[b] - skip_prefix[a]
+        } else {
+            0.0
+        }
+    };
 
     // Items the chair says are taken together ("sak femten og seksten under ett").
     let mut declared: Vec<Vec<usize>> = Vec::new();
     for u in &units {
         for c in &u.cues {
             if let (CueKind::Announce(set), true) = (&c.kind, c.declared_joint) {
-                if set.len() > 1 && set.windows(2).all(|w| w[1] == w[0] + 1) && !declared.contains(set) {
+                if set.len() > 1
+                    && set.windows(2).all(|w| w[1] == w[0] + 1)
+                    && !declared.contains(set)
+                {
                     declared.push(set.clone());
                 }
             }
@@ -860,7 +1073,7 @@ pub fn segment_with_manual(
         }
     };
 
-    let emission = |j: usize, s: State| -> f64 {
+    let emission = |emit: &[Vec<f64>], j: usize, s: State| -> f64 {
         let d = (units[j].end - units[j].start).max(0.5);
         match s {
             State::Pre | State::Post => {
@@ -879,12 +1092,21 @@ pub fn segment_with_manual(
                     // a manually placed item gets no speech outside its spans
                     return f64::NEG_INFINITY;
                 }
-                (f..=l).map(|i| emit[j][i]).fold(f64::NEG_INFINITY, f64::max)
+                (f..=l)
+                    .map(|i| emit[j][i])
+                    .fold(f64::NEG_INFINITY, f64::max)
             }
         }
     };
-    let gap_before: Vec<f64> =
-        (0..n).map(|j| if j == 0 { units[0].start } else { (units[j].start - units[j - 1].end).max(0.0) }).collect();
+    let gap_before: Vec<f64> = (0..n)
+        .map(|j| {
+            if j == 0 {
+                units[0].start
+            } else {
+                (units[j].start - units[j - 1].end).max(0.0)
+            }
+        })
+        .collect();
     let entry = |j: usize, s: State| -> f64 {
         let mut bonus: f64 = 0.0;
         for c in &units[j].cues {
@@ -927,73 +1149,99 @@ pub fn segment_with_manual(
             }
             _ => 0.0,
         };
-        let gap = if j > 0 && gap_before[j] > 1.0 { GAP * ((gap_before[j] - 1.0) / 10.0).min(1.0) } else { 0.0 };
+        let gap = if j > 0 && gap_before[j] > 1.0 {
+            GAP * ((gap_before[j] - 1.0) / 10.0).min(1.0)
+        } else {
+            0.0
+        };
         bonus + gap - joint - if j > 0 { SWITCH } else { 0.0 }
     };
 
     // Viterbi.
-    let mut score = vec![f64::NEG_INFINITY; ns];
-    let mut back = vec![vec![usize::MAX; ns]; n];
-    if n > 0 {
-        for (k, &s) in states.iter().enumerate() {
-            let e = emission(0, s);
-            if e == f64::NEG_INFINITY {
-                continue;
-            }
-            score[k] = -skip_between(0, first(s)) + entry(0, s) + e;
-        }
-    }
-    for j in 1..n {
-        let mut next = vec![f64::NEG_INFINITY; ns];
-        for (t, &st) in states.iter().enumerate() {
-            let e = emission(j, st);
-            if e == f64::NEG_INFINITY {
-                continue;
-            }
-            let ent = entry(j, st);
-            let mut best = f64::NEG_INFINITY;
-            let mut arg = usize::MAX;
-            for (k, &sk) in states.iter().enumerate() {
-                if score[k] == f64::NEG_INFINITY {
+    let decode = |emit: &[Vec<f64>]| -> Result<Vec<usize>> {
+        let mut score = vec![f64::NEG_INFINITY; ns];
+        let mut back = vec![vec![usize::MAX; ns]; n];
+        if n > 0 {
+            for (k, &s) in states.iter().enumerate() {
+                let e = emission(emit, 0, s);
+                if e == f64::NEG_INFINITY {
                     continue;
                 }
-                let v = if k == t {
-                    score[k]
-                } else if order(st).0 > order(sk).1 || (st == State::Post && sk != State::Post) {
-                    score[k] - skip_between(after(sk), first(st)) + ent
-                } else {
+                score[k] = -skip_between(0, first(s)) + entry(0, s) + e;
+            }
+        }
+        for j in 1..n {
+            let mut next = vec![f64::NEG_INFINITY; ns];
+            for (t, &st) in states.iter().enumerate() {
+                let e = emission(emit, j, st);
+                if e == f64::NEG_INFINITY {
                     continue;
-                };
+                }
+                let ent = entry(j, st);
+                let mut best = f64::NEG_INFINITY;
+                let mut arg = usize::MAX;
+                for (k, &sk) in states.iter().enumerate() {
+                    if score[k] == f64::NEG_INFINITY {
+                        continue;
+                    }
+                    let v = if k == t {
+                        score[k]
+                    } else if order(st).0 > order(sk).1 || (st == State::Post && sk != State::Post)
+                    {
+                        score[k] - skip_between(after(sk), first(st)) + ent
+                    } else {
+                        continue;
+                    };
+                    if v > best {
+                        best = v;
+                        arg = k;
+                    }
+                }
+                if arg != usize::MAX {
+                    next[t] = best + e;
+                    back[j][t] = arg;
+                }
+            }
+            score = next;
+        }
+        let mut path = vec![0usize; n];
+        if n > 0 {
+            let mut best = f64::NEG_INFINITY;
+            let mut arg = usize::MAX;
+            for (k, &s) in states.iter().enumerate() {
+                let v = score[k] - skip_between(after(s), m);
                 if v > best {
                     best = v;
                     arg = k;
                 }
             }
-            if arg != usize::MAX {
-                next[t] = best + e;
-                back[j][t] = arg;
+            if arg == usize::MAX {
+                bail!("the manual spans leave no consistent segmentation: check that they follow the meeting order and do not overlap");
+            }
+            path[n - 1] = arg;
+            for j in (1..n).rev() {
+                path[j - 1] = back[j][path[j]];
             }
         }
-        score = next;
-    }
-    let mut path = vec![0usize; n];
-    if n > 0 {
-        let mut best = f64::NEG_INFINITY;
-        let mut arg = usize::MAX;
-        for (k, &s) in states.iter().enumerate() {
-            let v = score[k] - skip_between(after(s), m);
-            if v > best {
-                best = v;
-                arg = k;
-            }
-        }
-        if arg == usize::MAX {
-            bail!("the manual spans leave no consistent segmentation: check that they follow the meeting order and do not overlap");
-        }
-        path[n - 1] = arg;
-        for j in (1..n).rev() {
-            path[j - 1] = back[j][path[j]];
-        }
+        Ok(path)
+    };
+
+    let mut emit = compute_emit(&Profiles::with_specificity(Profiles::from_agenda(meeting)));
+    let mut path = decode(&emit)?;
+    if ADAPT {
+        let unit_items: Vec<Vec<usize>> = path
+            .iter()
+            .map(|&k| match states[k] {
+                State::Items(f, l) => (f..=l).collect(),
+                _ => vec![],
+            })
+            .collect();
+        emit = compute_emit(&Profiles::with_specificity(Profiles::adapted(
+            meeting,
+            &unit_items,
+            &units,
+        )));
+        path = decode(&emit)?;
     }
 
     // Blocks of equal state.
@@ -1010,15 +1258,25 @@ pub fn segment_with_manual(
     // break planned nearest in time.
     let break_label = |t: f64, said: &str| -> String {
         let said: HashSet<String> = content_tokens(said).into_iter().collect();
-        if let Some(b) = meeting.breaks.iter().find(|b| content_tokens(&b.label).iter().any(|w| said.contains(w))) {
+        if let Some(b) = meeting
+            .breaks
+            .iter()
+            .find(|b| content_tokens(&b.label).iter().any(|w| said.contains(w)))
+        {
             return b.label.clone();
         }
-        let Some(rs) = meeting.recording_start_secs() else { return "Pause".into() };
+        let Some(rs) = meeting.recording_start_secs() else {
+            return "Pause".into();
+        };
         let scale = time_scale(meeting, duration);
         meeting
             .breaks
             .iter()
-            .filter_map(|b| parse_clock(&b.time).ok().map(|c| (b, ((c - rs) * scale - t).abs())))
+            .filter_map(|b| {
+                parse_clock(&b.time)
+                    .ok()
+                    .map(|c| (b, ((c - rs) * scale - t).abs()))
+            })
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(b, _)| b.label.clone())
             .unwrap_or_else(|| "Pause".into())
@@ -1049,15 +1307,34 @@ pub fn segment_with_manual(
         let spans = cut_breaks([start, end], &break_spans);
         match s {
             State::Pre | State::Post => {
-                let kind = if s == State::Pre { "pre_meeting" } else { "after_meeting" };
+                let kind = if s == State::Pre {
+                    "pre_meeting"
+                } else {
+                    "after_meeting"
+                };
                 for sp in spans {
-                    other.push(OtherSpan { kind: kind.into(), label: String::new(), start: sp[0], end: sp[1] });
+                    other.push(OtherSpan {
+                        kind: kind.into(),
+                        label: String::new(),
+                        start: sp[0],
+                        end: sp[1],
+                    });
                 }
             }
             State::Items(f, l) => {
-                let c_start = boundary_confidence(&units, &gap_before, &emit, a, s, blocks.get(bi.wrapping_sub(1)).map(|x| x.0), bi == 0);
+                let c_start = boundary_confidence(
+                    &units,
+                    &gap_before,
+                    &emit,
+                    a,
+                    s,
+                    blocks.get(bi.wrapping_sub(1)).map(|x| x.0),
+                    bi == 0,
+                );
                 let c_end = match blocks.get(bi + 1) {
-                    Some(&(ns_, na, _)) => boundary_confidence(&units, &gap_before, &emit, na, ns_, Some(s), false),
+                    Some(&(ns_, na, _)) => {
+                        boundary_confidence(&units, &gap_before, &emit, na, ns_, Some(s), false)
+                    }
                     None => 0.9,
                 };
                 let saks: Vec<String> = (f..=l).map(|i| meeting.items[i].saksnr.clone()).collect();
@@ -1077,12 +1354,21 @@ pub fn segment_with_manual(
         }
     }
     for (lo, hi, said) in &breaks {
-        other.push(OtherSpan { kind: "break".into(), label: break_label(*lo, said), start: *lo, end: *hi });
+        other.push(OtherSpan {
+            kind: "break".into(),
+            label: break_label(*lo, said),
+            start: *lo,
+            end: *hi,
+        });
     }
     for (&i, spans) in &manual {
         let it = &mut items[i];
         it.spans = spans.clone();
-        it.status = if spans.is_empty() { ItemStatus::NotDiscussed } else { ItemStatus::Discussed };
+        it.status = if spans.is_empty() {
+            ItemStatus::NotDiscussed
+        } else {
+            ItemStatus::Discussed
+        };
         it.joint_with = manual_items
             .iter()
             .find(|x| x.manual && x.saksnr == it.saksnr)
@@ -1115,7 +1401,12 @@ pub fn segment_with_manual(
         o.start = ms(o.start);
         o.end = ms(o.end);
     }
-    Ok(Segmentation { version: FORMAT_VERSION, inputs: Default::default(), items, other })
+    Ok(Segmentation {
+        version: FORMAT_VERSION,
+        inputs: Default::default(),
+        items,
+        other,
+    })
 }
 
 fn cut_breaks(span: Span, breaks: &[(f64, f64)]) -> Vec<Span> {
@@ -1157,7 +1448,11 @@ fn boundary_confidence(
     let mut ann: f64 = 0.0;
     for c in &units[j].cues {
         let v = match (&c.kind, s) {
-            (CueKind::Announce(set), State::Items(f, l)) if set.iter().any(|i| (f..=l).contains(i)) => c.strength,
+            (CueKind::Announce(set), State::Items(f, l))
+                if set.iter().any(|i| (f..=l).contains(i)) =>
+            {
+                c.strength
+            }
             (CueKind::Next, _) => 0.5 * c.strength,
             (CueKind::Close, State::Post) => c.strength,
             _ => 0.0,
@@ -1183,8 +1478,15 @@ fn boundary_confidence(
 /// Factor that maps planned agenda time to recording time: 1, unless the recording is much
 /// shorter or longer than the planned meeting (then the agenda is stretched to fit).
 fn time_scale(meeting: &Meeting, duration: f64) -> f64 {
-    let Some(rs) = meeting.recording_start_secs() else { return 1.0 };
-    let times: Vec<f64> = meeting.items.iter().filter_map(|i| i.time.as_deref()).filter_map(|t| parse_clock(t).ok()).collect();
+    let Some(rs) = meeting.recording_start_secs() else {
+        return 1.0;
+    };
+    let times: Vec<f64> = meeting
+        .items
+        .iter()
+        .filter_map(|i| i.time.as_deref())
+        .filter_map(|t| parse_clock(t).ok())
+        .collect();
     if times.len() < 2 || duration <= 0.0 {
         return 1.0;
     }
@@ -1219,7 +1521,10 @@ fn planned_slots(meeting: &Meeting, duration: f64) -> Option<Vec<(f64, f64)>> {
     let starts: Vec<f64> = times.iter().map(|t| (t - rs) * scale).collect();
     let mut out = Vec::new();
     for i in 0..starts.len() {
-        let end = starts.get(i + 1).copied().unwrap_or(duration.max(starts[i]));
+        let end = starts
+            .get(i + 1)
+            .copied()
+            .unwrap_or(duration.max(starts[i]));
         out.push((starts[i], end));
     }
     Some(out)
@@ -1230,7 +1535,12 @@ fn planned_slots(meeting: &Meeting, duration: f64) -> Option<Vec<(f64, f64)>> {
 /// The pipeline stage: segment `wd/transcript.json` into `wd/segments.json`, unless that is up
 /// to date (same meeting file and transcript) and `force` is off. Items marked `manual` in an
 /// existing `segments.json` are kept (see the module docs).
-pub fn run_stage(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir, force: bool) -> Result<Segmentation> {
+pub fn run_stage(
+    meeting_path: &Path,
+    meeting: &Meeting,
+    wd: &WorkDir,
+    force: bool,
+) -> Result<Segmentation> {
     let transcript: Transcript = wd.load("referat transcribe")?;
     let mut inputs = crate::artifact::Inputs::new();
     inputs.insert("meeting".into(), sha256_file(meeting_path)?);
@@ -1239,14 +1549,19 @@ pub fn run_stage(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir, force: bo
         sha256_file(&wd.path(<Transcript as crate::artifact::Artifact>::FILE))?,
     );
     let old: Option<Segmentation> = wd.load_opt().with_context(|| {
-        format!("cannot use the existing {}: fix the edit or delete the file", wd.path("segments.json").display())
+        format!(
+            "cannot use the existing {}: fix the edit or delete the file",
+            wd.path("segments.json").display()
+        )
     })?;
     if let Some(old) = &old {
         if !force && old.inputs == inputs {
             return Ok(old.clone());
         }
     }
-    let manual: Vec<ItemSegment> = old.map(|o| o.items.into_iter().filter(|i| i.manual).collect()).unwrap_or_default();
+    let manual: Vec<ItemSegment> = old
+        .map(|o| o.items.into_iter().filter(|i| i.manual).collect())
+        .unwrap_or_default();
     let mut seg = segment_with_manual(meeting, &transcript, &manual)?;
     seg.inputs = inputs;
     wd.save(&seg)?;
@@ -1363,7 +1678,13 @@ time = "11:15"
                 continue;
             }
             starts.push(t);
-            segs.push(Segment { start: t, end: t + 5.0, text: l.to_string(), speaker: None, words: vec![] });
+            segs.push(Segment {
+                start: t,
+                end: t + 5.0,
+                text: l.to_string(),
+                speaker: None,
+                words: vec![],
+            });
             t += 5.5;
         }
         let tr = Transcript {
@@ -1413,11 +1734,17 @@ time = "11:15"
     }
 
     const ALL: [(&str, &str); 6] = [
-        ("Da går vi til sak tretten, veiledning og godkjenning.", "13/25"),
+        (
+            "Da går vi til sak tretten, veiledning og godkjenning.",
+            "13/25",
+        ),
         ("Takk. Da går vi til sak fjorten.", "14/25"),
         ("Neste sak er sak femten.", "15/25"),
         ("Da går vi til sak seksten.", "16/25"),
-        ("Da går vi til sak atten, og tar sak sytten etterpå.", "18/25"),
+        (
+            "Da går vi til sak atten, og tar sak sytten etterpå.",
+            "18/25",
+        ),
         ("Da går vi tilbake til sak sytten.", "17/25"),
     ];
 
@@ -1452,11 +1779,21 @@ time = "11:15"
             assert_eq!(start(&s, sak), at(&lines, &starts, ann), "{sak}: {s:?}");
         }
         // the cue parser itself
-        let ag = Agenda { numbers: vec![Some(14), Some(16)], allowed: [14, 16].into(), titles: vec![vec![], vec![]] };
-        assert!(matches!(&find_cues("Da går vi til sak fjorden.", &ag)[0].kind, CueKind::Announce(v) if v == &vec![0]));
-        assert!(matches!(&find_cues("Sak sejsten.", &ag)[0].kind, CueKind::Announce(v) if v == &vec![1]));
+        let ag = Agenda {
+            numbers: vec![Some(14), Some(16)],
+            allowed: [14, 16].into(),
+            titles: vec![vec![], vec![]],
+        };
+        assert!(
+            matches!(&find_cues("Da går vi til sak fjorden.", &ag)[0].kind, CueKind::Announce(v) if v == &vec![0])
+        );
+        assert!(
+            matches!(&find_cues("Sak sejsten.", &ag)[0].kind, CueKind::Announce(v) if v == &vec![1])
+        );
         // a number not on the agenda, and a word too far from any number, announce nothing
-        assert!(!find_cues("Da går vi til sak tolv.", &ag).iter().any(|c| matches!(c.kind, CueKind::Announce(_))));
+        assert!(!find_cues("Da går vi til sak tolv.", &ag)
+            .iter()
+            .any(|c| matches!(c.kind, CueKind::Announce(_))));
         assert!(find_cues("Vi går til saken om fjorden.", &ag).is_empty());
     }
 
@@ -1485,7 +1822,10 @@ time = "11:15"
         let parts = [
             ("Da går vi til sak tretten.", "13/25"),
             ("Da går vi til sak fjorten.", "14/25"),
-            ("Da går vi til sak femten og seksten, vi tar dem under ett.", "15/25"),
+            (
+                "Da går vi til sak femten og seksten, vi tar dem under ett.",
+                "15/25",
+            ),
             ("", "16/25"),
             ("Da går vi til sak atten.", "18/25"),
             ("Da går vi til sak sytten.", "17/25"),
@@ -1510,20 +1850,32 @@ time = "11:15"
             ("Da går vi til sak fjorten.", "14/25"),
             ("Da går vi til sak femten.", "15/25"),
             ("Da går vi til sak atten.", "18/25"),
-            ("Sak sytten er utsatt til neste møte. Takk for i dag, møtet er hevet.", ""),
+            (
+                "Sak sytten er utsatt til neste møte. Takk for i dag, møtet er hevet.",
+                "",
+            ),
         ];
         let lines = script(&parts);
         let (t, starts) = transcript(&lines);
         let s = segment(&meeting(), &t).unwrap();
         for sak in ["16/25", "17/25"] {
-            assert_eq!(item(&s, sak).status, ItemStatus::NotDiscussed, "{sak}: {s:?}");
+            assert_eq!(
+                item(&s, sak).status,
+                ItemStatus::NotDiscussed,
+                "{sak}: {s:?}"
+            );
             assert!(item(&s, sak).spans.is_empty());
         }
         // the closing words start after-meeting talk, inside the last line
         let close = at(&lines, &starts, "utsatt");
         let end18 = item(&s, "18/25").spans[0][1];
         assert!(end18 > close && end18 < close + 5.0, "{s:?}");
-        assert!(s.other.iter().any(|o| o.kind == "after_meeting" && o.start == end18), "{s:?}");
+        assert!(
+            s.other
+                .iter()
+                .any(|o| o.kind == "after_meeting" && o.start == end18),
+            "{s:?}"
+        );
     }
 
     #[test]
@@ -1592,7 +1944,10 @@ time = "11:15"
         let mpath = dir.path().join("meeting.toml");
         std::fs::write(&mpath, MEETING).unwrap();
         let m = meeting();
-        assert!(format!("{:#}", run_stage(&mpath, &m, &wd, false).unwrap_err()).contains("referat transcribe"));
+        assert!(
+            format!("{:#}", run_stage(&mpath, &m, &wd, false).unwrap_err())
+                .contains("referat transcribe")
+        );
         let (t, _) = transcript(&script(&ALL));
         wd.save(&t).unwrap();
         let first = run_stage(&mpath, &m, &wd, false).unwrap();
@@ -1614,13 +1969,19 @@ time = "11:15"
     #[test]
     fn deterministic() {
         let (t, _) = transcript(&script(&ALL));
-        assert_eq!(segment(&meeting(), &t).unwrap(), segment(&meeting(), &t).unwrap());
+        assert_eq!(
+            segment(&meeting(), &t).unwrap(),
+            segment(&meeting(), &t).unwrap()
+        );
     }
 
     #[test]
     fn text_helpers() {
         assert_eq!(stem("samtykkebestemmelsene"), "samtykkebestemmels");
-        assert_eq!(content_tokens("Da går vi til kjernejournalen"), vec!["kjernejournal"]);
+        assert_eq!(
+            content_tokens("Da går vi til kjernejournalen"),
+            vec!["kjernejournal"]
+        );
         assert_eq!(levenshtein("fjorden", "fjorten"), 1);
         assert!(token_match("samtykk", "samtykkebestemmels") > 0.0);
     }

@@ -6,7 +6,9 @@ use referat::eval::{segmentation_metrics, Truth};
 use referat::meeting::Meeting;
 
 fn fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 #[test]
@@ -22,13 +24,22 @@ fn sample_truth_transcript_segments_within_goal() {
         segments: truth
             .utterances
             .iter()
-            .map(|u| Segment { start: u.start, end: u.end, text: u.text.clone(), speaker: Some(u.speaker.clone()), words: vec![] })
+            .map(|u| Segment {
+                start: u.start,
+                end: u.end,
+                text: u.text.clone(),
+                speaker: Some(u.speaker.clone()),
+                words: vec![],
+            })
             .collect(),
         warnings: vec![],
     };
     let seg = referat::segment::segment(&meeting, &transcript).unwrap();
     for it in &seg.items {
-        eprintln!("{} {:?} {:?} joint {:?} conf {:?}", it.saksnr, it.status, it.spans, it.joint_with, it.confidence);
+        eprintln!(
+            "{} {:?} {:?} joint {:?} conf {:?}",
+            it.saksnr, it.status, it.spans, it.joint_with, it.confidence
+        );
     }
     for o in &seg.other {
         eprintln!("other {} {} {:.1}-{:.1}", o.kind, o.label, o.start, o.end);
