@@ -628,7 +628,19 @@ fn build_units(t: &Transcript, ag: &Agenda) -> Vec<Unit> {
             .iter()
             .filter(|c| !matches!(c.kind, CueKind::Postponed(_)))
             .map(|c| c.sentence_at)
-            // a short lead-in ("Takk.") stays with the announcement: it is the chair speaking
+            // a short sentence just before ("Takk.") is the chair speaking: keep it with the cue
+            .map(|a| {
+                if a == 0 {
+                    return a;
+                }
+                let b = sentence_start(&text, text[..a].trim_end().len().saturating_sub(1));
+                if text[b..a].split_whitespace().count() <= 2 {
+                    b
+                } else {
+                    a
+                }
+            })
+            // a short lead-in stays with the announcement: too little to be someone else
             .filter(|&a| a >= MIN_LEAD_IN && a < text.len())
             .collect();
         cuts.sort_unstable();
@@ -1964,6 +1976,36 @@ time = "11:15"
         assert_eq!(again.items[0].spans, vec![[0.0, 12.0]]);
         assert!(again.items[0].manual);
         assert!(again.items[1].spans[0][0] >= 12.0);
+    }
+
+    #[test]
+    fn announcement_inside_a_long_segment_splits_it_at_word_times() {
+        let lines = script(&ALL);
+        let (mut t, _) = transcript(&lines);
+        // merge the last line of 13/25 with the announcement of 14/25, as Whisper does
+        let k = lines
+            .iter()
+            .position(|l| l.contains("sak fjorten"))
+            .unwrap();
+        let ann = t.segments.remove(k);
+        let prev = &mut t.segments[k - 1];
+        let text = format!("{} {}", prev.text, ann.text);
+        let mut words = Vec::new();
+        let n = text.split_whitespace().count();
+        for (i, w) in text.split_whitespace().enumerate() {
+            let a = prev.start + (ann.end - prev.start) * i as f64 / n as f64;
+            words.push(crate::artifact::Word {
+                start: a,
+                end: a + 0.1,
+                text: w.to_string(),
+            });
+        }
+        let takk = words.iter().find(|w| w.text == "Takk.").unwrap().start;
+        prev.text = text;
+        prev.end = ann.end;
+        prev.words = words;
+        let s = segment(&meeting(), &t).unwrap();
+        assert!((start(&s, "14/25") - takk).abs() < 1e-3, "{s:?}");
     }
 
     #[test]
