@@ -2032,6 +2032,19 @@ time = "11:15"
     }
 
     #[test]
+    fn empty_transcript_is_an_error_unless_every_item_is_placed_by_hand() {
+        let (t, _) = transcript(&[]);
+        let e = format!("{:#}", segment(&meeting(), &t).unwrap_err());
+        assert!(e.contains("no text"), "{e}");
+        let mut m = meeting();
+        for (k, it) in m.items.iter_mut().enumerate() {
+            it.spans = Some(vec![[k as f64 * 10.0, k as f64 * 10.0 + 10.0]]);
+        }
+        let s = segment(&m, &t).unwrap();
+        assert!(s.items.iter().all(|i| i.manual && i.spans.len() == 1));
+    }
+
+    #[test]
     fn deterministic() {
         let (t, _) = transcript(&script(&ALL));
         assert_eq!(
