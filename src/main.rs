@@ -5,11 +5,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(
-    name = "referat",
-    version,
-    about = "Draft the referat of a council meeting from its recording and agenda, offline."
-)]
+#[command(name = "referat", version, about = "Draft the referat of a council meeting from its recording and agenda, offline.")]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,

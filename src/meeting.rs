@@ -172,7 +172,10 @@ impl Meeting {
 
     pub fn parse(text: &str) -> Result<Meeting> {
         let m: Meeting = toml::from_str(text).map_err(|e| {
-            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+            let (line, col) = e
+                .span()
+                .map(|s| line_col(text, s.start))
+                .unwrap_or((0, 0));
             anyhow::anyhow!(
                 "line {line}, column {col}: {}\nfix the meeting file (see the format in README.md)",
                 e.message().trim()
@@ -189,16 +192,10 @@ impl Meeting {
         let mut seen = HashSet::new();
         for it in &self.items {
             if it.saksnr.trim().is_empty() {
-                bail!(
-                    "an item has an empty saksnr (title {:?}): give it a number such as \"13/25\"",
-                    it.title
-                );
+                bail!("an item has an empty saksnr (title {:?}): give it a number such as \"13/25\"", it.title);
             }
             if !seen.insert(it.saksnr.trim()) {
-                bail!(
-                    "duplicate saksnr {:?}: each agenda item needs its own number",
-                    it.saksnr
-                );
+                bail!("duplicate saksnr {:?}: each agenda item needs its own number", it.saksnr);
             }
             if let Some(t) = &it.time {
                 parse_clock(t).with_context(|| format!("item {}: time {:?}", it.saksnr, t))?;
@@ -206,28 +203,20 @@ impl Meeting {
             if let Some(spans) = &it.spans {
                 for s in spans {
                     if !(s[0] >= 0.0 && s[1] > s[0]) {
-                        bail!(
-                            "item {}: span {:?} must have 0 <= start < end (seconds)",
-                            it.saksnr,
-                            s
-                        );
+                        bail!("item {}: span {:?} must have 0 <= start < end (seconds)", it.saksnr, s);
                     }
                 }
             }
         }
         for b in &self.breaks {
-            parse_clock(&b.time)
-                .with_context(|| format!("break {:?}: time {:?}", b.label, b.time))?;
+            parse_clock(&b.time).with_context(|| format!("break {:?}: time {:?}", b.label, b.time))?;
         }
         if let Some(t) = &self.recording_start {
             parse_clock(t).with_context(|| format!("recording_start {:?}", t))?;
         }
         for m in &self.members {
             if m.status == Attendance::Substitute && m.substitute_for.is_none() {
-                bail!(
-                    "member {:?} is a substitute: add substitute_for = \"<name of the member>\"",
-                    m.name
-                );
+                bail!("member {:?} is a substitute: add substitute_for = \"<name of the member>\"", m.name);
             }
         }
         Ok(())
@@ -276,14 +265,8 @@ pub fn parse_clock(t: &str) -> Result<f64> {
     let (h, m) = t
         .split_once([':', '.'])
         .with_context(|| format!("{t:?} is not a clock time: write it as HH:MM"))?;
-    let h: u32 = h
-        .trim()
-        .parse()
-        .with_context(|| format!("{t:?}: hour is not a number"))?;
-    let m: u32 = m
-        .trim()
-        .parse()
-        .with_context(|| format!("{t:?}: minute is not a number"))?;
+    let h: u32 = h.trim().parse().with_context(|| format!("{t:?}: hour is not a number"))?;
+    let m: u32 = m.trim().parse().with_context(|| format!("{t:?}: minute is not a number"))?;
     if h > 23 || m > 59 {
         bail!("{t:?} is not a valid clock time (HH:MM)");
     }
@@ -293,12 +276,7 @@ pub fn parse_clock(t: &str) -> Result<f64> {
 fn line_col(text: &str, byte: usize) -> (usize, usize) {
     let before = &text[..byte.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0)
-        + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
     (line, col)
 }
 
@@ -327,9 +305,7 @@ forslag = "Nasjonalt e-helseråd godkjenner innkalling og dagsorden."
         let m = Meeting::parse(MINI).unwrap();
         assert_eq!(m.items[0].sakstype, Sakstype::Godkjenning);
         assert_eq!(m.recording_start_secs(), Some(36000.0));
-        assert!(m
-            .vocabulary_terms()
-            .contains(&"Helse Sør-Øst RHF".to_string()));
+        assert!(m.vocabulary_terms().contains(&"Helse Sør-Øst RHF".to_string()));
     }
 
     #[test]

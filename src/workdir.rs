@@ -14,14 +14,9 @@ impl WorkDir {
     /// Open (and create) a work dir. Fails clearly when it cannot be created or written.
     pub fn create(root: &Path) -> Result<WorkDir> {
         std::fs::create_dir_all(root).with_context(|| {
-            format!(
-                "cannot create work dir {}: choose a writable --out folder",
-                root.display()
-            )
+            format!("cannot create work dir {}: choose a writable --out folder", root.display())
         })?;
-        Ok(WorkDir {
-            root: root.to_path_buf(),
-        })
+        Ok(WorkDir { root: root.to_path_buf() })
     }
 
     /// Open an existing work dir (for stages that need earlier artifacts).
@@ -33,9 +28,7 @@ impl WorkDir {
                 root.display()
             );
         }
-        Ok(WorkDir {
-            root: root.to_path_buf(),
-        })
+        Ok(WorkDir { root: root.to_path_buf() })
     }
 
     pub fn path(&self, file: &str) -> PathBuf {
@@ -48,14 +41,9 @@ impl WorkDir {
         if !p.exists() {
             return Ok(None);
         }
-        let text =
-            std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
+        let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
         let a: A = serde_json::from_str(&text).with_context(|| {
-            format!(
-                "{} is not a valid {} artifact: delete it or rerun the stage with --force",
-                p.display(),
-                A::FILE
-            )
+            format!("{} is not a valid {} artifact: delete it or rerun the stage with --force", p.display(), A::FILE)
         })?;
         if a.version() != FORMAT_VERSION {
             bail!(
@@ -71,11 +59,7 @@ impl WorkDir {
     /// Load an artifact that an earlier stage must have written; the error says which stage to run.
     pub fn load<A: Artifact>(&self, stage_hint: &str) -> Result<A> {
         self.load_opt::<A>()?.with_context(|| {
-            format!(
-                "{} is missing: run `{}` first",
-                self.path(A::FILE).display(),
-                stage_hint
-            )
+            format!("{} is missing: run `{}` first", self.path(A::FILE).display(), stage_hint)
         })
     }
 
@@ -93,10 +77,7 @@ impl WorkDir {
 /// Write a file so that readers see either the old or the complete new content, never half:
 /// write a temporary file in the same folder, fsync, rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let fix = "check that the folder exists, is writable and the disk is not full";
     let mut tmp = tempfile::Builder::new()
         .prefix(".referat-")
@@ -118,14 +99,11 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
 
 /// sha256 of a file, streamed (recordings and models are large).
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut f =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = f
-            .read(&mut buf)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let n = f.read(&mut buf).with_context(|| format!("cannot read {}", path.display()))?;
         if n == 0 {
             break;
         }
@@ -144,9 +122,7 @@ pub fn file_fingerprint(path: &Path) -> Result<String> {
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    Ok(sha256_bytes(
-        format!("{}|{}|{}", path.display(), md.len(), mtime).as_bytes(),
-    ))
+    Ok(sha256_bytes(format!("{}|{}|{}", path.display(), md.len(), mtime).as_bytes()))
 }
 
 #[cfg(test)]
@@ -164,13 +140,7 @@ mod tests {
             source: "asr".into(),
             model: None,
             duration: 3.0,
-            segments: vec![Segment {
-                start: 0.0,
-                end: 1.5,
-                text: "Hei".into(),
-                speaker: None,
-                words: vec![],
-            }],
+            segments: vec![Segment { start: 0.0, end: 1.5, text: "Hei".into(), speaker: None, words: vec![] }],
             warnings: vec![],
         };
         wd.save(&t).unwrap();
@@ -194,12 +164,7 @@ mod tests {
         wd.save(&s).unwrap();
         assert_eq!(wd.load_opt::<Segmentation>().unwrap(), Some(s));
 
-        let line = Line {
-            text: "x".into(),
-            source: vec![[1.0, 2.0]],
-            flags: vec![],
-            origin: "model".into(),
-        };
+        let line = Line { text: "x".into(), source: vec![[1.0, 2.0]], flags: vec![], origin: "model".into() };
         let d = Draft {
             version: FORMAT_VERSION,
             inputs: Inputs::new(),

@@ -18,16 +18,10 @@ pub struct ChatMessage {
 
 impl ChatMessage {
     pub fn system(s: impl Into<String>) -> Self {
-        ChatMessage {
-            role: Role::System,
-            content: s.into(),
-        }
+        ChatMessage { role: Role::System, content: s.into() }
     }
     pub fn user(s: impl Into<String>) -> Self {
-        ChatMessage {
-            role: Role::User,
-            content: s.into(),
-        }
+        ChatMessage { role: Role::User, content: s.into() }
     }
 }
 
@@ -44,12 +38,7 @@ pub struct GenParams {
 
 impl Default for GenParams {
     fn default() -> Self {
-        GenParams {
-            max_tokens: 96,
-            temperature: 0.0,
-            seed: 42,
-            stop: vec![],
-        }
+        GenParams { max_tokens: 96, temperature: 0.0, seed: 42, stop: vec![] }
     }
 }
 
@@ -66,12 +55,7 @@ pub struct Completion {
 pub trait Llm {
     /// Run one chat turn. `prefill` is put at the start of the assistant's answer
     /// (a skeleton the model continues); it is not repeated in the result.
-    fn complete(
-        &mut self,
-        messages: &[ChatMessage],
-        prefill: &str,
-        params: &GenParams,
-    ) -> Result<Completion>;
+    fn complete(&mut self, messages: &[ChatMessage], prefill: &str, params: &GenParams) -> Result<Completion>;
     /// Short identity for artifacts and logs (model file name).
     fn name(&self) -> String;
 }
