@@ -50,3 +50,62 @@ fn sample_truth_transcript_segments_within_goal() {
     assert!(m.mean_boundary_error <= 10.0, "{m:?}");
     assert!(m.pk <= 0.10, "{m:?}");
 }
+
+#[test]
+fn segment_and_eval_commands_on_the_sample() {
+    use assert_cmd::Command;
+    let truth = Truth::load(&fixture("sample_truth.json")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let wd = referat::workdir::WorkDir::create(dir.path()).unwrap();
+    let t = Transcript {
+        version: FORMAT_VERSION,
+        inputs: Default::default(),
+        source: "json".into(),
+        model: None,
+        duration: truth.duration,
+        segments: truth
+            .utterances
+            .iter()
+            .map(|u| Segment { start: u.start, end: u.end, text: u.text.clone(), speaker: None, words: vec![] })
+            .collect(),
+        warnings: vec![],
+    };
+    wd.save(&t).unwrap();
+    let meeting = fixture("sample.toml");
+    Command::cargo_bin("referat")
+        .unwrap()
+        .args(["segment", "--meeting"])
+        .arg(&meeting)
+        .arg("--out")
+        .arg(dir.path())
+        .assert()
+        .success();
+    assert!(dir.path().join("segments.json").exists());
+    let out = Command::cargo_bin("referat")
+        .unwrap()
+        .args(["eval", "--meeting"])
+        .arg(&meeting)
+        .arg("--out")
+        .arg(dir.path())
+        .arg("--truth")
+        .arg(fixture("sample_truth.json"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(out).unwrap();
+    assert!(table.contains("| WER | 0.000 |"), "{table}");
+    assert!(table.contains("| Pk (k = 34 s) | 0.000 |"), "{table}");
+    // a missing truth file is an error naming it
+    Command::cargo_bin("referat")
+        .unwrap()
+        .args(["eval", "--meeting"])
+        .arg(&meeting)
+        .arg("--out")
+        .arg(dir.path())
+        .args(["--truth", "/nonexistent/truth.json"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("/nonexistent/truth.json"));
+}
