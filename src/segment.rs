@@ -19,8 +19,12 @@
 //!   item is said to be postponed: "sak sytten er utsatt"), and for a joint group without an
 //!   announcement naming both items.
 //!
-//! Long silences become `break` spans (labelled from the agenda's breaks); speech before the
-//! first item / after the last is `pre_meeting` / `after_meeting`. A skipped item is reported as
+//! A second pass adds to each item's word list the words that dominate the speech the first
+//! pass gave it (the discussion's own vocabulary, as the ASR spells it) and decodes again.
+//!
+//! A long silence after a break announcement ("Da tar vi lunsj"), or a very long one, becomes a
+//! `break` span from the announcement to where speech resumes, labelled from the agenda's
+//! breaks; speech before the first item / after the last is `pre_meeting` / `after_meeting`. A skipped item is reported as
 //! `not_discussed` with no spans. Each boundary gets a confidence from the evidence behind it.
 //! The result is deterministic.
 //!
