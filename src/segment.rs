@@ -226,6 +226,12 @@ fn parse_number(toks: &[Tok], i: usize, allowed: &HashSet<u32>) -> Option<(u32, 
         return None;
     }
     let max_d = if len >= 7 { 2 } else { 1 };
+    fuzzy_number(w, allowed, max_d).map(|n| (n, 1, true))
+}
+
+/// The agenda number whose word is uniquely nearest to `w`, within `max_d` edits.
+fn fuzzy_number(w: &str, allowed: &HashSet<u32>, max_d: usize) -> Option<u32> {
+    let table = number_words();
     let mut best: Option<(usize, u32)> = None;
     let mut tie = false;
     for (s, n) in table.iter() {
@@ -246,34 +252,67 @@ fn parse_number(toks: &[Tok], i: usize, allowed: &HashSet<u32>) -> Option<(u32, 
         }
     }
     match best {
-        Some((_, n)) if !tie => Some((n, 1, true)),
+        Some((_, n)) if !tie => Some(n),
         _ => None,
     }
 }
 
+/// Whisper often glues "sak" to the number: "saktreten", "saksytten", "sakten" (sak atten).
+/// Split such words into "sak" + the number word, when the rest is near an agenda number.
+fn split_glued(toks: Vec<Tok>, allowed: &HashSet<u32>) -> Vec<Tok> {
+    let mut out = Vec::with_capacity(toks.len());
+    for t in toks {
+        let rest = ["saks", "sak", "sag"]
+            .iter()
+            .find_map(|p| t.w.strip_prefix(p))
+            .unwrap_or("");
+        let n = rest.chars().count();
+        if n >= 3 && number_words().iter().all(|(s, _)| s != &t.w) {
+            let known = rest.parse::<u32>().ok().filter(|v| allowed.contains(v));
+            if known.is_some() || fuzzy_number(rest, allowed, 2).is_some() {
+                let cut = t.w.len() - rest.len();
+                out.push(Tok {
+                    w: "sak".into(),
+                    at: t.at,
+                    after_slash: t.after_slash,
+                });
+                out.push(Tok {
+                    w: rest.to_string(),
+                    at: t.at + cut,
+                    after_slash: false,
+                });
+                continue;
+            }
+        }
+        out.push(t);
+    }
+    out
+}
+
 fn is_sak_word(w: &str) -> bool {
-    matches!(
-        w,
-        // with the ways Whisper mishears "sak"; a number on the agenda must follow
-        "sak"
-            | "saken"
-            | "sakene"
-            | "saker"
-            | "saksnummer"
-            | "saksnr"
-            | "sakt"
-            | "sagt"
-            | "sag"
-            | "sack"
-            | "sakk"
-            | "sa"
-            | "saga"
-            | "saks"
-            | "punkt"
-            | "punktet"
-            | "nummer"
-            | "nr"
-    )
+    (w.starts_with("sak") && w.chars().count() <= 6)
+        || matches!(
+            w,
+            // with the ways Whisper mishears "sak"; a number on the agenda must follow
+            "sak"
+                | "saken"
+                | "sakene"
+                | "saker"
+                | "saksnummer"
+                | "saksnr"
+                | "sakt"
+                | "sagt"
+                | "sag"
+                | "sack"
+                | "sakk"
+                | "sa"
+                | "saga"
+                | "saks"
+                | "punkt"
+                | "punktet"
+                | "nummer"
+                | "nr"
+        )
 }
 
 /// Words that, just before a mention, mark it as the start of an item.
@@ -408,7 +447,7 @@ struct Agenda {
 }
 
 fn find_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
-    let toks = tokens_with_offsets(text);
+    let toks = split_glued(tokens_with_offsets(text), &ag.allowed);
     let mut cues = Vec::new();
     let item_of = |n: u32| ag.numbers.iter().position(|x| *x == Some(n));
     let mut p = 0;
@@ -476,6 +515,10 @@ fn find_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
                     .any(|w| {
                         w[0].w == "under" && (w[1].w == "ett" || w[1].w == "et" || w[1].w == "en")
                     })
+                    // "underett", and Whisper's "underrätt"
+                    || toks[q.min(toks.len())..(q + 2).min(toks.len())]
+                        .iter()
+                        .any(|t| t.w.starts_with("under") && (6..=10).contains(&t.w.chars().count()))
                     || toks[q.min(toks.len())..(q + 3).min(toks.len())]
                         .iter()
                         .any(|t| matches!(t.w.as_str(), "samlet" | "sammen" | "felles"));
@@ -518,7 +561,14 @@ fn find_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
         // "neste sak", "går videre", "går over til": generic cue; with a title named in the
         // same sentence it announces that item.
         let next_pair = toks.get(p + 1).map(|t| t.w.as_str());
-        let generic = (w == "neste" && next_pair.is_some_and(|n| is_sak_word(n) || n == "post"))
+        let is_to = |k: usize| {
+            toks.get(p + k)
+                .is_some_and(|t| matches!(t.w.as_str(), "til" | "tilbake" | "videre" | "over"))
+        };
+        // "Da går vi til ..." also as Whisper hears it ("Da året vi til", "Da lår vi til")
+        let da_x_vi_til = w == "da" && toks.get(p + 2).is_some_and(|t| t.w == "vi") && is_to(3);
+        let generic = da_x_vi_til
+            || (w == "neste" && next_pair.is_some_and(|n| is_sak_word(n) || n == "post"))
             || ((w == "går" || w == "gå")
                 && next_pair.is_some_and(|n| n == "videre" || n == "over"))
             || ((w == "går" || w == "gå")
@@ -560,8 +610,10 @@ fn find_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
         let close = matches!(w, "hevet" | "heve" | "hever")
             || (w == "takk"
                 && at(1, "for")
-                && ((at(2, "i") && at(3, "dag")) || at(3, "godt") || at(4, "møte")))
-            || (w == "gjennom" && (at(1, "dagsordenen") || at(2, "dagsordenen")))
+                && ((at(2, "i") && at(3, "dag"))
+                    || toks.get(p + 3).is_some_and(|t| t.w.starts_with("god"))
+                    || toks.get(p + 4).is_some_and(|t| t.w.ends_with("møte"))))
+            || (w == "gjennom" && toks.get(p + 1).is_some_and(|t| t.w.starts_with("dag")))
             || (w.starts_with("avslutt") && (at(1, "møtet") || at(2, "møtet")));
         if close && !cues.iter().any(|c| c.kind == CueKind::Close) {
             cues.push(cue(CueKind::Close, 1.0, sentence_start(text, toks[p].at)));
@@ -601,6 +653,10 @@ fn token_match(a: &str, b: &str) -> f64 {
     let (ns, nl) = (short.chars().count(), long.chars().count());
     if ns >= 5 && long.starts_with(short) {
         return 0.7;
+    }
+    // the head of a compound: "ordning" in "godkjenningsordning", "journal" in "kjernejournal"
+    if ns >= 6 && long.ends_with(short) {
+        return 0.5;
     }
     // a long word misheard in one or two letters ("godkjømning" for "godkjenning")
     if ns >= 7
@@ -712,18 +768,20 @@ fn build_units(t: &Transcript, ag: &Agenda) -> Vec<Unit> {
 }
 
 /// Breaks: silences of at least max([`BREAK_MIN`], 8 × the 90th percentile of the gaps between
-/// units) right after a unit that mentions a break ("Da tar vi lunsj"), or of at least
-/// [`BREAK_GAP`] without one. The break starts at that announcement (its units are removed)
+/// units) right after a unit that mentions a break ("Da tar vi lunsj"), or without one while
+/// fewer breaks than the agenda's have been found, or of at least [`BREAK_GAP`] in any case. The break starts at that announcement (its units are removed)
 /// and ends where speech resumes.
 fn is_break_word(w: &str) -> bool {
-    w.starts_with("lunsj")
+    // "lung", "lunsj", "lunch": Whisper's spellings of lunsj
+    (w.starts_with("lun") && w.chars().count() <= 5)
+        || w.starts_with("lunsj")
         || w.starts_with("lunch")
         || w.starts_with("pause")
         || w.starts_with("kaffe")
         || w == "spise"
 }
 
-fn find_breaks(units: Vec<Unit>) -> (Vec<Unit>, Vec<(f64, f64, String)>) {
+fn find_breaks(units: Vec<Unit>, agenda_breaks: usize) -> (Vec<Unit>, Vec<(f64, f64, String)>) {
     let mut gaps: Vec<f64> = units
         .windows(2)
         .map(|w| (w[1].start - w[0].end).max(0.0))
@@ -747,7 +805,9 @@ fn find_breaks(units: Vec<Unit>) -> (Vec<Unit>, Vec<(f64, f64, String)>) {
             k -= 1;
             start = units[k].start;
         }
-        if k < j || gap >= BREAK_GAP {
+        // a silence alone is a break while the agenda has breaks left to place
+        let silent_ok = breaks.len() < agenda_breaks;
+        if k < j || gap >= BREAK_GAP || silent_ok {
             for d in drop.iter_mut().take(j).skip(k) {
                 *d = true;
             }
@@ -952,7 +1012,7 @@ pub fn segment_with_manual(
         }
     }
 
-    let (units, breaks) = find_breaks(build_units(transcript, &ag));
+    let (units, breaks) = find_breaks(build_units(transcript, &ag), meeting.breaks.len());
     if units.is_empty() && manual.len() < m {
         bail!(
             "the transcript has no text to segment: check transcript.json (rerun `referat transcribe`), \
@@ -1938,11 +1998,27 @@ time = "11:15"
         assert_eq!((b.start, b.end, b.label.as_str()), (lunch, back, "Lunsj"));
         assert_eq!(item(&s, "14/25").spans, vec![[start(&s, "14/25"), lunch]]);
         assert_eq!(start(&s, "15/25"), back);
-        // a silence inside an item without a word about a break is not a break
+        // a silence with no word about a break is one only while the agenda has a break to place
         let mut lines2 = script(&ALL);
         lines2.insert(3, "#pause 40");
         let (t2, _) = transcript(&lines2);
-        let s2 = segment(&meeting(), &t2).unwrap();
+        let with_break = segment(&meeting(), &t2).unwrap();
+        assert_eq!(
+            with_break
+                .other
+                .iter()
+                .filter(|o| o.kind == "break")
+                .count(),
+            1
+        );
+        assert_eq!(
+            item(&with_break, "13/25").spans.len(),
+            2,
+            "the item goes on after the break"
+        );
+        let mut no_breaks = meeting();
+        no_breaks.breaks.clear();
+        let s2 = segment(&no_breaks, &t2).unwrap();
         assert!(s2.other.iter().all(|o| o.kind != "break"), "{s2:?}");
         assert_eq!(item(&s2, "13/25").spans.len(), 1);
     }

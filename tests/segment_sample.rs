@@ -66,7 +66,13 @@ fn segment_and_eval_commands_on_the_sample() {
         segments: truth
             .utterances
             .iter()
-            .map(|u| Segment { start: u.start, end: u.end, text: u.text.clone(), speaker: None, words: vec![] })
+            .map(|u| Segment {
+                start: u.start,
+                end: u.end,
+                text: u.text.clone(),
+                speaker: None,
+                words: vec![],
+            })
             .collect(),
         warnings: vec![],
     };
@@ -108,4 +114,20 @@ fn segment_and_eval_commands_on_the_sample() {
         .assert()
         .failure()
         .stderr(predicates::str::contains("/nonexistent/truth.json"));
+}
+
+/// Whisper base's transcript of the sample (`referat transcribe --no-prompt`, word times
+/// dropped), which mishears most item numbers ("saktreten", "sak 4.4", "sakne nytten").
+#[test]
+fn sample_asr_transcript_segments_within_goal() {
+    let meeting = Meeting::load(&fixture("sample.toml")).unwrap();
+    let truth = Truth::load(&fixture("sample_truth.json")).unwrap();
+    let text = std::fs::read_to_string(fixture("sample_asr_transcript.json")).unwrap();
+    let transcript: Transcript = serde_json::from_str(&text).unwrap();
+    let seg = referat::segment::segment(&meeting, &transcript).unwrap();
+    let m = segmentation_metrics(&truth, &seg);
+    eprintln!("{m:?}");
+    assert_eq!(m.status_mismatches, 0, "{seg:?}");
+    assert!(m.mean_boundary_error <= 10.0, "{m:?}");
+    assert!(m.pk <= 0.10, "{m:?}");
 }
