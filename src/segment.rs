@@ -19,9 +19,6 @@
 //!   item is said to be postponed: "sak sytten er utsatt"), and for a joint group without an
 //!   announcement naming both items.
 //!
-//! A second pass adds to each item's word list the words that dominate the speech the first
-//! pass gave it (the discussion's own vocabulary, as the ASR spells it) and decodes again.
-//!
 //! A long silence after a break announcement ("Da tar vi lunsj"), or a very long one, becomes a
 //! `break` span from the announcement to where speech resumes, labelled from the agenda's
 //! breaks; speech before the first item / after the last is `pre_meeting` / `after_meeting`. A skipped item is reported as
@@ -73,11 +70,6 @@ const BREAK_GAP: f64 = 120.0;
 const MIN_LEAD_IN: usize = 25;
 /// Shortest silence that can be a break (seconds); see [`find_breaks`].
 const BREAK_MIN: f64 = 20.0;
-/// Second pass: weight of words learnt from the first pass's segments, and how often a word
-/// must be said in one segment to count.
-const ADAPT: bool = true;
-const ADAPT_WEIGHT: f64 = 0.4;
-const ADAPT_MIN_COUNT: f64 = 3.0;
 /// Biggest number of items in one joint group.
 const MAX_JOINT: usize = 3;
 
@@ -856,43 +848,6 @@ impl Profiles {
         raw
     }
 
-    /// The agenda words plus, per item, the words that dominate the speech a first pass gave
-    /// it (said at least [`ADAPT_MIN_COUNT`] times there and mostly there): the discussion's own
-    /// vocabulary, as the ASR spells it, which sharpens boundaries without announcements.
-    fn adapted(
-        meeting: &Meeting,
-        unit_items: &[Vec<usize>],
-        units: &[Unit],
-    ) -> Vec<HashMap<String, f64>> {
-        let mut raw = Self::from_agenda(meeting);
-        let m = raw.len();
-        let mut counts: HashMap<String, Vec<f64>> = HashMap::new();
-        for (u, items) in units.iter().zip(unit_items) {
-            for t in content_tokens(&u.text) {
-                if t.chars().count() < 4 || t.chars().all(|c| c.is_ascii_digit()) {
-                    continue;
-                }
-                let v = counts.entry(t).or_insert_with(|| vec![0.0; m]);
-                for &i in items {
-                    v[i] += 1.0 / items.len() as f64;
-                }
-            }
-        }
-        let mut keys: Vec<&String> = counts.keys().collect();
-        keys.sort();
-        for k in keys {
-            let v = &counts[k];
-            let total: f64 = v.iter().sum();
-            for i in 0..m {
-                if v[i] >= ADAPT_MIN_COUNT && v[i] >= 0.7 * total {
-                    let e = raw[i].entry(k.clone()).or_insert(0.0);
-                    *e = e.max(ADAPT_WEIGHT);
-                }
-            }
-        }
-        raw
-    }
-
     /// Weight each stem by how few items share it (idf over items).
     fn with_specificity(raw: Vec<HashMap<String, f64>>) -> Profiles {
         let m = raw.len().max(1) as f64;
@@ -1310,23 +1265,8 @@ pub fn segment_with_manual(
         Ok(path)
     };
 
-    let mut emit = compute_emit(&Profiles::with_specificity(Profiles::from_agenda(meeting)));
-    let mut path = decode(&emit)?;
-    if ADAPT {
-        let unit_items: Vec<Vec<usize>> = path
-            .iter()
-            .map(|&k| match states[k] {
-                State::Items(f, l) => (f..=l).collect(),
-                _ => vec![],
-            })
-            .collect();
-        emit = compute_emit(&Profiles::with_specificity(Profiles::adapted(
-            meeting,
-            &unit_items,
-            &units,
-        )));
-        path = decode(&emit)?;
-    }
+    let emit = compute_emit(&Profiles::with_specificity(Profiles::from_agenda(meeting)));
+    let path = decode(&emit)?;
 
     // Blocks of equal state.
     let mut blocks: Vec<(State, usize, usize)> = Vec::new(); // state, first unit, last unit
