@@ -216,6 +216,25 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Cmd::Review { io, audio, port } => referat::review::server::run(&io.meeting, &io.out, audio.as_deref(), port),
+        Cmd::Segment { io } => {
+            let meeting = referat::meeting::Meeting::load(&io.meeting)?;
+            let wd = referat::workdir::WorkDir::open(&io.out)?;
+            let seg = referat::segment::run_stage(&io.meeting, &meeting, &wd, io.force)?;
+            let discussed = seg.items.iter().filter(|i| !i.spans.is_empty()).count();
+            eprintln!(
+                "{}: {discussed} of {} items placed",
+                wd.path("segments.json").display(),
+                seg.items.len()
+            );
+            Ok(())
+        }
+        Cmd::Eval { io, truth } => {
+            let meeting = referat::meeting::Meeting::load(&io.meeting)?;
+            let wd = referat::workdir::WorkDir::open(&io.out)?;
+            let report = referat::eval::evaluate(&meeting, &wd, &truth)?;
+            println!("{}", report.to_markdown());
+            Ok(())
+        }
         _ => bail!("not implemented yet"),
     }
 }
