@@ -179,6 +179,18 @@ fn main() {
 
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.cmd {
+        Cmd::Draft { io, models } => {
+            let meeting = referat::meeting::Meeting::load(&io.meeting)?;
+            let wd = referat::workdir::WorkDir::open(&io.out)?;
+            let opts = referat::draft::DraftOptions {
+                llm_model: models.llm_model,
+                tokenizer: models.tokenizer,
+                prompts: models.prompts,
+                threads: models.threads,
+            };
+            referat::draft::run_stage(&io.meeting, &meeting, &wd, &opts, io.force)?;
+            Ok(())
+        }
         _ => bail!("not implemented yet"),
     }
 }
