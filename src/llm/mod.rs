@@ -3,6 +3,14 @@
 
 use anyhow::Result;
 
+pub mod gguf;
+mod model;
+mod qwen2;
+pub mod template;
+pub mod tokenizer;
+
+pub use model::{load, GgufLlm};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     System,
