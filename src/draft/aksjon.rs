@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 const COMMITMENT_CUES: &[&str] = &[
     "kommer tilbake med", "kommer tilbake til", "komme tilbake med", "komme tilbake til", "tar med seg", "tar med oss",
     "følger opp", "følge opp", "innen ", "til neste møte", "i neste møte", "til høsten", "sender ut", "sende ut",
-    "sørger for", "skal lage", "lager en", "utarbeider", "legger frem",
+    "sørger for", "skal lage",
 ];
 
 /// The sentences of a turn that commit someone to something concrete.

@@ -23,7 +23,10 @@ pub struct Point {
 }
 
 /// Words that tie a sentence to the one before it.
-const LEANING: &[&str] = &["ellers", "da", "så", "fordi", "derfor", "slik", "siden", "og", "det", "den", "de", "dette", "disse", "der", "her", "kravene", "særlig", "spesielt", "altså"];
+const LEANING: &[&str] = &["ellers", "da", "så", "fordi", "derfor", "slik", "siden", "og", "særlig", "spesielt", "altså"];
+
+/// Share of a point's content words a model line must keep.
+pub const MIN_COVERAGE: f64 = 0.3;
 
 /// Cut a substantive turn into points.
 pub fn points(turn: &Turn) -> Vec<Point> {
@@ -37,7 +40,7 @@ pub fn points(turn: &Turn) -> Vec<Point> {
         // Sentences of one transcript segment stay together (a segment is roughly one
         // breath group of the speaker); a new segment starts a new point unless it leans back.
         let same_segment = groups.last().and_then(|g| g.last()).is_some_and(|p| (p.span[1] - s.span[0]).abs() < 1e-6);
-        let small = check::content_stems(&s.text).len() < 3;
+        let small = check::content_stems(&s.text).len() < 2;
         match groups.last_mut() {
             Some(g) if leans || same_segment || small => g.push(s),
             _ => groups.push(vec![s]),
@@ -112,6 +115,12 @@ pub fn bullet_for(p: &Point, meeting: &Meeting, item: &Item, llm: &mut dyn Llm, 
     let text = clean_model_line(&c.text);
     let text = check::correct_spelling(&text, meeting);
     let mut flags = check::check_line_as(&text, &p.text, "", meeting, LineKind::Innspill);
+    // A faithful but empty line ("Kommunene trenger krav.") loses the point: require that
+    // it carries a fair share of the point's content.
+    let coverage = check::overlap(&p.text, &text);
+    if coverage < MIN_COVERAGE {
+        flags.push(check::flag(FlagKind::Unsupported, &format!("Linjen dekker lite av innlegget ({:.0} %).", coverage * 100.0)));
+    }
     if is_echo(&text, &user) {
         flags.push(check::flag(FlagKind::Unsupported, "Modellen gjentok oppgaveteksten."));
     }
@@ -208,7 +217,7 @@ pub fn normalise(text: &str) -> String {
             (re(r"(?i)^(jeg|vi) (må|bør|skal) (\p{L}+e)\b"), "Det $2 ${3}s"),
             (re(r"(?i)^vi trenger\b"), "Det trengs"),
             (re(r"(?i)^vi mangler\b"), "Det mangler"),
-            (re(r"(?i)^(jeg|vi) savner\b"), "Det savnes"),
+            (re(r"(?i)^(jeg|vi) savner (\p{Ll}[^.,]*)"), "$2 savnes"),
             (re(r"(?i)^(jeg|vi) støtter (\p{Ll}[^.,]*)"), "$2 støttes"),
             (re(r"(?i)\bvi i (\p{Lu}[\p{L}-]*)"), "$1"),
         ]

@@ -194,7 +194,13 @@ pub fn draft_with_stats(
         // Roles within a joint group: any of the group's presenters presents.
         let mut merged = item.clone();
         merged.presenters = group.iter().filter_map(|s| meeting.item(s)).flat_map(|i| i.presenters.clone()).collect();
-        group_turns.insert(key, turns::split_turns(transcript, &si.spans, meeting, &merged));
+        let ts = turns::split_turns(transcript, &si.spans, meeting, &merged);
+        if std::env::var_os("REFERAT_DEBUG_TURNS").is_some() {
+            for t in &ts {
+                eprintln!("[{}] {:?}/{:?} {:?} {:?}: {}", key, t.role, t.kind, t.span, t.speaker, t.text());
+            }
+        }
+        group_turns.insert(key, ts);
     }
     let work: usize = group_turns
         .values()
@@ -407,6 +413,5 @@ pub fn run_stage(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir, opts: &Dr
 
 /// Load the language model (behind the [`Llm`] seam).
 pub fn load_llm(gguf: &Path, tokenizer: Option<&Path>, threads: Option<usize>) -> Result<Box<dyn Llm>> {
-    let _ = (gguf, tokenizer, threads);
-    bail!("the LLM runtime is not merged yet")
+    Ok(Box::new(crate::llm::load(gguf, tokenizer, threads)?))
 }

@@ -56,7 +56,13 @@ impl Turn {
 }
 
 /// Cues by which the chair hands the word on or moves the meeting along.
-const HANDOVER_END: &[&str] = &["værsågod", "vær så god", "ordet går til", "ordet til", "du har ordet", "ordet er ditt", "slipper til"];
+const HANDOVER_END: &[&str] = &[
+    "værsågod", "vær så god", "ordet går til", "ordet til", "du har ordet", "ordet er ditt", "slipper til",
+    "ordet er fritt", "åpner jeg for", "innspill?", "kommentarer?", "spørsmål?", "merknader?", "vil du svare",
+    "vil du kommentere",
+];
+/// Sentences that open a new (chair) turn.
+const CHAIR_OPENERS: &[&str] = &["takk", "da oppsummerer", "jeg oppsummerer", "da går vi", "da tar vi", "og sak "];
 const CHAIR_CUES: &[&str] = &[
     "da går vi til", "vi går til", "går videre til", "neste sak", "ordet går til", "værsågod",
     "vær så god", "noen flere", "flere innspill", "noen som ønsker ordet", "noen kommentarer",
@@ -64,7 +70,7 @@ const CHAIR_CUES: &[&str] = &[
     "takk for innlegg", "da oppsummerer", "oppsummere", "konkluderer", "da avslutter vi",
     "da er vi ferdig", "da er saken", "da tar vi", "velkommen til", "da starter vi", "pause",
     "lunsj", "vi tar sak", "under ett", "slipper til", "du har ordet", "godkjent", "godkjenner vi",
-    "tar vi til orientering", "tar saken til orientering", "det er ingen", "ser ingen", "hånd oppe",
+    "til orientering", "det er ingen", "ser ingen", "hånd oppe",
     "hånda oppe", "rekke opp", "er det noen", "noen innspill", "ordet er fritt", "vil du kommentere",
     "vil du svare", "åpner jeg for", "åpner for innspill", "har noen", "det ser jeg ikke",
 ];
@@ -150,9 +156,11 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
                     let lc = s.text.to_lowercase();
                     s.span[0] - prev.span[1] > PAUSE_SECS
                         || HANDOVER_END.iter().any(|c| lc_prev.contains(c))
+                        || calls_on_person(&prev.text, meeting)
                         // A turn that opens with thanks is the chair taking the word back
-                        // (or the next speaker thanking for it).
-                        || (starts_with_word(&lc, "takk") && !starts_with_word(&lc_prev, "takk"))
+                        // (or the next speaker thanking for it); so does a summing-up.
+                        || (CHAIR_OPENERS.iter().any(|c| starts_with_word(&lc, c))
+                            && !CHAIR_OPENERS.iter().any(|c| starts_with_word(&lc_prev, c)))
                 }
             }
         };
@@ -172,8 +180,38 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
             Turn { span, sentences: g, speaker, role: TurnRole::Member, kind: TurnKind::Substantive }
         })
         .collect();
-    classify(&mut turns, tagged, chair.as_deref(), item);
+    classify(&mut turns, tagged, chair.as_deref(), item, meeting);
     turns
+}
+
+/// "Hans Olav Berg." / "Marte.": the chair giving the word to someone by name.
+fn calls_on_person(sentence: &str, meeting: &Meeting) -> bool {
+    let words: Vec<&str> = sentence
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty() && !w.eq_ignore_ascii_case("takk") && !w.eq_ignore_ascii_case("så"))
+        .collect();
+    !words.is_empty()
+        && words.len() <= 4
+        && words.iter().all(|w| w.chars().next().is_some_and(|c| c.is_uppercase()))
+        && super::check::person_names(meeting).iter().any(|n| n.split_whitespace().any(|p| words.contains(&p)))
+}
+
+/// True when the text names anyone in the meeting file (first or last name).
+fn names_person(text: &str, meeting: &Meeting) -> bool {
+    let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
+    super::check::person_names(meeting).iter().any(|n| {
+        let parts: Vec<&str> = n.split_whitespace().collect();
+        parts.len() > 1 && (words.contains(&parts[0]) || words.contains(&parts[parts.len() - 1]))
+    })
+}
+
+/// True when the text names one of the item's presenters (first or last name).
+fn names_presenter(text: &str, item: &Item) -> bool {
+    let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
+    item.presenters.iter().any(|p| {
+        let parts: Vec<&str> = p.name.split_whitespace().collect();
+        parts.first().is_some_and(|f| words.contains(f)) || (parts.len() > 1 && parts.last().is_some_and(|l| words.contains(l)))
+    })
 }
 
 fn starts_with_word(text: &str, w: &str) -> bool {
@@ -216,13 +254,17 @@ fn is_procedural_text(text: &str, words: usize) -> bool {
     if GREETINGS.contains(&bare.as_str()) || words < 6 {
         return true;
     }
+    // A short question ("Når kommer neste status?") asks; it makes no point of its own.
+    if words < 12 && text.trim_end().ends_with('?') {
+        return true;
+    }
     // Short turns with a chair cue and little else.
     let content = super::check::content_stems(text).len();
     let cue = CHAIR_CUES.iter().any(|c| lc.contains(c));
     (cue && words < 35) || content < 4
 }
 
-fn classify(turns: &mut [Turn], tagged: bool, chair: Option<&str>, item: &Item) {
+fn classify(turns: &mut [Turn], tagged: bool, chair: Option<&str>, item: &Item, meeting: &Meeting) {
     // Roles.
     for t in turns.iter_mut() {
         t.role = match (&t.speaker, tagged) {
@@ -246,7 +288,10 @@ fn classify(turns: &mut [Turn], tagged: bool, chair: Option<&str>, item: &Item) 
                 let text = t.text();
                 let lc = text.to_lowercase();
                 let cue = CHAIR_CUES.iter().any(|c| lc.contains(c));
-                if cue && t.word_count() < 60 {
+                let summing = ["da oppsummerer", "jeg oppsummerer", "og sak "].iter().any(|c| starts_with_word(&lc.replace("takk. ", ""), c));
+                // "Takk. Så Sveinung Tornås fra Helsedirektoratet.": the chair calling on someone.
+                let calls = t.word_count() < 15 && names_person(&text, meeting);
+                if (cue && t.word_count() < 60) || summing || calls {
                     TurnRole::Chair
                 } else {
                     TurnRole::Member
@@ -254,13 +299,44 @@ fn classify(turns: &mut [Turn], tagged: bool, chair: Option<&str>, item: &Item) 
             }
         };
     }
-    if !tagged {
-        // Untagged: the first long turn after the chair's opening is the presentation, and
-        // turns that open by thanking for the input ("takk for innspillene") are the
-        // presenter's answers.
-        if let Some(first) = turns.iter().position(|t| t.role != TurnRole::Chair && t.word_count() >= 40) {
-            if !item.presenters.is_empty() {
-                turns[first].role = TurnRole::Presenter;
+    if tagged {
+        // A listed presenter who did not speak before the discussion opened takes part in
+        // it as a member (the agenda lists several presenters; not all of them present).
+        let mut presented: Vec<String> = Vec::new();
+        let mut discussion = false;
+        for t in turns.iter_mut() {
+            let sp = t.speaker.clone().unwrap_or_default();
+            match t.role {
+                TurnRole::Member => discussion = true,
+                TurnRole::Presenter if !discussion => presented.push(sp),
+                TurnRole::Presenter if !presented.contains(&sp) => t.role = TurnRole::Member,
+                _ => {}
+            }
+        }
+    } else {
+        // Untagged: the presenter speaks first after the chair's opening, after the chair
+        // names a presenter ("Først Kari Jørgensen fra Norsk helsenett."), when the chair asks
+        // for a reply ("vil du svare?"), and in answer to a member's short question.
+        if !item.presenters.is_empty() {
+            let mut seen_speaker = false;
+            for i in 0..turns.len() {
+                if turns[i].role == TurnRole::Chair {
+                    continue;
+                }
+                let presenter = match i.checked_sub(1).map(|p| &turns[p]) {
+                    _ if !seen_speaker => true,
+                    Some(prev) if prev.role == TurnRole::Chair => {
+                        let last = prev.sentences.last().map(|s| s.text.as_str()).unwrap_or("");
+                        let lc = prev.text().to_lowercase();
+                        names_presenter(last, item) || lc.contains("vil du svare") || lc.contains("vil du kommentere")
+                    }
+                    Some(prev) => prev.text().trim_end().ends_with('?') && prev.word_count() < 20,
+                    None => false,
+                };
+                seen_speaker = true;
+                if presenter {
+                    turns[i].role = TurnRole::Presenter;
+                }
             }
         }
     }
