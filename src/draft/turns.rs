@@ -155,7 +155,7 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
                     let lc_prev = prev.text.to_lowercase();
                     let lc = s.text.to_lowercase();
                     s.span[0] - prev.span[1] > PAUSE_SECS
-                        || HANDOVER_END.iter().any(|c| lc_prev.contains(c))
+                        || (HANDOVER_END.iter().any(|c| lc_prev.contains(c)) && !calls_on_person(&s.text, meeting))
                         || calls_on_person(&prev.text, meeting)
                         // A turn that opens with thanks is the chair taking the word back
                         // (or the next speaker thanking for it); so does a summing-up.
