@@ -72,11 +72,9 @@ fn main() -> Result<()> {
             .collect(),
         other: vec![],
     };
-    // Restrict the meeting to the chosen items so the draft covers only them.
-    let mut meeting_sub = meeting.clone();
-    if let Some(o) = &only {
-        meeting_sub.items.retain(|i| o.contains(&i.saksnr));
-    }
+    // The draft covers every meeting item; items outside --items come out "not discussed"
+    // and are not scored.
+    let meeting_sub = meeting.clone();
 
     // --no-model: every model line "fails", so this measures the rules and the extractive
     // fallback alone (a baseline, not a substitute for the model).
@@ -95,7 +93,7 @@ fn main() -> Result<()> {
 
     let (mut matched, mut n_truth, mut n_draft, mut flagged, mut lines) = (0, 0, 0, 0, 0);
     let mut vedtak_ok = 0;
-    for it in &d.items {
+    for it in d.items.iter().filter(|i| only.as_ref().is_none_or(|o| o.contains(&i.saksnr))) {
         let t = titems.iter().find(|t| t["saksnr"].as_str() == Some(it.saksnr.as_str()));
         println!("\n=== {} ({:?})\nINTRO: {}", it.saksnr, it.status, it.intro);
         for l in it.innspill.iter() {
@@ -149,7 +147,7 @@ fn main() -> Result<()> {
         lines,
         pct(flagged, lines),
         vedtak_ok,
-        d.items.iter().filter(|i| i.status == ItemStatus::Discussed).count()
+        d.items.iter().filter(|i| only.as_ref().is_none_or(|o| o.contains(&i.saksnr))).count()
     );
     println!("STATS: {}", stats.summary());
     for r in &stats.rejected {

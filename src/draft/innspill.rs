@@ -121,6 +121,9 @@ pub fn bullet_for(p: &Point, meeting: &Meeting, item: &Item, llm: &mut dyn Llm, 
     if coverage < MIN_COVERAGE {
         flags.push(check::flag(FlagKind::Unsupported, &format!("Linjen dekker lite av innlegget ({:.0} %).", coverage * 100.0)));
     }
+    if let Some(why) = bad_style(&text) {
+        flags.push(check::flag(FlagKind::Unsupported, why));
+    }
     if is_echo(&text, &user) {
         flags.push(check::flag(FlagKind::Unsupported, "Modellen gjentok oppgaveteksten."));
     }
@@ -186,6 +189,19 @@ pub fn finish_sentence(s: &str) -> String {
         out.push('.');
     }
     out
+}
+
+/// Referat style: no first person, no "the member said".
+fn bad_style(text: &str) -> Option<&'static str> {
+    let w = check::words(text);
+    let first = w.first().map(String::as_str).unwrap_or("");
+    if w.iter().any(|x| x == "jeg" || x == "meg") || matches!(first, "vi" | "han" | "hun" | "medlemmet" | "medlemmen" | "innlegget") {
+        return Some("Linjen er ikke i referatstil (første person eller «medlemmet sa»).");
+    }
+    if w.windows(2).any(|p| (p[0].starts_with("medlem") || p[0] == "taleren") && (p[1] == "sa" || p[1] == "sier" || p[1] == "mener")) {
+        return Some("Linjen er ikke i referatstil (første person eller «medlemmet sa»).");
+    }
+    None
 }
 
 /// The model handed back (part of) the task instead of a bullet.

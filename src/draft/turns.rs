@@ -171,7 +171,6 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
         }
     }
 
-    let chair = chair_name(meeting);
     let mut turns: Vec<Turn> = groups
         .into_iter()
         .map(|g| {
@@ -180,6 +179,13 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
             Turn { span, sentences: g, speaker, role: TurnRole::Member, kind: TurnKind::Substantive }
         })
         .collect();
+    // The chair: from the agenda, else whoever announces the item.
+    let chair = chair_name(meeting).or_else(|| {
+        turns
+            .first()
+            .filter(|t| CHAIR_CUES.iter().any(|c| t.text().to_lowercase().contains(c)))
+            .and_then(|t| t.speaker.clone())
+    });
     classify(&mut turns, tagged, chair.as_deref(), item, meeting);
     turns
 }
@@ -224,7 +230,6 @@ pub fn chair_name(meeting: &Meeting) -> Option<String> {
         .items
         .iter()
         .find(|i| i.title.to_lowercase().contains("innkalling"))
-        .or_else(|| meeting.items.first())
         .and_then(|i| i.presenters.first())
         .map(|p| p.name.clone())
 }
