@@ -127,3 +127,45 @@ fn substantive_turn_gives_one_supported_bullet() {
     assert!(it.intro.starts_with("Norunn Saure, Helsedirektoratet, la frem saken for drøfting"), "{}", it.intro);
     assert_eq!(it.vedtak.text, "Nasjonalt e-helseråd drøftet saken.");
 }
+
+/// The stage on a work dir: writes draft.json with its inputs, skips when up to date, and
+/// names the missing artifact when an earlier stage has not run.
+#[test]
+fn stage_writes_draft_and_skips_when_fresh() {
+    let (_meeting, transcript, seg) = inputs();
+    let dir = tempfile::tempdir().unwrap();
+    let meeting_path = dir.path().join("meeting.toml");
+    std::fs::write(&meeting_path, MEETING).unwrap();
+    let meeting = Meeting::load(&meeting_path).unwrap();
+    let wd = referat::workdir::WorkDir::create(&dir.path().join("work")).unwrap();
+    let opts = draft::DraftOptions { llm_model: Some(model("smollm2-135m-instruct")), threads: Some(2), ..Default::default() };
+
+    let e = format!("{:#}", draft::run_stage(&meeting_path, &meeting, &wd, &opts, false).unwrap_err());
+    assert!(e.contains("transcript.json") && e.contains("referat transcribe"), "{e}");
+
+    let mut seg = seg;
+    seg.items.truncate(1);
+    wd.save(&transcript).unwrap();
+    wd.save(&seg).unwrap();
+    let d = draft::run_stage(&meeting_path, &meeting, &wd, &opts, false).unwrap();
+    assert_eq!(d.items.len(), 2);
+    for role in ["meeting", "transcript", "segments", "model", "prompts"] {
+        assert!(d.inputs.contains_key(role), "missing input hash {role}");
+    }
+    let written = std::fs::metadata(wd.path("draft.json")).unwrap().modified().unwrap();
+    let again = draft::run_stage(&meeting_path, &meeting, &wd, &opts, false).unwrap();
+    assert_eq!(again, d);
+    assert_eq!(std::fs::metadata(wd.path("draft.json")).unwrap().modified().unwrap(), written, "a fresh draft must not be rewritten");
+
+    // A user prompt folder changes the prompts hash, so the draft is redone.
+    let pdir = dir.path().join("prompts");
+    std::fs::create_dir(&pdir).unwrap();
+    std::fs::write(pdir.join("intro.svar.txt"), "Saken handlet om").unwrap();
+    let opts2 = draft::DraftOptions { prompts: Some(pdir), ..opts };
+    let redone = draft::run_stage(&meeting_path, &meeting, &wd, &opts2, false).unwrap();
+    assert_ne!(redone.inputs["prompts"], d.inputs["prompts"]);
+
+    let bad = draft::DraftOptions { llm_model: Some(dir.path().join("nope.gguf")), ..Default::default() };
+    let e = format!("{:#}", draft::run_stage(&meeting_path, &meeting, &wd, &bad, true).unwrap_err());
+    assert!(e.contains("nope.gguf") && e.contains("--llm-model"), "{e}");
+}
