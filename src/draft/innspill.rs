@@ -112,8 +112,11 @@ pub fn bullet_for(p: &Point, meeting: &Meeting, item: &Item, llm: &mut dyn Llm, 
     let c = llm.complete(&[ChatMessage::system(system), ChatMessage::user(user.clone())], &prefill, &params)?;
     stats.add(&c);
 
-    let text = clean_model_line(&c.text);
-    let text = check::correct_spelling(&text, meeting);
+    // The small model often hands back the speaker's words nearly verbatim: the same
+    // light normalisation as the extractive line applies.
+    let cleaned = clean_model_line(&c.text);
+    let normalised = normalise(&cleaned);
+    let text = check::correct_spelling(if normalised.is_empty() { &cleaned } else { &normalised }, meeting);
     let mut flags = check::check_line_as(&text, &p.text, "", meeting, LineKind::Innspill);
     // A faithful but empty line ("Kommunene trenger krav.") loses the point: require that
     // it carries a fair share of the point's content.

@@ -126,6 +126,8 @@ pub fn draft_intro(
     let cont = c.text.trim();
     // Only the first sentence of the continuation.
     let cut = cont.find(['.', '!', '?']).map(|i| &cont[..=i]).unwrap_or(cont);
+    // "Saken gjaldt om ..." is a common slip of the model: "gjaldt" takes no preposition.
+    let cut = cut.strip_prefix("om ").unwrap_or(cut);
     let sentence = check::correct_spelling(&finish_sentence(&format!("{} {}", prefill.trim(), cut.trim())), meeting);
     let agenda = item.title.clone();
     let flags = check::check_line_as(cut, &ptext, &agenda, meeting, LineKind::Intro);
