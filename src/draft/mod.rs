@@ -280,9 +280,6 @@ pub fn draft_with_stats(
             let others: Vec<&str> = group.iter().filter(|s| **s != item.saksnr).map(String::as_str).collect();
             intro_text = format!("{intro_text} Det ble en felles drøfting av denne saken med sak {}.", others.join(" og "));
         }
-        if !tagged && presenter_turns.is_empty() && !item.presenters.is_empty() && group[0] == item.saksnr {
-            // Nothing to flag on a String intro; the secretary sees an intro without content.
-        }
         items.push(DraftItem {
             saksnr: item.saksnr.clone(),
             intro: intro_text,
