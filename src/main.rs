@@ -233,6 +233,16 @@ fn dispatch(cli: Cli) -> Result<()> {
             let wd = referat::workdir::WorkDir::open(&io.out)?;
             let report = referat::eval::evaluate(&meeting, &wd, &truth)?;
             println!("{}", report.to_markdown());
+        Cmd::Draft { io, models } => {
+            let meeting = referat::meeting::Meeting::load(&io.meeting)?;
+            let wd = referat::workdir::WorkDir::open(&io.out)?;
+            let opts = referat::draft::DraftOptions {
+                llm_model: models.llm_model,
+                tokenizer: models.tokenizer,
+                prompts: models.prompts,
+                threads: models.threads,
+            };
+            referat::draft::run_stage(&io.meeting, &meeting, &wd, &opts, io.force)?;
             Ok(())
         }
         _ => bail!("not implemented yet"),

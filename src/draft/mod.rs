@@ -1,1 +1,414 @@
-//! (stage module: filled in by its issue)
+//! Drafting stage: transcript + segments + meeting file → `draft.json`.
+//!
+//! Per sak: split the transcript into speaker turns and classify them by rules ([`turns`]),
+//! rewrite each point of each member turn into one bullet with the model and check it, with
+//! an extractive fallback ([`innspill`]), detect aksjonspunkter ([`aksjon`]), derive the vedtak
+//! from the forslag and the chair's summing-up ([`vedtak`]) and write the opening paragraph
+//! ([`intro`]). Every line carries its source spans and the flags of [`check`].
+
+pub mod aksjon;
+pub mod check;
+pub mod innspill;
+pub mod intro;
+pub mod turns;
+pub mod vedtak;
+
+use crate::artifact::{Artifact, Draft, DraftItem, FlagKind, Inputs, ItemStatus, Line, Segmentation, Transcript, FORMAT_VERSION};
+use crate::llm::{Completion, Llm};
+use crate::meeting::{Item, Meeting};
+use crate::workdir::{self, WorkDir};
+use anyhow::{bail, Context, Result};
+use indicatif::ProgressBar;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use turns::{TurnKind, TurnRole};
+
+// ---------------------------------------------------------------- prompts
+
+/// The bundled prompts, compiled in so the binary works from any folder.
+const BUNDLED: &[(&str, &str)] = &[
+    ("system", include_str!("../../prompts/system.txt")),
+    ("innspill", include_str!("../../prompts/innspill.txt")),
+    ("innspill.svar", include_str!("../../prompts/innspill.svar.txt")),
+    ("intro", include_str!("../../prompts/intro.txt")),
+    ("intro.svar", include_str!("../../prompts/intro.svar.txt")),
+];
+
+/// Prompt texts by name ("innspill", "intro.svar", ...), with `{slot}` placeholders.
+#[derive(Debug, Clone)]
+pub struct Prompts {
+    texts: BTreeMap<String, String>,
+}
+
+impl Prompts {
+    pub fn bundled() -> Prompts {
+        Prompts { texts: BUNDLED.iter().map(|(k, v)| (k.to_string(), strip_newline(v))).collect() }
+    }
+
+    /// The bundled prompts, each replaced by `<dir>/<name>.txt` where that file exists.
+    pub fn load(dir: Option<&Path>) -> Result<Prompts> {
+        let mut p = Prompts::bundled();
+        if let Some(dir) = dir {
+            if !dir.is_dir() {
+                bail!("prompt folder {} does not exist: pass a folder holding files such as innspill.txt (see prompts/README.md)", dir.display());
+            }
+            for (name, text) in p.texts.iter_mut() {
+                let f = dir.join(format!("{name}.txt"));
+                if f.exists() {
+                    *text = strip_newline(&std::fs::read_to_string(&f).with_context(|| format!("cannot read prompt file {}", f.display()))?);
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    /// The prompt `name` with its `{slot}`s filled.
+    pub fn fill(&self, name: &str, slots: &[(&str, &str)]) -> String {
+        let mut t = self.texts.get(name).cloned().unwrap_or_default();
+        for (k, v) in slots {
+            t = t.replace(&format!("{{{k}}}"), v);
+        }
+        t
+    }
+
+    /// sha256 over all prompt texts, for the stage's freshness check.
+    pub fn hash(&self) -> String {
+        let all: String = self.texts.iter().map(|(k, v)| format!("{k}\u{0}{v}\u{0}")).collect();
+        workdir::sha256_bytes(all.as_bytes())
+    }
+}
+
+fn strip_newline(s: &str) -> String {
+    s.strip_suffix('\n').unwrap_or(s).to_string()
+}
+
+// ---------------------------------------------------------------- statistics
+
+/// What the run cost and how often the model's lines were kept.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub calls: usize,
+    pub prompt_tokens: usize,
+    pub generated_tokens: usize,
+    pub prompt_secs: f64,
+    pub gen_secs: f64,
+    pub model_lines: usize,
+    pub extractive_lines: usize,
+    pub intro_model: usize,
+    pub intro_rejected: usize,
+    /// Model lines that failed the check, with the reasons (for the run report).
+    pub rejected: Vec<String>,
+    /// Seconds per sak, in meeting order.
+    pub per_item: Vec<(String, f64)>,
+}
+
+impl Stats {
+    pub fn add(&mut self, c: &Completion) {
+        self.calls += 1;
+        self.prompt_tokens += c.prompt_tokens;
+        self.generated_tokens += c.generated_tokens;
+        self.prompt_secs += c.prompt_secs;
+        self.gen_secs += c.gen_secs;
+    }
+
+    pub fn summary(&self) -> String {
+        let tps = |n: usize, s: f64| if s > 0.0 { n as f64 / s } else { 0.0 };
+        let total = self.model_lines + self.extractive_lines;
+        let per: Vec<String> = self.per_item.iter().map(|(s, t)| format!("{s} {t:.1}s")).collect();
+        format!(
+            "{} model calls; prompt {} tokens ({:.1} tok/s), generated {} tokens ({:.1} tok/s); innspill from the model {}/{} ({:.0} %), extractive {}; intro sentences kept {}/{}; per sak: {}",
+            self.calls,
+            self.prompt_tokens,
+            tps(self.prompt_tokens, self.prompt_secs),
+            self.generated_tokens,
+            tps(self.generated_tokens, self.gen_secs),
+            self.model_lines,
+            total,
+            if total > 0 { 100.0 * self.model_lines as f64 / total as f64 } else { 0.0 },
+            self.extractive_lines,
+            self.intro_model,
+            self.intro_model + self.intro_rejected,
+            per.join(", ")
+        )
+    }
+}
+
+// ---------------------------------------------------------------- drafting
+
+/// Draft every item of the meeting. `progress` advances by one per member turn and per item.
+pub fn draft(
+    meeting: &Meeting,
+    transcript: &Transcript,
+    seg: &Segmentation,
+    llm: &mut dyn Llm,
+    prompts: &Prompts,
+    progress: &ProgressBar,
+) -> Result<Draft> {
+    Ok(draft_with_stats(meeting, transcript, seg, llm, prompts, progress)?.0)
+}
+
+/// A joint group: the items discussed together, in meeting order.
+fn group_of(seg: &Segmentation, saksnr: &str) -> Vec<String> {
+    let Some(me) = seg.items.iter().find(|i| i.saksnr == saksnr) else {
+        return vec![saksnr.to_string()];
+    };
+    let mut g: Vec<String> = seg
+        .items
+        .iter()
+        .filter(|i| i.saksnr == saksnr || me.joint_with.contains(&i.saksnr) || i.joint_with.iter().any(|j| j == saksnr))
+        .map(|i| i.saksnr.clone())
+        .collect();
+    if g.is_empty() {
+        g.push(saksnr.to_string());
+    }
+    g
+}
+
+/// [`draft`] that also returns the run's statistics.
+pub fn draft_with_stats(
+    meeting: &Meeting,
+    transcript: &Transcript,
+    seg: &Segmentation,
+    llm: &mut dyn Llm,
+    prompts: &Prompts,
+    progress: &ProgressBar,
+) -> Result<(Draft, Stats)> {
+    let mut stats = Stats::default();
+
+    // Turns per group (joint items share their spans), computed up front so the progress bar
+    // knows its length.
+    let mut group_turns: BTreeMap<String, Vec<turns::Turn>> = BTreeMap::new();
+    for si in &seg.items {
+        if si.status == ItemStatus::NotDiscussed || si.spans.is_empty() {
+            continue;
+        }
+        let group = group_of(seg, &si.saksnr);
+        let key = group[0].clone();
+        if group_turns.contains_key(&key) {
+            continue;
+        }
+        let Some(item) = meeting.item(&si.saksnr) else {
+            bail!("segments.json has item {} that the meeting file does not: rerun `referat segment --force`", si.saksnr);
+        };
+        // Roles within a joint group: any of the group's presenters presents.
+        let mut merged = item.clone();
+        merged.presenters = group.iter().filter_map(|s| meeting.item(s)).flat_map(|i| i.presenters.clone()).collect();
+        let ts = turns::split_turns(transcript, &si.spans, meeting, &merged);
+        if std::env::var_os("REFERAT_DEBUG_TURNS").is_some() {
+            for t in &ts {
+                eprintln!("[{}] {:?}/{:?} {:?} {:?}: {}", key, t.role, t.kind, t.span, t.speaker, t.text());
+            }
+        }
+        group_turns.insert(key, ts);
+    }
+    let work: usize = group_turns
+        .values()
+        .flat_map(|ts| ts.iter())
+        .filter(|t| t.kind == TurnKind::Substantive && t.role != TurnRole::Presenter)
+        .count();
+    progress.set_length((work + seg.items.len()) as u64);
+
+    let mut items = Vec::new();
+    // Items in the segmentation's (meeting) order; items the segmentation lacks are not discussed.
+    let mut order: Vec<&Item> = seg.items.iter().filter_map(|si| meeting.item(&si.saksnr)).collect();
+    for it in &meeting.items {
+        if !order.iter().any(|o| o.saksnr == it.saksnr) {
+            order.push(it);
+        }
+    }
+    for item in order {
+        let t0 = Instant::now();
+        progress.set_message(item.saksnr.clone());
+        let si = seg.items.iter().find(|s| s.saksnr == item.saksnr);
+        let discussed = si.is_some_and(|s| s.status == ItemStatus::Discussed && !s.spans.is_empty());
+        if !discussed {
+            items.push(not_discussed(item));
+            progress.inc(1);
+            continue;
+        }
+        let group = group_of(seg, &item.saksnr);
+        let all_turns = group_turns.get(&group[0]).map(Vec::as_slice).unwrap_or(&[]);
+        let tagged = all_turns.iter().any(|t| t.speaker.is_some());
+        let is_last = group.last().map(String::as_str) == Some(item.saksnr.as_str());
+
+        let member_turns: Vec<&turns::Turn> =
+            all_turns.iter().filter(|t| t.kind == TurnKind::Substantive && t.role != TurnRole::Presenter).collect();
+        // Presenter turns of this item: by speaker tag, or (untagged) all for the group's first item.
+        let presenter_turns: Vec<&turns::Turn> = all_turns
+            .iter()
+            .filter(|t| t.role == TurnRole::Presenter)
+            .filter(|t| match (&t.speaker, tagged) {
+                (Some(sp), true) => item.presenters.iter().any(|p| turns::speaker_is(sp, &p.name)),
+                _ => group[0] == item.saksnr,
+            })
+            .collect();
+        let summing_up: Vec<&turns::Turn> = all_turns.iter().filter(|t| t.kind == TurnKind::SummingUp).collect();
+
+        let innspill = if is_last {
+            let mut tick = || progress.inc(1);
+            innspill::draft_innspill(&member_turns, meeting, item, llm, prompts, &mut stats, &mut tick)?
+        } else {
+            Vec::new()
+        };
+
+        // Aksjonspunkter of a joint group go to the item whose presenter committed, else the last.
+        let all_refs: Vec<&turns::Turn> = all_turns.iter().collect();
+        let aksjonspunkter: Vec<Line> = aksjon::draft_aksjon(&all_refs, meeting, item)
+            .into_iter()
+            .filter(|l| {
+                if group.len() == 1 {
+                    return true;
+                }
+                let owner = all_turns
+                    .iter()
+                    .find(|t| t.span == l.source[0])
+                    .and_then(|t| t.speaker.as_ref())
+                    .and_then(|sp| group.iter().find(|s| meeting.item(s).is_some_and(|i| i.presenters.iter().any(|p| turns::speaker_is(sp, &p.name)))))
+                    .cloned();
+                owner.as_deref().unwrap_or(group.last().map(String::as_str).unwrap_or("")) == item.saksnr
+            })
+            .collect();
+
+        let vedtak = vedtak::draft_vedtak(meeting, item, &summing_up, &group);
+        let mut intro = intro::draft_intro(meeting, item, &presenter_turns, !member_turns.is_empty(), llm, prompts, &mut stats)?;
+        if let Some(r) = intro.rejected.take() {
+            stats.rejected.push(format!("(intro {}) {}", item.saksnr, r));
+        }
+        let mut intro_text = intro.text;
+        if group.len() > 1 {
+            let others: Vec<&str> = group.iter().filter(|s| **s != item.saksnr).map(String::as_str).collect();
+            intro_text = format!("{intro_text} Det ble en felles drøfting av denne saken med sak {}.", others.join(" og "));
+        }
+        items.push(DraftItem {
+            saksnr: item.saksnr.clone(),
+            intro: intro_text,
+            innspill,
+            aksjonspunkter,
+            vedtak,
+            joint_with: group.iter().filter(|s| **s != item.saksnr).cloned().collect(),
+            status: ItemStatus::Discussed,
+        });
+        progress.inc(1);
+        stats.per_item.push((item.saksnr.clone(), t0.elapsed().as_secs_f64()));
+    }
+    progress.finish_and_clear();
+    let draft = Draft { version: FORMAT_VERSION, inputs: Inputs::new(), model: llm.name(), items };
+    Ok((draft, stats))
+}
+
+fn not_discussed(item: &Item) -> DraftItem {
+    DraftItem {
+        saksnr: item.saksnr.clone(),
+        intro: "Saken ble ikke behandlet i møtet.".into(),
+        innspill: vec![],
+        aksjonspunkter: vec![],
+        vedtak: Line {
+            text: String::new(),
+            source: vec![],
+            flags: vec![check::flag(FlagKind::Uncertain, "Saken ble ikke funnet i opptaket; sjekk om den ble behandlet.")],
+            origin: "template".into(),
+        },
+        joint_with: vec![],
+        status: ItemStatus::NotDiscussed,
+    }
+}
+
+// ---------------------------------------------------------------- stage
+
+/// Model and prompt choices for the stage (command-line flags; the meeting file's
+/// `[models]` fills in what is not given).
+#[derive(Debug, Clone, Default)]
+pub struct DraftOptions {
+    pub llm_model: Option<PathBuf>,
+    pub tokenizer: Option<PathBuf>,
+    pub prompts: Option<PathBuf>,
+    pub threads: Option<usize>,
+}
+
+/// Resolve the GGUF model and optional tokenizer: explicit path, else the meeting file's
+/// `models.llm`, else the default model in `$REFERAT_MODELS_DIR`.
+pub fn llm_files(explicit_gguf: Option<&Path>, explicit_tokenizer: Option<&Path>, meeting: Option<(&Meeting, &Path)>) -> Result<(PathBuf, Option<PathBuf>)> {
+    let rel = |p: &str| -> PathBuf {
+        let p = PathBuf::from(p);
+        match meeting.and_then(|(_, mp)| mp.parent()) {
+            Some(dir) if p.is_relative() => dir.join(p),
+            _ => p,
+        }
+    };
+    let gguf = match explicit_gguf {
+        Some(p) => p.to_path_buf(),
+        None => match meeting.and_then(|(m, _)| m.models.llm.as_deref()) {
+            Some(p) => rel(p),
+            None => {
+                let dir = std::env::var_os("REFERAT_MODELS_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("models"));
+                dir.join("qwen2.5-coder-1.5b-instruct").join("model.gguf")
+            }
+        },
+    };
+    if !gguf.is_file() {
+        bail!(
+            "language model {} not found: run `referat models install`, set REFERAT_MODELS_DIR, or pass --llm-model FILE.gguf",
+            gguf.display()
+        );
+    }
+    let tok = match explicit_tokenizer {
+        Some(p) => Some(p.to_path_buf()),
+        None => meeting.and_then(|(m, _)| m.models.tokenizer.as_deref()).map(rel),
+    };
+    if let Some(t) = &tok {
+        if !t.is_file() {
+            bail!("tokenizer {} not found: fix --tokenizer or the meeting file's models.tokenizer", t.display());
+        }
+    }
+    Ok((gguf, tok))
+}
+
+/// Run the drafting stage on a work dir: skip when `draft.json` is up to date, else load the
+/// model once and draft every item.
+pub fn run_stage(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir, opts: &DraftOptions, force: bool) -> Result<Draft> {
+    let transcript: Transcript = wd.load("referat transcribe")?;
+    let seg: Segmentation = wd.load("referat segment")?;
+    let (gguf, tok) = llm_files(opts.llm_model.as_deref(), opts.tokenizer.as_deref(), Some((meeting, meeting_path)))?;
+    let prompts_dir = opts.prompts.clone().or_else(|| {
+        meeting.models.prompts.as_deref().map(|p| {
+            let p = PathBuf::from(p);
+            match meeting_path.parent() {
+                Some(d) if p.is_relative() => d.join(p),
+                _ => p,
+            }
+        })
+    });
+    let prompts = Prompts::load(prompts_dir.as_deref())?;
+
+    let mut inputs = Inputs::new();
+    inputs.insert("meeting".into(), workdir::sha256_file(meeting_path)?);
+    inputs.insert("transcript".into(), workdir::sha256_file(&wd.path(Transcript::FILE))?);
+    inputs.insert("segments".into(), workdir::sha256_file(&wd.path(Segmentation::FILE))?);
+    let mut model_id = workdir::file_fingerprint(&gguf)?;
+    if let Some(t) = &tok {
+        model_id = workdir::sha256_bytes(format!("{model_id}|{}", workdir::file_fingerprint(t)?).as_bytes());
+    }
+    inputs.insert("model".into(), model_id);
+    inputs.insert("prompts".into(), prompts.hash());
+
+    if !force && wd.is_fresh::<Draft>(&inputs) {
+        eprintln!("draft: {} is up to date (use --force to redo it)", wd.path(Draft::FILE).display());
+        return wd.load("referat draft");
+    }
+
+    eprintln!("draft: loading {}", gguf.display());
+    let mut llm = load_llm(&gguf, tok.as_deref(), opts.threads)?;
+    let pb = crate::progress::bar("draft", 0, "steps");
+    let t0 = Instant::now();
+    let (mut draft, stats) = draft_with_stats(meeting, &transcript, &seg, llm.as_mut(), &prompts, &pb)?;
+    draft.inputs = inputs;
+    wd.save(&draft)?;
+    eprintln!("draft: wrote {} in {:.0} s; {}", wd.path(Draft::FILE).display(), t0.elapsed().as_secs_f64(), stats.summary());
+    Ok(draft)
+}
+
+/// Load the language model (behind the [`Llm`] seam).
+pub fn load_llm(gguf: &Path, tokenizer: Option<&Path>, threads: Option<usize>) -> Result<Box<dyn Llm>> {
+    Ok(Box::new(crate::llm::load(gguf, tokenizer, threads)?))
+}

@@ -1,0 +1,345 @@
+//! Innspill: one referat bullet per point made in a member's turn.
+//!
+//! A turn is cut into points (runs of sentences; a sentence that leans on the one before,
+//! "Ellers ...", "Da må ...", "Det gjør ...", stays with it). Each point goes to the model in a
+//! tightly framed rewrite; the output is checked, and where it fails the point's own words,
+//! lightly normalised, stand instead ("extractive").
+
+use super::check::{self, LineKind};
+use super::turns::{Sentence, Turn};
+use super::{Prompts, Stats};
+use crate::artifact::{FlagKind, Line, Span};
+use crate::llm::{ChatMessage, GenParams, Llm};
+use crate::meeting::{Item, Meeting};
+use anyhow::Result;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// A point made in a turn: one or more consecutive sentences.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    pub span: Span,
+    pub text: String,
+}
+
+/// Words that tie a sentence to the one before it.
+const LEANING: &[&str] = &["ellers", "da", "så", "fordi", "derfor", "slik", "siden", "og", "særlig", "spesielt", "altså"];
+
+/// Share of a point's content words a model line must keep.
+pub const MIN_COVERAGE: f64 = 0.3;
+
+/// Cut a substantive turn into points.
+pub fn points(turn: &Turn) -> Vec<Point> {
+    let mut groups: Vec<Vec<&Sentence>> = Vec::new();
+    for s in &turn.sentences {
+        if is_filler_sentence(&s.text) {
+            continue;
+        }
+        let first = check::words(&s.text).into_iter().next().unwrap_or_default();
+        let leans = LEANING.contains(&first.as_str());
+        // Sentences of one transcript segment stay together (a segment is roughly one
+        // breath group of the speaker); a new segment starts a new point unless it leans back.
+        let same_segment = groups.last().and_then(|g| g.last()).is_some_and(|p| (p.span[1] - s.span[0]).abs() < 1e-6);
+        let small = check::content_stems(&s.text).len() < 2;
+        match groups.last_mut() {
+            Some(g) if leans || same_segment || small => g.push(s),
+            _ => groups.push(vec![s]),
+        }
+    }
+    // A point with too little content joins its neighbour.
+    let mut out: Vec<Point> = Vec::new();
+    for g in groups {
+        let text = g.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
+        let span = [g[0].span[0], g[g.len() - 1].span[1]];
+        match out.last_mut() {
+            Some(p) if check::content_stems(&text).len() < 4 => {
+                p.text = format!("{} {}", p.text, text);
+                p.span[1] = span[1];
+            }
+            _ => out.push(Point { span, text }),
+        }
+    }
+    if out.len() > 1 && check::content_stems(&out[0].text).len() < 4 {
+        let first = out.remove(0);
+        out[0].text = format!("{} {}", first.text, out[0].text);
+        out[0].span[0] = first.span[0];
+    }
+    out
+}
+
+/// "Takk.", "Ja.", "Om prismodellen.": no content of their own.
+fn is_filler_sentence(s: &str) -> bool {
+    let w = check::words(s);
+    let content = check::content_stems(s).len();
+    w.is_empty() || (w.len() <= 3 && content <= 1) || (w.len() <= 6 && s.to_lowercase().starts_with("takk"))
+}
+
+/// Draft the innspill bullets of one sak from its member turns.
+pub fn draft_innspill(
+    turns: &[&Turn],
+    meeting: &Meeting,
+    item: &Item,
+    llm: &mut dyn Llm,
+    prompts: &Prompts,
+    stats: &mut Stats,
+    tick: &mut dyn FnMut(),
+) -> Result<Vec<Line>> {
+    let mut lines = Vec::new();
+    for turn in turns {
+        for p in points(turn) {
+            lines.push(bullet_for(&p, meeting, item, llm, prompts, stats)?);
+        }
+        tick();
+    }
+    Ok(merge_duplicates(lines))
+}
+
+/// One bullet for one point: the model's rewrite if it passes the checks, else extractive.
+pub fn bullet_for(p: &Point, meeting: &Meeting, item: &Item, llm: &mut dyn Llm, prompts: &Prompts, stats: &mut Stats) -> Result<Line> {
+    let user = prompts.fill(
+        "innspill",
+        &[
+            ("council", &meeting.council),
+            ("saksnr", &item.saksnr),
+            ("tittel", &item.title),
+            ("sakstype", item.sakstype.as_str()),
+            ("tur", &truncate_words(&p.text, 220)),
+        ],
+    );
+    let system = prompts.fill("system", &[("council", &meeting.council)]);
+    let prefill = prompts.fill("innspill.svar", &[]);
+    let params = GenParams { max_tokens: 80, stop: vec!["\n".into()], ..GenParams::default() };
+    let c = llm.complete(&[ChatMessage::system(system), ChatMessage::user(user.clone())], &prefill, &params)?;
+    stats.add(&c);
+
+    // The small model often hands back the speaker's words nearly verbatim: the same
+    // light normalisation as the extractive line applies.
+    let cleaned = clean_model_line(&c.text);
+    let normalised = normalise(&cleaned);
+    let text = check::correct_spelling(if normalised.is_empty() { &cleaned } else { &normalised }, meeting);
+    let mut flags = check::check_line_as(&text, &p.text, "", meeting, LineKind::Innspill);
+    // A faithful but empty line ("Kommunene trenger krav.") loses the point: require that
+    // it carries a fair share of the point's content.
+    let coverage = check::overlap(&p.text, &text);
+    if coverage < MIN_COVERAGE {
+        flags.push(check::flag(FlagKind::Unsupported, &format!("Linjen dekker lite av innlegget ({:.0} %).", coverage * 100.0)));
+    }
+    if let Some(why) = bad_style(&text) {
+        flags.push(check::flag(FlagKind::Unsupported, why));
+    }
+    if is_echo(&text, &user) {
+        flags.push(check::flag(FlagKind::Unsupported, "Modellen gjentok oppgaveteksten."));
+    }
+    if !flags.iter().any(|f| f.kind == FlagKind::Unsupported) {
+        stats.model_lines += 1;
+        return Ok(Line { text, source: vec![p.span], flags, origin: "model".into() });
+    }
+    stats.rejected.push(format!("{} | {}", text, flags.iter().map(|f| f.reason.as_str()).collect::<Vec<_>>().join(" ")));
+    stats.extractive_lines += 1;
+    Ok(extractive_line(p, meeting))
+}
+
+/// The point's own words, lightly normalised, checked like any other line.
+pub fn extractive_line(p: &Point, meeting: &Meeting) -> Line {
+    let text = check::correct_spelling(&normalise(&p.text), meeting);
+    let flags = check::check_line_as(&text, &p.text, "", meeting, LineKind::Innspill);
+    Line { text, source: vec![p.span], flags, origin: "extractive".into() }
+}
+
+fn truncate_words(s: &str, n: usize) -> String {
+    let w: Vec<&str> = s.split_whitespace().collect();
+    if w.len() <= n {
+        s.to_string()
+    } else {
+        format!("{} ...", w[..n].join(" "))
+    }
+}
+
+/// First line of the model's answer without bullet marks, quotes or a label; cut at the last
+/// full sentence when the token cap hit mid-sentence.
+pub fn clean_model_line(raw: &str) -> String {
+    let mut t = raw.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string();
+    for _ in 0..3 {
+        t = t.trim_start_matches(['-', '•', '*', '–', ' ', '"', '«', '\'']).to_string();
+        let lc = t.to_lowercase();
+        for label in ["kulepunkt:", "innspill:", "referat:", "svar:", "punkt:"] {
+            if lc.starts_with(label) {
+                t = t[label.len()..].trim_start().to_string();
+                break;
+            }
+        }
+    }
+    t = t.trim_end_matches(['"', '»', '\'', ' ']).to_string();
+    if !t.ends_with(['.', '!', '?']) {
+        if let Some(i) = t.rfind(['.', '!', '?']) {
+            if i > t.len() / 2 {
+                t.truncate(i + 1);
+            }
+        }
+    }
+    finish_sentence(&t)
+}
+
+/// Capitalise the first letter and end with a full stop.
+pub fn finish_sentence(s: &str) -> String {
+    let s = s.trim().trim_end_matches([',', ';', ':']).trim();
+    let mut c = s.chars();
+    let mut out = match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+/// Referat style: no first person, no "the member said".
+fn bad_style(text: &str) -> Option<&'static str> {
+    let w = check::words(text);
+    let first = w.first().map(String::as_str).unwrap_or("");
+    if w.iter().any(|x| x == "jeg" || x == "meg") || matches!(first, "vi" | "han" | "hun" | "medlemmet" | "medlemmen" | "innlegget") {
+        return Some("Linjen er ikke i referatstil (første person eller «medlemmet sa»).");
+    }
+    if w.windows(2).any(|p| (p[0].starts_with("medlem") || p[0] == "taleren") && (p[1] == "sa" || p[1] == "sier" || p[1] == "mener")) {
+        return Some("Linjen er ikke i referatstil (første person eller «medlemmet sa»).");
+    }
+    None
+}
+
+/// The model handed back (part of) the task instead of a bullet.
+fn is_echo(text: &str, prompt: &str) -> bool {
+    let lc = text.to_lowercase();
+    ["kulepunkt", "referatet", "innlegget", "nøytralt", "presens", "møteleder", "oppgave"].iter().any(|w| lc.contains(w))
+        || {
+            // The instruction part of the prompt (everything but the quoted turn).
+            let instr: String = prompt.split('«').next().unwrap_or("").to_string() + prompt.rsplit('»').next().unwrap_or("");
+            check::similarity(text, &instr) > 0.5
+        }
+}
+
+fn re(pat: &str) -> Regex {
+    Regex::new(pat).expect("static regex")
+}
+
+/// Referat style from spoken words: drop fillers and "jeg tenker at", turn the simplest
+/// first-person forms neutral ("vi må skille" → "det må skilles", "vi trenger" → "det trengs").
+pub fn normalise(text: &str) -> String {
+    static RULES: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
+    let rules = RULES.get_or_init(|| {
+        vec![
+            (re(r"(?i)\b(altså|liksom|på en måte|ikke sant|eh+|ehm+|øh+|hm+)\b,?\s*"), ""),
+            (re(r"(?i)^(ja|nei|jo|okei|ok|men|og|så|om [^.]{1,40})[.,!]\s*"), ""),
+            (re(r"(?i)^takk( for (det|ordet|innlegget))?( skal du ha)?[.,!]\s*"), ""),
+            (re(r"(?i)^(men|og|så),?\s+"), ""),
+            (re(r"(?i)^(jeg|vi) (tenker|mener|tror|synes|vil si|vil bare si|vil påpeke|vil understreke|har lyst til å si) (at |det at )?"), ""),
+            (re(r"(?i)^(jeg|vi) (må|bør|skal) (\p{L}+e)\b"), "Det $2 ${3}s"),
+            (re(r"(?i)^vi trenger\b"), "Det trengs"),
+            (re(r"(?i)^vi mangler\b"), "Det mangler"),
+            (re(r"(?i)^(jeg|vi) savner (\p{Ll}[^.,]*)"), "$2 savnes"),
+            (re(r"(?i)^(jeg|vi) støtter (\p{Ll}[^.,]*)"), "$2 støttes"),
+            (re(r"(?i)\bvi i (\p{Lu}[\p{L}-]*)"), "$1"),
+        ]
+    });
+    let mut out = Vec::new();
+    for sent in super::turns::split_sentences(text) {
+        let mut s = sent.trim().to_string();
+        for _ in 0..2 {
+            for (r, rep) in rules.iter() {
+                s = r.replace_all(&s, *rep).trim().to_string();
+            }
+        }
+        if check::words(&s).is_empty() || is_filler_sentence(&s) {
+            continue;
+        }
+        out.push(finish_sentence(&s));
+    }
+    out.join(" ")
+}
+
+/// Merge bullets that say nearly the same thing; the merged line keeps both sources.
+pub fn merge_duplicates(lines: Vec<Line>) -> Vec<Line> {
+    let mut out: Vec<Line> = Vec::new();
+    for l in lines {
+        if let Some(prev) = out.iter_mut().find(|p| check::similarity(&p.text, &l.text) >= 0.5) {
+            let keep_new = (l.flags.len(), l.origin != "model") < (prev.flags.len(), prev.origin != "model");
+            let mut sources = prev.source.clone();
+            sources.extend(l.source.iter().copied());
+            sources.sort_by(|a, b| a[0].total_cmp(&b[0]));
+            sources.dedup();
+            if keep_new {
+                *prev = l;
+            }
+            prev.source = sources;
+        } else {
+            out.push(l);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::draft::turns::{TurnKind, TurnRole};
+
+    fn turn(sents: &[(f64, f64, &str)]) -> Turn {
+        let sentences: Vec<Sentence> =
+            sents.iter().map(|(s, e, t)| Sentence { span: [*s, *e], text: t.to_string(), speaker: None }).collect();
+        Turn { span: [sents[0].0, sents[sents.len() - 1].1], sentences, speaker: None, role: TurnRole::Member, kind: TurnKind::Substantive }
+    }
+
+    #[test]
+    fn turns_are_cut_into_points() {
+        let t = turn(&[
+            (0.0, 2.0, "Takk."),
+            (2.0, 4.0, "Dette er veldig bra for kommunene."),
+            (4.5, 8.0, "Kommunene trenger tydelige krav før de starter en anskaffelse."),
+            (8.0, 10.0, "Kravene må komme tidlig nok."),
+            (10.5, 14.0, "Små kommuner har lite kompetanse på dette."),
+            (14.0, 16.0, "De trenger veiledning, ikke bare en liste med krav."),
+        ]);
+        let p = points(&t);
+        assert_eq!(p.len(), 2, "{p:#?}");
+        assert!(p[0].text.starts_with("Dette er veldig bra") && p[0].text.ends_with("tidlig nok."));
+        assert_eq!(p[1].span, [10.5, 16.0]);
+
+        let t = turn(&[(0.0, 3.0, "Listen over verifiserte produkter er nyttig. Men den må holdes oppdatert hele tiden."), (3.5, 6.0, "Ellers mister leverandørene tilliten til ordningen.")]);
+        // sentences of one segment share their boundary time
+        let t = Turn {
+            sentences: vec![
+                Sentence { span: [0.0, 1.5], text: "Listen over verifiserte produkter er nyttig.".into(), speaker: None },
+                Sentence { span: [1.5, 3.0], text: "Men den må holdes oppdatert hele tiden.".into(), speaker: None },
+                t.sentences[1].clone(),
+            ],
+            ..t
+        };
+        assert_eq!(points(&t).len(), 1);
+    }
+
+    #[test]
+    fn normalisation_gives_referat_style() {
+        assert_eq!(normalise("Ja, takk. Jeg tenker at kommunene trenger tydelige krav."), "Kommunene trenger tydelige krav.");
+        assert_eq!(normalise("Om språkmodellene. Vi må skille mellom verktøy med lav risiko og beslutningsstøtte."), "Det må skilles mellom verktøy med lav risiko og beslutningsstøtte.");
+        assert_eq!(normalise("Vi trenger også god logging, altså, slik at pasienten ser det."), "Det trengs også god logging, slik at pasienten ser det.");
+        assert_eq!(normalise("Vi støtter tre nivåer. Men hvert utvalg må ha et klart mandat."), "Tre nivåer støttes. Hvert utvalg må ha et klart mandat.");
+    }
+
+    #[test]
+    fn model_output_is_cleaned() {
+        assert_eq!(clean_model_line("- Kommunene trenger krav.\nNoe mer"), "Kommunene trenger krav.");
+        assert_eq!(clean_model_line("Kulepunkt: «kommunene trenger krav»"), "Kommunene trenger krav.");
+        assert_eq!(clean_model_line("Kommunene trenger krav. Og de trenger"), "Kommunene trenger krav.");
+    }
+
+    #[test]
+    fn near_duplicates_merge_and_keep_both_sources() {
+        let a = Line { text: "Kommunene trenger tydelige krav før anskaffelser.".into(), source: vec![[1.0, 2.0]], flags: vec![], origin: "extractive".into() };
+        let b = Line { text: "Kommunene trenger tydelige krav før de gjør anskaffelser.".into(), source: vec![[5.0, 6.0]], flags: vec![], origin: "model".into() };
+        let c = Line { text: "Pasienter bør være med i aktørnettverket.".into(), source: vec![[7.0, 8.0]], flags: vec![], origin: "model".into() };
+        let m = merge_duplicates(vec![a, b, c]);
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].origin, "model");
+        assert_eq!(m[0].source, vec![[1.0, 2.0], [5.0, 6.0]]);
+    }
+}

@@ -1,0 +1,177 @@
+//! The opening paragraph: who presented (from the agenda) and what the sak was about.
+//!
+//! The first sentence is a template from the agenda; what the council was asked for comes by
+//! rule from the presenter's own "vi ønsker rådets innspill til ..."; one short model sentence
+//! on what the sak was about is kept only when it passes the faithfulness check.
+
+use super::check::{self, LineKind};
+use super::innspill::finish_sentence;
+use super::turns::Turn;
+use super::vedtak::godkjenning_object;
+use super::{Prompts, Stats};
+use crate::artifact::FlagKind;
+use crate::llm::{ChatMessage, GenParams, Llm};
+use crate::meeting::{Item, Meeting, Sakstype};
+use anyhow::Result;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// "Norunn Saure og Per Ludvig Skjerven, Helsedirektoratet, og Kristin Lyng, Norsk helsenett SF"
+pub fn presenters_phrase(item: &Item) -> String {
+    // Group consecutive presenters of the same organisation.
+    let mut groups: Vec<(Vec<&str>, &str)> = Vec::new();
+    for p in &item.presenters {
+        match groups.last_mut() {
+            Some((names, org)) if *org == p.organisation.as_str() => names.push(&p.name),
+            _ => groups.push((vec![&p.name], &p.organisation)),
+        }
+    }
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|(names, org)| {
+            let n = join_og(&names.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+            if org.is_empty() {
+                n
+            } else {
+                format!("{n}, {org}")
+            }
+        })
+        .collect();
+    if parts.len() <= 1 {
+        parts.join("")
+    } else {
+        format!("{}, og {}", parts[..parts.len() - 1].join(", "), parts[parts.len() - 1])
+    }
+}
+
+fn join_og(v: &[String]) -> String {
+    match v.len() {
+        0 => String::new(),
+        1 => v[0].clone(),
+        _ => format!("{} og {}", v[..v.len() - 1].join(", "), v[v.len() - 1]),
+    }
+}
+
+/// "la frem saken for drøfting"
+fn presented(item: &Item) -> String {
+    let who = presenters_phrase(item);
+    let purpose = match item.sakstype {
+        Sakstype::Drøfting => " for drøfting",
+        Sakstype::Orientering => " til orientering",
+        Sakstype::Godkjenning => " for godkjenning",
+        Sakstype::Beslutning => " for beslutning",
+        Sakstype::Annet => "",
+    };
+    if who.is_empty() {
+        format!("Saken ble lagt frem{purpose}")
+    } else {
+        let sep = if who.contains(", ") { "," } else { "" };
+        format!("{who}{sep} la frem saken{purpose}")
+    }
+}
+
+/// What the presenter asked of the council, by rule: "Vi ønsker rådets innspill til X" →
+/// "og ba om rådets innspill til X".
+pub fn asked_for(presenter_text: &str) -> Option<String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:vi|jeg) (?:ønsker|ber om|vil ha|trenger) (rådets (?:innspill|syn|råd|støtte|vurdering)(?: (?:til|på|om) [^.!?]+)?)")
+            .expect("static regex")
+    });
+    re.captures(presenter_text).map(|c| c[1].trim().to_string())
+}
+
+pub struct Intro {
+    pub text: String,
+    /// The model's sentence was rejected (kept for the run report).
+    pub rejected: Option<String>,
+}
+
+/// The intro of one discussed item.
+pub fn draft_intro(
+    meeting: &Meeting,
+    item: &Item,
+    presenter_turns: &[&Turn],
+    has_discussion: bool,
+    llm: &mut dyn Llm,
+    prompts: &Prompts,
+    stats: &mut Stats,
+) -> Result<Intro> {
+    if item.sakstype == Sakstype::Godkjenning && !has_discussion {
+        let obj = godkjenning_object(&item.title).unwrap_or_else(|| "saken".to_string());
+        return Ok(Intro { text: format!("Det kom ingen innspill til {obj}."), rejected: None });
+    }
+    let mut first = presented(item);
+    let ptext: String = presenter_turns.iter().map(|t| t.text()).collect::<Vec<_>>().join(" ");
+    if let Some(a) = asked_for(&ptext) {
+        first = format!("{first} og ba om {a}");
+    }
+    let first = finish_sentence(&first);
+    if ptext.trim().is_empty() {
+        return Ok(Intro { text: first, rejected: None });
+    }
+
+    // One model sentence on what the sak was about, continuing a prefilled skeleton.
+    let words: Vec<&str> = ptext.split_whitespace().collect();
+    let excerpt = words[..words.len().min(150)].join(" ");
+    let user = prompts.fill(
+        "intro",
+        &[("council", &meeting.council), ("saksnr", &item.saksnr), ("tittel", &item.title), ("sakstype", item.sakstype.as_str()), ("tur", &excerpt)],
+    );
+    let system = prompts.fill("system", &[("council", &meeting.council)]);
+    let prefill = prompts.fill("intro.svar", &[]);
+    let params = GenParams { max_tokens: 60, stop: vec!["\n".into()], ..GenParams::default() };
+    let c = llm.complete(&[ChatMessage::system(system), ChatMessage::user(user)], &prefill, &params)?;
+    stats.add(&c);
+    let cont = c.text.trim();
+    // Only the first sentence of the continuation.
+    let cut = cont.find(['.', '!', '?']).map(|i| &cont[..=i]).unwrap_or(cont);
+    // "Saken gjaldt om ..." is a common slip of the model: "gjaldt" takes no preposition.
+    let cut = cut.strip_prefix("om ").unwrap_or(cut);
+    let sentence = check::correct_spelling(&finish_sentence(&format!("{} {}", prefill.trim(), cut.trim())), meeting);
+    let agenda = item.title.clone();
+    let flags = check::check_line_as(cut, &ptext, &agenda, meeting, LineKind::Intro);
+    let bad = cut.split_whitespace().count() < 3 || flags.iter().any(|f| f.kind != FlagKind::Uncertain) || check::words(cut).len() > 40;
+    if bad {
+        stats.intro_rejected += 1;
+        return Ok(Intro { text: first, rejected: Some(sentence) });
+    }
+    stats.intro_model += 1;
+    Ok(Intro { text: format!("{first} {sentence}"), rejected: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presenters_and_request() {
+        let m = crate::meeting::Meeting::parse(
+            r#"
+council = "R"
+number = "1"
+date = "d"
+time = "t"
+place = "p"
+[[items]]
+saksnr = "14/25"
+title = "T"
+sakstype = "Drøfting"
+presenters = [{ name = "Erik Hedlund", organisation = "Helsedirektoratet" }, { name = "Kristin Lyng", organisation = "Norsk helsenett SF" }]
+[[items]]
+saksnr = "13/25"
+title = "T2"
+sakstype = "Orientering"
+presenters = [{ name = "A B", organisation = "Hdir" }, { name = "C D", organisation = "Hdir" }]
+"#,
+        )
+        .unwrap();
+        assert_eq!(presented(&m.items[0]), "Erik Hedlund, Helsedirektoratet, og Kristin Lyng, Norsk helsenett SF, la frem saken for drøfting");
+        assert_eq!(presented(&m.items[1]), "A B og C D, Hdir, la frem saken til orientering");
+        assert_eq!(
+            asked_for("Første versjon lanseres i oktober. Vi ønsker rådets innspill til hva som er viktig i videreutviklingen.").as_deref(),
+            Some("rådets innspill til hva som er viktig i videreutviklingen")
+        );
+        assert_eq!(asked_for("Vi ønsker rådets syn på om dette er riktig retning.").as_deref(), Some("rådets syn på om dette er riktig retning"));
+    }
+}
