@@ -113,6 +113,9 @@ pub fn energy_map(path: &Path) -> Result<EnergyMap> {
     let mut acc = 0f64;
     let mut n = 0usize;
     let info = audio::decode_chunks(path, 10.0, |c| {
+        if interrupted() {
+            bail!("interrupted: nothing was written");
+        }
         for &x in c {
             acc += (x as f64) * (x as f64);
             n += 1;
@@ -382,6 +385,9 @@ pub fn transcribe(audio_path: &Path, meeting: &Meeting, opts: &AsrOptions) -> Re
         Ok(())
     };
     audio::decode_chunks(audio_path, 5.0, |c| {
+        if interrupted() {
+            bail!("interrupted: nothing was written");
+        }
         buf.extend_from_slice(c);
         step(&mut buf, &mut buf_start, false)
     })?;
