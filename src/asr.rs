@@ -150,17 +150,20 @@ pub fn speech_windows(db: &[f32], min_silence: f64, max_window: f64) -> Vec<Wind
     }
     let mut sorted: Vec<f32> = db.to_vec();
     sorted.sort_by(|a, b| a.total_cmp(b));
-    let pct = |p: f64| sorted[((sorted.len() - 1) as f64 * p) as usize];
-    let floor = pct(0.15);
-    let loud = pct(0.95);
-    // Below -55 dBFS at the 95th percentile there is nothing to transcribe.
-    if loud < -55.0 {
+    let floor = sorted[((sorted.len() - 1) as f64 * 0.15) as usize];
+    // "Active" frames stand clearly above the noise floor; a recording that is mostly silence
+    // (a 6-hour file with minutes of talk) still has its speech level measured on them.
+    let active_min = (floor + 10.0).max(-60.0);
+    let first_active = sorted.partition_point(|&e| e <= active_min);
+    let active = &sorted[first_active..];
+    let min_speech = (0.3 / fs).round() as usize;
+    if active.len() < min_speech.max(1) {
         return vec![];
     }
+    let loud = active[((active.len() - 1) as f64 * 0.95) as usize];
     let thr = (floor + 0.3 * (loud - floor)).max(-58.0);
     let gap_frames = (min_silence / fs).round() as usize;
     let pad = (0.25 / fs).round() as usize;
-    let min_speech = (0.3 / fs).round() as usize;
 
     // Runs of speech frames, merged across short gaps.
     let mut regions: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, speech frames)
@@ -472,16 +475,11 @@ fn run_window(
     unsafe {
         p.set_abort_callback(Some(abort_on_interrupt));
     }
-    state.full(p, pcm).map_err(|e| anyhow::anyhow!("{e}")).with_context(|| {
-        if interrupted() {
-            "interrupted: nothing was written".to_string()
-        } else {
-            format!("whisper failed on the audio at {offset:.1} s")
-        }
-    })?;
+    let r = state.full(p, pcm);
     if interrupted() {
         bail!("interrupted: nothing was written");
     }
+    r.map_err(|e| anyhow::anyhow!("{e}")).with_context(|| format!("whisper failed on the audio at {offset:.1} s"))?;
     let win_end = offset + pcm.len() as f64 / SAMPLE_RATE as f64;
     let mut out = Vec::new();
     let mut dropped = 0;
@@ -610,5 +608,11 @@ mod tests {
         assert!(w.iter().all(|w| w.end - w.start <= 28.0 + 1e-6));
         let total: f64 = w.iter().map(|w| w.end - w.start).sum();
         assert!(total < 52.0, "{total}");
+        // Mostly silence (hours) with a few seconds of talk: the talk is still found.
+        let mut db = vec![-100.0f32; n(3600.0)];
+        db[n(1800.0)..n(1805.0)].iter_mut().for_each(|e| *e = -25.0);
+        let w = speech_windows(&db, 2.0, 28.0);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!((w[0].start - 1799.75).abs() < 0.1 && (w[0].end - 1805.25).abs() < 0.1, "{w:?}");
     }
 }

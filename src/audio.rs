@@ -27,7 +27,8 @@ pub struct DecodeInfo {
     pub channels: usize,
     /// Codec name as symphonia reports it ("pcm_s16le", "mp3", "aac", ...).
     pub codec: String,
-    /// Problems that did not stop decoding (truncated or damaged data).
+    /// Problems that did not stop decoding (truncated or damaged data), in Norwegian for the
+    /// secretary: they end up in the transcript's warnings.
     pub warnings: Vec<String>,
 }
 
@@ -101,7 +102,7 @@ pub fn decode_chunks(
             Err(e) => {
                 // A damaged container: keep what was decoded.
                 if rs.is_some() {
-                    info.warnings.push(format!("{shown}: stopped reading at a damaged part ({e}); the rest of the recording is missing"));
+                    info.warnings.push(format!("Lydfilen {shown} er skadet ({e}); resten av opptaket mangler."));
                     break;
                 }
                 bail!("{shown}: cannot read the audio ({e}): {convert}");
@@ -121,7 +122,7 @@ pub fn decode_chunks(
                 // Never loop forever on garbage: many bad packets in a row means this is not audio.
                 if errors_in_row > 200 {
                     if rs.is_some() {
-                        info.warnings.push(format!("{shown}: the end of the recording is damaged and was skipped"));
+                        info.warnings.push(format!("Slutten av lydfilen {shown} er skadet og ble hoppet over."));
                         break;
                     }
                     bail!("{shown}: the audio data cannot be decoded: {convert}");
@@ -130,7 +131,7 @@ pub fn decode_chunks(
             }
             Err(e) => {
                 if rs.is_some() {
-                    info.warnings.push(format!("{shown}: decoding stopped early ({e})"));
+                    info.warnings.push(format!("Lesingen av lydfilen {shown} stoppet for tidlig ({e})."));
                     break;
                 }
                 bail!("{shown}: cannot decode the audio ({e}): {convert}");
@@ -161,7 +162,7 @@ pub fn decode_chunks(
         rs.as_mut().expect("set above").push(&mono, &mut |s| out.push(s, &mut sink))?;
     }
     if bad_packets > 0 {
-        info.warnings.push(format!("{shown}: {bad_packets} damaged audio packet(s) were skipped"));
+        info.warnings.push(format!("{bad_packets} skadede lydpakker i {shown} ble hoppet over."));
     }
     let Some(mut rs) = rs else {
         bail!("{shown} contains no decodable audio: {convert}");
@@ -174,7 +175,7 @@ pub fn decode_chunks(
         let expected = n_frames as f64 / info.source_rate.max(1) as f64;
         if expected - info.duration() > 1.0 {
             info.warnings.push(format!(
-                "{shown} seems truncated: the header says {:.1} s, only {:.1} s could be decoded",
+                "Lydfilen {shown} ser ut til å være avkortet: filhodet sier {:.1} s, bare {:.1} s kunne leses.",
                 expected,
                 info.duration()
             ));
