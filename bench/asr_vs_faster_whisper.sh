@@ -5,7 +5,8 @@
 #
 # usage: bench/asr_vs_faster_whisper.sh AUDIO MEETING.toml [THREADS] [TRUTH.json]
 # env:   REFERAT_MODELS_DIR (store with whisper-base/{ggml-base.bin,model.bin,config.json,...})
-#        REFERAT_BIN (default target/release/referat), FW_VENV (default bench/.venv-fw)
+#        REFERAT_BIN (default target/release/referat), FW_VENV (default bench/.venv-fw),
+#        NO_PROMPT=1 to run referat without the vocabulary prompt (faster-whisper gets none)
 # Both decoders run greedy (referat: best_of 3 only on temperature fallback; faster-whisper:
 # beam_size 1), language forced to Norwegian, no carried-over context.
 # Run it on an idle machine: other load distorts both figures.
@@ -27,7 +28,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 echo "machine: $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 t0=$(date +%s.%N)
-"$bin" transcribe --meeting "$meeting" --audio "$audio" --out "$work/referat" --threads "$threads" --force 2>"$work/referat.log"
+"$bin" transcribe --meeting "$meeting" --audio "$audio" --out "$work/referat" --threads "$threads" --force ${NO_PROMPT:+--no-prompt} 2>"$work/referat.log"
 t1=$(date +%s.%N)
 grep -E "real-time factor" "$work/referat.log" || true
 ref_s=$(echo "$t1 - $t0" | bc -l)
