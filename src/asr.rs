@@ -1,1 +1,618 @@
-//! (stage module: filled in by its issue)
+//! Speech recognition: recording → timed Norwegian transcript with whisper.cpp (whisper-rs).
+//!
+//! Two streaming passes over the recording keep memory bounded for 6-hour meetings:
+//! 1. decode and measure frame energies → speech regions (long silences such as breaks are
+//!    skipped: no decode time, no hallucinated text), split into windows of at most ~28 s at
+//!    the quietest point;
+//! 2. decode again and hand each window to whisper as soon as its audio is in.
+//!
+//! Every window is decoded on its own (no carried-over context, the vocabulary prompt is given
+//! to each window), which keeps whisper out of repetition loops that run across silence.
+
+use crate::artifact::{Inputs, Segment, Transcript, Word, FORMAT_VERSION};
+use crate::audio::{self, SAMPLE_RATE};
+use crate::meeting::Meeting;
+use crate::workdir::{self, WorkDir};
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
+
+#[derive(Debug, Clone)]
+pub struct AsrOptions {
+    /// whisper.cpp ggml model file.
+    pub model: PathBuf,
+    pub threads: usize,
+    /// Give whisper the vocabulary prompt built from the meeting file.
+    pub use_prompt: bool,
+    /// Language code; "nb"/"nn"/"no" all mean Norwegian ("no" for whisper).
+    pub language: String,
+    /// Longest window handed to whisper in one call, in seconds.
+    pub max_window: f64,
+}
+
+impl AsrOptions {
+    pub fn new(model: PathBuf) -> AsrOptions {
+        AsrOptions { model, threads: default_threads(), use_prompt: true, language: "no".into(), max_window: 28.0 }
+    }
+}
+
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// Whisper knows Norwegian only as "no": "nb" would silently run with a wrong language token.
+pub fn whisper_language(code: &str) -> String {
+    match code.trim().to_lowercase().as_str() {
+        "nb" | "nn" | "no" | "nob" | "nno" | "nor" | "norsk" | "norwegian" | "" => "no".into(),
+        other => other.into(),
+    }
+}
+
+/// The whisper model to use: an explicit path, the meeting file's `models.whisper`, or the
+/// store's `whisper-base/ggml-base.bin` under `$REFERAT_MODELS_DIR`.
+// Kept local until `referat::models::whisper_path` is merged; then this becomes a call to it.
+pub fn whisper_model_path(explicit: Option<&Path>, meeting: Option<&Meeting>) -> Result<PathBuf> {
+    let p = if let Some(p) = explicit {
+        p.to_path_buf()
+    } else if let Some(w) = meeting.and_then(|m| m.models.whisper.as_deref()) {
+        PathBuf::from(w)
+    } else if let Some(dir) = std::env::var_os("REFERAT_MODELS_DIR") {
+        PathBuf::from(dir).join("whisper-base").join("ggml-base.bin")
+    } else {
+        bail!("no whisper model: pass --whisper-model FILE, or set REFERAT_MODELS_DIR and run `referat models install`");
+    };
+    if !p.is_file() {
+        bail!("whisper model {} not found: run `referat models install` or pass --whisper-model FILE", p.display());
+    }
+    Ok(p)
+}
+
+// ---------------------------------------------------------------- Ctrl-C
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Install (once) a Ctrl-C handler that only sets a flag: the stage stops at the next window
+/// and writes nothing, so no half-written transcript and no temp file are left. A second
+/// Ctrl-C exits at once.
+pub fn install_interrupt_handler() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        // Another component may already own the handler; then the default behaviour stays.
+        let _ = ctrlc::set_handler(|| {
+            if INTERRUPTED.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            eprintln!("\nreferat: interrupted, stopping (press Ctrl-C again to quit at once)");
+        });
+    });
+}
+
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+unsafe extern "C" fn abort_on_interrupt(_: *mut std::ffi::c_void) -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+// ---------------------------------------------------------------- speech regions
+
+/// Energy frame length: 30 ms.
+const FRAME: usize = 480;
+
+/// Per-frame energies (dB) of the whole recording, from a first streaming pass.
+pub struct EnergyMap {
+    pub db: Vec<f32>,
+    pub info: audio::DecodeInfo,
+}
+
+pub fn energy_map(path: &Path) -> Result<EnergyMap> {
+    let mut db = Vec::new();
+    let mut acc = 0f64;
+    let mut n = 0usize;
+    let info = audio::decode_chunks(path, 10.0, |c| {
+        if interrupted() {
+            bail!("interrupted: nothing was written");
+        }
+        for &x in c {
+            acc += (x as f64) * (x as f64);
+            n += 1;
+            if n == FRAME {
+                db.push((10.0 * (acc / FRAME as f64 + 1e-10).log10()) as f32);
+                acc = 0.0;
+                n = 0;
+            }
+        }
+        Ok(())
+    })?;
+    if n > 0 {
+        db.push((10.0 * (acc / n as f64 + 1e-10).log10()) as f32);
+    }
+    Ok(EnergyMap { db, info })
+}
+
+/// A stretch of the recording to transcribe, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    pub start: f64,
+    pub end: f64,
+}
+
+/// Speech windows from frame energies: frames above an adaptive threshold, gaps shorter than
+/// `min_silence` merged, padded, then cut into windows of at most `max_window` seconds at the
+/// quietest frame. Returns an empty list for a silent recording.
+pub fn speech_windows(db: &[f32], min_silence: f64, max_window: f64) -> Vec<Window> {
+    let fs = FRAME as f64 / SAMPLE_RATE as f64;
+    if db.is_empty() {
+        return vec![];
+    }
+    let mut sorted: Vec<f32> = db.to_vec();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let floor = sorted[((sorted.len() - 1) as f64 * 0.15) as usize];
+    // "Active" frames stand clearly above the noise floor; a recording that is mostly silence
+    // (a 6-hour file with minutes of talk) still has its speech level measured on them.
+    let active_min = (floor + 10.0).max(-60.0);
+    let first_active = sorted.partition_point(|&e| e <= active_min);
+    let active = &sorted[first_active..];
+    let min_speech = (0.3 / fs).round() as usize;
+    if active.len() < min_speech.max(1) {
+        return vec![];
+    }
+    let loud = active[((active.len() - 1) as f64 * 0.95) as usize];
+    let thr = (floor + 0.3 * (loud - floor)).max(-58.0);
+    let gap_frames = (min_silence / fs).round() as usize;
+    let pad = (0.25 / fs).round() as usize;
+
+    // Runs of speech frames, merged across short gaps.
+    let mut regions: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, speech frames)
+    for (i, &e) in db.iter().enumerate() {
+        if e <= thr {
+            continue;
+        }
+        match regions.last_mut() {
+            Some(r) if i - r.1 <= gap_frames => {
+                r.1 = i + 1;
+                r.2 += 1;
+            }
+            _ => regions.push((i, i + 1, 1)),
+        }
+    }
+    let max_frames = ((max_window / fs) as usize).max(10);
+    let mut out = Vec::new();
+    for (s, e, n) in regions {
+        if n < min_speech {
+            continue;
+        }
+        let s = s.saturating_sub(pad);
+        let e = (e + pad).min(db.len());
+        // Cut long regions at the quietest (smoothed) frame in the second half of each window.
+        let mut cur = s;
+        while e - cur > max_frames {
+            let lo = cur + max_frames / 2;
+            let hi = cur + max_frames;
+            let smooth = |i: usize| -> f32 {
+                let a = i.saturating_sub(5);
+                let b = (i + 5).min(db.len());
+                db[a..b].iter().sum::<f32>() / (b - a) as f32
+            };
+            let cut = (lo..hi).min_by(|&a, &b| smooth(a).total_cmp(&smooth(b))).unwrap_or(hi);
+            out.push(Window { start: cur as f64 * fs, end: cut as f64 * fs });
+            cur = cut;
+        }
+        out.push(Window { start: cur as f64 * fs, end: e as f64 * fs });
+    }
+    out
+}
+
+// ---------------------------------------------------------------- prompt
+
+/// The vocabulary prompt: sak titles first (whisper keeps the *last* ~224 tokens, so the
+/// names and acronyms that matter most come last), then council, people, organisations and
+/// the meeting's vocabulary list.
+pub fn build_prompt(meeting: &Meeting) -> String {
+    let titles: Vec<&str> = meeting.items.iter().map(|i| i.title.trim()).filter(|t| !t.is_empty()).collect();
+    let terms = meeting.vocabulary_terms();
+    let mut s = String::new();
+    if !titles.is_empty() {
+        s.push_str(&titles.join(". "));
+        s.push_str(". ");
+    }
+    s.push_str(&terms.join(", "));
+    s.push('.');
+    s
+}
+
+/// Trim the prompt from the front to at most `max_tokens` whisper tokens, at a sentence or
+/// comma boundary.
+fn fit_prompt(ctx: &WhisperContext, prompt: &str, max_tokens: usize) -> String {
+    let mut p = prompt.to_string();
+    loop {
+        let n = ctx.tokenize(&p, 1024).map(|t| t.len()).unwrap_or(usize::MAX);
+        if n <= max_tokens {
+            return p;
+        }
+        match p.find([',', '.']) {
+            Some(i) => p = p[i + 1..].trim_start().to_string(),
+            None => return String::new(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- hallucination filters
+
+/// Phrases whisper writes over silence or noise (from subtitles in its training data).
+const SILENCE_PHRASES: &[&str] = &[
+    "teksting av",
+    "tekstet av",
+    "undertekster av",
+    "undertekst",
+    "takk for at du så på",
+    "takk for at du så",
+    "takk for at dere så på",
+    "takk for at du lyttet",
+    "amara.org",
+    "nicolai winther",
+    "subtitles by",
+    "norsk tekst",
+    "www.",
+];
+
+fn norm(s: &str) -> String {
+    s.to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '.' || c.is_whitespace() { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A known silence hallucination ("Teksting av ...", "Takk for at du så på").
+pub fn is_silence_hallucination(text: &str) -> bool {
+    let t = norm(text);
+    t.is_empty() || SILENCE_PHRASES.iter().any(|p| t.contains(p))
+}
+
+/// Collapse an n-gram (1..=8 words) repeated 4 or more times in a row to one occurrence.
+/// Returns the cleaned text and whether a loop was found.
+pub fn collapse_repetitions(text: &str) -> (String, bool) {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let key = |w: &str| w.to_lowercase().trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+    let keys: Vec<String> = words.iter().map(|w| key(w)).collect();
+    let mut out: Vec<&str> = Vec::new();
+    let mut i = 0;
+    let mut found = false;
+    while i < words.len() {
+        let mut skipped = false;
+        for n in 1..=8usize {
+            if i + n * 4 > words.len() {
+                break;
+            }
+            let mut reps = 1;
+            while i + (reps + 1) * n <= words.len() && keys[i + reps * n..i + (reps + 1) * n] == keys[i..i + n] {
+                reps += 1;
+            }
+            if reps >= 4 {
+                out.extend_from_slice(&words[i..i + n]);
+                i += reps * n;
+                found = true;
+                skipped = true;
+                break;
+            }
+        }
+        if !skipped {
+            out.push(words[i]);
+            i += 1;
+        }
+    }
+    (out.join(" "), found)
+}
+
+// ---------------------------------------------------------------- transcription
+
+/// Transcribe a recording. `meeting` supplies the vocabulary prompt when `opts.use_prompt`.
+pub fn transcribe(audio_path: &Path, meeting: &Meeting, opts: &AsrOptions) -> Result<Transcript> {
+    let t_start = std::time::Instant::now();
+    let energies = energy_map(audio_path)?;
+    let duration = energies.info.duration();
+    let mut warnings = energies.info.warnings.clone();
+    let windows = speech_windows(&energies.db, 2.0, opts.max_window);
+    drop(energies.db);
+    let model_name = opts.model.file_name().map(|f| f.to_string_lossy().into_owned());
+    let mut t = Transcript {
+        version: FORMAT_VERSION,
+        inputs: Inputs::new(),
+        source: "asr".into(),
+        model: model_name,
+        duration,
+        segments: vec![],
+        warnings: vec![],
+    };
+    if windows.is_empty() {
+        warnings.push(format!("Opptaket ({:.0} s) ser ut til å være stille: ingen tale å transkribere.", duration));
+        t.warnings = warnings;
+        return Ok(t);
+    }
+
+    whisper_rs::install_logging_hooks();
+    let ctx = WhisperContext::new_with_params(&opts.model, WhisperContextParameters::default())
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| {
+            format!("cannot load whisper model {}: it must be a whisper.cpp ggml file (run `referat models verify`)", opts.model.display())
+        })?;
+    let mut state = ctx.create_state().map_err(|e| anyhow::anyhow!("{e}")).context("cannot create whisper state")?;
+    let prompt = if opts.use_prompt { fit_prompt(&ctx, &build_prompt(meeting), 200) } else { String::new() };
+    let lang = whisper_language(&opts.language);
+    let eot = ctx.token_eot();
+
+    let speech_secs: f64 = windows.iter().map(|w| w.end - w.start).sum();
+    let pb = crate::progress::bar("transkriberer", duration.ceil() as u64, "s");
+    let mut dropped_silence = 0usize;
+    let mut loops = 0usize;
+
+    // Pass 2: stream the audio again, transcribing each window as soon as it is complete.
+    // Only audio from the current window's start on is kept.
+    let sr = SAMPLE_RATE as f64;
+    let mut buf: Vec<f32> = Vec::new();
+    let mut buf_start: usize = 0; // sample index of buf[0]
+    let mut wi = 0usize;
+    let mut segs: Vec<Segment> = Vec::new();
+    let mut step = |buf: &mut Vec<f32>, buf_start: &mut usize, final_: bool| -> Result<()> {
+        while wi < windows.len() {
+            let w = windows[wi];
+            let s0 = (w.start * sr) as usize;
+            let s1 = (w.end * sr) as usize;
+            if *buf_start + buf.len() < s1 && !final_ {
+                break;
+            }
+            if interrupted() {
+                bail!("interrupted: nothing was written");
+            }
+            let a = s0.saturating_sub(*buf_start).min(buf.len());
+            let b = s1.saturating_sub(*buf_start).min(buf.len());
+            if b - a >= SAMPLE_RATE as usize / 10 {
+                let (mut new, d, l) = run_window(&mut state, &buf[a..b], w.start, &lang, &prompt, opts.threads, eot)?;
+                dropped_silence += d;
+                loops += l;
+                segs.append(&mut new);
+            }
+            pb.set_position(w.end.min(duration) as u64);
+            wi += 1;
+        }
+        let keep_from = windows.get(wi).map(|w| (w.start * sr) as usize).unwrap_or(usize::MAX);
+        let n = keep_from.saturating_sub(*buf_start).min(buf.len());
+        buf.drain(..n);
+        *buf_start += n;
+        Ok(())
+    };
+    audio::decode_chunks(audio_path, 5.0, |c| {
+        if interrupted() {
+            bail!("interrupted: nothing was written");
+        }
+        buf.extend_from_slice(c);
+        step(&mut buf, &mut buf_start, false)
+    })?;
+    step(&mut buf, &mut buf_start, true)?;
+    pb.finish_and_clear();
+
+    // Identical segments in a row (3 or more) are a loop across windows: keep the first.
+    let mut cleaned: Vec<Segment> = Vec::new();
+    let mut run = 0;
+    for s in segs {
+        if let Some(prev) = cleaned.last() {
+            if norm(&prev.text) == norm(&s.text) {
+                run += 1;
+                if run >= 2 {
+                    loops += 1;
+                    continue;
+                }
+            } else {
+                run = 0;
+            }
+        }
+        cleaned.push(s);
+    }
+    if dropped_silence > 0 {
+        warnings.push(format!(
+            "{dropped_silence} segment(er) med typisk whisper-hallusinasjon over stillhet (f.eks. «Teksting av …») ble fjernet."
+        ));
+    }
+    if loops > 0 {
+        warnings.push(format!("{loops} gjentakelsessløyfe(r) i transkripsjonen ble fjernet; sjekk teksten rundt dem mot opptaket."));
+    }
+    if cleaned.is_empty() {
+        warnings.push("Ingen tale ble gjenkjent i opptaket.".into());
+    }
+    let elapsed = t_start.elapsed().as_secs_f64();
+    eprintln!(
+        "transcribed {:.0} s of audio ({:.0} s speech in {} windows) in {:.1} s: real-time factor {:.3}",
+        duration,
+        speech_secs,
+        windows.len(),
+        elapsed,
+        elapsed / duration.max(1e-9)
+    );
+    t.segments = cleaned;
+    t.warnings = warnings;
+    Ok(t)
+}
+
+/// Transcribe one window; returns segments on the recording's time line, the number of
+/// dropped silence hallucinations and of collapsed loops.
+#[allow(clippy::too_many_arguments)]
+fn run_window(
+    state: &mut whisper_rs::WhisperState,
+    pcm: &[f32],
+    offset: f64,
+    lang: &str,
+    prompt: &str,
+    threads: usize,
+    eot: i32,
+) -> Result<(Vec<Segment>, usize, usize)> {
+    let mut p = FullParams::new(SamplingStrategy::Greedy { best_of: 3 });
+    p.set_language(Some(lang));
+    p.set_n_threads(threads.max(1) as i32);
+    p.set_translate(false);
+    p.set_no_context(true);
+    p.set_token_timestamps(true);
+    p.set_print_progress(false);
+    p.set_print_realtime(false);
+    p.set_print_special(false);
+    p.set_print_timestamps(false);
+    p.set_suppress_blank(true);
+    // Temperature fallback with the usual thresholds (entropy stands in for compression ratio).
+    p.set_temperature(0.0);
+    p.set_temperature_inc(0.2);
+    p.set_entropy_thold(2.4);
+    p.set_logprob_thold(-1.0);
+    p.set_no_speech_thold(0.6);
+    if !prompt.is_empty() {
+        p.set_initial_prompt(prompt);
+    }
+    // SAFETY: the callback only reads a static atomic flag.
+    unsafe {
+        p.set_abort_callback(Some(abort_on_interrupt));
+    }
+    let r = state.full(p, pcm);
+    if interrupted() {
+        bail!("interrupted: nothing was written");
+    }
+    r.map_err(|e| anyhow::anyhow!("{e}")).with_context(|| format!("whisper failed on the audio at {offset:.1} s"))?;
+    let win_end = offset + pcm.len() as f64 / SAMPLE_RATE as f64;
+    let mut out = Vec::new();
+    let mut dropped = 0;
+    let mut loops = 0;
+    for seg in state.as_iter() {
+        let raw = seg.to_str_lossy().map(|s| s.into_owned()).unwrap_or_default();
+        let text = raw.trim().to_string();
+        if text.is_empty() {
+            continue;
+        }
+        if is_silence_hallucination(&text) {
+            dropped += 1;
+            continue;
+        }
+        let (text, looped) = collapse_repetitions(&text);
+        if looped {
+            loops += 1;
+        }
+        let start = (offset + seg.start_timestamp() as f64 / 100.0).min(win_end);
+        let end = (offset + seg.end_timestamp() as f64 / 100.0).clamp(start, win_end);
+        let mut words: Vec<Word> = Vec::new();
+        for i in 0..seg.n_tokens() {
+            let Some(tok) = seg.get_token(i) else { continue };
+            if tok.token_id() >= eot {
+                continue;
+            }
+            let piece = tok.to_str_lossy().map(|s| s.into_owned()).unwrap_or_default();
+            if piece.is_empty() || piece.starts_with("[_") {
+                continue;
+            }
+            let d = tok.token_data();
+            let t0 = (offset + d.t0 as f64 / 100.0).clamp(start, end);
+            let t1 = (offset + d.t1 as f64 / 100.0).clamp(t0, end);
+            match words.last_mut() {
+                Some(w) if !piece.starts_with(' ') => {
+                    w.text.push_str(&piece);
+                    w.end = t1;
+                }
+                _ => words.push(Word { start: t0, end: t1, text: piece.trim().to_string() }),
+            }
+        }
+        words.retain(|w| !w.text.is_empty());
+        if looped {
+            // Word times no longer match the shortened text.
+            words.clear();
+        }
+        out.push(Segment { start, end, text, speaker: None, words });
+    }
+    Ok((out, dropped, loops))
+}
+
+// ---------------------------------------------------------------- stage
+
+/// Inputs recorded in transcript.json for an ASR run.
+pub fn stage_inputs(audio_path: &Path, meeting_path: &Path, opts: &AsrOptions) -> Result<Inputs> {
+    let mut inputs = Inputs::new();
+    inputs.insert("audio".into(), workdir::file_fingerprint(audio_path)?);
+    inputs.insert("model".into(), workdir::file_fingerprint(&opts.model)?);
+    if opts.use_prompt {
+        inputs.insert("meeting".into(), workdir::sha256_file(meeting_path)?);
+    }
+    inputs.insert(
+        "asr_options".into(),
+        workdir::sha256_bytes(format!("lang={};prompt={};window={}", whisper_language(&opts.language), opts.use_prompt, opts.max_window).as_bytes()),
+    );
+    Ok(inputs)
+}
+
+/// The `transcribe --audio` stage: transcribe into `wd/transcript.json` (plus .vtt and .srt),
+/// unless it is up to date. Returns the transcript (loaded when fresh).
+pub fn run_stage(wd: &WorkDir, meeting_path: &Path, meeting: &Meeting, audio_path: &Path, opts: &AsrOptions, force: bool) -> Result<Transcript> {
+    let inputs = stage_inputs(audio_path, meeting_path, opts)?;
+    if !force && wd.is_fresh::<Transcript>(&inputs) {
+        eprintln!("{} is up to date (use --force to redo it)", wd.path("transcript.json").display());
+        return wd.load("referat transcribe");
+    }
+    install_interrupt_handler();
+    let mut t = transcribe(audio_path, meeting, opts)?;
+    t.inputs = inputs;
+    if interrupted() {
+        bail!("interrupted: nothing was written");
+    }
+    crate::transcript::save_with_exports(wd, &t)?;
+    for w in &t.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_codes_map_to_whisper() {
+        assert_eq!(whisper_language("nb"), "no");
+        assert_eq!(whisper_language("NN"), "no");
+        assert_eq!(whisper_language("en"), "en");
+    }
+
+    #[test]
+    fn silence_phrases_and_loops_are_caught() {
+        assert!(is_silence_hallucination("Teksting av Nicolai Winther"));
+        assert!(is_silence_hallucination(" Takk for at du så på! "));
+        assert!(!is_silence_hallucination("Takk for innlegget, Rune."));
+        let (t, l) = collapse_repetitions("vi må vi må vi må vi må vi må se på dette");
+        assert!(l);
+        assert_eq!(t, "vi må se på dette");
+        let (t, l) = collapse_repetitions("ja ja, det er bra");
+        assert!(!l);
+        assert_eq!(t, "ja ja, det er bra");
+    }
+
+    #[test]
+    fn silence_gives_no_windows_and_breaks_are_skipped() {
+        let fs = FRAME as f64 / SAMPLE_RATE as f64;
+        assert!(speech_windows(&vec![-100.0; 1000], 2.0, 28.0).is_empty());
+        // 10 s speech, 60 s silence, 40 s speech.
+        let n = |s: f64| (s / fs) as usize;
+        let mut db = vec![-20.0f32; n(10.0)];
+        db.extend(vec![-90.0; n(60.0)]);
+        db.extend((0..n(40.0)).map(|i| if i % 50 < 3 { -45.0 } else { -20.0 }));
+        let w = speech_windows(&db, 2.0, 28.0);
+        assert!(w.len() >= 3, "{w:?}");
+        assert!(w[0].end < 11.0 && w[1].start > 69.0, "{w:?}");
+        assert!(w.iter().all(|w| w.end - w.start <= 28.0 + 1e-6));
+        let total: f64 = w.iter().map(|w| w.end - w.start).sum();
+        assert!(total < 52.0, "{total}");
+        // Mostly silence (hours) with a few seconds of talk: the talk is still found.
+        let mut db = vec![-100.0f32; n(3600.0)];
+        db[n(1800.0)..n(1805.0)].iter_mut().for_each(|e| *e = -25.0);
+        let w = speech_windows(&db, 2.0, 28.0);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!((w[0].start - 1799.75).abs() < 0.1 && (w[0].end - 1805.25).abs() < 0.1, "{w:?}");
+    }
+}

@@ -245,6 +245,27 @@ fn dispatch(cli: Cli) -> Result<()> {
             referat::draft::run_stage(&io.meeting, &meeting, &wd, &opts, io.force)?;
             Ok(())
         }
+        Cmd::Transcribe { io, input, models, no_prompt } => transcribe(io, input, models, no_prompt),
         _ => bail!("not implemented yet"),
     }
+}
+
+fn transcribe(io: StageIo, input: InputArgs, models: ModelArgs, no_prompt: bool) -> Result<()> {
+    use referat::{asr, meeting::Meeting, transcript, workdir::WorkDir};
+    let meeting = Meeting::load(&io.meeting)?;
+    let wd = WorkDir::create(&io.out)?;
+    let t = if let Some(file) = &input.transcript {
+        transcript::import_stage(&wd, file, io.force)?
+    } else {
+        let audio = input.audio.as_deref().expect("clap requires --audio or --transcript");
+        let model = asr::whisper_model_path(models.whisper_model.as_deref(), Some(&meeting))?;
+        let mut opts = asr::AsrOptions::new(model);
+        opts.use_prompt = !no_prompt;
+        if let Some(n) = models.threads {
+            opts.threads = n.max(1);
+        }
+        asr::run_stage(&wd, &io.meeting, &meeting, audio, &opts, io.force)?
+    };
+    eprintln!("{}: {} segments, {:.0} s", wd.path("transcript.json").display(), t.segments.len(), t.duration);
+    Ok(())
 }
