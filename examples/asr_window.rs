@@ -6,7 +6,7 @@ use std::path::Path;
 fn main() -> anyhow::Result<()> {
     let a: Vec<String> = std::env::args().collect();
     let meeting = Meeting::load(Path::new(&a[2]))?;
-    let mut o = asr::AsrOptions::new(asr::whisper_model_path(None, Some(&meeting))?);
+    let mut o = asr::AsrOptions::new(referat::models::whisper_path(None, Some(&meeting))?);
     o.max_window = a[3].parse()?;
     o.threads = a[4].parse()?;
     let t0 = std::time::Instant::now();

@@ -81,9 +81,9 @@ fn main() -> Result<()> {
     let mut llm: Box<dyn referat::llm::Llm> = if args.iter().any(|a| a == "--no-model") {
         Box::new(NoModel)
     } else {
-        let (gguf, tok) = draft::llm_files(opt("--model").map(PathBuf::from).as_deref(), None, Some((&meeting, &meeting_path)))?;
-        eprintln!("loading {}", gguf.display());
-        draft::load_llm(&gguf, tok.as_deref(), None)?
+        let files = referat::models::llm_files(opt("--model").map(PathBuf::from).as_deref(), None, Some(&meeting))?;
+        eprintln!("loading {}", files.gguf.display());
+        draft::load_llm(&files.gguf, files.tokenizer.as_deref(), None)?
     };
     let pb = referat::progress::bar("draft", 0, "steps");
     let (d, stats) = draft::draft_with_stats(&meeting_sub, &transcript, &seg, llm.as_mut(), &Prompts::bundled(), &pb)?;

@@ -50,25 +50,6 @@ pub fn whisper_language(code: &str) -> String {
     }
 }
 
-/// The whisper model to use: an explicit path, the meeting file's `models.whisper`, or the
-/// store's `whisper-base/ggml-base.bin` under `$REFERAT_MODELS_DIR`.
-// Kept local until `referat::models::whisper_path` is merged; then this becomes a call to it.
-pub fn whisper_model_path(explicit: Option<&Path>, meeting: Option<&Meeting>) -> Result<PathBuf> {
-    let p = if let Some(p) = explicit {
-        p.to_path_buf()
-    } else if let Some(w) = meeting.and_then(|m| m.models.whisper.as_deref()) {
-        PathBuf::from(w)
-    } else if let Some(dir) = std::env::var_os("REFERAT_MODELS_DIR") {
-        PathBuf::from(dir).join("whisper-base").join("ggml-base.bin")
-    } else {
-        bail!("no whisper model: pass --whisper-model FILE, or set REFERAT_MODELS_DIR and run `referat models install`");
-    };
-    if !p.is_file() {
-        bail!("whisper model {} not found: run `referat models install` or pass --whisper-model FILE", p.display());
-    }
-    Ok(p)
-}
-
 // ---------------------------------------------------------------- Ctrl-C
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);

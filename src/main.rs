@@ -1,6 +1,6 @@
 //! The `referat` command line: a thin shell over the library's stages.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -184,6 +184,7 @@ fn main() {
 }
 
 fn dispatch(cli: Cli) -> Result<()> {
+    use referat::{export, meeting::Meeting, pipeline, workdir::WorkDir};
     match cli.cmd {
         Cmd::Models { cmd } => {
             use referat::models::{self, manifest::Selection};
@@ -200,72 +201,87 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
         }
         Cmd::Agenda { cmd: AgendaCmd::Import { file, out, force } } => referat::agenda::import_cmd(&file, &out, force),
+        Cmd::Transcribe { io, input, models, no_prompt } => {
+            let meeting = Meeting::load(&io.meeting)?;
+            let wd = WorkDir::create(&io.out)?;
+            let t = pipeline::transcribe(&io.meeting, &meeting, &input.into(), &wd, &models.into(), !no_prompt, io.force)?;
+            eprintln!("{}: {} segments, {:.0} s", wd.path("transcript.json").display(), t.segments.len(), t.duration);
+            Ok(())
+        }
+        Cmd::Segment { io } => {
+            let meeting = Meeting::load(&io.meeting)?;
+            let wd = WorkDir::open(&io.out)?;
+            let seg = referat::segment::run_stage(&io.meeting, &meeting, &wd, io.force)?;
+            let discussed = seg.items.iter().filter(|i| !i.spans.is_empty()).count();
+            eprintln!("{}: {discussed} of {} items placed", wd.path("segments.json").display(), seg.items.len());
+            Ok(())
+        }
+        Cmd::Draft { io, models } => {
+            let meeting = Meeting::load(&io.meeting)?;
+            let wd = WorkDir::open(&io.out)?;
+            pipeline::draft(&io.meeting, &meeting, &wd, &models.into(), io.force)?;
+            Ok(())
+        }
         Cmd::Export { io, format, r#final, times } => {
+            let meeting = Meeting::load(&io.meeting)?;
+            let wd = WorkDir::open(&io.out)?;
             let format = match format {
-                Format::Md => referat::export::Format::Md,
-                Format::Docx => referat::export::Format::Docx,
-                Format::Odt => referat::export::Format::Odt,
-                Format::Pdf => referat::export::Format::Pdf,
-                Format::Vtt | Format::Srt => bail!("not implemented yet"),
+                Format::Md => export::Format::Md,
+                Format::Docx => export::Format::Docx,
+                Format::Odt => export::Format::Odt,
+                Format::Pdf => export::Format::Pdf,
+                Format::Vtt | Format::Srt => {
+                    let t: referat::artifact::Transcript = wd.load("referat transcribe")?;
+                    let (name, text) = match format {
+                        Format::Vtt => ("transcript.vtt", referat::transcript::to_vtt(&t)),
+                        _ => ("transcript.srt", referat::transcript::to_srt(&t)),
+                    };
+                    referat::workdir::write_atomic(&wd.path(name), text.as_bytes())?;
+                    println!("{}", wd.path(name).display());
+                    return Ok(());
+                }
             };
-            let meeting = referat::meeting::Meeting::load(&io.meeting)?;
-            let wd = referat::workdir::WorkDir::open(&io.out)?;
-            let opts = referat::export::ExportOptions { final_: r#final, times };
-            let path = referat::export::run_stage(&meeting, &wd, format, &opts)?;
+            let opts = export::ExportOptions { final_: r#final, times };
+            let path = export::run_stage(&meeting, &wd, format, &opts)?;
             println!("{}", path.display());
             Ok(())
         }
         Cmd::Review { io, audio, port } => referat::review::server::run(&io.meeting, &io.out, audio.as_deref(), port),
-        Cmd::Segment { io } => {
-            let meeting = referat::meeting::Meeting::load(&io.meeting)?;
-            let wd = referat::workdir::WorkDir::open(&io.out)?;
-            let seg = referat::segment::run_stage(&io.meeting, &meeting, &wd, io.force)?;
-            let discussed = seg.items.iter().filter(|i| !i.spans.is_empty()).count();
-            eprintln!(
-                "{}: {discussed} of {} items placed",
-                wd.path("segments.json").display(),
-                seg.items.len()
-            );
+        Cmd::Run { io, input, models } => {
+            let reports = pipeline::run(&io.meeting, &input.into(), &io.out, &models.into(), io.force)?;
+            pipeline::print_reports(&reports);
+            println!("{}", io.out.join("referat.md").display());
             Ok(())
         }
         Cmd::Eval { io, truth } => {
-            let meeting = referat::meeting::Meeting::load(&io.meeting)?;
-            let wd = referat::workdir::WorkDir::open(&io.out)?;
+            let meeting = Meeting::load(&io.meeting)?;
+            let wd = WorkDir::open(&io.out)?;
             let report = referat::eval::evaluate(&meeting, &wd, &truth)?;
             println!("{}", report.to_markdown());
-        Cmd::Draft { io, models } => {
-            let meeting = referat::meeting::Meeting::load(&io.meeting)?;
-            let wd = referat::workdir::WorkDir::open(&io.out)?;
-            let opts = referat::draft::DraftOptions {
-                llm_model: models.llm_model,
-                tokenizer: models.tokenizer,
-                prompts: models.prompts,
-                threads: models.threads,
-            };
-            referat::draft::run_stage(&io.meeting, &meeting, &wd, &opts, io.force)?;
             Ok(())
         }
-        Cmd::Transcribe { io, input, models, no_prompt } => transcribe(io, input, models, no_prompt),
-        _ => bail!("not implemented yet"),
     }
 }
 
-fn transcribe(io: StageIo, input: InputArgs, models: ModelArgs, no_prompt: bool) -> Result<()> {
-    use referat::{asr, meeting::Meeting, transcript, workdir::WorkDir};
-    let meeting = Meeting::load(&io.meeting)?;
-    let wd = WorkDir::create(&io.out)?;
-    let t = if let Some(file) = &input.transcript {
-        transcript::import_stage(&wd, file, io.force)?
-    } else {
-        let audio = input.audio.as_deref().expect("clap requires --audio or --transcript");
-        let model = asr::whisper_model_path(models.whisper_model.as_deref(), Some(&meeting))?;
-        let mut opts = asr::AsrOptions::new(model);
-        opts.use_prompt = !no_prompt;
-        if let Some(n) = models.threads {
-            opts.threads = n.max(1);
+impl From<InputArgs> for referat::pipeline::Input {
+    fn from(a: InputArgs) -> Self {
+        match (a.audio, a.transcript) {
+            (_, Some(t)) => referat::pipeline::Input::Transcript(t),
+            (Some(a), None) => referat::pipeline::Input::Audio(a),
+            // clap's ArgGroup requires exactly one of them
+            (None, None) => unreachable!("clap requires --audio or --transcript"),
         }
-        asr::run_stage(&wd, &io.meeting, &meeting, audio, &opts, io.force)?
-    };
-    eprintln!("{}: {} segments, {:.0} s", wd.path("transcript.json").display(), t.segments.len(), t.duration);
-    Ok(())
+    }
+}
+
+impl From<ModelArgs> for referat::pipeline::ModelChoice {
+    fn from(m: ModelArgs) -> Self {
+        referat::pipeline::ModelChoice {
+            whisper: m.whisper_model,
+            llm: m.llm_model,
+            tokenizer: m.tokenizer,
+            prompts: m.prompts,
+            threads: m.threads,
+        }
+    }
 }

@@ -167,7 +167,17 @@ impl Meeting {
                 path.display()
             )
         })?;
-        Self::parse(&text).with_context(|| format!("invalid meeting file {}", path.display()))
+        let mut m = Self::parse(&text).with_context(|| format!("invalid meeting file {}", path.display()))?;
+        // Relative model and prompt paths mean "next to the meeting file", wherever referat runs.
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let s = &mut m.models;
+            for p in [&mut s.whisper, &mut s.llm, &mut s.tokenizer, &mut s.prompts].into_iter().flatten() {
+                if Path::new(p.as_str()).is_relative() {
+                    *p = dir.join(&*p).to_string_lossy().into_owned();
+                }
+            }
+        }
+        Ok(m)
     }
 
     pub fn parse(text: &str) -> Result<Meeting> {

@@ -1,6 +1,7 @@
 //! `referat run`: every stage in order, each skipped when its artifact is up to date, with
 //! wall time and peak memory per stage.
 
+use crate::artifact::{Draft, Transcript};
 use crate::meeting::Meeting;
 use crate::workdir::WorkDir;
 use anyhow::Result;
@@ -31,6 +32,43 @@ pub struct StageReport {
     pub peak_rss_mib: f64,
 }
 
+/// The transcribe stage: import a transcript, or run Whisper on the recording.
+pub fn transcribe(
+    meeting_path: &Path,
+    meeting: &Meeting,
+    input: &Input,
+    wd: &WorkDir,
+    models: &ModelChoice,
+    use_prompt: bool,
+    force: bool,
+) -> Result<Transcript> {
+    match input {
+        Input::Transcript(file) => crate::transcript::import_stage(wd, file, force),
+        Input::Audio(audio) => {
+            let model = crate::models::whisper_path(models.whisper.as_deref(), Some(meeting))?;
+            let mut opts = crate::asr::AsrOptions::new(model);
+            opts.use_prompt = use_prompt;
+            if let Some(n) = models.threads {
+                opts.threads = n.max(1);
+            }
+            crate::asr::run_stage(wd, meeting_path, meeting, audio, &opts, force)
+        }
+    }
+}
+
+/// The draft stage with the command line's model choices.
+pub fn draft(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir, models: &ModelChoice, force: bool) -> Result<Draft> {
+    let opts = crate::draft::DraftOptions {
+        llm_model: models.llm.clone(),
+        tokenizer: models.tokenizer.clone(),
+        prompts: models.prompts.clone(),
+        threads: models.threads,
+    };
+    crate::draft::run_stage(meeting_path, meeting, wd, &opts, force)
+}
+
+/// Every stage in order; each one skips itself when its artifact is up to date, so a rerun
+/// after an interruption resumes at the first stage that has not finished.
 pub fn run(meeting_path: &Path, input: &Input, out: &Path, models: &ModelChoice, force: bool) -> Result<Vec<StageReport>> {
     let meeting = Meeting::load(meeting_path)?;
     let wd = WorkDir::create(out)?;
@@ -38,16 +76,16 @@ pub fn run(meeting_path: &Path, input: &Input, out: &Path, models: &ModelChoice,
     let mut stage = |name: &'static str, f: &mut dyn FnMut() -> Result<()>| -> Result<()> {
         reset_peak_rss();
         let t = Instant::now();
-        eprintln!("referat: {name} ...");
+        eprintln!("referat: {name}");
         f()?;
         reports.push(StageReport { stage: name, secs: t.elapsed().as_secs_f64(), peak_rss_mib: peak_rss_mib() });
         Ok(())
     };
-    stage("transcribe", &mut || crate::asr::run_stage(meeting_path, &meeting, input, &wd, models, force).map(|_| ()))?;
-    stage("segment", &mut || crate::segment::run_stage(meeting_path, &meeting, &wd, force).map(|_| ()))?;
-    stage("draft", &mut || crate::draft::run_stage(meeting_path, &meeting, &wd, models, force).map(|_| ()))?;
+    stage("transcribe", &mut || transcribe(meeting_path, &meeting, input, &wd, models, true, force).map(drop))?;
+    stage("segment", &mut || crate::segment::run_stage(meeting_path, &meeting, &wd, force).map(drop))?;
+    stage("draft", &mut || draft(meeting_path, &meeting, &wd, models, force).map(drop))?;
     stage("export", &mut || {
-        crate::export::run_stage(&meeting, &wd, crate::export::Format::Md, &Default::default()).map(|_| ())
+        crate::export::run_stage(&meeting, &wd, crate::export::Format::Md, &Default::default()).map(drop)
     })?;
     Ok(reports)
 }

@@ -29,7 +29,7 @@ fn clip() -> PathBuf {
 }
 
 fn opts() -> AsrOptions {
-    let model = asr::whisper_model_path(None, None)
+    let model = referat::models::whisper_path(None, None)
         .unwrap_or_else(|e| panic!("the whisper model is needed for this test: {e:#}"));
     let mut o = AsrOptions::new(model);
     // The test machine is shared; one thread is steadier under load.

@@ -326,59 +326,14 @@ pub struct DraftOptions {
     pub threads: Option<usize>,
 }
 
-/// Resolve the GGUF model and optional tokenizer: explicit path, else the meeting file's
-/// `models.llm`, else the default model in `$REFERAT_MODELS_DIR`.
-pub fn llm_files(explicit_gguf: Option<&Path>, explicit_tokenizer: Option<&Path>, meeting: Option<(&Meeting, &Path)>) -> Result<(PathBuf, Option<PathBuf>)> {
-    let rel = |p: &str| -> PathBuf {
-        let p = PathBuf::from(p);
-        match meeting.and_then(|(_, mp)| mp.parent()) {
-            Some(dir) if p.is_relative() => dir.join(p),
-            _ => p,
-        }
-    };
-    let gguf = match explicit_gguf {
-        Some(p) => p.to_path_buf(),
-        None => match meeting.and_then(|(m, _)| m.models.llm.as_deref()) {
-            Some(p) => rel(p),
-            None => {
-                let dir = std::env::var_os("REFERAT_MODELS_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("models"));
-                dir.join("qwen2.5-coder-1.5b-instruct").join("model.gguf")
-            }
-        },
-    };
-    if !gguf.is_file() {
-        bail!(
-            "language model {} not found: run `referat models install`, set REFERAT_MODELS_DIR, or pass --llm-model FILE.gguf",
-            gguf.display()
-        );
-    }
-    let tok = match explicit_tokenizer {
-        Some(p) => Some(p.to_path_buf()),
-        None => meeting.and_then(|(m, _)| m.models.tokenizer.as_deref()).map(rel),
-    };
-    if let Some(t) = &tok {
-        if !t.is_file() {
-            bail!("tokenizer {} not found: fix --tokenizer or the meeting file's models.tokenizer", t.display());
-        }
-    }
-    Ok((gguf, tok))
-}
-
 /// Run the drafting stage on a work dir: skip when `draft.json` is up to date, else load the
 /// model once and draft every item.
 pub fn run_stage(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir, opts: &DraftOptions, force: bool) -> Result<Draft> {
     let transcript: Transcript = wd.load("referat transcribe")?;
     let seg: Segmentation = wd.load("referat segment")?;
-    let (gguf, tok) = llm_files(opts.llm_model.as_deref(), opts.tokenizer.as_deref(), Some((meeting, meeting_path)))?;
-    let prompts_dir = opts.prompts.clone().or_else(|| {
-        meeting.models.prompts.as_deref().map(|p| {
-            let p = PathBuf::from(p);
-            match meeting_path.parent() {
-                Some(d) if p.is_relative() => d.join(p),
-                _ => p,
-            }
-        })
-    });
+    let files = crate::models::llm_files(opts.llm_model.as_deref(), opts.tokenizer.as_deref(), Some(meeting))?;
+    let (gguf, tok) = (files.gguf, files.tokenizer);
+    let prompts_dir = opts.prompts.clone().or_else(|| meeting.models.prompts.as_ref().map(PathBuf::from));
     let prompts = Prompts::load(prompts_dir.as_deref())?;
 
     let mut inputs = Inputs::new();
