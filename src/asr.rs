@@ -12,11 +12,10 @@
 use crate::artifact::{Inputs, Segment, Transcript, Word, FORMAT_VERSION};
 use crate::audio::{self, SAMPLE_RATE};
 use crate::meeting::Meeting;
+use crate::progress::interrupted;
 use crate::workdir::{self, WorkDir};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
 
 #[derive(Debug, Clone)]
@@ -52,30 +51,8 @@ pub fn whisper_language(code: &str) -> String {
 
 // ---------------------------------------------------------------- Ctrl-C
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-/// Install (once) a Ctrl-C handler that only sets a flag: the stage stops at the next window
-/// and writes nothing, so no half-written transcript and no temp file are left. A second
-/// Ctrl-C exits at once.
-pub fn install_interrupt_handler() {
-    static ONCE: OnceLock<()> = OnceLock::new();
-    ONCE.get_or_init(|| {
-        // Another component may already own the handler; then the default behaviour stays.
-        let _ = ctrlc::set_handler(|| {
-            if INTERRUPTED.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-            eprintln!("\nreferat: interrupted, stopping (press Ctrl-C again to quit at once)");
-        });
-    });
-}
-
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
-}
-
 unsafe extern "C" fn abort_on_interrupt(_: *mut std::ffi::c_void) -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
+    interrupted()
 }
 
 // ---------------------------------------------------------------- speech regions
@@ -537,7 +514,6 @@ pub fn run_stage(wd: &WorkDir, meeting_path: &Path, meeting: &Meeting, audio_pat
         eprintln!("{} is up to date (use --force to redo it)", wd.path("transcript.json").display());
         return wd.load("referat transcribe");
     }
-    install_interrupt_handler();
     let mut t = transcribe(audio_path, meeting, opts)?;
     t.inputs = inputs;
     if interrupted() {

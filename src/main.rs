@@ -176,6 +176,10 @@ enum Format {
 
 fn main() {
     let cli = Cli::parse();
+    // Long stages stop cleanly on Ctrl-C; the review server keeps the default (quit at once).
+    if !matches!(cli.cmd, Cmd::Review { .. }) {
+        referat::progress::install_interrupt_handler();
+    }
     if let Err(e) = dispatch(cli) {
         // `{:#}` prints the whole context chain on one line: what failed, where, and the fix.
         eprintln!("referat: error: {e:#}");

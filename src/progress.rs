@@ -2,6 +2,8 @@
 //! so tests and CI logs stay clean.
 
 use indicatif::{ProgressBar, ProgressStyle};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 /// A bar for work measured in `unit` ("s" of audio, "B" of download, "saker", ...).
 pub fn bar(label: &str, total: u64, unit: &str) -> ProgressBar {
@@ -17,4 +19,26 @@ pub fn bar(label: &str, total: u64, unit: &str) -> ProgressBar {
     );
     pb.set_message(label.to_string());
     pb
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Install (once) a Ctrl-C handler that only sets a flag: long loops check [`interrupted`]
+/// and stop before writing, so no half-written artifact and no temp file are left. A second
+/// Ctrl-C exits at once.
+pub fn install_interrupt_handler() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        // Another component may already own the handler; then the default behaviour stays.
+        let _ = ctrlc::set_handler(|| {
+            if INTERRUPTED.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            eprintln!("\nreferat: interrupted, stopping (press Ctrl-C again to quit at once)");
+        });
+    });
+}
+
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
 }

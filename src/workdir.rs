@@ -16,6 +16,17 @@ impl WorkDir {
         std::fs::create_dir_all(root).with_context(|| {
             format!("cannot create work dir {}: choose a writable --out folder", root.display())
         })?;
+        // A killed run (SIGKILL, power loss) can leave our temporary files behind; they were
+        // never renamed into place, so they are garbage, never a usable artifact.
+        if let Ok(entries) = std::fs::read_dir(root) {
+            for e in entries.flatten() {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with(".referat-") && name.ends_with(".tmp") {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
         Ok(WorkDir { root: root.to_path_buf() })
     }
 

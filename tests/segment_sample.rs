@@ -11,10 +11,15 @@ fn fixture(name: &str) -> std::path::PathBuf {
         .join(name)
 }
 
+/// The bundled sample meeting (samples/), shared by the tests rather than copied.
+fn sample_file(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
+}
+
 #[test]
 fn sample_truth_transcript_segments_within_goal() {
-    let meeting = Meeting::load(&fixture("sample.toml")).unwrap();
-    let truth = Truth::load(&fixture("sample_truth.json")).unwrap();
+    let meeting = Meeting::load(&sample_file("sample.toml")).unwrap();
+    let truth = Truth::load(&sample_file("truth.json")).unwrap();
     let transcript = Transcript {
         version: FORMAT_VERSION,
         inputs: Default::default(),
@@ -54,7 +59,7 @@ fn sample_truth_transcript_segments_within_goal() {
 #[test]
 fn segment_and_eval_commands_on_the_sample() {
     use assert_cmd::Command;
-    let truth = Truth::load(&fixture("sample_truth.json")).unwrap();
+    let truth = Truth::load(&sample_file("truth.json")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let wd = referat::workdir::WorkDir::create(dir.path()).unwrap();
     let t = Transcript {
@@ -77,7 +82,7 @@ fn segment_and_eval_commands_on_the_sample() {
         warnings: vec![],
     };
     wd.save(&t).unwrap();
-    let meeting = fixture("sample.toml");
+    let meeting = sample_file("sample.toml");
     Command::cargo_bin("referat")
         .unwrap()
         .args(["segment", "--meeting"])
@@ -94,7 +99,7 @@ fn segment_and_eval_commands_on_the_sample() {
         .arg("--out")
         .arg(dir.path())
         .arg("--truth")
-        .arg(fixture("sample_truth.json"))
+        .arg(sample_file("truth.json"))
         .assert()
         .success()
         .get_output()
@@ -120,8 +125,8 @@ fn segment_and_eval_commands_on_the_sample() {
 /// dropped), which mishears most item numbers ("saktreten", "sak 4.4", "sakne nytten").
 #[test]
 fn sample_asr_transcript_segments_within_goal() {
-    let meeting = Meeting::load(&fixture("sample.toml")).unwrap();
-    let truth = Truth::load(&fixture("sample_truth.json")).unwrap();
+    let meeting = Meeting::load(&sample_file("sample.toml")).unwrap();
+    let truth = Truth::load(&sample_file("truth.json")).unwrap();
     let text = std::fs::read_to_string(fixture("sample_asr_transcript.json")).unwrap();
     let transcript: Transcript = serde_json::from_str(&text).unwrap();
     let seg = referat::segment::segment(&meeting, &transcript).unwrap();

@@ -214,6 +214,10 @@ impl Llm for GgufLlm {
         let mut text = String::new();
         let mut pos = ids.len();
         while gen.len() < params.max_tokens {
+            // Ctrl-C: stop between tokens; the caller writes nothing.
+            if crate::progress::interrupted() {
+                anyhow::bail!("interrupted: nothing was written");
+            }
             let next = lp.sample(&logits)?;
             if self.stop_ids.contains(&next) {
                 break;

@@ -1,0 +1,233 @@
+//! End to end: `referat run` over every stage, resuming after interruption, deterministic,
+//! and with no network. Fast tests use the imported truth transcript and the small test LLM;
+//! the slow ones run the default models (Whisper base, Qwen2.5-1.5B) on the sample recording.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn sample(name: &str) -> PathBuf {
+    root().join("samples").join(name)
+}
+
+fn referat() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_referat"))
+}
+
+fn small_llm() -> PathBuf {
+    referat::models::installed("smollm2-135m-instruct")
+        .unwrap_or_else(|e| panic!("this test needs the test models (`referat models install --test`): {e:#}"))
+}
+
+/// `referat run` on the truth transcript with the small LLM.
+fn run_cmd(out: &Path) -> Command {
+    let mut c = referat();
+    c.args(["run", "--meeting"])
+        .arg(sample("sample.toml"))
+        .arg("--transcript")
+        .arg(sample("truth.vtt"))
+        .arg("--out")
+        .arg(out)
+        .arg("--llm-model")
+        .arg(small_llm());
+    c
+}
+
+fn ok(out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "referat failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The artifacts that must come out the same however the run was interrupted.
+fn artifacts(dir: &Path) -> Vec<(String, String)> {
+    ["transcript.json", "segments.json", "draft.json", "referat.md"]
+        .iter()
+        .map(|f| (f.to_string(), read(&dir.join(f))))
+        .collect()
+}
+
+fn no_temp_files(dir: &Path) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        assert!(!n.ends_with(".tmp"), "left a temporary file: {n}");
+    }
+}
+
+/// Start a run, wait until the draft stage is under way (segments.json exists), then
+/// deliver `signal` and wait for the process to end.
+fn interrupt_during_draft(out: &Path, signal: &str) {
+    let mut child = run_cmd(out).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let t = Instant::now();
+    while !out.join("segments.json").exists() {
+        assert!(t.elapsed() < Duration::from_secs(300), "segment stage never finished");
+        if let Some(st) = child.try_wait().unwrap() {
+            panic!("run ended before the draft stage: {st}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let st = child.wait().unwrap();
+    // If the draft won the race the run may have finished; the test is then weaker, not wrong.
+    if st.success() {
+        eprintln!("note: the run finished before {signal} arrived");
+    } else {
+        assert!(!out.join("draft.json").exists() || read(&out.join("draft.json")).ends_with('}'));
+    }
+}
+
+#[test]
+fn run_resumes_after_sigint_and_sigkill_and_is_deterministic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    ok(run_cmd(&a).output().unwrap());
+    let reference = artifacts(&a);
+    let md = read(&a.join("referat.md"));
+    assert!(md.contains("Referat fra møte i Nasjonalt e-helseråd"), "{md}");
+
+    // Determinism: a second, independent run gives byte-identical artifacts.
+    let b = tmp.path().join("b");
+    ok(run_cmd(&b).output().unwrap());
+    assert_eq!(artifacts(&b), reference, "two runs on the same input differ");
+
+    for signal in ["-INT", "-KILL"] {
+        let c = tmp.path().join(format!("c{signal}"));
+        interrupt_during_draft(&c, signal);
+        let seg_before = std::fs::metadata(c.join("segments.json")).unwrap().modified().unwrap();
+        let out = ok(run_cmd(&c).output().unwrap());
+        let log = String::from_utf8_lossy(&out.stderr);
+        // Finished stages are not redone.
+        assert!(log.contains("up to date"), "rerun did not resume:\n{log}");
+        assert_eq!(std::fs::metadata(c.join("segments.json")).unwrap().modified().unwrap(), seg_before);
+        assert_eq!(artifacts(&c), reference, "resumed run after {signal} differs from an uninterrupted one");
+        no_temp_files(&c);
+    }
+}
+
+#[test]
+fn run_succeeds_without_network() {
+    // A new network namespace has no interfaces but a downed loopback: any connection fails.
+    if Command::new("unshare").args(["-n", "true"]).status().map(|s| !s.success()).unwrap_or(true) {
+        panic!("`unshare -n` is not available: run the tests as root on Linux (util-linux)");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("w");
+    let cmd = run_cmd(&out);
+    let mut c = Command::new("unshare");
+    c.arg("-n").arg(cmd.get_program()).args(cmd.get_args());
+    ok(c.output().unwrap());
+    assert!(read(&out.join("referat.md")).contains("Vedtak"));
+}
+
+#[test]
+fn run_refuses_bad_input_clearly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty.wav");
+    std::fs::write(&empty, b"").unwrap();
+    let out = referat()
+        .args(["run", "--meeting"])
+        .arg(sample("sample.toml"))
+        .arg("--audio")
+        .arg(&empty)
+        .arg("--out")
+        .arg(tmp.path().join("w"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("empty.wav"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!tmp.path().join("w/transcript.json").exists());
+}
+
+/// The product's main job on real models: the sample recording to a referat with Whisper base
+/// and Qwen2.5-Coder-1.5B, then scored against the sample's truth.
+#[test]
+#[ignore = "slow: Whisper base + Qwen 1.5B on the 8.7-minute sample (several minutes)"]
+fn run_on_sample_recording_with_default_models() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("w");
+    let o = ok(referat()
+        .args(["run", "--meeting"])
+        .arg(sample("sample.toml"))
+        .arg("--audio")
+        .arg(sample("sample.wav"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap());
+    eprintln!("{}", String::from_utf8_lossy(&o.stderr));
+    check_referat(&out);
+    let eval = ok(referat()
+        .args(["eval", "--meeting"])
+        .arg(sample("sample.toml"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--truth")
+        .arg(sample("truth.json"))
+        .output()
+        .unwrap());
+    println!("{}", String::from_utf8_lossy(&eval.stdout));
+}
+
+/// Drafting with the default LLM from the imported truth transcript (the VTT path).
+#[test]
+#[ignore = "slow: Qwen 1.5B drafts every sak of the sample"]
+fn run_on_truth_transcript_with_default_models() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("w");
+    ok(referat()
+        .args(["run", "--meeting"])
+        .arg(sample("sample.toml"))
+        .arg("--transcript")
+        .arg(sample("truth.vtt"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap());
+    check_referat(&out);
+}
+
+/// The referat has the header, the agenda table and every sak with intro and vedtak, and the
+/// draft cites transcript spans.
+fn check_referat(out: &Path) {
+    let md = read(&out.join("referat.md"));
+    let meeting = referat::meeting::Meeting::load(&sample("sample.toml")).unwrap();
+    for needle in ["Referat fra møte i Nasjonalt e-helseråd", "Møte 2/2025", "Dato", "Sted", "Sakstype"] {
+        assert!(md.contains(needle), "referat.md lacks {needle:?}:\n{md}");
+    }
+    for item in &meeting.items {
+        assert!(md.contains(&format!("{} {}", item.saksnr, item.title)), "no heading for {}", item.saksnr);
+    }
+    let draft: referat::artifact::Draft = serde_json::from_str(&read(&out.join("draft.json"))).unwrap();
+    assert_eq!(draft.items.len(), meeting.items.len());
+    let discussed: Vec<_> = draft
+        .items
+        .iter()
+        .filter(|i| i.status == referat::artifact::ItemStatus::Discussed)
+        .collect();
+    assert!(discussed.len() >= 8, "only {} items discussed", discussed.len());
+    for it in discussed {
+        assert!(!it.intro.trim().is_empty(), "{} has no intro", it.saksnr);
+        assert!(it.vedtak.text.starts_with("Nasjonalt e-helseråd"), "{}: {}", it.saksnr, it.vedtak.text);
+        for l in it.innspill.iter().chain(&it.aksjonspunkter) {
+            assert!(!l.source.is_empty(), "{}: line without source: {}", it.saksnr, l.text);
+        }
+    }
+    let innspill: usize = draft.items.iter().map(|i| i.innspill.len()).sum();
+    assert!(innspill >= 10, "only {innspill} innspill in the whole meeting");
+}
