@@ -1,6 +1,7 @@
 //! End to end: `referat run` over every stage, resuming after interruption, deterministic,
-//! and with no network. Fast tests use the imported truth transcript and the small test LLM;
-//! the slow ones run the default models (Whisper base, Qwen2.5-1.5B) on the sample recording.
+//! and with no network, all on the default models. The interruption tests draft a short cut
+//! of the sample (items 11/25 to 13/25) to keep five runs affordable; the full runs draft the
+//! whole sample from the recording and from the truth transcript.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -18,22 +19,34 @@ fn referat() -> Command {
     Command::new(env!("CARGO_BIN_EXE_referat"))
 }
 
-fn small_llm() -> PathBuf {
-    referat::models::installed("smollm2-135m-instruct")
-        .unwrap_or_else(|e| panic!("this test needs the test models (`referat models install --test`): {e:#}"))
+/// The truth transcript up to the end of 13/25: three items, about ten LLM calls.
+fn short_transcript(dir: &Path) -> PathBuf {
+    let full = referat::transcript::load_file(&sample("truth.vtt")).unwrap();
+    let truth: serde_json::Value = serde_json::from_str(&read(&sample("truth.json"))).unwrap();
+    let end = truth["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["saksnr"] == "13/25")
+        .and_then(|i| i["end"].as_f64())
+        .unwrap();
+    let mut t = full.clone();
+    t.segments.retain(|s| s.end <= end + 0.01);
+    assert!(t.segments.len() > 10 && t.segments.len() < full.segments.len());
+    let p = dir.join("short.vtt");
+    std::fs::write(&p, referat::transcript::to_vtt(&t)).unwrap();
+    p
 }
 
-/// `referat run` on the truth transcript with the small LLM.
-fn run_cmd(out: &Path) -> Command {
+/// `referat run` on a transcript with the default models.
+fn run_cmd(transcript: &Path, out: &Path) -> Command {
     let mut c = referat();
     c.args(["run", "--meeting"])
         .arg(sample("sample.toml"))
         .arg("--transcript")
-        .arg(sample("truth.vtt"))
+        .arg(transcript)
         .arg("--out")
-        .arg(out)
-        .arg("--llm-model")
-        .arg(small_llm());
+        .arg(out);
     c
 }
 
@@ -66,10 +79,10 @@ fn no_temp_files(dir: &Path) {
     }
 }
 
-/// Start a run, wait until the draft stage is under way (segments.json exists), then
-/// deliver `signal` and wait for the process to end.
-fn interrupt_during_draft(out: &Path, signal: &str) {
-    let mut child = run_cmd(out).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+/// Start a run, wait until the draft stage is under way (segments.json exists and the model
+/// is loading or generating), then deliver `signal` and wait for the process to end.
+fn interrupt_during_draft(transcript: &Path, out: &Path, signal: &str) {
+    let mut child = run_cmd(transcript, out).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let t = Instant::now();
     while !out.join("segments.json").exists() {
         assert!(t.elapsed() < Duration::from_secs(300), "segment stage never finished");
@@ -78,37 +91,42 @@ fn interrupt_during_draft(out: &Path, signal: &str) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_secs(6));
     let killed = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
     assert!(killed.success());
     let st = child.wait().unwrap();
-    // If the draft won the race the run may have finished; the test is then weaker, not wrong.
-    if st.success() {
-        eprintln!("note: the run finished before {signal} arrived");
-    } else {
-        assert!(!out.join("draft.json").exists() || read(&out.join("draft.json")).ends_with('}'));
-    }
+    assert!(!st.success(), "the run finished before {signal} arrived: the test proves nothing");
+    assert!(!out.join("draft.json").exists(), "an interrupted draft stage left draft.json");
 }
 
+/// Interruption (SIGINT, SIGKILL) in the draft stage, resume, determinism, and no network:
+/// every run must give byte-identical artifacts.
 #[test]
-fn run_resumes_after_sigint_and_sigkill_and_is_deterministic() {
+#[ignore = "slow: five runs of Qwen 1.5B over three items"]
+fn run_resumes_after_interruption_is_deterministic_and_needs_no_network() {
     let tmp = tempfile::tempdir().unwrap();
+    let short = short_transcript(tmp.path());
     let a = tmp.path().join("a");
-    ok(run_cmd(&a).output().unwrap());
+    ok(run_cmd(&short, &a).output().unwrap());
     let reference = artifacts(&a);
-    let md = read(&a.join("referat.md"));
-    assert!(md.contains("Referat fra møte i Nasjonalt e-helseråd"), "{md}");
+    assert!(read(&a.join("referat.md")).contains("13/25 Veilednings- og godkjenningsordning"));
 
-    // Determinism: a second, independent run gives byte-identical artifacts.
+    // No network: a new network namespace has only a downed loopback, so any connection
+    // fails. The run must succeed and give the same artifacts (determinism).
+    assert!(
+        Command::new("unshare").args(["-n", "true"]).status().map(|s| s.success()).unwrap_or(false),
+        "`unshare -n` is not available: run the tests as root on Linux (util-linux)"
+    );
     let b = tmp.path().join("b");
-    ok(run_cmd(&b).output().unwrap());
+    let cmd = run_cmd(&short, &b);
+    ok(Command::new("unshare").arg("-n").arg(cmd.get_program()).args(cmd.get_args()).output().unwrap());
     assert_eq!(artifacts(&b), reference, "two runs on the same input differ");
 
     for signal in ["-INT", "-KILL"] {
         let c = tmp.path().join(format!("c{signal}"));
-        interrupt_during_draft(&c, signal);
+        interrupt_during_draft(&short, &c, signal);
         let seg_before = std::fs::metadata(c.join("segments.json")).unwrap().modified().unwrap();
-        let out = ok(run_cmd(&c).output().unwrap());
+        let out = ok(run_cmd(&short, &c).output().unwrap());
         let log = String::from_utf8_lossy(&out.stderr);
         // Finished stages are not redone.
         assert!(log.contains("up to date"), "rerun did not resume:\n{log}");
@@ -116,21 +134,6 @@ fn run_resumes_after_sigint_and_sigkill_and_is_deterministic() {
         assert_eq!(artifacts(&c), reference, "resumed run after {signal} differs from an uninterrupted one");
         no_temp_files(&c);
     }
-}
-
-#[test]
-fn run_succeeds_without_network() {
-    // A new network namespace has no interfaces but a downed loopback: any connection fails.
-    if Command::new("unshare").args(["-n", "true"]).status().map(|s| !s.success()).unwrap_or(true) {
-        panic!("`unshare -n` is not available: run the tests as root on Linux (util-linux)");
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("w");
-    let cmd = run_cmd(&out);
-    let mut c = Command::new("unshare");
-    c.arg("-n").arg(cmd.get_program()).args(cmd.get_args());
-    ok(c.output().unwrap());
-    assert!(read(&out.join("referat.md")).contains("Vedtak"));
 }
 
 #[test]
