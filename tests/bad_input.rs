@@ -314,6 +314,28 @@ fn bad_inputs_fail_clearly_without_partial_output() {
     case.stdout_too = true;
     cases.push(case);
 
+    // ---- other commands' inputs
+    let mut c = stage("eval", &meeting, &ready);
+    c.arg("--truth").arg(t.join("notruth.json"));
+    cases.push(Case::new("missing truth file (eval)", c, "notruth.json", &["check the path"]));
+    let mut c = stage("review", &meeting, &ready);
+    c.args(["--port", "0"]);
+    cases.push(Case::new("review before draft", c, "draft.json", &["referat draft"]).absent(ready.join("review.json")));
+    let agenda = |file: &Path, out: &Path| {
+        let mut c = referat();
+        c.args(["agenda", "import"]).arg(file).arg("--out").arg(out);
+        c
+    };
+    cases.push(
+        Case::new("missing agenda file", agenda(&t.join("noagenda.txt"), &t.join("a1.toml")), "noagenda.txt", &["check the path"]).absent(t.join("a1.toml")),
+    );
+    let bin_agenda = write(&t.join("agenda.bin"), (0..3000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8).collect::<Vec<u8>>());
+    cases.push(
+        Case::new("agenda that is not UTF-8 text", agenda(&bin_agenda, &t.join("a2.toml")), "agenda.bin", &["not UTF-8", "pdftotext"]).absent(t.join("a2.toml")),
+    );
+    let fixture_agenda = root().join("tests/fixtures/agenda-2025-06-12.txt");
+    cases.push(Case::new("agenda import into a missing folder", agenda(&fixture_agenda, &t.join("nodir/m.toml")), "nodir", &["check that the folder exists"]));
+
     // ---- output folder
     let file = write(&t.join("plain.txt"), "a file, not a folder");
     cases.push(

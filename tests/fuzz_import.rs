@@ -1,4 +1,5 @@
-//! Fuzzing the text importers (issue 7): VTT, SRT and JSON transcripts and the agenda text.
+//! Fuzzing the text importers (issue 7): VTT, SRT and JSON transcripts, the agenda text, and
+//! the meeting file.
 //! Random bytes and random mutations of real files (samples/truth.vtt, its SRT form, the agenda
 //! fixture) must never panic; an error is an `Err` with a message; a successful parse gives
 //! segments with finite times, 0 <= start <= end, and survives a VTT/SRT round trip; an agenda
@@ -156,6 +157,17 @@ fn run_one(kind: &str, input: &str) -> Result<bool, String> {
                     Err(_) => Ok(false),
                 }
             }
+            "meeting" => match Meeting::parse(input) {
+                Ok(m) => {
+                    let mut seen = std::collections::HashSet::new();
+                    if m.items.is_empty() || !m.items.iter().all(|i| seen.insert(i.saksnr.trim().to_string())) {
+                        return Err("a meeting without items or with duplicate saksnr was accepted".into());
+                    }
+                    Ok(true)
+                }
+                Err(e) if format!("{e:#}").trim().is_empty() => Err("empty error message".into()),
+                Err(_) => Ok(false),
+            },
             _ => match agenda::parse(input) {
                 Ok(a) => {
                     if a.items.is_empty() {
@@ -239,6 +251,15 @@ fn agenda_seeds() -> Vec<String> {
     let full = std::fs::read_to_string(root().join("tests/fixtures/agenda-2025-06-12.txt")).unwrap();
     let head: String = full.lines().take(40).collect::<Vec<_>>().join("\n");
     vec![full, head]
+}
+
+#[test]
+fn meeting_file_parser_survives_random_and_mutated_input() {
+    // Not an importer, but the other text the secretary edits by hand: errors carry line and
+    // column computed from byte offsets, which must never split a character.
+    let sample = std::fs::read_to_string(root().join("samples/sample.toml")).unwrap();
+    let head: String = sample.split("[[items]]").take(3).collect::<Vec<_>>().join("[[items]]");
+    fuzz("meeting", &[sample, head], 0x5EED_0005, iters() / 4);
 }
 
 #[test]
