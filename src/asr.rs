@@ -494,7 +494,12 @@ fn run_window(
 /// Inputs recorded in transcript.json for an ASR run.
 pub fn stage_inputs(audio_path: &Path, meeting_path: &Path, opts: &AsrOptions) -> Result<Inputs> {
     let mut inputs = Inputs::new();
-    inputs.insert("audio".into(), workdir::file_fingerprint(audio_path)?);
+    // Checked before anything else so a wrong --audio path gets a message about the recording.
+    inputs.insert(
+        "audio".into(),
+        workdir::file_fingerprint(audio_path)
+            .with_context(|| format!("cannot open audio file {}: check the --audio path", audio_path.display()))?,
+    );
     inputs.insert("model".into(), workdir::file_fingerprint(&opts.model)?);
     if opts.use_prompt {
         inputs.insert("meeting".into(), workdir::sha256_file(meeting_path)?);

@@ -165,6 +165,10 @@ pub fn decode_chunks(
         info.warnings.push(format!("{bad_packets} skadede lydpakker i {shown} ble hoppet over."));
     }
     let Some(mut rs) = rs else {
+        if bad_packets == 0 {
+            // A well-formed file with no samples (a recording stopped at once): converting won't help.
+            bail!("{shown} holds no audio (0 seconds): check that the recording was saved completely and give the complete file");
+        }
         bail!("{shown} contains no decodable audio: {convert}");
     };
     rs.finish(&mut |s| out.push(s, &mut sink))?;

@@ -34,6 +34,12 @@ pub fn parse_json(text: &str) -> Result<Transcript> {
             bail!("segment {} has start {} and end {}: times must satisfy 0 <= start <= end", i + 1, s.start, s.end);
         }
     }
+    if !(t.duration.is_finite() && t.duration >= 0.0) {
+        bail!("duration {} must be a number of seconds >= 0 (or left out)", t.duration);
+    }
+    // Like the VTT/SRT import: the recording lasts at least until the last segment ends
+    // (a file without "duration" would otherwise claim 0 s and confuse segmentation).
+    t.duration = t.segments.iter().map(|s| s.end).fold(t.duration, f64::max);
     t.version = FORMAT_VERSION;
     if t.source.is_empty() {
         t.source = "json".into();
@@ -61,7 +67,8 @@ pub fn parse_timestamp(s: &str) -> Option<f64> {
         return None;
     }
     let ms = if frac.is_empty() { 0.0 } else { frac.parse::<f64>().ok()? / 10f64.powi(frac.len() as i32) };
-    Some(h * 3600.0 + m * 60.0 + sec + ms)
+    // Hundreds of digits parse to infinity: not a time.
+    Some(h * 3600.0 + m * 60.0 + sec + ms).filter(|t| t.is_finite())
 }
 
 /// Parse a "start --> end [settings]" line; `lineno` is 1-based for the error.

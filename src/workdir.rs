@@ -48,30 +48,35 @@ impl WorkDir {
 
     /// Load an artifact, or `None` if the stage has not run yet.
     pub fn load_opt<A: Artifact>(&self) -> Result<Option<A>> {
+        self.read_artifact("rerun the stage with --force")
+    }
+
+    /// Load an artifact that an earlier stage must have written; the error says which stage to run.
+    pub fn load<A: Artifact>(&self, stage_hint: &str) -> Result<A> {
+        // A stale or damaged artifact of an earlier stage is fixed by rerunning *that* stage.
+        self.read_artifact::<A>(&format!("rerun `{stage_hint} --force`"))?.with_context(|| {
+            format!("{} is missing: run `{}` first", self.path(A::FILE).display(), stage_hint)
+        })
+    }
+
+    fn read_artifact<A: Artifact>(&self, rerun: &str) -> Result<Option<A>> {
         let p = self.path(A::FILE);
         if !p.exists() {
             return Ok(None);
         }
         let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
         let a: A = serde_json::from_str(&text).with_context(|| {
-            format!("{} is not a valid {} artifact: delete it or rerun the stage with --force", p.display(), A::FILE)
+            format!("{} is not a valid {} artifact: delete it or {rerun}", p.display(), A::FILE)
         })?;
         if a.version() != FORMAT_VERSION {
             bail!(
-                "{} was written by another version of referat (format {}, this is {}): rerun the stage with --force to rebuild it",
+                "{} was written by another version of referat (format {}, this is {}): {rerun} to rebuild it",
                 p.display(),
                 a.version(),
                 FORMAT_VERSION
             );
         }
         Ok(Some(a))
-    }
-
-    /// Load an artifact that an earlier stage must have written; the error says which stage to run.
-    pub fn load<A: Artifact>(&self, stage_hint: &str) -> Result<A> {
-        self.load_opt::<A>()?.with_context(|| {
-            format!("{} is missing: run `{}` first", self.path(A::FILE).display(), stage_hint)
-        })
     }
 
     pub fn save<A: Artifact>(&self, a: &A) -> Result<()> {

@@ -171,3 +171,69 @@ fn review_in_headless_chromium() {
     assert!(!s13.contains("Listen over verifiserte"), "{s13}");
     assert!(md[i14..].contains("Listen over verifiserte produkter"), "moved bullet not under 14/25");
 }
+
+/// Request shapes the guard test above does not cover: a missing Host (HTTP/1.0), an
+/// `Origin: null` write, malformed or mistyped JSON, over-long text under the body cap, a
+/// chunked body over the cap, unknown export formats and fields, bad Range headers, other
+/// methods and raw `..` paths. None of them may change anything on disk.
+#[test]
+fn server_refuses_malformed_requests() {
+    let (dir, wav) = workdir();
+    let addr = serve(dir.path(), &wav);
+    let local = format!("127.0.0.1:{}", addr.port());
+    let lenient = |req: String| -> u16 {
+        // The server may answer and close before the whole body is sent: ignore write errors.
+        let mut s = TcpStream::connect(addr).unwrap();
+        let _ = s.write_all(req.as_bytes());
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        String::from_utf8_lossy(&out).split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+    };
+    let raw = |method: &str, path: &str, ctype: &str, body: &str| {
+        lenient(format!(
+            "{method} {path} HTTP/1.1\r\nHost: {local}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ))
+    };
+    let mut tried = 0;
+    let mut expect = |what: &str, got: u16, ok: &dyn Fn(u16) -> bool| {
+        tried += 1;
+        assert!(ok(got), "{what}: status {got}");
+    };
+    let client_error = |s: u16| (400..500).contains(&s);
+
+    expect("no Host header", lenient("GET /api/state HTTP/1.0\r\n\r\n".into()), &|s| s == 403);
+    let status_op = r#"{"op":"status","saksnr":"13/25","key":"innspill/0","status":"accepted"}"#;
+    expect("Origin: null", post(addr, &local, "Origin: null\r\n", status_op).0, &|s| s == 403);
+    expect("Origin http://127.0.0.1.evil.example", post(addr, &local, "Origin: http://127.0.0.1.evil.example\r\n", status_op).0, &|s| s == 403);
+    expect("truncated JSON", post(addr, &local, "", r#"{"op":"status","saksnr":"#).0, &client_error);
+    expect("JSON of the wrong type", post(addr, &local, "", "[1,2,3]").0, &client_error);
+    expect("unknown op", post(addr, &local, "", r#"{"op":"delete","saksnr":"13/25"}"#).0, &client_error);
+    expect("not JSON content type", raw("POST", "/api/op", "text/plain", status_op), &client_error);
+    expect("form post (cross-site form shape)", raw("POST", "/api/op", "application/x-www-form-urlencoded", "op=status"), &client_error);
+    let long = format!(r#"{{"op":"add","saksnr":"13/25","section":"innspill","text":"{}"}}"#, "æ".repeat(9_000));
+    expect("text over 8,000 characters", post(addr, &local, "", &long).0, &|s| s == 400);
+    let chunk = "x".repeat(70_000);
+    let chunked = format!(
+        "POST /api/op HTTP/1.1\r\nHost: {local}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{chunk}\r\n0\r\n\r\n",
+        chunk.len()
+    );
+    expect("chunked body over the cap", lenient(chunked), &|s| s == 413);
+    expect("unknown export format", raw("POST", "/api/export", "application/json", r#"{"format":"exe"}"#), &|s| s == 400);
+    expect("export with a path field", raw("POST", "/api/export", "application/json", r#"{"format":"md","path":"/tmp/x.md"}"#), &client_error);
+    let get_range = |range: &str| {
+        lenient(format!("GET /audio HTTP/1.1\r\nHost: {local}\r\nRange: {range}\r\nConnection: close\r\n\r\n"))
+    };
+    expect("Range past the end", get_range("bytes=999999999-"), &|s| s == 416);
+    expect("multi Range", get_range("bytes=0-1,4-5"), &|s| s == 416);
+    expect("garbage Range", get_range("bytes=abc"), &|s| s == 416);
+    expect("DELETE", raw("DELETE", "/api/op", "application/json", ""), &|s| s == 405);
+    expect("raw .. path", get(addr, &local, "/../../etc/passwd").0, &|s| s == 404);
+    expect("encoded .. download", get(addr, &local, "/download/%2e%2e%2freview.json").0, &|s| s == 404);
+    expect("download of a work dir file", get(addr, &local, "/download/transcript.json").0, &|s| s == 404);
+    assert!(!dir.path().join("review.json").exists(), "a refused request changed the review");
+    assert!(!dir.path().join("referat.md").exists(), "a refused export wrote a document");
+    // Still serving after all that.
+    assert_eq!(get(addr, &local, "/api/state").0, 200);
+    eprintln!("{tried} malformed requests refused");
+}

@@ -104,7 +104,7 @@ pub fn open(path: &Path) -> Result<(Content, File, Arch)> {
     };
     let Some(arch) = Arch::parse(&arch_name) else {
         bail!(
-            "{}: unsupported model architecture `{arch_name}`; supported are {SUPPORTED}",
+            "{}: unsupported model architecture `{arch_name}`; supported are {SUPPORTED}: give a GGUF of one of these with --llm-model, or leave it out to use the installed default",
             path.display()
         );
     };
