@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 if [ -f tests/browser/package.json ]; then (cd tests/browser && npm ci --no-audit --no-fund --silent); fi
-cargo test --release --locked -- --include-ignored
+# One test at a time: the model tests each use every core, and contended candle/whisper
+# threads spin-wait (3x slower), so parallel tests would be slower, not faster.
+cargo test --release --locked -- --include-ignored --test-threads=1
