@@ -234,3 +234,48 @@ fn check_referat(out: &Path) {
     let innspill: usize = draft.items.iter().map(|i| i.innspill.len()).sum();
     assert!(innspill >= 10, "only {innspill} innspill in the whole meeting");
 }
+
+/// The first `secs` seconds of the sample recording, as a WAV in `dir`.
+fn sample_cut(dir: &Path, secs: f64) -> PathBuf {
+    let mut r = hound::WavReader::open(sample("sample.wav")).unwrap();
+    let spec = r.spec();
+    let n = (secs * spec.sample_rate as f64) as usize * spec.channels as usize;
+    let p = dir.join("cut.wav");
+    let mut w = hound::WavWriter::create(&p, spec).unwrap();
+    for s in r.samples::<i16>().take(n) {
+        w.write_sample(s.unwrap()).unwrap();
+    }
+    w.finalize().unwrap();
+    p
+}
+
+fn transcribe_cmd(audio: &Path, out: &Path) -> Command {
+    let mut c = referat();
+    c.args(["transcribe", "--meeting"]).arg(sample("sample.toml")).arg("--audio").arg(audio).arg("--out").arg(out);
+    c
+}
+
+/// Interruption in the transcribe stage: nothing half-written, and the rerun gives the same
+/// transcript as an uninterrupted run.
+#[test]
+#[ignore = "slow: four Whisper runs over 60 s of audio"]
+fn transcribe_resumes_after_interruption() {
+    let tmp = tempfile::tempdir().unwrap();
+    let audio = sample_cut(tmp.path(), 60.0);
+    let a = tmp.path().join("a");
+    ok(transcribe_cmd(&audio, &a).output().unwrap());
+    let reference = read(&a.join("transcript.json"));
+    assert!(reference.contains("\"source\": \"asr\""), "{reference}");
+    for signal in ["-INT", "-KILL"] {
+        let c = tmp.path().join(format!("c{signal}"));
+        let mut child = transcribe_cmd(&audio, &c).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(Duration::from_secs(4));
+        assert!(child.try_wait().unwrap().is_none(), "transcription finished within 4 s: the test proves nothing");
+        assert!(Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap().success());
+        assert!(!child.wait().unwrap().success());
+        assert!(!c.join("transcript.json").exists(), "an interrupted transcription left transcript.json");
+        ok(transcribe_cmd(&audio, &c).output().unwrap());
+        assert_eq!(read(&c.join("transcript.json")), reference, "transcript after {signal} differs");
+        no_temp_files(&c);
+    }
+}
