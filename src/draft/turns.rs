@@ -140,6 +140,105 @@ fn ends_with_abbreviation(s: &str) -> bool {
     matches!(last.as_str(), "f.eks." | "bl.a." | "nr." | "ca." | "dvs." | "mv." | "osv." | "kl." | "jf." | "pkt.")
 }
 
+/// Letters only, lowercased ("Nasjonalt e-helseråd" → "nasjonaltehelseråd").
+fn letters(s: &str) -> String {
+    s.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect()
+}
+
+/// True when some run of 1–4 consecutive words of `text`, written together, is within edit
+/// similarity `min` of `target`: ASR garbles names and cue words and splits them
+/// ("Nafsjonalte er helser rådene" for "Nasjonalt e-helseråd", "da opp som er" for
+/// "da oppsummerer").
+pub fn fuzzy_contains(text: &str, target: &str, min: f64) -> bool {
+    let t = letters(target);
+    let tn = t.chars().count();
+    if tn == 0 {
+        return false;
+    }
+    let ws: Vec<String> = super::check::words(text).iter().map(|w| letters(w)).filter(|w| !w.is_empty()).collect();
+    for i in 0..ws.len() {
+        let mut cat = String::new();
+        for w in ws.iter().skip(i).take(4) {
+            cat.push_str(w);
+            let cn = cat.chars().count();
+            if cn + 3 < tn * 2 / 3 {
+                continue;
+            }
+            if cn > tn * 3 / 2 + 2 {
+                break;
+            }
+            let d = super::check::edit_distance(&cat, &t);
+            if 1.0 - d as f64 / tn.max(cn) as f64 >= min {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Cue words of a summing-up, matched fuzzily (ASR garbles them).
+const SUMMING_UP_FUZZY: &[&str] = &["oppsummerer", "oppsummere", "konklusjon", "konkluderer", "drøftet", "orientering", "anbefaler"];
+
+/// How strongly a sentence reads as the chair's summing-up: the council's name (the chair
+/// reads out the vedtak: "Nasjonalt e-helseråd drøftet ..."), a summing-up cue, and content
+/// shared with the item's forslag til vedtak. 0 to 4.
+pub fn summing_up_score(text: &str, item: &Item, meeting: &Meeting) -> u32 {
+    let lc = text.to_lowercase();
+    let mut score = 0;
+    if !meeting.council.is_empty() && fuzzy_contains(text, &meeting.council, 0.7) {
+        score += 1;
+    }
+    if SUMMING_UP_CUES.iter().any(|c| lc.contains(c)) || SUMMING_UP_FUZZY.iter().any(|c| fuzzy_contains(text, c, 0.75)) {
+        score += 1;
+    }
+    let stems = super::check::content_stems(text).len();
+    if !item.forslag.trim().is_empty() && stems >= 3 {
+        let o = super::check::overlap(text, &item.forslag);
+        score += (o >= 0.4) as u32 + (o >= 0.6) as u32;
+    }
+    score
+}
+
+/// Announcements that move the meeting along: breaks and the next item, also when garbled
+/// ("kott paelse og starte det igjen med saken 15", "Da rår vi til saknyttren").
+pub fn is_announcement(text: &str) -> bool {
+    static RE: std::sync::OnceLock<[regex::Regex; 2]> = std::sync::OnceLock::new();
+    let [moves, sak] = RE.get_or_init(|| {
+        [
+            regex::Regex::new(r"(?i)\b\p{L}?(år|går) vi (videre |tilbake |over )?til\b|\bneste sak\b|\bvidere til sak|\b(starte|starter|begynne|begynner|fortsette|fortsetter)( \p{L}+)? igjen\b|\bvelkommen tilbake\b|\bgjennom dagsorden")
+                .expect("static regex"),
+            regex::Regex::new(r"(?i)\bsak\p{L}*\s*(\d+|en|to|tre|fire|fem|seks|sju|åtte|ni|ti|elleve|tolv|tretten|fjorten|femten|seksten|sytten|atten|nitten|tjue)\b|\bsak(tretten|fjorten|femten|seksten|sytten|atten|nitten|tjue|\p{L}*tt?en)\b").expect("static regex"),
+        ]
+    });
+    let ws = super::check::words(text);
+    let pause = ws.iter().any(|w| {
+        let l = letters(w);
+        l == "lunsj" || l == "pause" || (l.len() >= 5 && l.starts_with('p') && super::check::edit_distance(&l, "pause") <= 2 && !["passe", "prøve", "presse", "pasient"].iter().any(|x| l.starts_with(x)))
+    });
+    let again = ws.iter().any(|w| w == "igjen" || w.starts_with("start"));
+    moves.is_match(text) || (pause && (again || sak.is_match(text) || ws.len() <= 12)) || (sak.is_match(text) && again)
+}
+
+/// The chair handing the word on inside running (untagged) text: a hand-over cue, or a short
+/// sentence that names a meeting participant and thanks, asks or calls on them ("Takk for
+/// det, ordet er fritt, Marte Lien, du er så god.", "Takk, Norunn, vil du kommentere?").
+pub fn is_handover_sentence(text: &str, meeting: &Meeting) -> bool {
+    let lc = text.to_lowercase();
+    let n = text.split_whitespace().count();
+    if HANDOVER_END.iter().any(|c| lc.contains(c)) && n < 20 {
+        return true;
+    }
+    // "Takk, noen kommentarer." (ASR drops the question mark): a short chair cue alone.
+    let bare: String = lc.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace()).collect();
+    let bare = bare.trim_start_matches("takk").trim();
+    if n <= 6 && ["noen flere", "noen kommentar", "noen innspill", "noen spørsmål", "flere innspill", "ordet er fritt"].iter().any(|c| bare.starts_with(c)) {
+        return true;
+    }
+    let named = names_person(text, meeting) || calls_on_person(text, meeting);
+    let thanks = starts_with_word(&lc, "takk") || starts_with_word(&lc, "thank") || lc.contains("så god");
+    named && n <= 14 && (thanks || text.trim_end().ends_with('?') || n <= 5)
+}
+
 /// Split a sak's transcript into turns and classify them.
 pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, item: &Item) -> Vec<Turn> {
     let sents = sentences(transcript, spans);
@@ -155,7 +254,9 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
                     let lc_prev = prev.text.to_lowercase();
                     let lc = s.text.to_lowercase();
                     s.span[0] - prev.span[1] > PAUSE_SECS
-                        || (HANDOVER_END.iter().any(|c| lc_prev.contains(c)) && !calls_on_person(&s.text, meeting))
+                        || ((HANDOVER_END.iter().any(|c| lc_prev.contains(c)) || is_handover_sentence(&prev.text, meeting))
+                            && !calls_on_person(&s.text, meeting))
+                        || is_handover_sentence(&s.text, meeting)
                         || calls_on_person(&prev.text, meeting)
                         // A turn that opens with thanks is the chair taking the word back
                         // (or the next speaker thanking for it); so does a summing-up.
@@ -171,6 +272,25 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
         }
     }
 
+    // Untagged text runs the chair's summing-up into the last speaker's words: split it off at
+    // the first sentence that reads as one, in the second half of the sak.
+    let (sak_start, sak_end) = (groups.first().map(|g| g[0].span[0]).unwrap_or(0.0), groups.last().and_then(|g| g.last()).map(|s| s.span[1]).unwrap_or(0.0));
+    let late = |s: &Sentence| s.span[0] >= sak_start + 0.5 * (sak_end - sak_start);
+    if !tagged {
+        let mut out: Vec<Vec<Sentence>> = Vec::new();
+        for g in groups {
+            match g.iter().position(|s| late(s) && summing_up_score(&s.text, item, meeting) >= 2) {
+                Some(i) if i > 0 => {
+                    let mut g = g;
+                    let rest = g.split_off(i);
+                    out.push(g);
+                    out.push(rest);
+                }
+                _ => out.push(g),
+            }
+        }
+        groups = out;
+    }
     let mut turns: Vec<Turn> = groups
         .into_iter()
         .map(|g| {
@@ -187,6 +307,19 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
             .and_then(|t| t.speaker.clone())
     });
     classify(&mut turns, tagged, chair.as_deref(), item, meeting);
+    if !tagged {
+        // A late turn that opens with a summing-up sentence is the chair's summing-up; so is
+        // the sak's last turn when it carries any summing-up signal.
+        let last = turns.iter().rposition(|t| t.kind != TurnKind::Procedural);
+        for (i, t) in turns.iter_mut().enumerate() {
+            let Some(first) = t.sentences.iter().find(|s| !is_handover_sentence(&s.text, meeting)) else { continue };
+            let score = summing_up_score(&first.text, item, meeting);
+            if late(first) && (score >= 2 || (Some(i) == last && score >= 1)) {
+                t.role = TurnRole::Chair;
+                t.kind = TurnKind::SummingUp;
+            }
+        }
+    }
     turns
 }
 
@@ -209,6 +342,24 @@ fn names_person(text: &str, meeting: &Meeting) -> bool {
         let parts: Vec<&str> = n.split_whitespace().collect();
         parts.len() > 1 && (words.contains(&parts[0]) || words.contains(&parts[parts.len() - 1]))
     })
+}
+
+/// True when the last person the sentence names is one of the item's presenters: in "Takk,
+/// Erik. Tobias Iveland." the chair thanks the presenter and calls on a member.
+fn calls_presenter(sentence: &str, item: &Item, meeting: &Meeting) -> bool {
+    let words: Vec<&str> = sentence.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
+    let last = super::check::person_names(meeting)
+        .into_iter()
+        .filter_map(|n| {
+            let parts: Vec<String> = n.split_whitespace().map(String::from).collect();
+            let pos = words.iter().rposition(|w| parts.len() > 1 && (*w == parts[0] || *w == parts[parts.len() - 1]))?;
+            Some((pos, n))
+        })
+        .max_by_key(|(pos, _)| *pos);
+    match last {
+        Some((_, name)) => item.presenters.iter().any(|p| p.name == name),
+        None => names_presenter(sentence, item),
+    }
 }
 
 /// True when the text names one of the item's presenters (first or last name).
@@ -333,7 +484,7 @@ fn classify(turns: &mut [Turn], tagged: bool, chair: Option<&str>, item: &Item, 
                     Some(prev) if prev.role == TurnRole::Chair => {
                         let last = prev.sentences.last().map(|s| s.text.as_str()).unwrap_or("");
                         let lc = prev.text().to_lowercase();
-                        names_presenter(last, item) || lc.contains("vil du svare") || lc.contains("vil du kommentere")
+                        calls_presenter(last, item, meeting) || lc.contains("vil du svare") || lc.contains("vil du kommentere")
                     }
                     Some(prev) => prev.text().trim_end().ends_with('?') && prev.word_count() < 20,
                     None => false,
@@ -385,7 +536,7 @@ fn classify(turns: &mut [Turn], tagged: bool, chair: Option<&str>, item: &Item, 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::artifact::Segment;
 

@@ -33,7 +33,7 @@ pub fn draft_vedtak(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_
             .map(|(_, t)| t.clone())
             .filter(|t| {
                 let lc = t.to_lowercase();
-                ADDITION_CUES.iter().any(|c| lc.contains(c)) && check::overlap(t, forslag) < COVERED
+                ADDITION_CUES.iter().any(|c| lc.contains(c)) && check::fuzzy_overlap(t, forslag) < COVERED
             })
             .map(|t| finish_sentence(&check::correct_spelling(&t, meeting)))
             .collect();
