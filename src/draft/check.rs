@@ -97,6 +97,19 @@ pub fn fuzzy_overlap(line: &str, source: &str) -> f64 {
     hit as f64 / l.len() as f64
 }
 
+/// Letter-level similarity of two texts (1 − edit distance over the longer length, letters
+/// only, lowercased): robust to ASR splitting and joining words ("sak som dere lager" for
+/// "saksunderlaget"), for telling whether a garbled sentence reads out a known text.
+pub fn char_similarity(a: &str, b: &str) -> f64 {
+    let l = |t: &str| -> String { t.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect() };
+    let (a, b) = (l(a), l(b));
+    let n = a.chars().count().max(b.chars().count());
+    if n == 0 {
+        return 0.0;
+    }
+    1.0 - edit_distance(&a, &b) as f64 / n as f64
+}
+
 /// Jaccard similarity of two texts' content stems, for near-duplicate detection.
 pub fn similarity(a: &str, b: &str) -> f64 {
     let a: HashSet<String> = content_stems(a).into_iter().collect();

@@ -14,6 +14,8 @@ const ADDITION_CUES: &[&str] = &["i tillegg", "ber om", "ber rådet", "rådet be
 /// Share of a summing-up sentence's content words that the forslag must already contain for
 /// the sentence to count as a restatement of it rather than an addition.
 const COVERED: f64 = 0.6;
+/// Letter-level similarity above which a summing-up sentence is taken as the forslag read out.
+const READ_OUT: f64 = 0.55;
 
 /// The vedtak of one item. `summing_up` are the chair's closing turns of the sak (of the whole
 /// group for joint items); `joint` is the group size (for "sakene").
@@ -28,12 +30,21 @@ pub fn draft_vedtak(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_
 
     let (text, origin) = if !forslag.is_empty() {
         // Additions: summing-up sentences with a request cue that the forslag does not cover.
+        // The chair reading out the forslag of this item (or of another item in a joint
+        // group) adds nothing, however garbled the transcript: compare letter by letter too.
+        let group_forslag: Vec<String> = joint_group.iter().filter_map(|s| meeting.item(s)).map(|i| i.forslag.clone()).chain(std::iter::once(forslag.to_string())).collect();
+        let reads_out = |t: &str| {
+            group_forslag.iter().any(|f| {
+                check::fuzzy_overlap(t, f) >= COVERED
+                    || std::iter::once(f.clone()).chain(split_sentences(f)).any(|fs| check::char_similarity(t, &fs) >= READ_OUT)
+            })
+        };
         let additions: Vec<String> = sentences
             .iter()
             .map(|(_, t)| t.clone())
             .filter(|t| {
                 let lc = t.to_lowercase();
-                ADDITION_CUES.iter().any(|c| lc.contains(c)) && check::fuzzy_overlap(t, forslag) < COVERED
+                ADDITION_CUES.iter().any(|c| lc.contains(c)) && !reads_out(t)
             })
             .map(|t| finish_sentence(&check::correct_spelling(&t, meeting)))
             .collect();
