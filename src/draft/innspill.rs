@@ -405,6 +405,42 @@ mod tests {
     }
 
     #[test]
+    fn hand_overs_and_announcements_never_reach_a_bullet() {
+        let m = crate::draft::turns::tests::meeting();
+        let t = turn(&[
+            (0.0, 3.0, "Takk for det, ordet er frit, Kari Nordmann, du er så god."),
+            (3.0, 8.0, "Kommunene trenger tydelige krav før de starter en anskaffelse."),
+            (8.0, 12.0, "Dattavelunf, vidttavelunf, kott paelse og starte det igjen med saken 15."),
+        ]);
+        let p = points(&t, &m);
+        assert_eq!(p.len(), 1, "{p:#?}");
+        assert!(p[0].text.starts_with("Kommunene") && !p[0].text.contains("Kari") && !p[0].text.contains("igjen"), "{p:#?}");
+        assert_eq!(p[0].span, [3.0, 8.0]);
+    }
+
+    #[test]
+    fn long_points_are_split_and_extractive_lines_capped() {
+        let m = crate::draft::turns::tests::meeting();
+        let item = m.item("13/25").unwrap();
+        // One ASR segment (shared boundary times) holding several points.
+        let t = turn(&[
+            (0.0, 4.0, "Kommunene trenger tydelige krav tidlig nok før de starter en anskaffelse av helseteknologi."),
+            (4.0, 8.0, "Små kommuner har lite kompetanse på området og trenger veiledning."),
+            (8.0, 12.0, "Listen over verifiserte produkter må holdes oppdatert hele tiden av direktoratet."),
+            (12.0, 16.0, "Pasienter og pårørende bør være med i aktørnettverket fra starten av arbeidet."),
+        ]);
+        let p = points(&t, &m);
+        assert!(p.len() >= 2, "{p:#?}");
+        assert!(p.iter().all(|x| x.text.split_whitespace().count() <= MAX_EXTRACTIVE_WORDS), "{p:#?}");
+        assert_eq!((p[0].span[0], p[p.len() - 1].span[1]), (0.0, 16.0));
+        // The extractive line of an over-long point keeps its most content-bearing sentences.
+        let long = Point { span: [0.0, 16.0], text: t.sentences.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ") + " Ja, det var det." };
+        let l = extractive_line(&long, &m, item);
+        assert!(l.text.split_whitespace().count() <= MAX_EXTRACTIVE_WORDS + 1, "{}", l.text);
+        assert!(!l.text.contains("det var det"), "{}", l.text);
+    }
+
+    #[test]
     fn normalisation_gives_referat_style() {
         assert_eq!(normalise("Ja, takk. Jeg tenker at kommunene trenger tydelige krav."), "Kommunene trenger tydelige krav.");
         assert_eq!(normalise("Om språkmodellene. Vi må skille mellom verktøy med lav risiko og beslutningsstøtte."), "Det må skilles mellom verktøy med lav risiko og beslutningsstøtte.");

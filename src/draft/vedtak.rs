@@ -185,6 +185,8 @@ fn decision_sentences(council: &str, sentences: &[(Span, String)]) -> String {
     let lc_council = council.to_lowercase();
     let start = sentences.iter().position(|(_, t)| {
         let lc = t.trim().to_lowercase();
+        // Exact start only: a garbled ASR decision ("Nå sjungelt er helt råd røftet ...") reads
+        // worse than the standard wording (measured on the sample's ASR run).
         lc.starts_with(&lc_council) || lc.starts_with("rådet ")
     });
     match start {
@@ -301,6 +303,21 @@ sakstype = "Orientering"
         assert!(mentions_sak("Og sak seksten.", "16/25"));
         assert!(mentions_sak("Da oppsummerer jeg sak 15.", "15/25"));
         assert!(!mentions_sak("Da oppsummerer jeg sak femten.", "16/25"));
+    }
+
+    #[test]
+    fn a_garbled_read_out_of_the_forslag_is_no_addition() {
+        let m = meeting();
+        let item = m.item("17/25").unwrap();
+        // ASR of the chair reading the forslag, with a request cue ("ber om") inside.
+        let t = chair([467.0, 480.0], "Nasjonalt e-helseråd ga innspill til og stiller seg bak forreslått endringer i mandatet for Teknisk beregnings utvalg, og ber om det.");
+        let v = draft_vedtak(&m, item, &[&t], &[]);
+        assert_eq!(v.text, item.forslag);
+        assert!(!v.flags.iter().any(|f| f.kind == FlagKind::DepartsFromForslag), "{:?}", v.flags);
+        // A real addition is still one.
+        let t = chair([467.0, 480.0], "Rådet ber om at kommunene får en fast plass i utvalget fra neste år.");
+        let v = draft_vedtak(&m, item, &[&t], &[]);
+        assert!(v.flags.iter().any(|f| f.kind == FlagKind::DepartsFromForslag), "{v:?}");
     }
 
     #[test]
