@@ -311,17 +311,35 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
         // A late turn that opens with a summing-up sentence is the chair's summing-up; so is
         // the sak's last turn when it carries any summing-up signal.
         let last = turns.iter().rposition(|t| t.kind != TurnKind::Procedural);
-        for (i, t) in turns.iter_mut().enumerate() {
+        let mut out: Vec<Turn> = Vec::with_capacity(turns.len());
+        for (i, mut t) in turns.into_iter().enumerate() {
             // The cue and the decision often come as two sentences ("Da oppsummerer jeg.
-            // Nasjonalt e-helseråd drøftet ...").
-            let opening: Vec<&Sentence> = t.sentences.iter().filter(|s| !is_handover_sentence(&s.text, meeting)).take(2).collect();
-            let Some(first) = opening.first().copied() else { continue };
-            let score = opening.iter().map(|s| summing_up_score(&s.text, item, meeting)).max().unwrap_or(0);
-            if late(first) && (score >= 2 || (Some(i) == last && score >= 1)) {
-                t.role = TurnRole::Chair;
-                t.kind = TurnKind::SummingUp;
+            // Nasjonalt e-helseråd drøftet ..."): look at the first two real sentences.
+            let opening: Vec<usize> = (0..t.sentences.len()).filter(|&k| !is_handover_sentence(&t.sentences[k].text, meeting)).take(2).collect();
+            let hit = opening.iter().copied().find(|&k| {
+                let s = &t.sentences[k];
+                let score = summing_up_score(&s.text, item, meeting);
+                late(s) && (score >= 2 || (Some(i) == last && score >= 1))
+            });
+            match hit {
+                // The summing-up starts inside the turn: what comes before it (a presenter's
+                // reply, a commitment) keeps its role.
+                Some(k) if Some(&k) != opening.first() => {
+                    let tail = t.sentences.split_off(k);
+                    t.span[1] = t.sentences.last().map(|s| s.span[1]).unwrap_or(t.span[1]);
+                    let span = [tail[0].span[0], tail[tail.len() - 1].span[1]];
+                    out.push(t);
+                    out.push(Turn { span, sentences: tail, speaker: None, role: TurnRole::Chair, kind: TurnKind::SummingUp });
+                }
+                Some(_) => {
+                    t.role = TurnRole::Chair;
+                    t.kind = TurnKind::SummingUp;
+                    out.push(t);
+                }
+                None => out.push(t),
             }
         }
+        turns = out;
     }
     turns
 }
