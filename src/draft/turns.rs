@@ -315,7 +315,11 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
         for (i, mut t) in turns.into_iter().enumerate() {
             // The cue and the decision often come as two sentences ("Da oppsummerer jeg.
             // Nasjonalt e-helseråd drøftet ..."): look at the first two real sentences.
-            let opening: Vec<usize> = (0..t.sentences.len()).filter(|&k| !is_handover_sentence(&t.sentences[k].text, meeting)).take(2).collect();
+            // ("Takk." and other short fillers do not count.)
+            let opening: Vec<usize> = (0..t.sentences.len())
+                .filter(|&k| !is_handover_sentence(&t.sentences[k].text, meeting) && t.sentences[k].text.split_whitespace().count() >= 3)
+                .take(2)
+                .collect();
             let hit = opening.iter().copied().find(|&k| {
                 let s = &t.sentences[k];
                 let score = summing_up_score(&s.text, item, meeting);
