@@ -324,6 +324,12 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
                 let s = &t.sentences[k];
                 let score = summing_up_score(&s.text, item, meeting);
                 late(s) && (score >= 2 || (Some(i) == last && score >= 1))
+            })
+            // The sak's last turn that runs on into the chair's announcement of the next item
+            // ("Da går vi til sak 19.") with no hand-over between is the chair's: its summing-up.
+            .or_else(|| {
+                let ends_chairing = t.sentences.iter().rev().take(2).any(|s| is_announcement(&s.text));
+                (Some(i) == last && ends_chairing && opening.first().is_some_and(|&k| late(&t.sentences[k]))).then(|| opening[0])
             });
             match hit {
                 // The summing-up starts inside the turn: what comes before it (a presenter's
@@ -696,6 +702,25 @@ forslag = "Nasjonalt e-helseråd drøfter saken."
         let member: Vec<&Turn> = turns.iter().filter(|t| t.role == TurnRole::Member && t.kind == TurnKind::Substantive).collect();
         assert_eq!(member.len(), 1, "{turns:#?}");
         assert!(member[0].text().starts_with("Kommunene") && !member[0].text().contains("røftet"), "{}", member[0].text());
+    }
+
+    #[test]
+    fn a_last_turn_running_into_the_next_item_is_the_summing_up() {
+        let m = meeting();
+        let item = m.item("13/25").unwrap();
+        let t = transcript(vec![
+            seg(0.0, 4.0, "Da går vi til sak 13. Norunn, værsågod.", None),
+            seg(4.5, 30.0, PRESENTATION, None),
+            seg(32.0, 34.0, "Takk for det, ordet er frit, Kari Nordmann, du er så god.", None),
+            seg(34.5, 50.0, "Kommunene trenger tydeligere krav før de gjør anskaffelser av helseteknologi.", None),
+            // Garbled beyond the council-name match; only the position and the run-on
+            // announcement tell it is the chair.
+            seg(52.0, 64.0, "Takk, jeg jobb som er der. Nå skjømme alltid helser åre gangsmilt til å stille seg bak ordningen. Da rår vi til saknyttren.", None),
+        ]);
+        let turns = split_turns(&t, &[[0.0, 70.0]], &m, item);
+        let last = turns.last().unwrap();
+        assert_eq!((last.role, last.kind), (TurnRole::Chair, TurnKind::SummingUp), "{turns:#?}");
+        assert_eq!(turns.iter().filter(|t| t.role == TurnRole::Member && t.kind == TurnKind::Substantive).count(), 1, "{turns:#?}");
     }
 
     #[test]
