@@ -6,7 +6,8 @@
 //! model/extractive share, and innspill recall/precision against the truth bullets.
 //!
 //! cargo run --release --example draft_sample -- samples/sample.toml samples/truth.json \
-//!     [--model FILE.gguf] [--items 13/25,14/25] [--untagged] [--out draft.json]
+//!     [--model FILE.gguf] [--items 13/25,14/25] [--untagged] [--out draft.json] [--no-model]
+//!     [--workdir DIR]   (transcript.json + segments.json from DIR, e.g. a real ASR run)
 //!
 //! Matching: a drafted bullet matches a truth bullet when their content-word (stem) Jaccard
 //! similarity is at least 0.3 or 60 % of the truth bullet's stems occur in the drafted one
@@ -30,7 +31,14 @@ fn main() -> Result<()> {
     let untagged = args.iter().any(|a| a == "--untagged");
     let only: Option<Vec<String>> = opt("--items").map(|s| s.split(',').map(String::from).collect());
 
-    let transcript = Transcript {
+    // --workdir DIR: draft from a real run's transcript.json + segments.json (e.g. an ASR run)
+    // instead of the truth's utterances and item spans.
+    let workdir = opt("--workdir").map(PathBuf::from);
+    let transcript = if let Some(wd) = &workdir {
+        let f = wd.join("transcript.json");
+        serde_json::from_str(&std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?)
+            .with_context(|| format!("{} is not a transcript", f.display()))?
+    } else { Transcript {
         version: FORMAT_VERSION,
         inputs: Inputs::new(),
         source: "json".into(),
@@ -49,9 +57,17 @@ fn main() -> Result<()> {
             })
             .collect(),
         warnings: vec![],
-    };
+    } };
     let titems = truth["items"].as_array().context("truth has no items")?;
-    let seg = Segmentation {
+    let seg = if let Some(wd) = &workdir {
+        let f = wd.join("segments.json");
+        let mut seg: Segmentation = serde_json::from_str(&std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?)
+            .with_context(|| format!("{} is not a segmentation", f.display()))?;
+        if let Some(o) = &only {
+            seg.items.retain(|i| o.contains(&i.saksnr));
+        }
+        seg
+    } else { Segmentation {
         version: FORMAT_VERSION,
         inputs: Inputs::new(),
         items: titems
@@ -71,7 +87,7 @@ fn main() -> Result<()> {
             })
             .collect(),
         other: vec![],
-    };
+    } };
     // The draft covers every meeting item; items outside --items come out "not discussed"
     // and are not scored.
     let meeting_sub = meeting.clone();

@@ -73,6 +73,43 @@ pub fn overlap(line: &str, source: &str) -> f64 {
     hit as f64 / l.len() as f64
 }
 
+/// [`overlap`] that tolerates ASR misspellings: a content word of the line counts as found
+/// when the source has a content word within edit similarity 0.7 of it ("nyttevurderinger"
+/// for "nytte hver råderingene" is still lost, "prisemodeller" for "prismodeller" is found).
+pub fn fuzzy_overlap(line: &str, source: &str) -> f64 {
+    let content = |t: &str| -> Vec<String> {
+        words(t).into_iter().filter(|w| w.chars().count() >= 3 && !is_stopword(w) && !w.chars().all(|c| c.is_ascii_digit())).collect()
+    };
+    let l = content(line);
+    if l.is_empty() {
+        return 1.0;
+    }
+    let src = content(source);
+    let hit = l
+        .iter()
+        .filter(|w| {
+            src.iter().any(|s| {
+                let n = w.chars().count().max(s.chars().count());
+                stem(w) == stem(s) || 1.0 - edit_distance(w, s) as f64 / n as f64 >= 0.7
+            })
+        })
+        .count();
+    hit as f64 / l.len() as f64
+}
+
+/// Letter-level similarity of two texts (1 − edit distance over the longer length, letters
+/// only, lowercased): robust to ASR splitting and joining words ("sak som dere lager" for
+/// "saksunderlaget"), for telling whether a garbled sentence reads out a known text.
+pub fn char_similarity(a: &str, b: &str) -> f64 {
+    let l = |t: &str| -> String { t.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect() };
+    let (a, b) = (l(a), l(b));
+    let n = a.chars().count().max(b.chars().count());
+    if n == 0 {
+        return 0.0;
+    }
+    1.0 - edit_distance(&a, &b) as f64 / n as f64
+}
+
 /// Jaccard similarity of two texts' content stems, for near-duplicate detection.
 pub fn similarity(a: &str, b: &str) -> f64 {
     let a: HashSet<String> = content_stems(a).into_iter().collect();

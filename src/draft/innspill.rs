@@ -6,7 +6,7 @@
 //! lightly normalised, stand instead ("extractive").
 
 use super::check::{self, LineKind};
-use super::turns::{Sentence, Turn};
+use super::turns::{self, Sentence, Turn};
 use super::{Prompts, Stats};
 use crate::artifact::{FlagKind, Line, Span};
 use crate::llm::{ChatMessage, GenParams, Llm};
@@ -28,11 +28,12 @@ const LEANING: &[&str] = &["ellers", "da", "så", "fordi", "derfor", "slik", "si
 /// Share of a point's content words a model line must keep.
 pub const MIN_COVERAGE: f64 = 0.3;
 
-/// Cut a substantive turn into points.
-pub fn points(turn: &Turn) -> Vec<Point> {
+/// Cut a substantive turn into points. Hand-overs and announcements inside the turn
+/// (untagged text runs them in) are dropped sentence by sentence.
+pub fn points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
     let mut groups: Vec<Vec<&Sentence>> = Vec::new();
     for s in &turn.sentences {
-        if is_filler_sentence(&s.text) {
+        if is_filler_sentence(&s.text) || turns::is_handover_sentence(&s.text, meeting) || turns::is_announcement(&s.text) {
             continue;
         }
         let first = check::words(&s.text).into_iter().next().unwrap_or_default();
@@ -64,7 +65,48 @@ pub fn points(turn: &Turn) -> Vec<Point> {
         out[0].text = format!("{} {}", first.text, out[0].text);
         out[0].span[0] = first.span[0];
     }
-    out
+    out.into_iter().flat_map(|p| split_long(p, &turn.sentences)).collect()
+}
+
+/// A point longer than [`MAX_EXTRACTIVE_WORDS`] (an ASR segment holds a speaker's several
+/// points run together) is cut into runs of whole sentences of at most that length, each
+/// with its own span, so that each becomes its own bullet instead of one run-on line.
+fn split_long(p: Point, sentences: &[Sentence]) -> Vec<Point> {
+    if p.text.split_whitespace().count() <= MAX_EXTRACTIVE_WORDS {
+        return vec![p];
+    }
+    let inside: Vec<&Sentence> = sentences.iter().filter(|s| s.span[0] >= p.span[0] - 1e-6 && s.span[1] <= p.span[1] + 1e-6 && p.text.contains(s.text.as_str())).collect();
+    let mut out: Vec<Point> = Vec::new();
+    let mut cur: Vec<&Sentence> = Vec::new();
+    let flush = |cur: &mut Vec<&Sentence>, out: &mut Vec<Point>| {
+        if let (Some(f), Some(l)) = (cur.first(), cur.last()) {
+            let text = cur.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
+            // A short remainder (too little content for a point) joins the previous run.
+            match out.last_mut() {
+                Some(prev) if check::content_stems(&text).len() < 4 => {
+                    prev.text = format!("{} {}", prev.text, text);
+                    prev.span[1] = l.span[1];
+                }
+                _ => out.push(Point { span: [f.span[0], l.span[1]], text }),
+            }
+        }
+        cur.clear();
+    };
+    for s in inside {
+        let n: usize = cur.iter().map(|c| c.text.split_whitespace().count()).sum();
+        let first = check::words(&s.text).into_iter().next().unwrap_or_default();
+        let leans = LEANING.contains(&first.as_str());
+        if !cur.is_empty() && n + s.text.split_whitespace().count() > MAX_EXTRACTIVE_WORDS && !(leans && n < MAX_EXTRACTIVE_WORDS / 2) {
+            flush(&mut cur, &mut out);
+        }
+        cur.push(s);
+    }
+    flush(&mut cur, &mut out);
+    if out.is_empty() {
+        vec![p]
+    } else {
+        out
+    }
 }
 
 /// "Takk.", "Ja.", "Om prismodellen.": no content of their own.
@@ -86,7 +128,7 @@ pub fn draft_innspill(
 ) -> Result<Vec<Line>> {
     let mut lines = Vec::new();
     for turn in turns {
-        for p in points(turn) {
+        for p in points(turn, meeting) {
             lines.push(bullet_for(&p, meeting, item, llm, prompts, stats)?);
         }
         tick();
@@ -136,14 +178,59 @@ pub fn bullet_for(p: &Point, meeting: &Meeting, item: &Item, llm: &mut dyn Llm, 
     }
     stats.rejected.push(format!("{} | {}", text, flags.iter().map(|f| f.reason.as_str()).collect::<Vec<_>>().join(" ")));
     stats.extractive_lines += 1;
-    Ok(extractive_line(p, meeting))
+    Ok(extractive_line(p, meeting, item))
 }
 
-/// The point's own words, lightly normalised, checked like any other line.
-pub fn extractive_line(p: &Point, meeting: &Meeting) -> Line {
-    let text = check::correct_spelling(&normalise(&p.text), meeting);
+/// Most words an extractive line keeps: a long point (garbled ASR runs on) is cut to its
+/// most content-bearing sentences.
+pub const MAX_EXTRACTIVE_WORDS: usize = 30;
+
+/// The point's own words, lightly normalised and cut to [`MAX_EXTRACTIVE_WORDS`], checked
+/// like any other line.
+pub fn extractive_line(p: &Point, meeting: &Meeting, item: &Item) -> Line {
+    let text = check::correct_spelling(&key_sentences(&normalise(&p.text), item, MAX_EXTRACTIVE_WORDS), meeting);
     let flags = check::check_line_as(&text, &p.text, "", meeting, LineKind::Innspill);
     Line { text, source: vec![p.span], flags, origin: "extractive".into() }
+}
+
+/// The sentences of `text` that carry most content (content words, twice for words shared with
+/// the sak's title and forslag), in their original order, within `max` words; a single
+/// over-long sentence is cut at `max` words.
+pub fn key_sentences(text: &str, item: &Item, max: usize) -> String {
+    if text.split_whitespace().count() <= max {
+        return text.to_string();
+    }
+    let agenda: std::collections::HashSet<String> = check::content_stems(&format!("{} {}", item.title, item.forslag)).into_iter().collect();
+    let sents = turns::split_sentences(text);
+    let mut ranked: Vec<(usize, f64)> = sents
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let st = check::content_stems(s);
+            let n = s.split_whitespace().count().max(1) as f64;
+            let score = st.len() as f64 + st.iter().filter(|x| agenda.contains(*x)).count() as f64;
+            // Dense sentences first; a slight preference for the first (the point's claim).
+            (i, score / n.sqrt() + if i == 0 { 0.5 } else { 0.0 })
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut keep: Vec<usize> = Vec::new();
+    let mut used = 0;
+    for (i, _) in ranked {
+        let n = sents[i].split_whitespace().count();
+        if keep.is_empty() || used + n <= max {
+            keep.push(i);
+            used += n;
+        }
+    }
+    keep.sort();
+    let out = keep.iter().map(|i| sents[*i].as_str()).collect::<Vec<_>>().join(" ");
+    let w: Vec<&str> = out.split_whitespace().collect();
+    if w.len() > max {
+        format!("{} …", w[..max].join(" "))
+    } else {
+        out
+    }
 }
 
 fn truncate_words(s: &str, n: usize) -> String {
@@ -299,7 +386,7 @@ mod tests {
             (10.5, 14.0, "Små kommuner har lite kompetanse på dette."),
             (14.0, 16.0, "De trenger veiledning, ikke bare en liste med krav."),
         ]);
-        let p = points(&t);
+        let p = points(&t, &crate::draft::turns::tests::meeting());
         assert_eq!(p.len(), 2, "{p:#?}");
         assert!(p[0].text.starts_with("Dette er veldig bra") && p[0].text.ends_with("tidlig nok."));
         assert_eq!(p[1].span, [10.5, 16.0]);
@@ -314,7 +401,43 @@ mod tests {
             ],
             ..t
         };
-        assert_eq!(points(&t).len(), 1);
+        assert_eq!(points(&t, &crate::draft::turns::tests::meeting()).len(), 1);
+    }
+
+    #[test]
+    fn hand_overs_and_announcements_never_reach_a_bullet() {
+        let m = crate::draft::turns::tests::meeting();
+        let t = turn(&[
+            (0.0, 3.0, "Takk for det, ordet er frit, Kari Nordmann, du er så god."),
+            (3.0, 8.0, "Kommunene trenger tydelige krav før de starter en anskaffelse."),
+            (8.0, 12.0, "Dattavelunf, vidttavelunf, kott paelse og starte det igjen med saken 15."),
+        ]);
+        let p = points(&t, &m);
+        assert_eq!(p.len(), 1, "{p:#?}");
+        assert!(p[0].text.starts_with("Kommunene") && !p[0].text.contains("Kari") && !p[0].text.contains("igjen"), "{p:#?}");
+        assert_eq!(p[0].span, [3.0, 8.0]);
+    }
+
+    #[test]
+    fn long_points_are_split_and_extractive_lines_capped() {
+        let m = crate::draft::turns::tests::meeting();
+        let item = m.item("13/25").unwrap();
+        // One ASR segment (shared boundary times) holding several points.
+        let t = turn(&[
+            (0.0, 4.0, "Kommunene trenger tydelige krav tidlig nok før de starter en anskaffelse av helseteknologi."),
+            (4.0, 8.0, "Små kommuner har lite kompetanse på området og trenger veiledning."),
+            (8.0, 12.0, "Listen over verifiserte produkter må holdes oppdatert hele tiden av direktoratet."),
+            (12.0, 16.0, "Pasienter og pårørende bør være med i aktørnettverket fra starten av arbeidet."),
+        ]);
+        let p = points(&t, &m);
+        assert!(p.len() >= 2, "{p:#?}");
+        assert!(p.iter().all(|x| x.text.split_whitespace().count() <= MAX_EXTRACTIVE_WORDS), "{p:#?}");
+        assert_eq!((p[0].span[0], p[p.len() - 1].span[1]), (0.0, 16.0));
+        // The extractive line of an over-long point keeps its most content-bearing sentences.
+        let long = Point { span: [0.0, 16.0], text: t.sentences.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ") + " Ja, det var det." };
+        let l = extractive_line(&long, &m, item);
+        assert!(l.text.split_whitespace().count() <= MAX_EXTRACTIVE_WORDS + 1, "{}", l.text);
+        assert!(!l.text.contains("det var det"), "{}", l.text);
     }
 
     #[test]

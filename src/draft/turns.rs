@@ -140,6 +140,105 @@ fn ends_with_abbreviation(s: &str) -> bool {
     matches!(last.as_str(), "f.eks." | "bl.a." | "nr." | "ca." | "dvs." | "mv." | "osv." | "kl." | "jf." | "pkt.")
 }
 
+/// Letters only, lowercased ("Nasjonalt e-helseråd" → "nasjonaltehelseråd").
+fn letters(s: &str) -> String {
+    s.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect()
+}
+
+/// True when some run of 1–5 consecutive words of `text`, written together, is within edit
+/// similarity `min` of `target`: ASR garbles names and cue words and splits them
+/// ("Nafsjonalte er helser rådene" for "Nasjonalt e-helseråd", "da opp som er" for
+/// "da oppsummerer").
+pub fn fuzzy_contains(text: &str, target: &str, min: f64) -> bool {
+    let t = letters(target);
+    let tn = t.chars().count();
+    if tn == 0 {
+        return false;
+    }
+    let ws: Vec<String> = super::check::words(text).iter().map(|w| letters(w)).filter(|w| !w.is_empty()).collect();
+    for i in 0..ws.len() {
+        let mut cat = String::new();
+        for w in ws.iter().skip(i).take(5) {
+            cat.push_str(w);
+            let cn = cat.chars().count();
+            if cn + 3 < tn * 2 / 3 {
+                continue;
+            }
+            if cn > tn * 3 / 2 + 2 {
+                break;
+            }
+            let d = super::check::edit_distance(&cat, &t);
+            if 1.0 - d as f64 / tn.max(cn) as f64 >= min {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Cue words of a summing-up, matched fuzzily (ASR garbles them).
+const SUMMING_UP_FUZZY: &[&str] = &["oppsummerer", "oppsummere", "konklusjon", "konkluderer", "drøftet", "orientering", "anbefaler"];
+
+/// How strongly a sentence reads as the chair's summing-up: the council's name (the chair
+/// reads out the vedtak: "Nasjonalt e-helseråd drøftet ..."), a summing-up cue, and content
+/// shared with the item's forslag til vedtak. 0 to 4.
+pub fn summing_up_score(text: &str, item: &Item, meeting: &Meeting) -> u32 {
+    let lc = text.to_lowercase();
+    let mut score = 0;
+    if !meeting.council.is_empty() && fuzzy_contains(text, &meeting.council, 0.7) {
+        score += 1;
+    }
+    if SUMMING_UP_CUES.iter().any(|c| lc.contains(c)) || SUMMING_UP_FUZZY.iter().any(|c| fuzzy_contains(text, c, 0.75)) {
+        score += 1;
+    }
+    let stems = super::check::content_stems(text).len();
+    if !item.forslag.trim().is_empty() && stems >= 3 {
+        let o = super::check::overlap(text, &item.forslag);
+        score += (o >= 0.4) as u32 + (o >= 0.6) as u32;
+    }
+    score
+}
+
+/// Announcements that move the meeting along: breaks and the next item, also when garbled
+/// ("kott paelse og starte det igjen med saken 15", "Da rår vi til saknyttren").
+pub fn is_announcement(text: &str) -> bool {
+    static RE: std::sync::OnceLock<[regex::Regex; 2]> = std::sync::OnceLock::new();
+    let [moves, sak] = RE.get_or_init(|| {
+        [
+            regex::Regex::new(r"(?i)\b\p{L}?(år|går) vi (videre |tilbake |over )?til\b|\bneste sak\b|\bvidere til sak|\b(starte|starter|begynne|begynner|fortsette|fortsetter)( \p{L}+)? igjen\b|\bvelkommen tilbake\b|\bgjennom dagsorden")
+                .expect("static regex"),
+            regex::Regex::new(r"(?i)\bsak\p{L}*\s*(\d+|en|to|tre|fire|fem|seks|sju|åtte|ni|ti|elleve|tolv|tretten|fjorten|femten|seksten|sytten|atten|nitten|tjue)\b|\bsak(tretten|fjorten|femten|seksten|sytten|atten|nitten|tjue|\p{L}*tt?en)\b").expect("static regex"),
+        ]
+    });
+    let ws = super::check::words(text);
+    let pause = ws.iter().any(|w| {
+        let l = letters(w);
+        l == "lunsj" || l == "pause" || (l.len() >= 5 && l.starts_with('p') && super::check::edit_distance(&l, "pause") <= 2 && !["passe", "prøve", "presse", "pasient"].iter().any(|x| l.starts_with(x)))
+    });
+    let again = ws.iter().any(|w| w == "igjen" || w.starts_with("start"));
+    moves.is_match(text) || (pause && (again || sak.is_match(text) || ws.len() <= 12)) || (sak.is_match(text) && again)
+}
+
+/// The chair handing the word on inside running (untagged) text: a hand-over cue, or a short
+/// sentence that names a meeting participant and thanks, asks or calls on them ("Takk for
+/// det, ordet er fritt, Marte Lien, du er så god.", "Takk, Norunn, vil du kommentere?").
+pub fn is_handover_sentence(text: &str, meeting: &Meeting) -> bool {
+    let lc = text.to_lowercase();
+    let n = text.split_whitespace().count();
+    if HANDOVER_END.iter().any(|c| lc.contains(c)) && n < 20 {
+        return true;
+    }
+    // "Takk, noen kommentarer." (ASR drops the question mark): a short chair cue alone.
+    let bare: String = lc.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace()).collect();
+    let bare = bare.trim_start_matches("takk").trim();
+    if n <= 6 && ["noen flere", "noen kommentar", "noen innspill", "noen spørsmål", "flere innspill", "ordet er fritt"].iter().any(|c| bare.starts_with(c)) {
+        return true;
+    }
+    let named = names_person(text, meeting) || calls_on_person(text, meeting);
+    let thanks = starts_with_word(&lc, "takk") || starts_with_word(&lc, "thank") || lc.contains("så god");
+    named && n <= 14 && (thanks || text.trim_end().ends_with('?') || n <= 5)
+}
+
 /// Split a sak's transcript into turns and classify them.
 pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, item: &Item) -> Vec<Turn> {
     let sents = sentences(transcript, spans);
@@ -155,7 +254,9 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
                     let lc_prev = prev.text.to_lowercase();
                     let lc = s.text.to_lowercase();
                     s.span[0] - prev.span[1] > PAUSE_SECS
-                        || (HANDOVER_END.iter().any(|c| lc_prev.contains(c)) && !calls_on_person(&s.text, meeting))
+                        || ((HANDOVER_END.iter().any(|c| lc_prev.contains(c)) || is_handover_sentence(&prev.text, meeting))
+                            && !calls_on_person(&s.text, meeting))
+                        || is_handover_sentence(&s.text, meeting)
                         || calls_on_person(&prev.text, meeting)
                         // A turn that opens with thanks is the chair taking the word back
                         // (or the next speaker thanking for it); so does a summing-up.
@@ -171,6 +272,25 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
         }
     }
 
+    // Untagged text runs the chair's summing-up into the last speaker's words: split it off at
+    // the first sentence that reads as one, in the second half of the sak.
+    let (sak_start, sak_end) = (groups.first().map(|g| g[0].span[0]).unwrap_or(0.0), groups.last().and_then(|g| g.last()).map(|s| s.span[1]).unwrap_or(0.0));
+    let late = |s: &Sentence| s.span[0] >= sak_start + 0.5 * (sak_end - sak_start);
+    if !tagged {
+        let mut out: Vec<Vec<Sentence>> = Vec::new();
+        for g in groups {
+            match g.iter().position(|s| late(s) && summing_up_score(&s.text, item, meeting) >= 2) {
+                Some(i) if i > 0 => {
+                    let mut g = g;
+                    let rest = g.split_off(i);
+                    out.push(g);
+                    out.push(rest);
+                }
+                _ => out.push(g),
+            }
+        }
+        groups = out;
+    }
     let mut turns: Vec<Turn> = groups
         .into_iter()
         .map(|g| {
@@ -187,6 +307,50 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
             .and_then(|t| t.speaker.clone())
     });
     classify(&mut turns, tagged, chair.as_deref(), item, meeting);
+    if !tagged {
+        // A late turn that opens with a summing-up sentence is the chair's summing-up; so is
+        // the sak's last turn when it carries any summing-up signal.
+        let last = turns.iter().rposition(|t| t.kind != TurnKind::Procedural);
+        let mut out: Vec<Turn> = Vec::with_capacity(turns.len());
+        for (i, mut t) in turns.into_iter().enumerate() {
+            // The cue and the decision often come as two sentences ("Da oppsummerer jeg.
+            // Nasjonalt e-helseråd drøftet ..."): look at the first two real sentences.
+            // ("Takk." and other short fillers do not count.)
+            let opening: Vec<usize> = (0..t.sentences.len())
+                .filter(|&k| !is_handover_sentence(&t.sentences[k].text, meeting) && t.sentences[k].text.split_whitespace().count() >= 3)
+                .take(2)
+                .collect();
+            let hit = opening.iter().copied().find(|&k| {
+                let s = &t.sentences[k];
+                let score = summing_up_score(&s.text, item, meeting);
+                late(s) && (score >= 2 || (Some(i) == last && score >= 1))
+            })
+            // The sak's last turn that runs on into the chair's announcement of the next item
+            // ("Da går vi til sak 19.") with no hand-over between is the chair's: its summing-up.
+            .or_else(|| {
+                let ends_chairing = t.sentences.iter().rev().take(2).any(|s| is_announcement(&s.text));
+                (Some(i) == last && ends_chairing && opening.first().is_some_and(|&k| late(&t.sentences[k]))).then(|| opening[0])
+            });
+            match hit {
+                // The summing-up starts inside the turn: what comes before it (a presenter's
+                // reply, a commitment) keeps its role.
+                Some(k) if Some(&k) != opening.first() => {
+                    let tail = t.sentences.split_off(k);
+                    t.span[1] = t.sentences.last().map(|s| s.span[1]).unwrap_or(t.span[1]);
+                    let span = [tail[0].span[0], tail[tail.len() - 1].span[1]];
+                    out.push(t);
+                    out.push(Turn { span, sentences: tail, speaker: None, role: TurnRole::Chair, kind: TurnKind::SummingUp });
+                }
+                Some(_) => {
+                    t.role = TurnRole::Chair;
+                    t.kind = TurnKind::SummingUp;
+                    out.push(t);
+                }
+                None => out.push(t),
+            }
+        }
+        turns = out;
+    }
     turns
 }
 
@@ -209,6 +373,24 @@ fn names_person(text: &str, meeting: &Meeting) -> bool {
         let parts: Vec<&str> = n.split_whitespace().collect();
         parts.len() > 1 && (words.contains(&parts[0]) || words.contains(&parts[parts.len() - 1]))
     })
+}
+
+/// True when the last person the sentence names is one of the item's presenters: in "Takk,
+/// Erik. Tobias Iveland." the chair thanks the presenter and calls on a member.
+fn calls_presenter(sentence: &str, item: &Item, meeting: &Meeting) -> bool {
+    let words: Vec<&str> = sentence.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
+    let last = super::check::person_names(meeting)
+        .into_iter()
+        .filter_map(|n| {
+            let parts: Vec<String> = n.split_whitespace().map(String::from).collect();
+            let pos = words.iter().rposition(|w| parts.len() > 1 && (*w == parts[0] || *w == parts[parts.len() - 1]))?;
+            Some((pos, n))
+        })
+        .max_by_key(|(pos, _)| *pos);
+    match last {
+        Some((_, name)) => item.presenters.iter().any(|p| p.name == name),
+        None => names_presenter(sentence, item),
+    }
 }
 
 /// True when the text names one of the item's presenters (first or last name).
@@ -333,7 +515,7 @@ fn classify(turns: &mut [Turn], tagged: bool, chair: Option<&str>, item: &Item, 
                     Some(prev) if prev.role == TurnRole::Chair => {
                         let last = prev.sentences.last().map(|s| s.text.as_str()).unwrap_or("");
                         let lc = prev.text().to_lowercase();
-                        names_presenter(last, item) || lc.contains("vil du svare") || lc.contains("vil du kommentere")
+                        calls_presenter(last, item, meeting) || lc.contains("vil du svare") || lc.contains("vil du kommentere")
                     }
                     Some(prev) => prev.text().trim_end().ends_with('?') && prev.word_count() < 20,
                     None => false,
@@ -385,7 +567,7 @@ fn classify(turns: &mut [Turn], tagged: bool, chair: Option<&str>, item: &Item, 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::artifact::Segment;
 
@@ -443,21 +625,18 @@ forslag = "Nasjonalt e-helseråd drøfter saken."
             seg(56.0, 64.0, "Takk. Da oppsummerer jeg: rådet støtter forslaget og ber om en ny runde til høsten.", None),
         ]);
         let turns = split_turns(&t, &[[0.0, 70.0]], &m, item);
-        let kinds: Vec<(TurnRole, TurnKind)> = turns.iter().map(|t| (t.role, t.kind)).collect();
+        // Hand-over sentences become turns of their own (procedural); what matters is that
+        // the presentation, the member's point and the summing-up come out right.
+        let kept: Vec<&Turn> = turns.iter().filter(|t| t.kind != TurnKind::Procedural).collect();
+        let kinds: Vec<(TurnRole, TurnKind)> = kept.iter().map(|t| (t.role, t.kind)).collect();
         assert_eq!(
             kinds,
-            vec![
-                (TurnRole::Chair, TurnKind::Procedural),
-                (TurnRole::Presenter, TurnKind::Substantive),
-                (TurnRole::Chair, TurnKind::Procedural),
-                (TurnRole::Member, TurnKind::Substantive),
-                (TurnRole::Member, TurnKind::Procedural),
-                (TurnRole::Chair, TurnKind::SummingUp),
-            ],
+            vec![(TurnRole::Presenter, TurnKind::Substantive), (TurnRole::Member, TurnKind::Substantive), (TurnRole::Chair, TurnKind::SummingUp)],
             "{turns:#?}"
         );
-        assert!(turns[3].text().contains("kommunene"));
-        assert_eq!(turns[3].span, [37.5, 50.0]);
+        assert!(turns[0].role == TurnRole::Chair && turns[0].kind == TurnKind::Procedural);
+        assert!(kept[1].text().contains("kommunene"));
+        assert_eq!(kept[1].span, [37.5, 50.0]);
     }
 
     #[test]
@@ -488,6 +667,84 @@ forslag = "Nasjonalt e-helseråd drøfter saken."
             "Jeg mener at samtykkebestemmelsene i kjernejournalforskriften må endres slik at pasientene slipper å reservere seg flere ganger.",
             19
         ));
+    }
+
+    fn with_forslag(forslag: &str) -> Item {
+        let mut it = meeting().item("13/25").unwrap().clone();
+        it.forslag = forslag.into();
+        it
+    }
+
+    #[test]
+    fn garbled_council_name_and_forslag_mark_the_summing_up() {
+        let m = meeting();
+        let item = with_forslag("Nasjonalt e-helseråd anbefaler at rådsmodellen fortsetter med tre nivåer, og at det lages nye mandater for hvert utvalg.");
+        assert!(fuzzy_contains("Takk, da opp som er grei, Nafsjonalte er helser rådene befaller at", "Nasjonalt e-helseråd", 0.7));
+        assert!(!fuzzy_contains("Kommunene er for svakt representert i utvalgene.", "Nasjonalt e-helseråd", 0.7));
+        let s = "Takk, da opp som er grei, Nafsjonalte er helser rådene befaller at rådsmodellen fortsetter med tre nivåer, mener til det lagets nye mandat.";
+        assert!(summing_up_score(s, &item, &m) >= 2, "{}", summing_up_score(s, &item, &m));
+        assert_eq!(summing_up_score("Kommunene er for svakt representert i utvalgene, det bør ses på.", &item, &m), 0);
+    }
+
+    #[test]
+    fn untagged_summing_up_is_split_off_the_last_speakers_turn() {
+        let m = meeting();
+        let item = with_forslag("Nasjonalt e-helseråd drøftet saken og ber Helsedirektoratet ta med seg innspillene i det videre arbeidet.");
+        let t = transcript(vec![
+            seg(0.0, 4.0, "Da går vi til sak 13. Norunn, værsågod.", None),
+            seg(4.5, 30.0, PRESENTATION, None),
+            // Member and chair in one ASR segment, no pause between them.
+            seg(32.0, 60.0, "Takk for det, ordet er frit, Kari Nordmann, du er så god. Kommunene trenger tydeligere krav før de gjør anskaffelser av helseteknologi. Takk, da opp som er jeg, Nafsjonalte e-helser råd røftet saken og ber Helsedirektoratet ta med seg innspillene i videre arbeidet.", None),
+        ]);
+        let turns = split_turns(&t, &[[0.0, 70.0]], &m, &item);
+        let last = turns.last().unwrap();
+        assert_eq!((last.role, last.kind), (TurnRole::Chair, TurnKind::SummingUp), "{turns:#?}");
+        let member: Vec<&Turn> = turns.iter().filter(|t| t.role == TurnRole::Member && t.kind == TurnKind::Substantive).collect();
+        assert_eq!(member.len(), 1, "{turns:#?}");
+        assert!(member[0].text().starts_with("Kommunene") && !member[0].text().contains("røftet"), "{}", member[0].text());
+    }
+
+    #[test]
+    fn a_last_turn_running_into_the_next_item_is_the_summing_up() {
+        let m = meeting();
+        let item = m.item("13/25").unwrap();
+        let t = transcript(vec![
+            seg(0.0, 4.0, "Da går vi til sak 13. Norunn, værsågod.", None),
+            seg(4.5, 30.0, PRESENTATION, None),
+            seg(32.0, 34.0, "Takk for det, ordet er frit, Kari Nordmann, du er så god.", None),
+            seg(34.5, 50.0, "Kommunene trenger tydeligere krav før de gjør anskaffelser av helseteknologi.", None),
+            // Garbled beyond the council-name match; only the position and the run-on
+            // announcement tell it is the chair.
+            seg(52.0, 64.0, "Takk, jeg jobb som er der. Nå skjømme alltid helser åre gangsmilt til å stille seg bak ordningen. Da rår vi til saknyttren.", None),
+        ]);
+        let turns = split_turns(&t, &[[0.0, 70.0]], &m, item);
+        let last = turns.last().unwrap();
+        assert_eq!((last.role, last.kind), (TurnRole::Chair, TurnKind::SummingUp), "{turns:#?}");
+        assert_eq!(turns.iter().filter(|t| t.role == TurnRole::Member && t.kind == TurnKind::Substantive).count(), 1, "{turns:#?}");
+    }
+
+    #[test]
+    fn garbled_break_and_next_item_announcements() {
+        assert!(is_announcement("Dattavelunf, vidttavelunf, kott paelse og starte det igjen med saken 15."));
+        assert!(is_announcement("Da rår vi til saknyttren, ordentlig ring fra helsen i ryktoratet."));
+        assert!(is_announcement("Vi tar en kort pause."));
+        assert!(is_announcement("Velkommen tilbake."));
+        assert!(!is_announcement("Pasientene må fortsatt kunne reservere seg på en enkel måte."));
+        assert!(!is_announcement("Transkripsjon av samtaler er et godt sted å starte."));
+    }
+
+    #[test]
+    fn hand_over_sentences_name_the_next_speaker() {
+        let m = meeting();
+        assert!(is_handover_sentence("Takk for det, ordet er frit, Kari Nordmann, du er så god.", &m));
+        assert!(is_handover_sentence("Takk, Norunn, vil du kommet dere?", &m));
+        assert!(is_handover_sentence("Takk, noen kommentarer.", &m));
+        assert!(is_handover_sentence("Thank, Kari.", &m));
+        assert!(!is_handover_sentence("Jeg er enig med Kari Nordmann i at kommunene trenger mer veiledning og tydelige krav før anskaffelser.", &m));
+        let item = m.item("13/25").unwrap();
+        // The chair thanks the presenter and calls on a member: the member speaks next.
+        assert!(!calls_presenter("Takk, Norunn. Kari Nordmann.", item, &m));
+        assert!(calls_presenter("Takk. Norunn Saure.", item, &m));
     }
 
     #[test]
