@@ -121,6 +121,11 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
 
 /// sha256 of a file, streamed (recordings and models are large).
 pub fn sha256_file(path: &Path) -> Result<String> {
+    sha256_file_with(path, |_| {})
+}
+
+/// sha256 of a file, streamed, telling `progress` how many bytes each chunk had.
+pub fn sha256_file_with(path: &Path, mut progress: impl FnMut(u64)) -> Result<String> {
     let mut f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -130,6 +135,7 @@ pub fn sha256_file(path: &Path) -> Result<String> {
             break;
         }
         h.update(&buf[..n]);
+        progress(n as u64);
     }
     Ok(hex::encode(h.finalize()))
 }

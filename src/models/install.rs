@@ -74,19 +74,9 @@ fn write_record(dir: &Path, rec: &Record) {
 pub(crate) fn hash_with_bar(path: &Path, label: &str) -> Result<String> {
     let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let pb = progress::bar(label, len, "B");
-    let mut f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf).with_context(|| format!("cannot read {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-        pb.inc(n as u64);
-    }
+    let hash = crate::workdir::sha256_file_with(path, |n| pb.inc(n))?;
     pb.finish_and_clear();
-    Ok(hex::encode(h.finalize()))
+    Ok(hash)
 }
 
 /// Is `dir/spec.name` complete and correct? Uses the record to skip re-hashing unchanged files.
