@@ -295,6 +295,9 @@ pub fn transcribe(audio_path: &Path, meeting: &Meeting, opts: &AsrOptions) -> Re
     }
 
     whisper_rs::install_logging_hooks();
+    // whisper.cpp prints ~30 lines while loading; route them to whisper-rs's (disabled) log
+    // backend so the secretary sees our progress bar and messages only.
+    whisper_rs::install_logging_hooks();
     let ctx = WhisperContext::new_with_params(&opts.model, WhisperContextParameters::default())
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| {
