@@ -5,7 +5,7 @@
 #
 # usage: bench/asr_vs_faster_whisper.sh AUDIO MEETING.toml [THREADS] [TRUTH.json]
 # env:   REFERAT_MODELS_DIR (store with whisper-base/{ggml-base.bin,model.bin,config.json,...})
-#        REFERAT_BIN (default target/release/referat), FW_VENV (default bench/.venv-fw),
+#        REFERAT_BIN (default target/release/referat), FW_VENV (default bench/.venv-peers),
 #        NO_PROMPT=1 to run referat without the vocabulary prompt (faster-whisper gets none)
 # Both decoders run greedy (referat: best_of 3 only on temperature fallback; faster-whisper:
 # beam_size 1), language forced to Norwegian, no carried-over context.
@@ -18,13 +18,13 @@ threads=${3:-2}
 truth=${4:-}
 store=${REFERAT_MODELS_DIR:?set REFERAT_MODELS_DIR to the model store}
 bin=${REFERAT_BIN:-${CARGO_TARGET_DIR:-$here/../target}/release/referat}
-venv=${FW_VENV:-$here/.venv-fw}
+venv=${FW_VENV:-$here/.venv-peers}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q faster-whisper
+  "$venv/bin/pip" install -q faster-whisper==1.2.1
 fi
 echo "machine: $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 t0=$(date +%s.%N)

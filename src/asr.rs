@@ -100,7 +100,8 @@ pub struct Window {
 
 /// Speech windows from frame energies: frames above an adaptive threshold, gaps shorter than
 /// `min_silence` merged, padded, then cut into windows of at most `max_window` seconds at the
-/// quietest frame. Returns an empty list for a silent recording.
+/// quietest frame, and short neighbours packed together. Returns an empty list for a silent
+/// recording.
 pub fn speech_windows(db: &[f32], min_silence: f64, max_window: f64) -> Vec<Window> {
     let fs = FRAME as f64 / SAMPLE_RATE as f64;
     if db.is_empty() {
@@ -145,11 +146,15 @@ pub fn speech_windows(db: &[f32], min_silence: f64, max_window: f64) -> Vec<Wind
         }
         let s = s.saturating_sub(pad);
         let e = (e + pad).min(db.len());
-        // Cut long regions at the quietest (smoothed) frame in the second half of each window.
+        // Cut long regions at the quietest (smoothed) frame, into as few windows as the region
+        // needs with some slack (each window costs a full 30 s encoder pass however short):
+        // the cut must leave a rest that fits the remaining windows.
         let mut cur = s;
+        let fill = (max_frames as f64 * WINDOW_FILL) as usize;
         while e - cur > max_frames {
-            let lo = cur + max_frames / 2;
+            let n_left = (e - cur).div_ceil(fill);
             let hi = cur + max_frames;
+            let lo = (cur + max_frames / 2).max(e.saturating_sub((n_left - 1) * fill)).min(hi - 1);
             let smooth = |i: usize| -> f32 {
                 let a = i.saturating_sub(5);
                 let b = (i + 5).min(db.len());
@@ -160,6 +165,27 @@ pub fn speech_windows(db: &[f32], min_silence: f64, max_window: f64) -> Vec<Wind
             cur = cut;
         }
         out.push(Window { start: cur as f64 * fs, end: e as f64 * fs });
+    }
+    pack_windows(out, max_window)
+}
+
+/// Share of `max_window` a long stretch of speech is planned to fill per window; the rest is
+/// room to cut at a pause.
+const WINDOW_FILL: f64 = 0.9;
+
+/// Longest silence kept inside one window: short pauses between turns cost nothing (the
+/// encoder always sees 30 s), longer ones risk hallucinated text.
+const MAX_PACKED_GAP: f64 = 5.0;
+
+/// Join neighbouring windows while the result stays within `max_window`: whisper encodes a
+/// fixed 30 s per window however short its speech, so each window saved saves one encoder pass.
+fn pack_windows(windows: Vec<Window>, max_window: f64) -> Vec<Window> {
+    let mut out: Vec<Window> = Vec::with_capacity(windows.len());
+    for w in windows {
+        match out.last_mut() {
+            Some(last) if w.start - last.end <= MAX_PACKED_GAP && w.end - last.start <= max_window => last.end = w.end,
+            _ => out.push(w),
+        }
     }
     out
 }
@@ -294,10 +320,11 @@ pub fn transcribe(audio_path: &Path, meeting: &Meeting, opts: &AsrOptions) -> Re
         return Ok(t);
     }
 
-    whisper_rs::install_logging_hooks();
     // whisper.cpp prints ~30 lines while loading; route them to whisper-rs's (disabled) log
     // backend so the secretary sees our progress bar and messages only.
     whisper_rs::install_logging_hooks();
+    // Flash attention stays off (whisper-rs's default): on 2 AVX2 cores it made the base model
+    // twice as slow.
     let ctx = WhisperContext::new_with_params(&opts.model, WhisperContextParameters::default())
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| {
@@ -388,7 +415,7 @@ pub fn transcribe(audio_path: &Path, meeting: &Meeting, opts: &AsrOptions) -> Re
     }
     let elapsed = t_start.elapsed().as_secs_f64();
     eprintln!(
-        "transcribed {:.0} s of audio ({:.0} s speech in {} windows) in {:.1} s: real-time factor {:.3}",
+        "transcribed {:.0} s of audio ({:.0} s in {} speech windows) in {:.1} s: real-time factor {:.3}",
         duration,
         speech_secs,
         windows.len(),
@@ -509,7 +536,7 @@ pub fn stage_inputs(audio_path: &Path, meeting_path: &Path, opts: &AsrOptions) -
     }
     inputs.insert(
         "asr_options".into(),
-        workdir::sha256_bytes(format!("lang={};prompt={};window={}", whisper_language(&opts.language), opts.use_prompt, opts.max_window).as_bytes()),
+        workdir::sha256_bytes(format!("lang={};prompt={};window={};packed", whisper_language(&opts.language), opts.use_prompt, opts.max_window).as_bytes()),
     );
     Ok(inputs)
 }
@@ -579,5 +606,27 @@ mod tests {
         let w = speech_windows(&db, 2.0, 28.0);
         assert_eq!(w.len(), 1, "{w:?}");
         assert!((w[0].start - 1799.75).abs() < 0.1 && (w[0].end - 1805.25).abs() < 0.1, "{w:?}");
+    }
+
+    #[test]
+    fn long_speech_is_cut_into_as_few_windows_as_it_needs() {
+        let fs = FRAME as f64 / SAMPLE_RATE as f64;
+        // 100 s of talk with a short dip every 2 s: the quietest frames come early and often,
+        // yet 4 windows (100 s / (0.9 * 28 s), rounded up) must do, none longer than 28 s.
+        let n = (100.0 / fs) as usize;
+        let mut db: Vec<f32> = (0..n).map(|i| if i % (2.0 / fs) as usize == 0 { -40.0 } else { -20.0 }).collect();
+        db.extend(vec![-90.0; (30.0 / fs) as usize]);
+        let w = speech_windows(&db, 2.0, 28.0);
+        assert_eq!(w.len(), 4, "{w:?}");
+        assert!(w.iter().all(|w| w.end - w.start <= 28.0 + 1e-6), "{w:?}");
+        assert!(w.windows(2).all(|p| (p[0].end - p[1].start).abs() < 1e-9), "{w:?}");
+    }
+
+    #[test]
+    fn short_neighbours_share_a_window() {
+        let w = |start, end| Window { start, end };
+        let packed = pack_windows(vec![w(0.0, 6.0), w(9.0, 15.0), w(18.0, 27.0), w(30.0, 40.0), w(60.0, 65.0)], 28.0);
+        // 0-27 fits in 28 s with pauses of 3 s; 30-40 would make it 40 s; 60 is after a long pause.
+        assert_eq!(packed, vec![w(0.0, 27.0), w(30.0, 40.0), w(60.0, 65.0)]);
     }
 }

@@ -13,24 +13,31 @@ fn need(id: &str, file: &str) -> PathBuf {
     })
 }
 
-fn converted(dir: &Path) -> (PathBuf, u64, String) {
+fn converted(dir: &Path, quant: ct2ggml::Quant) -> (PathBuf, u64, String) {
     let ct2 = need("whisper-base", "model.bin");
     let tok = need("whisper-base", "tokenizer.json");
-    let out = dir.join("ggml-base.bin");
-    let (size, sha) = ct2ggml::convert(&ct2, &tok, &out).expect("conversion of the installed CT2 model");
+    let out = dir.join(format!("ggml-{quant:?}.bin"));
+    let (size, sha) = ct2ggml::convert(&ct2, &tok, &out, quant).expect("conversion of the installed CT2 model");
     (out, size, sha)
 }
 
 #[test]
-fn ct2_to_ggml_is_byte_identical_to_the_pinned_file() {
+fn ct2_to_ggml_is_byte_identical_to_the_pinned_files() {
     let dir = tempfile::tempdir().unwrap();
-    let (out, size, sha) = converted(dir.path());
-    let spec = Manifest::embedded().model("whisper-base").unwrap().file("ggml-base.bin").unwrap().clone();
-    assert_eq!(size, 147_951_465);
-    assert_eq!(size, spec.size);
-    assert_eq!(sha, spec.sha256, "converted ggml differs from the pinned reference");
-    // The hash reported while writing is the hash of what is on disk.
-    assert_eq!(referat::workdir::sha256_file(&out).unwrap(), sha);
+    let whisper = Manifest::embedded().model("whisper-base").unwrap().clone();
+    // f16 is the reference converter's output; Q8_0 is the default model file.
+    for (quant, file, expect_size) in
+        [(ct2ggml::Quant::F16, "ggml-base.bin", 147_951_465), (ct2ggml::Quant::Q8_0, "ggml-base-q8_0.bin", 81_768_585)]
+    {
+        let (out, size, sha) = converted(dir.path(), quant);
+        let spec = whisper.file(file).unwrap();
+        assert_eq!(size, expect_size);
+        assert_eq!(size, spec.size);
+        assert_eq!(sha, spec.sha256, "converted {file} differs from the pinned file");
+        // The hash reported while writing is the hash of what is on disk.
+        assert_eq!(referat::workdir::sha256_file(&out).unwrap(), sha);
+    }
+    assert_eq!(whisper.main, "ggml-base-q8_0.bin");
 }
 
 /// 16 kHz mono f32 from a WAV (espeak-ng writes 22,050 Hz): linear resampling is enough for
@@ -64,7 +71,7 @@ fn read_wav_16k(path: &Path) -> Vec<f32> {
 #[test]
 fn converted_ggml_loads_and_transcribes_english_in_whisper_rs() {
     let dir = tempfile::tempdir().unwrap();
-    let (ggml, _, _) = converted(dir.path());
+    let (ggml, _, _) = converted(dir.path(), ct2ggml::Quant::Q8_0);
     let wav = dir.path().join("fox.wav");
     let st = std::process::Command::new("espeak-ng")
         .args(["-v", "en", "-s", "140", "-w"])
@@ -108,11 +115,11 @@ fn truncated_ct2_model_gives_a_clear_error() {
     std::fs::File::open(&ct2).unwrap().read_exact(&mut bytes).unwrap();
     std::fs::write(&bad, &bytes).unwrap();
     let out = dir.path().join("out.bin");
-    let e = format!("{:#}", ct2ggml::convert(&bad, &tok, &out).unwrap_err());
+    let e = format!("{:#}", ct2ggml::convert(&bad, &tok, &out, ct2ggml::Quant::F16).unwrap_err());
     assert!(e.contains("truncated") && e.contains(&bad.display().to_string()) && e.contains("referat models install"), "{e}");
 
     std::fs::write(&bad, b"hello").unwrap();
-    let e = format!("{:#}", ct2ggml::convert(&bad, &tok, &out).unwrap_err());
+    let e = format!("{:#}", ct2ggml::convert(&bad, &tok, &out, ct2ggml::Quant::F16).unwrap_err());
     assert!(e.contains(&bad.display().to_string()), "{e}");
 }
 

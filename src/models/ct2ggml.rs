@@ -15,6 +15,40 @@ use std::path::Path;
 
 const GGML_MAGIC: u32 = 0x6767_6d6c;
 
+/// Weight type of the 2-D matrices in the written file (the rest stays f16/f32, as whisper.cpp's
+/// own `quantize` tool leaves it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quant {
+    /// The reference converter's output, byte for byte.
+    F16,
+    /// ggml Q8_0: blocks of 32 int8 with one f16 scale. whisper.cpp multiplies these with
+    /// integer SIMD, about twice as fast as f16 on 2 AVX2 cores, with no measurable WER change.
+    Q8_0,
+}
+
+impl Quant {
+    /// (ggml tensor type, ggml file ftype as whisper.cpp's quantize tool writes it:
+    /// GGML_QNT_VERSION 2 * 1000 + GGML_FTYPE_MOSTLY_Q8_0 7).
+    fn types(self) -> (usize, usize) {
+        match self {
+            Quant::F16 => (1, 1),
+            Quant::Q8_0 => (8, 2007),
+        }
+    }
+}
+
+/// ggml's reference `quantize_row_q8_0`: per 32 values, d = max|x| / 127 (stored as f16) and
+/// q = round(x / d).
+fn quantize_q8_0(x: &[f32], out: &mut Vec<u8>) {
+    for block in x.chunks(32) {
+        let amax = block.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let d = amax / 127.0;
+        let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+        out.extend_from_slice(&half::f16::from_f32(d).to_le_bytes());
+        out.extend(block.iter().map(|v| (v * id).round() as i8 as u8));
+    }
+}
+
 /// One variable of a CT2 model: where its bytes are and how to read them.
 #[derive(Debug, Clone)]
 struct Var {
@@ -427,17 +461,17 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
-/// Convert `model_bin` (+ its `tokenizer.json`) to a whisper.cpp ggml f16 file at `out`.
-/// Writes `out` directly (callers write to a temporary name and rename after checking);
-/// returns (size, sha256) of what was written.
-pub fn convert(model_bin: &Path, tokenizer_json: &Path, out: &Path) -> Result<(u64, String)> {
+/// Convert `model_bin` (+ its `tokenizer.json`) to a whisper.cpp ggml file at `out`, with its
+/// matrices in `quant`. Writes `out` directly (callers write to a temporary name and rename
+/// after checking); returns (size, sha256) of what was written.
+pub fn convert(model_bin: &Path, tokenizer_json: &Path, out: &Path, quant: Quant) -> Result<(u64, String)> {
     let m = Ct2Model::open(model_bin)?;
     let hp = m.hparams()?;
     let sd = to_openai(&m, &hp)?;
     let tokens = regular_tokens(tokenizer_json)?;
     let f = File::create(out).with_context(|| format!("cannot create {}: check that the folder is writable", out.display()))?;
     let mut w = HashingWriter { inner: BufWriter::with_capacity(1 << 20, f), hasher: Default::default(), written: 0 };
-    write_ggml(&m, &hp, &sd, &tokens, &mut w).with_context(|| format!("cannot write {}", out.display()))?;
+    write_ggml(&m, &hp, &sd, &tokens, quant, &mut w).with_context(|| format!("cannot write {}", out.display()))?;
     w.flush()?;
     let HashingWriter { inner, hasher, written } = w;
     let f = inner.into_inner().map_err(|e| e.into_error())?;
@@ -445,7 +479,7 @@ pub fn convert(model_bin: &Path, tokenizer_json: &Path, out: &Path) -> Result<(u
     Ok((written, hex::encode(sha2::Digest::finalize(hasher))))
 }
 
-fn write_ggml(m: &Ct2Model, hp: &Hparams, sd: &[Tensor], tokens: &[Vec<u8>], w: &mut impl Write) -> Result<()> {
+fn write_ggml(m: &Ct2Model, hp: &Hparams, sd: &[Tensor], tokens: &[Vec<u8>], quant: Quant, w: &mut impl Write) -> Result<()> {
     let i32le = |w: &mut dyn Write, v: usize| -> Result<()> {
         let v = i32::try_from(v).context("value does not fit the ggml header")?;
         w.write_all(&v.to_le_bytes())?;
@@ -466,7 +500,8 @@ fn write_ggml(m: &Ct2Model, hp: &Hparams, sd: &[Tensor], tokens: &[Vec<u8>], w: 
     ] {
         i32le(w, v)?;
     }
-    i32le(w, 1)?; // ftype f16
+    let (matrix_type, ftype) = quant.types();
+    i32le(w, ftype)?;
     let filt = mel_filters(hp.n_mels);
     i32le(w, hp.n_mels)?;
     i32le(w, filt.len() / hp.n_mels)?;
@@ -501,7 +536,7 @@ fn write_ggml(m: &Ct2Model, hp: &Hparams, sd: &[Tensor], tokens: &[Vec<u8>], w: 
             || conv_bias
             || t.name == "encoder.positional_embedding"
             || t.name == "decoder.positional_embedding";
-        let (ftype, data) = match (v.dtype, small) {
+        let (mut ftype, mut data) = match (v.dtype, small) {
             (4, false) => (1, bytes),
             (4, true) => (0, bytes.chunks_exact(2).flat_map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32().to_le_bytes()).collect()),
             (0, true) => (0, bytes),
@@ -518,6 +553,14 @@ fn write_ggml(m: &Ct2Model, hp: &Hparams, sd: &[Tensor], tokens: &[Vec<u8>], w: 
                 t.src
             ),
         };
+        // Like whisper.cpp's quantize: 2-D matrices only; conv kernels (3-D) stay f16.
+        if quant != Quant::F16 && ftype == 1 && n_dims == 2 {
+            let f32s: Vec<f32> = data.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect();
+            ensure!(dims[n_dims - 1] % 32 == 0, "{}: tensor {} rows are not a multiple of 32", m.path.display(), t.src);
+            data = Vec::with_capacity(f32s.len() / 32 * 34);
+            quantize_q8_0(&f32s, &mut data);
+            ftype = matrix_type;
+        }
         i32le(w, n_dims)?;
         i32le(w, t.name.len())?;
         i32le(w, ftype)?;

