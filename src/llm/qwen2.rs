@@ -2,21 +2,77 @@
 //! (MIT/Apache-2.0, HuggingFace), vendored so that `ModelWeights` is `Clone`: the KV cache
 //! of a shared prompt prefix (the system message) can then be snapshotted and reused across
 //! calls. Changes: `#[derive(Clone)]` on `ModelWeights`, tracing spans removed, grouped-query
-//! attention without copying the KV cache per query head (`forward_attn`).
+//! attention without copying the KV cache per query head (`forward_attn`), one-row Q4_K
+//! products on the GGUF blocks (`QLinear`).
 
 use candle_transformers::quantized_nn::RmsNorm;
 use candle_core::{
-    quantized::{gguf_file, QMatMul},
+    quantized::{gguf_file, k_quants, GgmlDType, QMatMul, QTensor},
     DType, Device, IndexOp, Result, Tensor,
 };
 use candle_nn::{Embedding, Module};
 use std::collections::HashMap;
 
+/// A quantized weight. For a single input row (decode) a Q4_K weight is multiplied on its
+/// GGUF blocks with `k_quants::matmul`: candle's default x86 path first repacks Q4_K into
+/// tiles with f32 scales, a third more bytes, and a decode step streams every weight from
+/// RAM once, so on AVX2 the compact blocks are faster (measured with examples/gemv_probe.rs).
+/// Several rows (prefill) keep candle's tiled path, where each weight load serves many rows.
+#[derive(Debug, Clone)]
+struct QLinear(QMatMul);
+
+impl QLinear {
+    fn from_qtensor(t: QTensor) -> Result<Self> {
+        Ok(Self(QMatMul::from_qtensor(t)?))
+    }
+}
+
+impl Module for QLinear {
+    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        if let QMatMul::QTensor(t) = &self.0 {
+            let (n, k) = t.shape().dims2()?;
+            if t.dtype() == GgmlDType::Q4K
+                && xs.elem_count() == k
+                && xs.dtype() == DType::F32
+                && xs.device().is_cpu()
+                && k % k_quants::QK_K == 0
+            {
+                return gemv_q4k(t, xs, n, k);
+            }
+        }
+        self.0.forward(xs)
+    }
+}
+
+fn gemv_q4k(t: &QTensor, xs: &Tensor, n: usize, k: usize) -> Result<Tensor> {
+    let x = xs.flatten_all()?.to_vec1::<f32>()?;
+    let data = t.data()?;
+    let size = std::mem::size_of::<k_quants::BlockQ4K>();
+    let n_blocks = n * k / k_quants::QK_K;
+    if data.len() != n_blocks * size
+        || data.as_ptr() as usize % std::mem::align_of::<k_quants::BlockQ4K>() != 0
+    {
+        candle_core::bail!("unexpected Q4_K storage of {} bytes for {n}x{k}", data.len())
+    }
+    // SAFETY: on the CPU the bytes are the QTensor's own Vec<BlockQ4K> (checked: length and
+    // alignment), borrowed for the duration of the call.
+    let blocks = unsafe {
+        std::slice::from_raw_parts(data.as_ptr() as *const k_quants::BlockQ4K, n_blocks)
+    };
+    let mut dst = vec![0f32; n];
+    k_quants::matmul((1, k, n), &x, blocks, &mut dst)?;
+    let mut dims = xs.dims().to_vec();
+    if let Some(last) = dims.last_mut() {
+        *last = n;
+    }
+    Tensor::from_vec(dst, dims, xs.device())
+}
+
 #[derive(Debug, Clone)]
 struct Mlp {
-    feed_forward_w1: QMatMul,
-    feed_forward_w2: QMatMul,
-    feed_forward_w3: QMatMul,
+    feed_forward_w1: QLinear,
+    feed_forward_w2: QLinear,
+    feed_forward_w3: QLinear,
 }
 
 impl Module for Mlp {
@@ -30,13 +86,13 @@ impl Module for Mlp {
 
 #[derive(Debug, Clone)]
 struct LayerWeights {
-    attention_wq: QMatMul,
-    attention_wk: QMatMul,
-    attention_wv: QMatMul,
+    attention_wq: QLinear,
+    attention_wk: QLinear,
+    attention_wv: QLinear,
     attention_bq: Tensor,
     attention_bk: Tensor,
     attention_bv: Tensor,
-    attention_wo: QMatMul,
+    attention_wo: QLinear,
     attention_norm: RmsNorm,
     mlp: Mlp,
     ffn_norm: RmsNorm,
@@ -150,7 +206,7 @@ pub struct ModelWeights {
     tok_embeddings: Embedding,
     layers: Vec<LayerWeights>,
     norm: RmsNorm,
-    output: QMatMul,
+    output: QLinear,
     masks: HashMap<(usize, usize), Tensor>,
 }
 
@@ -206,10 +262,10 @@ impl ModelWeights {
             rms_norm_eps,
         )?;
         let output = match ct.tensor(reader, "output.weight", device) {
-            Ok(v) => QMatMul::from_qtensor(v)?,
+            Ok(v) => QLinear::from_qtensor(v)?,
             _ => {
                 // use tie_word_embeddings
-                QMatMul::from_qtensor(ct.tensor(reader, "token_embd.weight", device)?)?
+                QLinear::from_qtensor(ct.tensor(reader, "token_embd.weight", device)?)?
             }
         };
 
@@ -238,9 +294,9 @@ impl ModelWeights {
                 let feed_forward_w3 =
                     ct.tensor(reader, &format!("{prefix}.ffn_up.weight"), device)?;
                 Mlp {
-                    feed_forward_w1: QMatMul::from_qtensor(feed_forward_w1)?,
-                    feed_forward_w2: QMatMul::from_qtensor(feed_forward_w2)?,
-                    feed_forward_w3: QMatMul::from_qtensor(feed_forward_w3)?,
+                    feed_forward_w1: QLinear::from_qtensor(feed_forward_w1)?,
+                    feed_forward_w2: QLinear::from_qtensor(feed_forward_w2)?,
+                    feed_forward_w3: QLinear::from_qtensor(feed_forward_w3)?,
                 }
             };
 
@@ -249,13 +305,13 @@ impl ModelWeights {
             let ffn_norm = ct.tensor(reader, &format!("{prefix}.ffn_norm.weight"), device)?;
 
             layers.push(LayerWeights {
-                attention_wq: QMatMul::from_qtensor(attention_wq)?,
-                attention_wk: QMatMul::from_qtensor(attention_wk)?,
-                attention_wv: QMatMul::from_qtensor(attention_wv)?,
+                attention_wq: QLinear::from_qtensor(attention_wq)?,
+                attention_wk: QLinear::from_qtensor(attention_wk)?,
+                attention_wv: QLinear::from_qtensor(attention_wv)?,
                 attention_bq: attention_bq.dequantize(device)?,
                 attention_bk: attention_bk.dequantize(device)?,
                 attention_bv: attention_bv.dequantize(device)?,
-                attention_wo: QMatMul::from_qtensor(attention_wo)?,
+                attention_wo: QLinear::from_qtensor(attention_wo)?,
                 attention_norm: RmsNorm::from_qtensor(attention_norm, rms_norm_eps)?,
                 cos: cos.clone(),
                 sin: sin.clone(),
