@@ -58,9 +58,10 @@ w("")
 # ---------------------------------------------------------------- LLM
 cand = read("llm-candle.txt")
 lcpp = read("llm-llamacpp.txt")
-c_pre = num(r"cold.*?prompt \d+ tokens in [\d.]+ s = ([\d.]+) tok/s", cand)
-c_pre_reuse = num(r"prefix reused.*?prompt \d+ tokens in [\d.]+ s = ([\d.]+) tok/s", cand)
-c_gen = num(r"cold.*?generated \d+ tokens in [\d.]+ s = ([\d.]+) tok/s", cand)
+c_pre = num(r"cold_prefill_tok_s=([\d.]+)", cand)
+c_pre_reuse = num(r"reuse_prefill_tok_s=([\d.]+)", cand)
+c_gen = num(r"cold_decode_tok_s=([\d.]+)", cand)
+c_threads = num(r"threads=(\d+)", cand)
 runs = re.findall(r"run \d+: prompt \d+ tokens in [\d.]+ s = ([\d.]+) tok/s; generated \d+ tokens in [\d.]+ s = ([\d.]+) tok/s", lcpp)
 l_pre = max(float(r[0]) for r in runs) if runs else None
 l_gen = max(float(r[1]) for r in runs) if runs else None
@@ -70,7 +71,7 @@ w("Same GGUF, same 389-token Norwegian prompt (`src/bin/bench_llm.rs`), greedy, 
 w("")
 w("| | prompt tok/s | generated tok/s |")
 w("|---|---|---|")
-w(f"| candle, cold | {fmt(c_pre)} | {fmt(c_gen)} |")
+w(f"| candle, cold ({fmt(c_threads, '.0f')} threads) | {fmt(c_pre)} | {fmt(c_gen)} |")
 w(f"| candle, system prompt's KV cache reused (as referat drafts) | {fmt(c_pre_reuse)} | |")
 w(f"| llama.cpp (cyllama 0.2.18, best of 2 runs) | {fmt(l_pre)} | {fmt(l_gen)} |")
 w(f"| **ratio candle / llama.cpp** | **{fmt(ratio(c_pre, l_pre), '.2f')}** | **{fmt(ratio(c_gen, l_gen), '.2f')}** |")
