@@ -16,6 +16,8 @@ const ADDITION_CUES: &[&str] = &["i tillegg", "ber om", "ber rådet", "rådet be
 const COVERED: f64 = 0.6;
 /// Letter-level similarity above which a summing-up sentence is taken as the forslag read out.
 const READ_OUT: f64 = 0.55;
+/// Flag reason for the standard wording used when the agenda has no forslag.
+pub const NO_FORSLAG_REASON: &str = "Ingen forslag til vedtak i sakskartet: kontroller vedtaket (standardformulering).";
 
 /// The vedtak of one item. `summing_up` are the chair's closing turns of the sak (of the whole
 /// group for joint items); `joint` is the group size (for "sakene").
@@ -69,11 +71,10 @@ pub fn draft_vedtak(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_
             ));
             (check::correct_spelling(&decision, meeting), "extractive")
         } else {
-            let std = standard_wording(council, item, plural);
-            if matches!(item.sakstype, Sakstype::Beslutning | Sakstype::Annet) {
-                flags.push(check::flag(FlagKind::Uncertain, "Innkallingen har ikke forslag til vedtak; standardformulering."));
-            }
-            (std, "template")
+            // The standard wording is a guess at what was decided, whatever the sakstype:
+            // the secretary must confirm it.
+            flags.push(check::flag(FlagKind::Uncertain, NO_FORSLAG_REASON));
+            (standard_wording(council, item, plural), "template")
         }
     };
 
@@ -293,6 +294,25 @@ sakstype = "Orientering"
         let t = chair([1.0, 2.0], "Takk.");
         let v = draft_vedtak(&m, m.item("19/25").unwrap(), &[&t], &["19/25".into(), "20/25".into()]);
         assert_eq!(v.text, "Nasjonalt e-helseråd tar sakene til orientering.");
+    }
+
+    #[test]
+    fn standard_wording_without_forslag_is_flagged_for_every_sakstype() {
+        let m = meeting();
+        // 14/25 (Drøfting) has no forslag; the chair's summing-up has no decision sentence.
+        let t = chair([196.0, 206.0], "Takk for gode innspill. Da går vi videre.");
+        let v = draft_vedtak(&m, m.item("14/25").unwrap(), &[&t], &[]);
+        assert_eq!(v.text, "Nasjonalt e-helseråd drøftet saken.");
+        assert!(v.flags.iter().any(|f| f.kind == FlagKind::Uncertain && f.reason == NO_FORSLAG_REASON), "{:?}", v.flags);
+        for sakstype in [Sakstype::Godkjenning, Sakstype::Orientering, Sakstype::Drøfting, Sakstype::Beslutning, Sakstype::Annet] {
+            let mut item = m.item("14/25").unwrap().clone();
+            item.sakstype = sakstype;
+            let v = draft_vedtak(&m, &item, &[&t], &[]);
+            assert!(v.flags.iter().any(|f| f.reason == NO_FORSLAG_REASON), "{sakstype:?}: {:?}", v.flags);
+        }
+        // With a forslag, restated by the chair, nothing is flagged for this reason.
+        let v = draft_vedtak(&m, m.item("11/25").unwrap(), &[&chair([1.0, 2.0], "Da er innkalling og dagsorden godkjent.")], &[]);
+        assert!(!v.flags.iter().any(|f| f.reason == NO_FORSLAG_REASON), "{:?}", v.flags);
     }
 
     #[test]
