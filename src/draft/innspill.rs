@@ -23,7 +23,30 @@ pub struct Point {
 }
 
 /// Words that tie a sentence to the one before it.
-const LEANING: &[&str] = &["ellers", "da", "så", "fordi", "derfor", "slik", "siden", "og", "særlig", "spesielt", "altså"];
+const LEANING: &[&str] = &["ellers", "eller", "da", "så", "fordi", "derfor", "slik", "siden", "og", "særlig", "spesielt", "altså"];
+
+/// Pronouns that refer back to the sentence before ("De trenger veiledning.", "Men den må
+/// holdes oppdatert.") and fragments that complete it ("Ikke bare en liste med krav.").
+const REFERRING: &[&str] = &["de", "den", "dette", "disse", "ikke"];
+
+/// Longest stretch (s) of one transcript segment whose sentences are kept together as one
+/// point without a leaning cue.
+const BREATH_S: f64 = 8.0;
+
+/// Does the sentence lean on the one before it (a connective, a pronoun referring back,
+/// "Det gjør ...")? A topic marker ("Om prismodellen, ...") never does.
+fn leans_back(text: &str) -> bool {
+    let w = check::words(text);
+    let first = w.first().map(String::as_str).unwrap_or("");
+    let second = w.get(1).map(String::as_str).unwrap_or("");
+    if first == "om" && text.split(',').next().is_some_and(|t| t.split_whitespace().count() <= 4) && text.contains(',') {
+        return false;
+    }
+    LEANING.contains(&first)
+        || REFERRING.contains(&first)
+        || (first == "men" && REFERRING.contains(&second))
+        || (first == "det" && ["gjør", "betyr", "gir"].contains(&second))
+}
 
 /// Share of a point's content words a model line must keep.
 pub const MIN_COVERAGE: f64 = 0.3;
@@ -31,19 +54,33 @@ pub const MIN_COVERAGE: f64 = 0.3;
 /// Cut a substantive turn into points. Hand-overs and announcements inside the turn
 /// (untagged text runs them in) are dropped sentence by sentence.
 pub fn points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
+    // Extent of each sentence's run of abutting sentences (one transcript segment, or ASR
+    // windows that follow each other without a gap).
+    let ss = &turn.sentences;
+    let mut run_len = vec![0.0; ss.len()];
+    let mut i = 0;
+    while i < ss.len() {
+        let mut j = i;
+        while j + 1 < ss.len() && (ss[j].span[1] - ss[j + 1].span[0]).abs() < 1e-6 {
+            j += 1;
+        }
+        run_len[i..=j].fill(ss[j].span[1] - ss[i].span[0]);
+        i = j + 1;
+    }
     let mut groups: Vec<Vec<&Sentence>> = Vec::new();
-    for s in &turn.sentences {
+    for (k, s) in ss.iter().enumerate() {
         if is_filler_sentence(&s.text) || turns::is_handover_sentence(&s.text, meeting) || turns::is_announcement(&s.text) {
             continue;
         }
-        let first = check::words(&s.text).into_iter().next().unwrap_or_default();
-        let leans = LEANING.contains(&first.as_str());
-        // Sentences of one transcript segment stay together (a segment is roughly one
-        // breath group of the speaker); a new segment starts a new point unless it leans back.
-        let same_segment = groups.last().and_then(|g| g.last()).is_some_and(|p| (p.span[1] - s.span[0]).abs() < 1e-6);
+        let leans = leans_back(&s.text);
+        // Sentences of one short transcript segment stay together (a tagged utterance is
+        // roughly one breath group of the speaker); a new segment starts a new point unless
+        // it leans back. An ASR segment is a 10-30 s decoding window holding several points:
+        // past BREATH_S only the leaning rules keep sentences together.
+        let same_breath = run_len[k] <= BREATH_S && groups.last().and_then(|g| g.last()).is_some_and(|p| (p.span[1] - s.span[0]).abs() < 1e-6);
         let small = check::content_stems(&s.text).len() < 2;
         match groups.last_mut() {
-            Some(g) if leans || same_segment || small => g.push(s),
+            Some(g) if leans || same_breath || small => g.push(s),
             _ => groups.push(vec![s]),
         }
     }
@@ -94,8 +131,7 @@ fn split_long(p: Point, sentences: &[Sentence]) -> Vec<Point> {
     };
     for s in inside {
         let n: usize = cur.iter().map(|c| c.text.split_whitespace().count()).sum();
-        let first = check::words(&s.text).into_iter().next().unwrap_or_default();
-        let leans = LEANING.contains(&first.as_str());
+        let leans = leans_back(&s.text);
         if !cur.is_empty() && n + s.text.split_whitespace().count() > MAX_EXTRACTIVE_WORDS && !(leans && n < MAX_EXTRACTIVE_WORDS / 2) {
             flush(&mut cur, &mut out);
         }
