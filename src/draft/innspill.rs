@@ -56,7 +56,7 @@ pub const MIN_COVERAGE: f64 = 0.3;
 pub fn points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
     // Extent of each sentence's run of abutting sentences (one transcript segment, or ASR
     // windows that follow each other without a gap).
-    let ss = &turn.sentences;
+    let ss: Vec<Sentence> = turn.sentences.iter().flat_map(split_contrast).collect();
     let mut run_len = vec![0.0; ss.len()];
     let mut i = 0;
     while i < ss.len() {
@@ -72,7 +72,14 @@ pub fn points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
         if is_filler_sentence(&s.text) || turns::is_handover_sentence(&s.text, meeting) || turns::is_announcement(&s.text) {
             continue;
         }
-        let leans = leans_back(&s.text);
+        // "Kravene må komme tidlig nok." after "... tydelige krav ...": a sentence that opens
+        // on a word of the sentence before continues its point.
+        let repeats = groups.last().and_then(|g| g.last()).is_some_and(|p| {
+            let first = check::words(&s.text).into_iter().next().unwrap_or_default();
+            let fs = check::content_stems(&first);
+            !fs.is_empty() && check::content_stems(&p.text).contains(&fs[0])
+        });
+        let leans = leans_back(&s.text) || repeats;
         // Sentences of one short transcript segment stay together (a tagged utterance is
         // roughly one breath group of the speaker); a new segment starts a new point unless
         // it leans back. An ASR segment is a 10-30 s decoding window holding several points:
@@ -102,7 +109,36 @@ pub fn points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
         out[0].text = format!("{} {}", first.text, out[0].text);
         out[0].span[0] = first.span[0];
     }
-    out.into_iter().flat_map(|p| split_long(p, &turn.sentences)).collect()
+    out.into_iter().flat_map(|p| split_long(p, &ss)).collect()
+}
+
+/// Content words before and after ", men" for the sentence to be cut there.
+const CONTRAST_MIN_STEMS: (usize, usize) = (5, 4);
+
+/// "Legeforeningen støtter en endring, dagens samtykke gir mye ekstra arbeid, men pasientene
+/// må fortsatt kunne reservere seg": ASR loses the full stop, and a contrast that opens a new
+/// claim ("men pasientene ...", not "men den ...") is a point of its own. Both halves must be
+/// substantial; the spans are shared out by length.
+fn split_contrast(s: &Sentence) -> Vec<Sentence> {
+    let Some(at) = s.text.find(", men ") else { return vec![s.clone()] };
+    let (a, b) = (s.text[..at].trim(), s.text[at + ", men ".len()..].trim());
+    let after = check::words(b);
+    if after.first().is_some_and(|w| REFERRING.contains(&w.as_str()))
+        || check::content_stems(a).len() < CONTRAST_MIN_STEMS.0
+        || check::content_stems(b).len() < CONTRAST_MIN_STEMS.1
+    {
+        return vec![s.clone()];
+    }
+    let mut b = b.to_string();
+    if let Some(c) = b.chars().next() {
+        b = c.to_uppercase().chain(b.chars().skip(1)).collect();
+    }
+    let cut = s.span[0] + (s.span[1] - s.span[0]) * (a.len() as f64 / s.text.len() as f64);
+    let cut = (cut * 100.0).round() / 100.0;
+    vec![
+        Sentence { span: [s.span[0], cut], text: format!("{a}."), speaker: s.speaker.clone() },
+        Sentence { span: [cut, s.span[1]], text: b, speaker: s.speaker.clone() },
+    ]
 }
 
 /// A point longer than [`MAX_EXTRACTIVE_WORDS`] (an ASR segment holds a speaker's several
@@ -438,6 +474,47 @@ mod tests {
             ..t
         };
         assert_eq!(points(&t, &crate::draft::turns::tests::meeting()).len(), 1);
+    }
+
+    #[test]
+    fn a_long_asr_window_is_cut_by_cues_not_kept_whole() {
+        let m = crate::draft::turns::tests::meeting();
+        // One 28 s ASR window (abutting sentence spans) with four points of two speakers run
+        // together; the chair's opening of the floor is dropped.
+        let t = turn(&[
+            (0.0, 3.0, "Takk, da åpner jeg for innspill til begge sakene."),
+            (3.0, 7.0, "Om prismodellen, vi mangler tall om nytten av løsningene."),
+            (7.0, 10.0, "Det gjør det vanskelig å vurdere prisen."),
+            (10.0, 14.0, "For kommunene er det viktig at prisen ikke øker brått."),
+            (14.0, 19.0, "Om språkmodellene, vi må skille mellom verktøy med lav risiko og beslutningsstøtte."),
+            (19.0, 24.0, "Transkripsjon av samtalen er et godt sted å starte."),
+            (24.0, 28.0, "Helsepersonell trenger opplæring i feil og hallusinering."),
+        ]);
+        let p = points(&t, &m);
+        let texts: Vec<&str> = p.iter().map(|x| x.text.as_str()).collect();
+        assert_eq!(texts.len(), 5, "{texts:#?}");
+        assert!(texts[0].starts_with("Om prismodellen") && texts[0].ends_with("vurdere prisen."), "{texts:#?}");
+        assert_eq!(p[0].span, [3.0, 10.0]);
+        assert!(texts[1].starts_with("For kommunene") && texts[4].starts_with("Helsepersonell"), "{texts:#?}");
+        assert!(!texts.iter().any(|x| x.contains("begge sakene")));
+    }
+
+    #[test]
+    fn a_contrast_opening_a_new_claim_is_its_own_point() {
+        let m = crate::draft::turns::tests::meeting();
+        let t = turn(&[(0.0, 12.0, "Legeforeningen støtter en endring, dagens samtykkekrav gir mye ekstra arbeid for legene, men pasientene må fortsatt kunne reservere seg på en enkel måte.")]);
+        let p = points(&t, &m);
+        assert_eq!(p.len(), 2, "{p:#?}");
+        assert_eq!(p[0].text, "Legeforeningen støtter en endring, dagens samtykkekrav gir mye ekstra arbeid for legene.");
+        assert_eq!(p[1].text, "Pasientene må fortsatt kunne reservere seg på en enkel måte.");
+        assert!(p[0].span[0] == 0.0 && p[0].span[1] == p[1].span[0] && p[1].span[1] == 12.0 && p[0].span[1] > 5.0);
+        // "men den ..." refers back, and a short first half is no claim of its own: one point.
+        for one in [
+            "Listen over verifiserte produkter er nyttig for alle kommunene, men den må holdes oppdatert hele tiden av direktoratet.",
+            "Vi støtter tre nivåer, men hvert utvalg må ha et klart mandat, slik at saker ikke behandles tre ganger.",
+        ] {
+            assert_eq!(points(&turn(&[(0.0, 9.0, one)]), &m).len(), 1, "{one}");
+        }
     }
 
     #[test]
