@@ -11,6 +11,38 @@ use crate::meeting::{Item, Meeting, Sakstype};
 /// Phrases by which a summing-up asks for or adds something.
 const ADDITION_CUES: &[&str] = &["i tillegg", "ber om", "ber rådet", "rådet ber", "ber at", "ønsker at", "forutsetter", "med den endring", "med de endringer", "endres", "utsett", "ikke godkjent", "godkjennes ikke"];
 
+/// Openings of an addition, as the chair says them; ASR runs their words together ("I
+/// tilegbetrådet om at KS får ..."), so they are also found letter by letter.
+const ADDITION_OPENINGS: &[(&str, f64)] = &[("I tillegg ber rådet", 0.75), ("I tillegg", 0.85)];
+
+/// The number of opening words of `t` that are a (garbled) addition opening, and the opening
+/// as it should read.
+fn addition_opening(t: &str) -> Option<(usize, &'static str)> {
+    let letters = |x: &str| -> String { x.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect() };
+    let words: Vec<&str> = t.split_whitespace().collect();
+    let mut best: Option<(f64, usize, &'static str)> = None;
+    for (cue, min) in ADDITION_OPENINGS {
+        let target = letters(cue);
+        for k in 1..=words.len().min(5) {
+            let cat = letters(&words[..k].join(" "));
+            let n = target.chars().count().max(cat.chars().count());
+            let sim = 1.0 - check::edit_distance(&cat, &target) as f64 / n as f64;
+            if sim >= *min && best.is_none_or(|b| sim > b.0) {
+                best = Some((sim, k, cue));
+            }
+        }
+    }
+    best.map(|(_, k, cue)| (k, cue))
+}
+
+/// The sentence with a garbled addition opening written as it should read.
+fn repair_opening(t: &str) -> String {
+    match addition_opening(t) {
+        Some((k, cue)) => std::iter::once(cue).chain(t.split_whitespace().skip(k)).collect::<Vec<_>>().join(" "),
+        None => t.to_string(),
+    }
+}
+
 /// Share of a summing-up sentence's content words that the forslag must already contain for
 /// the sentence to count as a restatement of it rather than an addition.
 const COVERED: f64 = 0.6;
@@ -46,9 +78,9 @@ pub fn draft_vedtak(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_
             .map(|(_, t)| t.clone())
             .filter(|t| {
                 let lc = t.to_lowercase();
-                ADDITION_CUES.iter().any(|c| lc.contains(c)) && !reads_out(t)
+                (ADDITION_CUES.iter().any(|c| lc.contains(c)) || addition_opening(t).is_some()) && !reads_out(t)
             })
-            .map(|t| finish_sentence(&check::correct_spelling(&t, meeting)))
+            .map(|t| finish_sentence(&check::correct_spelling(&repair_opening(&t), meeting)))
             .collect();
         if additions.is_empty() {
             (forslag.to_string(), "template")
@@ -294,6 +326,21 @@ sakstype = "Orientering"
         let t = chair([1.0, 2.0], "Takk.");
         let v = draft_vedtak(&m, m.item("19/25").unwrap(), &[&t], &["19/25".into(), "20/25".into()]);
         assert_eq!(v.text, "Nasjonalt e-helseråd tar sakene til orientering.");
+    }
+
+    #[test]
+    fn a_garbled_addition_opening_is_found_and_repaired() {
+        let m = meeting();
+        let t = chair(
+            [466.5, 484.2],
+            "Takk, jeg oppsummerer. Nasjonalt e-helseråd ga innspill til og stiller seg bak foreslåtte endringer i mandat for Teknisk beregningsutvalg. I tilegbetrådet om at KS får en fastplass i utvalget.",
+        );
+        let v = draft_vedtak(&m, m.item("17/25").unwrap(), &[&t], &[]);
+        assert!(v.text.ends_with("Teknisk beregningsutvalg. I tillegg ber rådet om at KS får en fastplass i utvalget."), "{}", v.text);
+        assert!(v.flags.iter().any(|f| f.kind == FlagKind::DepartsFromForslag), "{:?}", v.flags);
+        assert_eq!(addition_opening("I tillegg ber rådet om at KS får plass."), Some((4, "I tillegg ber rådet")));
+        assert_eq!(addition_opening("Til slutt takker jeg alle."), None);
+        assert_eq!(addition_opening("Tiltakene er gode."), None);
     }
 
     #[test]
