@@ -228,7 +228,9 @@ pub fn bullet_for(p: &Point, meeting: &Meeting, item: &Item, llm: &mut dyn Llm, 
 
     // The small model often hands back the speaker's words nearly verbatim: the same
     // light normalisation as the extractive line applies.
-    let cleaned = clean_model_line(&c.text);
+    // A rewrite says no more than the point: sentences beyond the point's own count are the
+    // model's additions ("Det er viktig å bruke språkmodellene for å ...") and are dropped.
+    let cleaned = at_most_sentences(&clean_model_line(&c.text), turns::split_sentences(&p.text).len().max(1));
     let normalised = normalise(&cleaned);
     let text = check::correct_spelling(if normalised.is_empty() { &cleaned } else { &normalised }, meeting);
     let mut flags = check::check_line_as(&text, &p.text, "", meeting, LineKind::Innspill);
@@ -302,6 +304,16 @@ pub fn key_sentences(text: &str, item: &Item, max: usize) -> String {
         format!("{} …", w[..max].join(" "))
     } else {
         out
+    }
+}
+
+/// The first `n` sentences of `text`.
+pub fn at_most_sentences(text: &str, n: usize) -> String {
+    let sents = turns::split_sentences(text);
+    if sents.len() <= n {
+        text.to_string()
+    } else {
+        sents[..n].join(" ")
     }
 }
 
@@ -515,6 +527,13 @@ mod tests {
         ] {
             assert_eq!(points(&turn(&[(0.0, 9.0, one)]), &m).len(), 1, "{one}");
         }
+    }
+
+    #[test]
+    fn a_rewrite_keeps_no_more_sentences_than_its_point() {
+        let line = "Det må skilles mellom verktøy med lav risiko og beslutningsstøtte. Det er viktig å bruke språkmodellene.";
+        assert_eq!(at_most_sentences(line, 1), "Det må skilles mellom verktøy med lav risiko og beslutningsstøtte.");
+        assert_eq!(at_most_sentences(line, 2), line);
     }
 
     #[test]
