@@ -9,9 +9,9 @@
 //!     [--model FILE.gguf] [--items 13/25,14/25] [--untagged] [--out draft.json] [--no-model]
 //!     [--workdir DIR]   (transcript.json + segments.json from DIR, e.g. a real ASR run)
 //!
-//! Matching: a drafted bullet matches a truth bullet when their content-word (stem) Jaccard
-//! similarity is at least 0.3 or 60 % of the truth bullet's stems occur in the drafted one
-//! (greedy one-to-one, best pairs first). Printed pairs let a reader confirm the matches.
+//! Matching: as `referat eval` does ([`referat::eval::token_f1`] of content tokens at least
+//! [`referat::eval::BULLET_MATCH`], greedy one-to-one, best pairs first), so the figures agree.
+//! Printed pairs let a reader confirm the matches.
 
 use anyhow::{Context, Result};
 use referat::artifact::*;
@@ -203,13 +203,13 @@ fn match_bullets(truth: &[String], drafted: &[&str]) -> Vec<(usize, usize, f64)>
     let mut pairs = Vec::new();
     for (i, t) in truth.iter().enumerate() {
         for (j, d) in drafted.iter().enumerate() {
-            let s = check::similarity(t, d).max(check::overlap(t, d) * 0.5);
-            if check::similarity(t, d) >= 0.3 || check::overlap(t, d) >= 0.6 {
+            let s = referat::eval::token_f1(t, d);
+            if s >= referat::eval::BULLET_MATCH {
                 pairs.push((i, j, s));
             }
         }
     }
-    pairs.sort_by(|a, b| b.2.total_cmp(&a.2));
+    pairs.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
     let mut out: Vec<(usize, usize, f64)> = Vec::new();
     for p in pairs {
         if !out.iter().any(|q| q.0 == p.0 || q.1 == p.1) {

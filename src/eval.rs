@@ -22,7 +22,8 @@
 //!   Pk = share of positions i where "i and i+k are in the same segment" differs between truth
 //!   and output; WindowDiff = share where the number of boundaries between i and i+k differs.
 //! - **Innspill / aksjonspunkter recall and precision**: per item (joint groups pooled), truth
-//!   bullets and draft bullets are matched one to one, greedily by decreasing score, where the
+//!   bullets (a joint group's shared list counted once, even when each of its items repeats
+//!   it) and draft bullets are matched one to one, greedily by decreasing score, where the
 //!   score is the F1 of their sets of content tokens ([`crate::segment::content_tokens`]:
 //!   normalised, Norwegian stop words removed, crudely stemmed); a pair matches when the F1 is at
 //!   least [`BULLET_MATCH`]. Recall = matched / truth bullets, precision = matched / draft bullets.
@@ -405,6 +406,12 @@ pub struct DraftMetrics {
     pub vedtak_close: usize,
 }
 
+/// The bullets in order, each text once.
+fn dedup(bullets: Vec<String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    bullets.into_iter().filter(|b| seen.insert(normalize(b))).collect()
+}
+
 /// Draft metrics against the truth (see module docs).
 pub fn draft_metrics(truth: &Truth, draft: &Draft) -> DraftMetrics {
     let mut m = DraftMetrics::default();
@@ -422,12 +429,16 @@ pub fn draft_metrics(truth: &Truth, draft: &Draft) -> DraftMetrics {
             .filter(|x| members.contains(&x.saksnr.as_str()))
             .flat_map(|x| x.innspill.clone())
             .collect();
+        // A joint group's shared list may be written out on each of its items: count each
+        // truth bullet once.
+        let t_in = dedup(t_in);
         let t_ak: Vec<String> = truth
             .items
             .iter()
             .filter(|x| members.contains(&x.saksnr.as_str()))
             .flat_map(|x| x.aksjonspunkter.clone())
             .collect();
+        let t_ak = dedup(t_ak);
         let d_items: Vec<_> = draft
             .items
             .iter()
@@ -677,5 +688,11 @@ mod tests {
         assert_eq!(token_f1(&truth[1], &draft[2]), 0.0);
         // draft 0 and 1 both match truth 0; one-to-one gives one match
         assert_eq!(match_bullets(&truth, &draft, BULLET_MATCH), 1);
+    }
+
+    #[test]
+    fn a_joint_groups_repeated_truth_list_counts_once() {
+        let v = |s: &str| s.split('|').map(String::from).collect::<Vec<_>>();
+        assert_eq!(dedup(v("A b.|Cc dd.|a b.|Ee.")), v("A b.|Cc dd.|Ee."));
     }
 }

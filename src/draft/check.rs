@@ -139,6 +139,9 @@ pub fn check_line(text: &str, source_text: &str, meeting: &Meeting) -> Vec<Flag>
     check_line_as(text, source_text, "", meeting, LineKind::Innspill)
 }
 
+/// Share of its content words each sentence of a several-sentence bullet must find in the source.
+pub const SENTENCE_OVERLAP: f64 = 0.7;
+
 /// [`check_line`] with the line kind and extra allowed text from the agenda.
 pub fn check_line_as(text: &str, source_text: &str, agenda_text: &str, meeting: &Meeting, kind: LineKind) -> Vec<Flag> {
     let mut flags = Vec::new();
@@ -182,6 +185,18 @@ pub fn check_line_as(text: &str, source_text: &str, agenda_text: &str, meeting: 
                 FlagKind::Unsupported,
                 &format!("Innspill skal ikke navngi personer: {}.", named.join(", ")),
             ));
+        }
+    }
+
+    // A bullet of several sentences: each must be supported on its own, so that a sentence
+    // the model adds ("Det er viktig å bruke språkmodellene for å ...") cannot ride on a
+    // faithful first one.
+    if kind == LineKind::Innspill {
+        let sents = super::turns::split_sentences(t);
+        if sents.len() > 1 {
+            if let Some(weak) = sents.iter().find(|s| content_stems(s).len() >= 3 && overlap(s, &allowed).max(fuzzy_overlap(s, &allowed)) < SENTENCE_OVERLAP) {
+                flags.push(flag(FlagKind::Unsupported, &format!("En setning har lite støtte i kilden: «{}»", weak.trim())));
+            }
         }
     }
 
@@ -415,6 +430,19 @@ forslag = "Nasjonalt e-helseråd drøfter saken."
         assert!(f.iter().any(|f| f.reason.contains("Sykehuspartner")), "{f:?}");
         let f = check_line("Rådet bør prioritere kunstig intelligens i radiologi.", SOURCE, &m);
         assert!(f.iter().any(|f| f.kind == FlagKind::Unsupported && f.reason.contains("innhold")), "{f:?}");
+    }
+
+    #[test]
+    fn an_added_sentence_cannot_ride_on_a_faithful_one() {
+        let m = meeting();
+        let src = "Om språkmodellene, vi må skille mellom verktøy med lav risiko og beslutningsstøtte.";
+        let good = "Det må skilles mellom verktøy med lav risiko og beslutningsstøtte.";
+        assert!(check_line(good, src, &m).is_empty());
+        let bad = format!("{good} Det er viktig å bruke språkmodellene for å hjelpe med å beslutte språk og språkkonflikter.");
+        let f = check_line(&bad, src, &m);
+        assert!(f.iter().any(|f| f.kind == FlagKind::Unsupported && f.reason.contains("En setning")), "{f:?}");
+        // Two sentences both from the source pass.
+        assert!(check_line("Kommunene trenger tydeligere krav før anskaffelser. KS bør involveres tidlig.", SOURCE, &m).is_empty());
     }
 
     #[test]

@@ -23,7 +23,30 @@ pub struct Point {
 }
 
 /// Words that tie a sentence to the one before it.
-const LEANING: &[&str] = &["ellers", "da", "så", "fordi", "derfor", "slik", "siden", "og", "særlig", "spesielt", "altså"];
+const LEANING: &[&str] = &["ellers", "eller", "da", "så", "fordi", "derfor", "slik", "siden", "og", "særlig", "spesielt", "altså"];
+
+/// Pronouns that refer back to the sentence before ("De trenger veiledning.", "Men den må
+/// holdes oppdatert.") and fragments that complete it ("Ikke bare en liste med krav.").
+const REFERRING: &[&str] = &["de", "den", "dette", "disse", "ikke"];
+
+/// Longest stretch (s) of one transcript segment whose sentences are kept together as one
+/// point without a leaning cue.
+const BREATH_S: f64 = 8.0;
+
+/// Does the sentence lean on the one before it (a connective, a pronoun referring back,
+/// "Det gjør ...")? A topic marker ("Om prismodellen, ...") never does.
+fn leans_back(text: &str) -> bool {
+    let w = check::words(text);
+    let first = w.first().map(String::as_str).unwrap_or("");
+    let second = w.get(1).map(String::as_str).unwrap_or("");
+    if first == "om" && text.split(',').next().is_some_and(|t| t.split_whitespace().count() <= 4) && text.contains(',') {
+        return false;
+    }
+    LEANING.contains(&first)
+        || REFERRING.contains(&first)
+        || (first == "men" && REFERRING.contains(&second))
+        || (first == "det" && ["gjør", "betyr", "gir"].contains(&second))
+}
 
 /// Share of a point's content words a model line must keep.
 pub const MIN_COVERAGE: f64 = 0.3;
@@ -31,19 +54,40 @@ pub const MIN_COVERAGE: f64 = 0.3;
 /// Cut a substantive turn into points. Hand-overs and announcements inside the turn
 /// (untagged text runs them in) are dropped sentence by sentence.
 pub fn points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
+    // Extent of each sentence's run of abutting sentences (one transcript segment, or ASR
+    // windows that follow each other without a gap).
+    let ss: Vec<Sentence> = turn.sentences.iter().flat_map(split_contrast).collect();
+    let mut run_len = vec![0.0; ss.len()];
+    let mut i = 0;
+    while i < ss.len() {
+        let mut j = i;
+        while j + 1 < ss.len() && (ss[j].span[1] - ss[j + 1].span[0]).abs() < 1e-6 {
+            j += 1;
+        }
+        run_len[i..=j].fill(ss[j].span[1] - ss[i].span[0]);
+        i = j + 1;
+    }
     let mut groups: Vec<Vec<&Sentence>> = Vec::new();
-    for s in &turn.sentences {
+    for (k, s) in ss.iter().enumerate() {
         if is_filler_sentence(&s.text) || turns::is_handover_sentence(&s.text, meeting) || turns::is_announcement(&s.text) {
             continue;
         }
-        let first = check::words(&s.text).into_iter().next().unwrap_or_default();
-        let leans = LEANING.contains(&first.as_str());
-        // Sentences of one transcript segment stay together (a segment is roughly one
-        // breath group of the speaker); a new segment starts a new point unless it leans back.
-        let same_segment = groups.last().and_then(|g| g.last()).is_some_and(|p| (p.span[1] - s.span[0]).abs() < 1e-6);
+        // "Kravene må komme tidlig nok." after "... tydelige krav ...": a sentence that opens
+        // on a word of the sentence before continues its point.
+        let repeats = groups.last().and_then(|g| g.last()).is_some_and(|p| {
+            let first = check::words(&s.text).into_iter().next().unwrap_or_default();
+            let fs = check::content_stems(&first);
+            !fs.is_empty() && check::content_stems(&p.text).contains(&fs[0])
+        });
+        let leans = leans_back(&s.text) || repeats;
+        // Sentences of one short transcript segment stay together (a tagged utterance is
+        // roughly one breath group of the speaker); a new segment starts a new point unless
+        // it leans back. An ASR segment is a 10-30 s decoding window holding several points:
+        // past BREATH_S only the leaning rules keep sentences together.
+        let same_breath = run_len[k] <= BREATH_S && groups.last().and_then(|g| g.last()).is_some_and(|p| (p.span[1] - s.span[0]).abs() < 1e-6);
         let small = check::content_stems(&s.text).len() < 2;
         match groups.last_mut() {
-            Some(g) if leans || same_segment || small => g.push(s),
+            Some(g) if leans || same_breath || small => g.push(s),
             _ => groups.push(vec![s]),
         }
     }
@@ -65,7 +109,36 @@ pub fn points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
         out[0].text = format!("{} {}", first.text, out[0].text);
         out[0].span[0] = first.span[0];
     }
-    out.into_iter().flat_map(|p| split_long(p, &turn.sentences)).collect()
+    out.into_iter().flat_map(|p| split_long(p, &ss)).collect()
+}
+
+/// Content words before and after ", men" for the sentence to be cut there.
+const CONTRAST_MIN_STEMS: (usize, usize) = (5, 4);
+
+/// "Legeforeningen støtter en endring, dagens samtykke gir mye ekstra arbeid, men pasientene
+/// må fortsatt kunne reservere seg": ASR loses the full stop, and a contrast that opens a new
+/// claim ("men pasientene ...", not "men den ...") is a point of its own. Both halves must be
+/// substantial; the spans are shared out by length.
+fn split_contrast(s: &Sentence) -> Vec<Sentence> {
+    let Some(at) = s.text.find(", men ") else { return vec![s.clone()] };
+    let (a, b) = (s.text[..at].trim(), s.text[at + ", men ".len()..].trim());
+    let after = check::words(b);
+    if after.first().is_some_and(|w| REFERRING.contains(&w.as_str()))
+        || check::content_stems(a).len() < CONTRAST_MIN_STEMS.0
+        || check::content_stems(b).len() < CONTRAST_MIN_STEMS.1
+    {
+        return vec![s.clone()];
+    }
+    let mut b = b.to_string();
+    if let Some(c) = b.chars().next() {
+        b = c.to_uppercase().chain(b.chars().skip(1)).collect();
+    }
+    let cut = s.span[0] + (s.span[1] - s.span[0]) * (a.len() as f64 / s.text.len() as f64);
+    let cut = (cut * 100.0).round() / 100.0;
+    vec![
+        Sentence { span: [s.span[0], cut], text: format!("{a}."), speaker: s.speaker.clone() },
+        Sentence { span: [cut, s.span[1]], text: b, speaker: s.speaker.clone() },
+    ]
 }
 
 /// A point longer than [`MAX_EXTRACTIVE_WORDS`] (an ASR segment holds a speaker's several
@@ -94,8 +167,7 @@ fn split_long(p: Point, sentences: &[Sentence]) -> Vec<Point> {
     };
     for s in inside {
         let n: usize = cur.iter().map(|c| c.text.split_whitespace().count()).sum();
-        let first = check::words(&s.text).into_iter().next().unwrap_or_default();
-        let leans = LEANING.contains(&first.as_str());
+        let leans = leans_back(&s.text);
         if !cur.is_empty() && n + s.text.split_whitespace().count() > MAX_EXTRACTIVE_WORDS && !(leans && n < MAX_EXTRACTIVE_WORDS / 2) {
             flush(&mut cur, &mut out);
         }
@@ -156,7 +228,9 @@ pub fn bullet_for(p: &Point, meeting: &Meeting, item: &Item, llm: &mut dyn Llm, 
 
     // The small model often hands back the speaker's words nearly verbatim: the same
     // light normalisation as the extractive line applies.
-    let cleaned = clean_model_line(&c.text);
+    // A rewrite says no more than the point: sentences beyond the point's own count are the
+    // model's additions ("Det er viktig å bruke språkmodellene for å ...") and are dropped.
+    let cleaned = at_most_sentences(&clean_model_line(&c.text), turns::split_sentences(&p.text).len().max(1));
     let normalised = normalise(&cleaned);
     let text = check::correct_spelling(if normalised.is_empty() { &cleaned } else { &normalised }, meeting);
     let mut flags = check::check_line_as(&text, &p.text, "", meeting, LineKind::Innspill);
@@ -230,6 +304,16 @@ pub fn key_sentences(text: &str, item: &Item, max: usize) -> String {
         format!("{} …", w[..max].join(" "))
     } else {
         out
+    }
+}
+
+/// The first `n` sentences of `text`.
+pub fn at_most_sentences(text: &str, n: usize) -> String {
+    let sents = turns::split_sentences(text);
+    if sents.len() <= n {
+        text.to_string()
+    } else {
+        sents[..n].join(" ")
     }
 }
 
@@ -402,6 +486,54 @@ mod tests {
             ..t
         };
         assert_eq!(points(&t, &crate::draft::turns::tests::meeting()).len(), 1);
+    }
+
+    #[test]
+    fn a_long_asr_window_is_cut_by_cues_not_kept_whole() {
+        let m = crate::draft::turns::tests::meeting();
+        // One 28 s ASR window (abutting sentence spans) with four points of two speakers run
+        // together; the chair's opening of the floor is dropped.
+        let t = turn(&[
+            (0.0, 3.0, "Takk, da åpner jeg for innspill til begge sakene."),
+            (3.0, 7.0, "Om prismodellen, vi mangler tall om nytten av løsningene."),
+            (7.0, 10.0, "Det gjør det vanskelig å vurdere prisen."),
+            (10.0, 14.0, "For kommunene er det viktig at prisen ikke øker brått."),
+            (14.0, 19.0, "Om språkmodellene, vi må skille mellom verktøy med lav risiko og beslutningsstøtte."),
+            (19.0, 24.0, "Transkripsjon av samtalen er et godt sted å starte."),
+            (24.0, 28.0, "Helsepersonell trenger opplæring i feil og hallusinering."),
+        ]);
+        let p = points(&t, &m);
+        let texts: Vec<&str> = p.iter().map(|x| x.text.as_str()).collect();
+        assert_eq!(texts.len(), 5, "{texts:#?}");
+        assert!(texts[0].starts_with("Om prismodellen") && texts[0].ends_with("vurdere prisen."), "{texts:#?}");
+        assert_eq!(p[0].span, [3.0, 10.0]);
+        assert!(texts[1].starts_with("For kommunene") && texts[4].starts_with("Helsepersonell"), "{texts:#?}");
+        assert!(!texts.iter().any(|x| x.contains("begge sakene")));
+    }
+
+    #[test]
+    fn a_contrast_opening_a_new_claim_is_its_own_point() {
+        let m = crate::draft::turns::tests::meeting();
+        let t = turn(&[(0.0, 12.0, "Legeforeningen støtter en endring, dagens samtykkekrav gir mye ekstra arbeid for legene, men pasientene må fortsatt kunne reservere seg på en enkel måte.")]);
+        let p = points(&t, &m);
+        assert_eq!(p.len(), 2, "{p:#?}");
+        assert_eq!(p[0].text, "Legeforeningen støtter en endring, dagens samtykkekrav gir mye ekstra arbeid for legene.");
+        assert_eq!(p[1].text, "Pasientene må fortsatt kunne reservere seg på en enkel måte.");
+        assert!(p[0].span[0] == 0.0 && p[0].span[1] == p[1].span[0] && p[1].span[1] == 12.0 && p[0].span[1] > 5.0);
+        // "men den ..." refers back, and a short first half is no claim of its own: one point.
+        for one in [
+            "Listen over verifiserte produkter er nyttig for alle kommunene, men den må holdes oppdatert hele tiden av direktoratet.",
+            "Vi støtter tre nivåer, men hvert utvalg må ha et klart mandat, slik at saker ikke behandles tre ganger.",
+        ] {
+            assert_eq!(points(&turn(&[(0.0, 9.0, one)]), &m).len(), 1, "{one}");
+        }
+    }
+
+    #[test]
+    fn a_rewrite_keeps_no_more_sentences_than_its_point() {
+        let line = "Det må skilles mellom verktøy med lav risiko og beslutningsstøtte. Det er viktig å bruke språkmodellene.";
+        assert_eq!(at_most_sentences(line, 1), "Det må skilles mellom verktøy med lav risiko og beslutningsstøtte.");
+        assert_eq!(at_most_sentences(line, 2), line);
     }
 
     #[test]

@@ -234,6 +234,11 @@ pub fn is_handover_sentence(text: &str, meeting: &Meeting) -> bool {
     if n <= 6 && ["noen flere", "noen kommentar", "noen innspill", "noen spørsmål", "flere innspill", "ordet er fritt"].iter().any(|c| bare.starts_with(c)) {
         return true;
     }
+    // "Da åpner jeg for innspill til begge sakene." (garbled: "da oppen er det egentlig for
+    // en instilt tilbegesaken det"): opening the floor for a joint discussion.
+    if n <= 14 && (fuzzy_contains(text, "til begge sakene", 0.75) || fuzzy_contains(text, "åpner for innspill", 0.75)) {
+        return true;
+    }
     let named = names_person(text, meeting) || calls_on_person(text, meeting);
     let thanks = starts_with_word(&lc, "takk") || starts_with_word(&lc, "thank") || lc.contains("så god");
     named && n <= 14 && (thanks || text.trim_end().ends_with('?') || n <= 5)

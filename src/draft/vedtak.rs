@@ -11,11 +11,45 @@ use crate::meeting::{Item, Meeting, Sakstype};
 /// Phrases by which a summing-up asks for or adds something.
 const ADDITION_CUES: &[&str] = &["i tillegg", "ber om", "ber rådet", "rådet ber", "ber at", "ønsker at", "forutsetter", "med den endring", "med de endringer", "endres", "utsett", "ikke godkjent", "godkjennes ikke"];
 
+/// Openings of an addition, as the chair says them; ASR runs their words together ("I
+/// tilegbetrådet om at KS får ..."), so they are also found letter by letter.
+const ADDITION_OPENINGS: &[(&str, f64)] = &[("I tillegg ber rådet", 0.75), ("I tillegg", 0.85)];
+
+/// The number of opening words of `t` that are a (garbled) addition opening, and the opening
+/// as it should read.
+fn addition_opening(t: &str) -> Option<(usize, &'static str)> {
+    let letters = |x: &str| -> String { x.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect() };
+    let words: Vec<&str> = t.split_whitespace().collect();
+    let mut best: Option<(f64, usize, &'static str)> = None;
+    for (cue, min) in ADDITION_OPENINGS {
+        let target = letters(cue);
+        for k in 1..=words.len().min(5) {
+            let cat = letters(&words[..k].join(" "));
+            let n = target.chars().count().max(cat.chars().count());
+            let sim = 1.0 - check::edit_distance(&cat, &target) as f64 / n as f64;
+            if sim >= *min && best.is_none_or(|b| sim > b.0) {
+                best = Some((sim, k, cue));
+            }
+        }
+    }
+    best.map(|(_, k, cue)| (k, cue))
+}
+
+/// The sentence with a garbled addition opening written as it should read.
+fn repair_opening(t: &str) -> String {
+    match addition_opening(t) {
+        Some((k, cue)) => std::iter::once(cue).chain(t.split_whitespace().skip(k)).collect::<Vec<_>>().join(" "),
+        None => t.to_string(),
+    }
+}
+
 /// Share of a summing-up sentence's content words that the forslag must already contain for
 /// the sentence to count as a restatement of it rather than an addition.
 const COVERED: f64 = 0.6;
 /// Letter-level similarity above which a summing-up sentence is taken as the forslag read out.
 const READ_OUT: f64 = 0.55;
+/// Flag reason for the standard wording used when the agenda has no forslag.
+pub const NO_FORSLAG_REASON: &str = "Ingen forslag til vedtak i sakskartet: kontroller vedtaket (standardformulering).";
 
 /// The vedtak of one item. `summing_up` are the chair's closing turns of the sak (of the whole
 /// group for joint items); `joint` is the group size (for "sakene").
@@ -44,9 +78,9 @@ pub fn draft_vedtak(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_
             .map(|(_, t)| t.clone())
             .filter(|t| {
                 let lc = t.to_lowercase();
-                ADDITION_CUES.iter().any(|c| lc.contains(c)) && !reads_out(t)
+                (ADDITION_CUES.iter().any(|c| lc.contains(c)) || addition_opening(t).is_some()) && !reads_out(t)
             })
-            .map(|t| finish_sentence(&check::correct_spelling(&t, meeting)))
+            .map(|t| finish_sentence(&check::correct_spelling(&repair_opening(&t), meeting)))
             .collect();
         if additions.is_empty() {
             (forslag.to_string(), "template")
@@ -69,11 +103,10 @@ pub fn draft_vedtak(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_
             ));
             (check::correct_spelling(&decision, meeting), "extractive")
         } else {
-            let std = standard_wording(council, item, plural);
-            if matches!(item.sakstype, Sakstype::Beslutning | Sakstype::Annet) {
-                flags.push(check::flag(FlagKind::Uncertain, "Innkallingen har ikke forslag til vedtak; standardformulering."));
-            }
-            (std, "template")
+            // The standard wording is a guess at what was decided, whatever the sakstype:
+            // the secretary must confirm it.
+            flags.push(check::flag(FlagKind::Uncertain, NO_FORSLAG_REASON));
+            (standard_wording(council, item, plural), "template")
         }
     };
 
@@ -293,6 +326,40 @@ sakstype = "Orientering"
         let t = chair([1.0, 2.0], "Takk.");
         let v = draft_vedtak(&m, m.item("19/25").unwrap(), &[&t], &["19/25".into(), "20/25".into()]);
         assert_eq!(v.text, "Nasjonalt e-helseråd tar sakene til orientering.");
+    }
+
+    #[test]
+    fn a_garbled_addition_opening_is_found_and_repaired() {
+        let m = meeting();
+        let t = chair(
+            [466.5, 484.2],
+            "Takk, jeg oppsummerer. Nasjonalt e-helseråd ga innspill til og stiller seg bak foreslåtte endringer i mandat for Teknisk beregningsutvalg. I tilegbetrådet om at KS får en fastplass i utvalget.",
+        );
+        let v = draft_vedtak(&m, m.item("17/25").unwrap(), &[&t], &[]);
+        assert!(v.text.ends_with("Teknisk beregningsutvalg. I tillegg ber rådet om at KS får en fastplass i utvalget."), "{}", v.text);
+        assert!(v.flags.iter().any(|f| f.kind == FlagKind::DepartsFromForslag), "{:?}", v.flags);
+        assert_eq!(addition_opening("I tillegg ber rådet om at KS får plass."), Some((4, "I tillegg ber rådet")));
+        assert_eq!(addition_opening("Til slutt takker jeg alle."), None);
+        assert_eq!(addition_opening("Tiltakene er gode."), None);
+    }
+
+    #[test]
+    fn standard_wording_without_forslag_is_flagged_for_every_sakstype() {
+        let m = meeting();
+        // 14/25 (Drøfting) has no forslag; the chair's summing-up has no decision sentence.
+        let t = chair([196.0, 206.0], "Takk for gode innspill. Da går vi videre.");
+        let v = draft_vedtak(&m, m.item("14/25").unwrap(), &[&t], &[]);
+        assert_eq!(v.text, "Nasjonalt e-helseråd drøftet saken.");
+        assert!(v.flags.iter().any(|f| f.kind == FlagKind::Uncertain && f.reason == NO_FORSLAG_REASON), "{:?}", v.flags);
+        for sakstype in [Sakstype::Godkjenning, Sakstype::Orientering, Sakstype::Drøfting, Sakstype::Beslutning, Sakstype::Annet] {
+            let mut item = m.item("14/25").unwrap().clone();
+            item.sakstype = sakstype;
+            let v = draft_vedtak(&m, &item, &[&t], &[]);
+            assert!(v.flags.iter().any(|f| f.reason == NO_FORSLAG_REASON), "{sakstype:?}: {:?}", v.flags);
+        }
+        // With a forslag, restated by the chair, nothing is flagged for this reason.
+        let v = draft_vedtak(&m, m.item("11/25").unwrap(), &[&chair([1.0, 2.0], "Da er innkalling og dagsorden godkjent.")], &[]);
+        assert!(!v.flags.iter().any(|f| f.reason == NO_FORSLAG_REASON), "{:?}", v.flags);
     }
 
     #[test]
