@@ -310,19 +310,8 @@ fn cli_imports_writes_atomically_and_refuses_to_overwrite() {
         .stderr(predicates::str::contains("bad.txt:2: warning"));
 }
 
-/// Small deterministic generator (xorshift) so the fuzz test needs no extra crate.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[(self.next() % xs.len() as u64) as usize]
-    }
-}
+mod common;
+use common::Rng;
 
 #[test]
 fn random_input_never_panics_and_always_gives_a_valid_file() {

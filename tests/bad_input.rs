@@ -17,17 +17,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn sample(name: &str) -> PathBuf {
-    root().join("samples").join(name)
-}
-
-fn referat() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_referat"))
-}
+mod common;
+use common::{referat, root, sample, tiny_gguf};
 
 fn whisper() -> PathBuf {
     referat::models::installed("whisper-base")
@@ -129,32 +120,6 @@ fn in_tmpfs(mnt: &Path, size: &str, ro: bool, inner: Command) -> Command {
     let mut c = Command::new("unshare");
     c.args(["-m", "sh", "-c", &script, "sh"]).arg(mnt).arg(inner.get_program()).args(inner.get_args()).env("MNT", mnt);
     c
-}
-
-/// A minimal GGUF v3 file of architecture `arch` (one metadata entry, one tensor); the same
-/// layout as tests/llm.rs uses for the library-level check.
-fn tiny_gguf(arch: &str) -> Vec<u8> {
-    fn s(out: &mut Vec<u8>, x: &str) {
-        out.extend((x.len() as u64).to_le_bytes());
-        out.extend(x.as_bytes());
-    }
-    let mut b = b"GGUF".to_vec();
-    b.extend(3u32.to_le_bytes());
-    b.extend(1u64.to_le_bytes());
-    b.extend(1u64.to_le_bytes());
-    s(&mut b, "general.architecture");
-    b.extend(8u32.to_le_bytes());
-    s(&mut b, arch);
-    s(&mut b, "token_embd.weight");
-    b.extend(1u32.to_le_bytes());
-    b.extend(32u64.to_le_bytes());
-    b.extend(0u32.to_le_bytes());
-    b.extend(0u64.to_le_bytes());
-    while b.len() % 32 != 0 {
-        b.push(0);
-    }
-    b.extend([0u8; 128]);
-    b
 }
 
 fn can_mount() -> bool {

@@ -15,28 +15,9 @@
 use referat::artifact::Transcript;
 use referat::{agenda, meeting::Meeting, transcript};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::{root, Rng};
 
 fn iters() -> usize {
     std::env::var("FUZZ_ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(2_000)

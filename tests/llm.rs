@@ -5,6 +5,9 @@
 use referat::llm::{self, ChatMessage, GenParams, Llm};
 use std::path::PathBuf;
 
+mod common;
+use common::tiny_gguf;
+
 fn model(id: &str) -> PathBuf {
     let dir = std::env::var_os("REFERAT_MODELS_DIR")
         .map(PathBuf::from)
@@ -103,31 +106,6 @@ fn gemma3_generates_deterministically() {
 fn qwen2_generates_deterministically() {
     let t = gen_twice(QWEN, "qwen2");
     eprintln!("qwen2: {t:?}");
-}
-
-/// A minimal valid GGUF v3 file: one metadata string and one small f32 tensor.
-fn tiny_gguf(arch: &str) -> Vec<u8> {
-    fn s(out: &mut Vec<u8>, x: &str) {
-        out.extend((x.len() as u64).to_le_bytes());
-        out.extend(x.as_bytes());
-    }
-    let mut b = b"GGUF".to_vec();
-    b.extend(3u32.to_le_bytes());
-    b.extend(1u64.to_le_bytes()); // tensors
-    b.extend(1u64.to_le_bytes()); // metadata entries
-    s(&mut b, "general.architecture");
-    b.extend(8u32.to_le_bytes()); // string
-    s(&mut b, arch);
-    s(&mut b, "token_embd.weight");
-    b.extend(1u32.to_le_bytes());
-    b.extend(32u64.to_le_bytes());
-    b.extend(0u32.to_le_bytes()); // F32
-    b.extend(0u64.to_le_bytes());
-    while b.len() % 32 != 0 {
-        b.push(0);
-    }
-    b.extend([0u8; 128]);
-    b
 }
 
 fn load_err(path: &std::path::Path) -> String {

@@ -7,17 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn sample(name: &str) -> PathBuf {
-    root().join("samples").join(name)
-}
-
-fn referat() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_referat"))
-}
+mod common;
+use common::{referat, sample};
 
 /// The truth transcript up to the end of 13/25: three items, about ten LLM calls.
 fn short_transcript(dir: &Path) -> PathBuf {
