@@ -8,7 +8,7 @@
 # - LLM: candle in referat vs llama.cpp (cyllama wheel), same GGUF, prompt and settings.
 # - End to end: `referat run` on the sample and on a one-hour meeting (the sample looped), per
 #   stage wall time and peak RSS.
-# - Quality: `referat eval` against samples/truth.json, from the ASR and the truth transcript.
+# - Quality: `referat eval` against samples/ehelse-2025-06/truth.json, from the ASR and the truth transcript.
 # llama.cpp picks its own thread count (all physical cores). Peers are installed into
 # bench/.venv-peers (PyPI). Run it on an idle machine: figures are
 # ratios of runs made one after the other, and other load distorts them.
@@ -43,10 +43,10 @@ mkdir -p "$work"
 step() { echo; echo "== $* ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))"; }
 
 step "ASR: referat vs faster-whisper on the sample"
-REFERAT_BIN=$bin/referat FW_VENV=$venv bash bench/asr_vs_faster_whisper.sh samples/sample.wav samples/sample.toml "$threads" samples/truth.json | tee "$work/asr.txt"
+REFERAT_BIN=$bin/referat FW_VENV=$venv bash bench/asr_vs_faster_whisper.sh samples/ehelse-2025-06/recording.wav samples/ehelse-2025-06/meeting.toml "$threads" samples/ehelse-2025-06/truth.json | tee "$work/asr.txt"
 step "ASR: referat without the vocabulary prompt"
-"$bin/referat" transcribe --meeting samples/sample.toml --audio samples/sample.wav --out "$work/noprompt" --no-prompt --force 2>"$work/noprompt.log"
-python3 bench/wer.py "$work/noprompt/transcript.json" samples/truth.json | tee "$work/asr-noprompt.txt"
+"$bin/referat" transcribe --meeting samples/ehelse-2025-06/meeting.toml --audio samples/ehelse-2025-06/recording.wav --out "$work/noprompt" --no-prompt --force 2>"$work/noprompt.log"
+python3 bench/wer.py "$work/noprompt/transcript.json" samples/ehelse-2025-06/truth.json | tee "$work/asr-noprompt.txt"
 
 step "LLM: candle vs llama.cpp"
 gguf=$REFERAT_MODELS_DIR/qwen2.5-coder-1.5b-instruct/model.gguf
@@ -54,16 +54,16 @@ gguf=$REFERAT_MODELS_DIR/qwen2.5-coder-1.5b-instruct/model.gguf
 "$venv/bin/python" bench/llamacpp_compare.py "$gguf" 64 2>/dev/null | tee "$work/llm-llamacpp.txt"
 
 step "End to end: the sample recording"
-/usr/bin/time -f "max_rss_kib=%M" "$bin/referat" run --meeting samples/sample.toml --audio samples/sample.wav --out "$work/sample" --force 2>&1 | tee "$work/e2e-sample.log"
-"$bin/referat" eval --meeting samples/sample.toml --out "$work/sample" --truth samples/truth.json | tee "$work/eval-asr.md"
+/usr/bin/time -f "max_rss_kib=%M" "$bin/referat" run --meeting samples/ehelse-2025-06/meeting.toml --audio samples/ehelse-2025-06/recording.wav --out "$work/sample" --force 2>&1 | tee "$work/e2e-sample.log"
+"$bin/referat" eval --meeting samples/ehelse-2025-06/meeting.toml --out "$work/sample" --truth samples/ehelse-2025-06/truth.json | tee "$work/eval-asr.md"
 step "End to end: the truth transcript (imported VTT)"
-"$bin/referat" run --meeting samples/sample.toml --transcript samples/truth.vtt --out "$work/truth" --force 2>&1 | tee "$work/e2e-truth.log"
-"$bin/referat" eval --meeting samples/sample.toml --out "$work/truth" --truth samples/truth.json | tee "$work/eval-truth.md"
+"$bin/referat" run --meeting samples/ehelse-2025-06/meeting.toml --transcript samples/ehelse-2025-06/truth.vtt --out "$work/truth" --force 2>&1 | tee "$work/e2e-truth.log"
+"$bin/referat" eval --meeting samples/ehelse-2025-06/meeting.toml --out "$work/truth" --truth samples/ehelse-2025-06/truth.json | tee "$work/eval-truth.md"
 
 if [ "$quick" = 0 ]; then
   step "End to end: a one-hour meeting (the sample looped 7 times)"
-  sox $(for _ in 1 2 3 4 5 6 7; do echo samples/sample.wav; done) "$work/hour.wav"
-  /usr/bin/time -f "max_rss_kib=%M" "$bin/referat" run --meeting samples/sample.toml --audio "$work/hour.wav" --out "$work/hour" --force 2>&1 | tee "$work/e2e-hour.log"
+  sox $(for _ in 1 2 3 4 5 6 7; do echo samples/ehelse-2025-06/recording.wav; done) "$work/hour.wav"
+  /usr/bin/time -f "max_rss_kib=%M" "$bin/referat" run --meeting samples/ehelse-2025-06/meeting.toml --audio "$work/hour.wav" --out "$work/hour" --force 2>&1 | tee "$work/e2e-hour.log"
 fi
 
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/machine.txt"

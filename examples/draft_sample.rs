@@ -5,7 +5,7 @@
 //! spans, drafts the chosen saker with the model, and prints per-sak time, tokens/s, the
 //! model/extractive share, and innspill recall/precision against the truth bullets.
 //!
-//! cargo run --release --example draft_sample -- samples/sample.toml samples/truth.json \
+//! cargo run --release --example draft_sample -- samples/ehelse-2025-06/meeting.toml samples/ehelse-2025-06/truth.json \
 //!     [--model FILE.gguf] [--items 13/25,14/25] [--untagged] [--out draft.json] [--no-model]
 //!     [--workdir DIR]   (transcript.json + segments.json from DIR, e.g. a real ASR run)
 //!

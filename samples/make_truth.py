@@ -1,122 +1,46 @@
 #!/usr/bin/env python3
-"""Build the ground truth of the sample meeting (stdlib only).
+"""Build the ground truth of one sample meeting (stdlib only).
 
-Reads the renderer's timing sidecar (sample.timing.json, which carries every utterance of
-script.txt with its start/end, speaker and `#item` section) and writes
-  truth.json  item spans, breaks, utterances, plus the hand-written referat content below
-  truth.vtt   the truth transcript as WebVTT with <v Speaker Name> voice tags
+    python3 samples/make_truth.py samples/<meeting>
 
-Run from anywhere:  python3 samples/make_truth.py
+Reads, in the meeting's folder,
+  timing.json   the renderer's sidecar: every utterance of script.txt with start/end,
+                speaker and `#item` section
+  content.json  the hand-written referat content (see below)
+and writes
+  truth.json    item spans, breaks, utterances, plus the referat content
+  truth.vtt     the truth transcript as WebVTT with <v Speaker Name> voice tags
+
+content.json:
+  {"chair": "Name of the chair",
+   "order": ["33/24", ...],            every agenda item, in the order the meeting took them
+   "joint": [["35/24", "36/24"]],      items discussed together
+   "not_discussed": ["40/24"],         postponed or skipped items
+   "breaks": ["Lunsj"],                `#item` sections that are breaks
+   "before": ["Før møtet"],            `#item` sections before the first item (optional)
+   "after": ["Avslutning"],            `#item` sections after the last item
+   "items": {"33/24": {"innspill": [...], "aksjonspunkter": [...], "vedtak": "...",
+                       "departs_from_forslag": true}}}
+
 Conventions:
-  - an item starts at the chair's announcement (its first utterance) and ends where the next
-    item or break starts; the last discussed item ends where the closing remarks start;
+  - an item starts at the chair's announcement (its section's first utterance) and ends where
+    the next item, break or closing section starts;
   - items discussed together share start/end and list each other in joint_with; their
-    utterances carry the first saksnr of the group;
-  - a break starts at the chair's break announcement and ends at the next announcement;
-  - an item that was not discussed has status "not_discussed" and start = end = the point
-    where the meeting would have taken it (the start of the closing remarks);
-  - utterances outside any item (break announcement, closing remarks) have item = null.
+    utterances carry the first saksnr of the group, and the script puts all their `#item`
+    lines before the group's first utterance;
+  - a break starts at the chair's break announcement and ends at the next section;
+  - an item that was not discussed has status "not_discussed" and start = end = the start of
+    the closing section (where the meeting would have taken it at the latest);
+  - utterances outside any item (before, breaks, closing) have item = null.
 """
 import json
 import os
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-# Meeting order, and which saker were discussed together (first saksnr of the group).
-ORDER = ["11/25", "12/25", "13/25", "14/25", "15/25", "16/25", "18/25", "17/25", "19/25", "20/25"]
-JOINT = {"15/25": ["16/25"], "16/25": ["15/25"]}
-NOT_DISCUSSED = {"20/25"}
-BREAKS = {"Lunsj"}
-AFTER = {"Avslutning"}
-
-# Hand-written referat content: what a good referat of the script contains, per sak.
-JOINT_15_16 = [
-    "Det mangler tall på nytten av de nasjonale e-helseløsningene, og det gjør det vanskelig å vurdere prisen.",
-    "Prisen for kommunene bør ikke øke brått, og kommunene trenger varsel i god tid før budsjettarbeidet.",
-    "Det må skilles mellom KI-verktøy med lav risiko og beslutningsstøtte.",
-    "Transkripsjon av samtaler er et godt sted å starte med bruk av språkmodeller.",
-    "KI bør følges opp som medisiner, med kliniske studier og oppfølging etter innføring.",
-    "Helsepersonell trenger opplæring i KI, særlig om feil og hallusinering.",
-]
-CONTENT = {
-    "11/25": {
-        "innspill": [],
-        "aksjonspunkter": [],
-        "vedtak": "Nasjonalt e-helseråd godkjenner innkalling og dagsorden.",
-    },
-    "12/25": {
-        "innspill": [],
-        "aksjonspunkter": [],
-        "vedtak": "Nasjonalt e-helseråd godkjenner referatet fra møte i Nasjonalt e-helseråd 20. mars 2025.",
-    },
-    "13/25": {
-        "innspill": [
-            "Kommunene trenger tydelige krav tidlig nok, før de starter en anskaffelse.",
-            "Små kommuner har lite kompetanse på området og trenger veiledning, ikke bare en liste med krav.",
-            "Listen over verifiserte produkter må holdes oppdatert, ellers mister leverandørene tilliten til ordningen.",
-            "Pasienter og pårørende bør være med i aktørnettverket.",
-        ],
-        "aksjonspunkter": [
-            "Helsedirektoratet kommer tilbake med en plan for aktørnettverket til neste møte.",
-        ],
-        "vedtak": "Nasjonalt e-helseråd drøftet saken. Helsedirektoratet tar med seg innspillene fra møtet inn i det videre arbeidet med veilednings- og godkjenningsordningen for helseteknologier.",
-    },
-    "14/25": {
-        "innspill": [
-            "En endring støttes, fordi dagens samtykkekrav gir mye ekstra arbeid for legene.",
-            "Pasientene må fortsatt kunne reservere seg på en enkel måte.",
-            "I akuttsituasjoner er det ofte umulig å spørre pasienten, og helsepersonell må da få tilgang uten samtykke.",
-            "Det trengs god logging, slik at pasienten kan se hvem som har lest kjernejournalen.",
-            "Kommunene må være med i arbeidet, siden helsepersonell i kommunene også bruker kjernejournal.",
-        ],
-        "aksjonspunkter": [],
-        "vedtak": "Nasjonalt e-helseråd drøftet saken og støtter at Helsedirektoratet arbeider videre med en reservasjonsrett i stedet for samtykke.",
-    },
-    "15/25": {
-        "innspill": JOINT_15_16,
-        "aksjonspunkter": [
-            "Norsk helsenett SF kommer tilbake med en oversikt over bruken og nyttevurderingene til neste møte.",
-        ],
-        "vedtak": "Nasjonalt e-helseråd drøftet foreslåtte prismodeller og ba Norsk helsenett SF ta med seg innspillene i videre arbeid. Rådet ber om at saksunderlaget til neste års behandling beskriver mer om bruken og nyttevurderingene.",
-    },
-    "16/25": {
-        "innspill": JOINT_15_16,
-        "aksjonspunkter": [],
-        "vedtak": "Nasjonalt e-helseråd støtter behovet for norske språkmodeller og ber om at videre oppfølging prioriteres. Innspillene fra diskusjonen tas med i det videre arbeidet.",
-    },
-    "18/25": {
-        "innspill": [
-            "Tre nivåer støttes, men hvert utvalg må ha et klart mandat, slik at saker ikke behandles tre ganger.",
-            "Kommunene er for svakt representert i utvalgene, og det bør ses på.",
-            "Andre råd og utvalg må se på hvordan de passer inn i rådsmodellen.",
-        ],
-        "aksjonspunkter": [],
-        "vedtak": "Nasjonalt e-helseråd anbefaler at rådsmodellen fortsetter med tre nivåer, men at det utarbeides nye mandater for hvert utvalg, at rollene og representasjonen i hvert utvalg vurderes, og at Helsedirektoratet iverksetter forbedringstiltakene som er spilt inn. I tillegg anbefaler Nasjonalt e-helseråd at eiere av andre råd og utvalg ser på hvordan de forholder seg til rådsmodellen.",
-    },
-    "17/25": {
-        "innspill": [
-            "Kommunene må ha en fast plass i Teknisk beregningsutvalg, siden de betaler en stor del av kostnadene.",
-            "Vurderingene fra utvalget bør publiseres, slik at alle kan se grunnlaget.",
-        ],
-        "aksjonspunkter": [],
-        # Departs from the forslag: the chair added the KS seat.
-        "vedtak": "Nasjonalt e-helseråd ga innspill til og stiller seg bak foreslåtte endringer i mandat for Teknisk beregningsutvalg. I tillegg ber rådet om at KS får en fast plass i utvalget.",
-        "departs_from_forslag": True,
-    },
-    "19/25": {
-        "innspill": [],
-        "aksjonspunkter": [
-            "Helsedirektoratet kommer tilbake med en ny status om EHDS i høstens møte.",
-        ],
-        "vedtak": "Nasjonalt e-helseråd tar sakene til orientering.",
-    },
-    "20/25": {"innspill": [], "aksjonspunkter": [], "vedtak": ""},
-}
+import sys
 
 
 def speaker_name(desc, sid):
     # "#speaker RUNE Rune Simensen, Helse Sør-Øst RHF (møteleder)" -> "Rune Simensen"
-    return desc.split(",")[0].strip() if desc else sid
+    return desc.split(",")[0].split("(")[0].strip() if desc else sid
 
 
 def vtt_time(t):
@@ -127,28 +51,38 @@ def vtt_time(t):
     return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 
 
-def main():
-    with open(os.path.join(HERE, "sample.timing.json"), encoding="utf-8") as fh:
+def build(folder):
+    with open(os.path.join(folder, "timing.json"), encoding="utf-8") as fh:
         side = json.load(fh)
+    with open(os.path.join(folder, "content.json"), encoding="utf-8") as fh:
+        content = json.load(fh)
+    order = content["order"]
+    joint = {}
+    for group in content.get("joint", []):
+        for s in group:
+            joint[s] = [x for x in group if x != s]
+    not_discussed = set(content.get("not_discussed", []))
+    breaks_set = set(content.get("breaks", []))
+    outside = set(content.get("before", [])) | set(content.get("after", []))
     names = {sid: speaker_name(c.get("description", ""), sid) for sid, c in side["speakers"].items()}
 
-    # first utterance start of every section label (markers may share a time: joint items)
     starts = {m["label"]: m["time"] for m in side["markers"]}
-    for label in ORDER:
-        if label not in starts and label not in NOT_DISCUSSED:
-            raise SystemExit(f"script has no '#item {label}' section")
+    for label in order:
+        if label not in starts and label not in not_discussed:
+            raise SystemExit(f"{folder}: script has no '#item {label}' section")
+        if label not in content["items"]:
+            raise SystemExit(f"{folder}: content.json has no items entry for {label}")
+    bounds = sorted(set(starts.values()))
 
-    # boundaries in time order: every discussed item group, break and the closing section
-    bounds = sorted({t for lab, t in starts.items()})
     def next_bound(t):
         later = [b for b in bounds if b > t + 1e-6]
         return later[0] if later else side["duration"]
 
-    closing = min((starts[a] for a in AFTER if a in starts), default=side["duration"])
+    closing = min((starts[a] for a in content.get("after", []) if a in starts), default=side["duration"])
     items = []
-    for saksnr in ORDER:
-        c = CONTENT[saksnr]
-        if saksnr in NOT_DISCUSSED:
+    for saksnr in order:
+        c = content["items"][saksnr]
+        if saksnr in not_discussed:
             start = end = closing
             status = "not_discussed"
         else:
@@ -156,29 +90,29 @@ def main():
             end = next_bound(start)
             status = "discussed"
         item = {"saksnr": saksnr, "start": round(start, 3), "end": round(end, 3), "status": status,
-                "joint_with": JOINT.get(saksnr, []), "innspill": c["innspill"],
-                "aksjonspunkter": c["aksjonspunkter"], "vedtak": c["vedtak"]}
+                "joint_with": joint.get(saksnr, []), "innspill": c.get("innspill", []),
+                "aksjonspunkter": c.get("aksjonspunkter", []), "vedtak": c.get("vedtak", "")}
         if c.get("departs_from_forslag"):
             item["departs_from_forslag"] = True
         items.append(item)
 
     breaks = [{"label": lab, "start": round(starts[lab], 3), "end": round(next_bound(starts[lab]), 3)}
-              for lab in sorted(BREAKS & set(starts), key=lambda l: starts[l])]
+              for lab in sorted(breaks_set & set(starts), key=lambda l: starts[l])]
 
     def utt_item(section):
-        if section in BREAKS or section in AFTER or section is None:
+        if section is None or section in breaks_set or section in outside:
             return None
-        for first, others in JOINT.items():
-            if section in others and ORDER.index(first) < ORDER.index(section):
-                return first
+        for s, others in joint.items():
+            if section in others and order.index(s) < order.index(section):
+                return s
         return section
 
     utts = [{"start": u["start"], "end": u["end"], "speaker": names[u["speaker"]],
              "text": u["text"], "item": utt_item(u["section"])} for u in side["utterances"]]
 
-    truth = {"audio": side["audio"], "duration": side["duration"], "items": items,
-             "breaks": breaks, "utterances": utts}
-    with open(os.path.join(HERE, "truth.json"), "w", encoding="utf-8") as fh:
+    truth = {"audio": side["audio"], "duration": side["duration"], "chair": content.get("chair", ""),
+             "items": items, "breaks": breaks, "utterances": utts}
+    with open(os.path.join(folder, "truth.json"), "w", encoding="utf-8") as fh:
         json.dump(truth, fh, ensure_ascii=False, indent=1)
         fh.write("\n")
 
@@ -186,10 +120,13 @@ def main():
     for i, u in enumerate(utts, 1):
         lines += [str(i), f"{vtt_time(u['start'])} --> {vtt_time(u['end'])}",
                   f"<v {u['speaker']}>{u['text']}", ""]
-    with open(os.path.join(HERE, "truth.vtt"), "w", encoding="utf-8") as fh:
+    with open(os.path.join(folder, "truth.vtt"), "w", encoding="utf-8") as fh:
         fh.write("\n".join(lines))
-    print(f"wrote truth.json ({len(items)} items, {len(utts)} utterances) and truth.vtt")
+    print(f"{folder}: wrote truth.json ({len(items)} items, {len(utts)} utterances) and truth.vtt")
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) < 2:
+        raise SystemExit("usage: make_truth.py samples/<meeting> [...]")
+    for f in sys.argv[1:]:
+        build(f)

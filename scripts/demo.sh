@@ -3,9 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-./target/release/referat run --meeting samples/sample.toml --audio samples/sample.wav --out work/sample
-./target/release/referat export --meeting samples/sample.toml --out work/sample --format docx
-./target/release/referat export --meeting samples/sample.toml --out work/sample --format odt
+./target/release/referat run --meeting samples/ehelse-2025-06/meeting.toml --audio samples/ehelse-2025-06/recording.wav --out work/sample
+./target/release/referat export --meeting samples/ehelse-2025-06/meeting.toml --out work/sample --format docx
+./target/release/referat export --meeting samples/ehelse-2025-06/meeting.toml --out work/sample --format odt
 echo
 echo "Referat (draft): $(pwd)/work/sample/referat.md  (also referat.docx, referat.odt)"
-echo "Review it in the browser: ./target/release/referat review --meeting samples/sample.toml --out work/sample"
+echo "Review it in the browser: ./target/release/referat review --meeting samples/ehelse-2025-06/meeting.toml --out work/sample"

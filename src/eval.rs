@@ -1,6 +1,6 @@
 //! Score a work dir against a truth file: WER, segmentation, innspill, vedtak, flags.
 //!
-//! `referat eval --meeting M --out DIR --truth samples/truth.json` prints a Markdown table.
+//! `referat eval --meeting M --out DIR --truth samples/ehelse-2025-06/truth.json` prints a Markdown table.
 //! Each metric is computed only when its artifact exists in the work dir.
 //!
 //! Truth file (JSON): `{"audio", "duration", "items": [{"saksnr", "start", "end", "status",

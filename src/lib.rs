@@ -18,5 +18,6 @@ pub mod pipeline;
 pub mod progress;
 pub mod review;
 pub mod segment;
+pub mod text;
 pub mod transcript;
 pub mod workdir;

@@ -36,6 +36,22 @@ pub struct Meeting {
     /// Optional model and prompt overrides; command-line flags win over these.
     #[serde(default)]
     pub models: ModelSettings,
+    /// Who chairs the meeting, when the secretary knows it; otherwise referat infers the chair
+    /// as the speaker who opens and closes the items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chair: Option<String>,
+    /// Written language of the referat: "nb" (Bokmål, the default) or "nn" (Nynorsk).
+    #[serde(default)]
+    pub language: Language,
+}
+
+/// The referat's written standard.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    Nb,
+    Nn,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -79,6 +95,8 @@ pub struct Item {
     /// Planned start, clock time "10:15".
     #[serde(default)]
     pub time: Option<String>,
+    /// Empty or left out (agendas leave Eventuelt blank): [`Sakstype::Annet`].
+    #[serde(default)]
     pub sakstype: Sakstype,
     /// Forslag til vedtak; may be empty.
     #[serde(default)]
@@ -124,14 +142,16 @@ pub struct ModelSettings {
 }
 
 /// What kind of decision the item asks for; drives the vedtak wording.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, Hash)]
 pub enum Sakstype {
     Godkjenning,
     Orientering,
     #[serde(alias = "Drofting", alias = "drøfting", alias = "drofting")]
     Drøfting,
     Beslutning,
-    /// Items such as "Eventuelt" that have no sakstype on the agenda.
+    /// Items such as "Eventuelt" that have no sakstype on the agenda (written as `""`).
+    #[default]
+    #[serde(alias = "")]
     Annet,
 }
 

@@ -134,9 +134,9 @@ fn round_trip_through_meeting_parse() {
 
 #[test]
 fn sample_meeting_file_agrees_with_the_agenda() {
-    // samples/sample.toml was written by hand from the same agenda: the importer and the
+    // samples/ehelse-2025-06/meeting.toml was written by hand from the same agenda: the importer and the
     // hand-written file must tell the same story for every sak they share.
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/sample.toml");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/ehelse-2025-06/meeting.toml");
     let m = Meeting::load(&path).unwrap();
     let a = sample_agenda();
     let order: Vec<&str> = m.items.iter().map(|i| i.saksnr.as_str()).collect();

@@ -237,11 +237,11 @@ fn bad_inputs_fail_clearly_without_partial_output() {
 
     // ---- models
     let mut c = stage("transcribe", &meeting, &out("nowhisper"));
-    c.arg("--audio").arg(sample("sample.wav")).args(["--whisper-model", "/nonexistent/ggml-model.bin"]);
+    c.arg("--audio").arg(sample("recording.wav")).args(["--whisper-model", "/nonexistent/ggml-model.bin"]);
     cases.push(Case::new("missing whisper model", c, "/nonexistent/ggml-model.bin", &["fix the path", "referat models install"]).empty(out("nowhisper")));
     let not_ggml = write(&t.join("not-ggml.bin"), b"GGUF\x03\x00\x00\x00 this is a language model, not whisper, padded out to look like a header");
     let mut c = stage("transcribe", &meeting, &out("notggml"));
-    c.arg("--audio").arg(sample("sample.wav")).arg("--whisper-model").arg(&not_ggml);
+    c.arg("--audio").arg(sample("recording.wav")).arg("--whisper-model").arg(&not_ggml);
     cases.push(Case::new("whisper model that is not ggml", c, "not-ggml.bin", &["not a whisper.cpp ggml model"]).empty(out("notggml")));
     let draft = |llm: &Path| {
         let mut c = stage("draft", &meeting, &ready);

@@ -11,7 +11,7 @@ fn fixture(name: &str) -> PathBuf {
 
 /// The bundled sample meeting (samples/), shared by the tests rather than copied.
 fn sample_file(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/ehelse-2025-06").join(name)
 }
 
 /// A work dir holding the fixture draft.
@@ -24,7 +24,7 @@ fn workdir() -> tempfile::TempDir {
 /// Run the export stage through the library (the CLI arm is a thin shell over `run_stage`;
 /// `missing_draft_is_a_clear_error` covers the CLI itself).
 fn export(dir: &Path, format: &str, extra: &[&str]) -> PathBuf {
-    let meeting = referat::meeting::Meeting::load(&sample_file("sample.toml")).unwrap();
+    let meeting = referat::meeting::Meeting::load(&sample_file("meeting.toml")).unwrap();
     let wd = referat::workdir::WorkDir::open(dir).unwrap();
     let opts = referat::export::ExportOptions { final_: extra.contains(&"--final"), times: extra.contains(&"--times") };
     let fmt = referat::export::Format::parse(format).unwrap();
@@ -207,7 +207,7 @@ fn missing_draft_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_referat"))
         .args(["export", "--format", "md", "--meeting"])
-        .arg(sample_file("sample.toml"))
+        .arg(sample_file("meeting.toml"))
         .arg("--out")
         .arg(dir.path())
         .output()

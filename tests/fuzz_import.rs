@@ -1,6 +1,6 @@
 //! Fuzzing the text importers (issue 7): VTT, SRT and JSON transcripts, the agenda text, and
 //! the meeting file.
-//! Random bytes and random mutations of real files (samples/truth.vtt, its SRT form, the agenda
+//! Random bytes and random mutations of real files (samples/ehelse-2025-06/truth.vtt, its SRT form, the agenda
 //! fixture) must never panic; an error is an `Err` with a message; a successful parse gives
 //! segments with finite times, 0 <= start <= end, and survives a VTT/SRT round trip; an agenda
 //! that parses gives a meeting file that parses.
@@ -205,7 +205,7 @@ fn fuzz(kind: &str, seeds: &[String], seed: u64, n: usize) -> (usize, usize) {
 }
 
 fn truth_vtt() -> String {
-    std::fs::read_to_string(root().join("samples/truth.vtt")).unwrap()
+    std::fs::read_to_string(root().join("samples/ehelse-2025-06/truth.vtt")).unwrap()
 }
 
 fn vtt_seeds() -> Vec<String> {
@@ -238,7 +238,7 @@ fn agenda_seeds() -> Vec<String> {
 fn meeting_file_parser_survives_random_and_mutated_input() {
     // Not an importer, but the other text the secretary edits by hand: errors carry line and
     // column computed from byte offsets, which must never split a character.
-    let sample = std::fs::read_to_string(root().join("samples/sample.toml")).unwrap();
+    let sample = std::fs::read_to_string(root().join("samples/ehelse-2025-06/meeting.toml")).unwrap();
     let head: String = sample.split("[[items]]").take(3).collect::<Vec<_>>().join("[[items]]");
     fuzz("meeting", &[sample, head], 0x5EED_0005, iters() / 4);
 }

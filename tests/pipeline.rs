@@ -33,7 +33,7 @@ fn short_transcript(dir: &Path) -> PathBuf {
 fn run_cmd(transcript: &Path, out: &Path) -> Command {
     let mut c = referat();
     c.args(["run", "--meeting"])
-        .arg(sample("sample.toml"))
+        .arg(sample("meeting.toml"))
         .arg("--transcript")
         .arg(transcript)
         .arg("--out")
@@ -134,7 +134,7 @@ fn run_refuses_bad_input_clearly() {
     std::fs::write(&empty, b"").unwrap();
     let out = referat()
         .args(["run", "--meeting"])
-        .arg(sample("sample.toml"))
+        .arg(sample("meeting.toml"))
         .arg("--audio")
         .arg(&empty)
         .arg("--out")
@@ -157,9 +157,9 @@ fn run_on_sample_recording_with_default_models() {
     let out = tmp.path().join("w");
     let o = ok(referat()
         .args(["run", "--meeting"])
-        .arg(sample("sample.toml"))
+        .arg(sample("meeting.toml"))
         .arg("--audio")
-        .arg(sample("sample.wav"))
+        .arg(sample("recording.wav"))
         .arg("--out")
         .arg(&out)
         .output()
@@ -168,7 +168,7 @@ fn run_on_sample_recording_with_default_models() {
     check_referat(&out);
     let eval = ok(referat()
         .args(["eval", "--meeting"])
-        .arg(sample("sample.toml"))
+        .arg(sample("meeting.toml"))
         .arg("--out")
         .arg(&out)
         .arg("--truth")
@@ -186,7 +186,7 @@ fn run_on_truth_transcript_with_default_models() {
     let out = tmp.path().join("w");
     ok(referat()
         .args(["run", "--meeting"])
-        .arg(sample("sample.toml"))
+        .arg(sample("meeting.toml"))
         .arg("--transcript")
         .arg(sample("truth.vtt"))
         .arg("--out")
@@ -200,7 +200,7 @@ fn run_on_truth_transcript_with_default_models() {
 /// draft cites transcript spans.
 fn check_referat(out: &Path) {
     let md = read(&out.join("referat.md"));
-    let meeting = referat::meeting::Meeting::load(&sample("sample.toml")).unwrap();
+    let meeting = referat::meeting::Meeting::load(&sample("meeting.toml")).unwrap();
     for needle in ["Referat fra møte i Nasjonalt e-helseråd", "Møte 2/2025", "Dato", "Sted", "Sakstype"] {
         assert!(md.contains(needle), "referat.md lacks {needle:?}:\n{md}");
     }
@@ -228,7 +228,7 @@ fn check_referat(out: &Path) {
 
 /// The first `secs` seconds of the sample recording, as a WAV in `dir`.
 fn sample_cut(dir: &Path, secs: f64) -> PathBuf {
-    let mut r = hound::WavReader::open(sample("sample.wav")).unwrap();
+    let mut r = hound::WavReader::open(sample("recording.wav")).unwrap();
     let spec = r.spec();
     let n = (secs * spec.sample_rate as f64) as usize * spec.channels as usize;
     let p = dir.join("cut.wav");
@@ -242,7 +242,7 @@ fn sample_cut(dir: &Path, secs: f64) -> PathBuf {
 
 fn transcribe_cmd(audio: &Path, out: &Path) -> Command {
     let mut c = referat();
-    c.args(["transcribe", "--meeting"]).arg(sample("sample.toml")).arg("--audio").arg(audio).arg("--out").arg(out);
+    c.args(["transcribe", "--meeting"]).arg(sample("meeting.toml")).arg("--audio").arg(audio).arg("--out").arg(out);
     c
 }
 

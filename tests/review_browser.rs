@@ -23,7 +23,7 @@ fn fixture(name: &str) -> PathBuf {
 
 /// The bundled sample meeting (samples/), shared by the tests rather than copied.
 fn sample_file(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/ehelse-2025-06").join(name)
 }
 
 /// Work dir with the fixture draft and transcript, and a quiet recording long enough for the
@@ -46,7 +46,7 @@ fn workdir() -> (tempfile::TempDir, PathBuf) {
 
 /// Serve the work dir on a free port in a background thread.
 fn serve(dir: &Path, wav: &Path) -> SocketAddr {
-    let meeting = Meeting::load(&sample_file("sample.toml")).unwrap();
+    let meeting = Meeting::load(&sample_file("meeting.toml")).unwrap();
     let app = App::load(meeting, WorkDir::open(dir).unwrap(), Some(wav.to_path_buf())).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
@@ -156,7 +156,7 @@ fn review_in_headless_chromium() {
     assert!(body.contains("(redigert)"), "{body}");
 
     // And the export follows the review.
-    let meeting = Meeting::load(&sample_file("sample.toml")).unwrap();
+    let meeting = Meeting::load(&sample_file("meeting.toml")).unwrap();
     let wd = WorkDir::open(dir.path()).unwrap();
     let opts = referat::export::ExportOptions { final_: true, times: false };
     let p = referat::export::run_stage(&meeting, &wd, referat::export::Format::Md, &opts).unwrap();

@@ -13,12 +13,12 @@ fn fixture(name: &str) -> std::path::PathBuf {
 
 /// The bundled sample meeting (samples/), shared by the tests rather than copied.
 fn sample_file(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/ehelse-2025-06").join(name)
 }
 
 #[test]
 fn sample_truth_transcript_segments_within_goal() {
-    let meeting = Meeting::load(&sample_file("sample.toml")).unwrap();
+    let meeting = Meeting::load(&sample_file("meeting.toml")).unwrap();
     let truth = Truth::load(&sample_file("truth.json")).unwrap();
     let transcript = Transcript {
         version: FORMAT_VERSION,
@@ -82,7 +82,7 @@ fn segment_and_eval_commands_on_the_sample() {
         warnings: vec![],
     };
     wd.save(&t).unwrap();
-    let meeting = sample_file("sample.toml");
+    let meeting = sample_file("meeting.toml");
     Command::cargo_bin("referat")
         .unwrap()
         .args(["segment", "--meeting"])
@@ -125,7 +125,7 @@ fn segment_and_eval_commands_on_the_sample() {
 /// dropped), which mishears most item numbers ("saktreten", "sak 4.4", "sakne nytten").
 #[test]
 fn sample_asr_transcript_segments_within_goal() {
-    let meeting = Meeting::load(&sample_file("sample.toml")).unwrap();
+    let meeting = Meeting::load(&sample_file("meeting.toml")).unwrap();
     let truth = Truth::load(&sample_file("truth.json")).unwrap();
     let text = std::fs::read_to_string(fixture("sample_asr_transcript.json")).unwrap();
     let transcript: Transcript = serde_json::from_str(&text).unwrap();

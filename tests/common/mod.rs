@@ -9,7 +9,7 @@ pub fn root() -> PathBuf {
 }
 
 pub fn sample(name: &str) -> PathBuf {
-    root().join("samples").join(name)
+    root().join("samples/ehelse-2025-06").join(name)
 }
 
 /// The `referat` binary that cargo built for this test run.
