@@ -54,6 +54,7 @@ fn main() -> Result<()> {
                 text: u["text"].as_str().unwrap_or("").to_string(),
                 speaker: if untagged { None } else { u["speaker"].as_str().map(String::from) },
                 words: vec![],
+                ..Default::default()
             })
             .collect(),
         warnings: vec![],

@@ -51,19 +51,28 @@ pub struct Transcript {
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Segment {
     pub start: f64,
     pub end: f64,
+    /// The text every later stage uses.
     pub text: String,
     #[serde(default)]
     pub speaker: Option<String>,
     /// Per-word times where the ASR gives them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub words: Vec<Word>,
+    /// Whisper's own text, kept when `text` differs from it (corrected after ASR, or edited by
+    /// the secretary), so nothing is lost and review can show both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asr_text: Option<String>,
+    /// The secretary corrected this segment in review: no automatic stage changes its text or
+    /// speaker again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub edited: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Word {
     pub start: f64,
     pub end: f64,

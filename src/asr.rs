@@ -517,7 +517,7 @@ fn run_window(
             // Word times no longer match the shortened text.
             words.clear();
         }
-        out.push(Segment { start, end, text, speaker: None, words });
+        out.push(Segment { start, end, text, speaker: None, words, ..Default::default() });
     }
     Ok((out, dropped, loops))
 }

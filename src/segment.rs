@@ -1708,6 +1708,7 @@ time = "11:15"
                 text: l.to_string(),
                 speaker: None,
                 words: vec![],
+                ..Default::default()
             });
             t += 5.5;
         }

@@ -206,7 +206,7 @@ fn push_cue(segments: &mut Vec<Segment>, start: f64, end: f64, payload: &[(usize
         }
     }
     if !text.is_empty() {
-        segments.push(Segment { start, end, text, speaker, words: vec![] });
+        segments.push(Segment { start, end, text, speaker, words: vec![], ..Default::default() });
     }
 }
 

@@ -168,7 +168,7 @@ mod tests {
             source: "asr".into(),
             model: None,
             duration: 3.0,
-            segments: vec![Segment { start: 0.0, end: 1.5, text: "Hei".into(), speaker: None, words: vec![] }],
+            segments: vec![Segment { start: 0.0, end: 1.5, text: "Hei".into(), speaker: None, words: vec![], ..Default::default() }],
             warnings: vec![],
         };
         wd.save(&t).unwrap();

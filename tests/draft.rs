@@ -50,7 +50,7 @@ forslag = "Nasjonalt e-helseråd drøftet saken."
 "#;
 
 fn seg(start: f64, end: f64, speaker: &str, text: &str) -> Segment {
-    Segment { start, end, text: text.into(), speaker: Some(speaker.into()), words: vec![] }
+    Segment { start, end, text: text.into(), speaker: Some(speaker.into()), words: vec![], ..Default::default() }
 }
 
 fn inputs() -> (Meeting, Transcript, Segmentation) {

@@ -35,6 +35,7 @@ fn sample_truth_transcript_segments_within_goal() {
                 text: u.text.clone(),
                 speaker: Some(u.speaker.clone()),
                 words: vec![],
+                ..Default::default()
             })
             .collect(),
         warnings: vec![],
@@ -77,6 +78,7 @@ fn segment_and_eval_commands_on_the_sample() {
                 text: u.text.clone(),
                 speaker: None,
                 words: vec![],
+                ..Default::default()
             })
             .collect(),
         warnings: vec![],

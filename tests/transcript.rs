@@ -83,6 +83,7 @@ fn sample() -> Transcript {
         text: text.into(),
         speaker: speaker.map(String::from),
         words: vec![],
+        ..Default::default()
     };
     Transcript {
         version: FORMAT_VERSION,

@@ -605,7 +605,7 @@ forslag = "Nasjonalt e-helseråd drøfter saken."
     }
 
     fn seg(start: f64, end: f64, text: &str, speaker: Option<&str>) -> Segment {
-        Segment { start, end, text: text.into(), speaker: speaker.map(String::from), words: vec![] }
+        Segment { start, end, text: text.into(), speaker: speaker.map(String::from), words: vec![], ..Default::default() }
     }
 
     fn transcript(segs: Vec<Segment>) -> Transcript {
