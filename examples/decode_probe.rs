@@ -30,7 +30,14 @@ fn main() -> anyhow::Result<()> {
     }
     let s = t.elapsed().as_secs_f64();
     let c = cpu_secs() - c0;
-    println!("{} decode {steps} steps wall {:.2}s = {:.2} tok/s, process cpu {:.1} ms/token; tokens {:?}", env!("CARGO_BIN_NAME"), s, steps as f64 / s, c / steps as f64 * 1e3, out);
+    println!(
+        "{} decode {steps} steps wall {:.2}s = {:.2} tok/s, process cpu {:.1} ms/token; tokens {:?}",
+        env!("CARGO_BIN_NAME"),
+        s,
+        steps as f64 / s,
+        c / steps as f64 * 1e3,
+        out
+    );
     Ok(())
 }
 

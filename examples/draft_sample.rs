@@ -24,7 +24,8 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let pos: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
-    let meeting_path = PathBuf::from(pos.first().context("usage: draft_sample MEETING.toml TRUTH.json [--model F] [--items a,b] [--untagged]")?);
+    let meeting_path =
+        PathBuf::from(pos.first().context("usage: draft_sample MEETING.toml TRUTH.json [--model F] [--items a,b] [--untagged]")?);
     let truth_path = PathBuf::from(pos.get(1).context("missing TRUTH.json")?);
     let meeting = Meeting::load(&meeting_path)?;
     let truth: Value = serde_json::from_str(&std::fs::read_to_string(&truth_path)?)?;
@@ -38,57 +39,65 @@ fn main() -> Result<()> {
         let f = wd.join("transcript.json");
         serde_json::from_str(&std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?)
             .with_context(|| format!("{} is not a transcript", f.display()))?
-    } else { Transcript {
-        version: FORMAT_VERSION,
-        inputs: Inputs::new(),
-        source: "json".into(),
-        model: None,
-        duration: truth["duration"].as_f64().unwrap_or(0.0),
-        segments: truth["utterances"]
-            .as_array()
-            .context("truth has no utterances")?
-            .iter()
-            .map(|u| Segment {
-                start: u["start"].as_f64().unwrap_or(0.0),
-                end: u["end"].as_f64().unwrap_or(0.0),
-                text: u["text"].as_str().unwrap_or("").to_string(),
-                speaker: if untagged { None } else { u["speaker"].as_str().map(String::from) },
-                words: vec![],
-                ..Default::default()
-            })
-            .collect(),
-        warnings: vec![],
-    } };
+    } else {
+        Transcript {
+            version: FORMAT_VERSION,
+            inputs: Inputs::new(),
+            source: "json".into(),
+            model: None,
+            duration: truth["duration"].as_f64().unwrap_or(0.0),
+            segments: truth["utterances"]
+                .as_array()
+                .context("truth has no utterances")?
+                .iter()
+                .map(|u| Segment {
+                    start: u["start"].as_f64().unwrap_or(0.0),
+                    end: u["end"].as_f64().unwrap_or(0.0),
+                    text: u["text"].as_str().unwrap_or("").to_string(),
+                    speaker: if untagged { None } else { u["speaker"].as_str().map(String::from) },
+                    words: vec![],
+                    ..Default::default()
+                })
+                .collect(),
+            warnings: vec![],
+        }
+    };
     let titems = truth["items"].as_array().context("truth has no items")?;
     let seg = if let Some(wd) = &workdir {
         let f = wd.join("segments.json");
-        let mut seg: Segmentation = serde_json::from_str(&std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?)
-            .with_context(|| format!("{} is not a segmentation", f.display()))?;
+        let mut seg: Segmentation =
+            serde_json::from_str(&std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?)
+                .with_context(|| format!("{} is not a segmentation", f.display()))?;
         if let Some(o) = &only {
             seg.items.retain(|i| o.contains(&i.saksnr));
         }
         seg
-    } else { Segmentation {
-        version: FORMAT_VERSION,
-        inputs: Inputs::new(),
-        items: titems
-            .iter()
-            .filter(|t| only.as_ref().is_none_or(|o| o.iter().any(|s| Some(s.as_str()) == t["saksnr"].as_str())))
-            .map(|t| {
-                let (s, e) = (t["start"].as_f64().unwrap_or(0.0), t["end"].as_f64().unwrap_or(0.0));
-                let nd = t["status"].as_str() == Some("not_discussed");
-                ItemSegment {
-                    saksnr: t["saksnr"].as_str().unwrap_or("").to_string(),
-                    spans: if nd { vec![] } else { vec![[s, e]] },
-                    status: if nd { ItemStatus::NotDiscussed } else { ItemStatus::Discussed },
-                    joint_with: t["joint_with"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default(),
-                    confidence: [1.0, 1.0],
-                    manual: true,
-                }
-            })
-            .collect(),
-        other: vec![],
-    } };
+    } else {
+        Segmentation {
+            version: FORMAT_VERSION,
+            inputs: Inputs::new(),
+            items: titems
+                .iter()
+                .filter(|t| only.as_ref().is_none_or(|o| o.iter().any(|s| Some(s.as_str()) == t["saksnr"].as_str())))
+                .map(|t| {
+                    let (s, e) = (t["start"].as_f64().unwrap_or(0.0), t["end"].as_f64().unwrap_or(0.0));
+                    let nd = t["status"].as_str() == Some("not_discussed");
+                    ItemSegment {
+                        saksnr: t["saksnr"].as_str().unwrap_or("").to_string(),
+                        spans: if nd { vec![] } else { vec![[s, e]] },
+                        status: if nd { ItemStatus::NotDiscussed } else { ItemStatus::Discussed },
+                        joint_with: t["joint_with"]
+                            .as_array()
+                            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                            .unwrap_or_default(),
+                        confidence: [1.0, 1.0],
+                        manual: true,
+                    }
+                })
+                .collect(),
+            other: vec![],
+        }
+    };
     // The draft covers every meeting item; items outside --items come out "not discussed"
     // and are not scored.
     let meeting_sub = meeting.clone();
@@ -137,7 +146,8 @@ fn main() -> Result<()> {
         if joint_first {
             continue;
         }
-        let tb: Vec<String> = t["innspill"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
+        let tb: Vec<String> =
+            t["innspill"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
         let db: Vec<&str> = it.innspill.iter().map(|l| l.text.as_str()).collect();
         let m = match_bullets(&tb, &db);
         for (i, j, s) in &m {

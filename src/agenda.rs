@@ -51,10 +51,7 @@ pub const FILL_IN: &str = "FYLL INN";
 /// meeting file atomically. Refuses to overwrite an existing file unless `force`.
 pub fn import_cmd(file: &Path, out: &Path, force: bool) -> Result<()> {
     if out.exists() && !force {
-        bail!(
-            "{} already exists (it may hold your corrections): choose another --out, or pass --force to overwrite it",
-            out.display()
-        );
+        bail!("{} already exists (it may hold your corrections): choose another --out, or pass --force to overwrite it", out.display());
     }
     let agenda = import(file)?;
     for w in &agenda.warnings {
@@ -76,8 +73,7 @@ pub fn import_cmd(file: &Path, out: &Path, force: bool) -> Result<()> {
 
 /// Read and parse an agenda text file.
 pub fn import(file: &Path) -> Result<Agenda> {
-    let bytes = std::fs::read(file)
-        .with_context(|| format!("cannot read agenda file {}: check the path", file.display()))?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read agenda file {}: check the path", file.display()))?;
     let text = String::from_utf8(bytes).map_err(|_| {
         anyhow::anyhow!(
             "agenda file {} is not UTF-8 text: convert it first (e.g. `iconv -f latin1 -t utf-8`), or extract the PDF with `pdftotext`",
@@ -157,9 +153,7 @@ struct Table {
     breaks: Vec<Break>,
 }
 
-const BREAK_WORDS: &[&str] = &[
-    "lunsj", "lunch", "pause", "kaffepause", "kaffe", "middag", "frokost", "registrering", "beinstrekk",
-];
+const BREAK_WORDS: &[&str] = &["lunsj", "lunch", "pause", "kaffepause", "kaffe", "middag", "frokost", "registrering", "beinstrekk"];
 
 /// Most lines a row may span before its planned time; a row without time ends there.
 const MAX_ROW_LINES: usize = 10;
@@ -173,8 +167,7 @@ fn is_heading(l: &str) -> bool {
 }
 
 fn forslag_heading(l: &str) -> Option<bool> {
-    let c = re!(r"(?i)^\s*(oppdatert\s+)?forslag\s+til\s+vedtak\s*[-–—:(]?\s*(oppdatert)?\s*\)?\s*:?\s*$")
-        .captures(l)?;
+    let c = re!(r"(?i)^\s*(oppdatert\s+)?forslag\s+til\s+vedtak\s*[-–—:(]?\s*(oppdatert)?\s*\)?\s*:?\s*$").captures(l)?;
     Some(c.get(1).is_some() || c.get(2).is_some())
 }
 
@@ -221,13 +214,8 @@ fn sakstype_like(rest: &str) -> bool {
 }
 
 fn scan_table(lines: &[&str], warnings: &mut Vec<Warning>) -> Table {
-    let start = lines
-        .iter()
-        .position(|l| is_header(l) || saksnr_start(l).is_some())
-        .unwrap_or(lines.len());
-    let end = (start..lines.len())
-        .find(|&i| is_heading(lines[i]) || forslag_heading(lines[i]).is_some())
-        .unwrap_or(lines.len());
+    let start = lines.iter().position(|l| is_header(l) || saksnr_start(l).is_some()).unwrap_or(lines.len());
+    let end = (start..lines.len()).find(|&i| is_heading(lines[i]) || forslag_heading(lines[i]).is_some()).unwrap_or(lines.len());
 
     let mut rows: Vec<Row> = Vec::new();
     let mut breaks = Vec::new();
@@ -465,15 +453,7 @@ fn build_item(row: &Row, heading: Option<&Heading>, known: &Known, warnings: &mu
             Sakstype::Annet
         }),
     };
-    Item {
-        saksnr: row.saksnr.clone(),
-        title,
-        presenters,
-        time: row.time.clone(),
-        sakstype,
-        forslag: String::new(),
-        spans: None,
-    }
+    Item { saksnr: row.saksnr.clone(), title, presenters, time: row.time.clone(), sakstype, forslag: String::new(), spans: None }
 }
 
 /// Title and presenters written in one run ("11/25 Godkjenning av innkalling og dagsorden
@@ -556,8 +536,20 @@ fn split_title_presenters(row: &Row, heading: Option<&Heading>, known: &Known, w
 fn org_word(t: &str) -> bool {
     const WORDS: &[&str] = &["helse", "norsk", "nasjonalt", "nasjonal", "statens", "direktoratet", "kommune", "ks"];
     const SUFFIXES: &[&str] = &[
-        "direktoratet", "foreningen", "forbund", "forbundet", "instituttet", "departementet", "tilsynet",
-        "etaten", "senteret", "sykehuset", "universitetet", "kommune", "rådet", "nett",
+        "direktoratet",
+        "foreningen",
+        "forbund",
+        "forbundet",
+        "instituttet",
+        "departementet",
+        "tilsynet",
+        "etaten",
+        "senteret",
+        "sykehuset",
+        "universitetet",
+        "kommune",
+        "rådet",
+        "nett",
     ];
     let l = t.to_lowercase();
     WORDS.contains(&l.as_str()) || SUFFIXES.iter().any(|s| l.ends_with(s))
@@ -887,14 +879,7 @@ mod tests {
         );
         assert!(orphans.is_empty());
         let got: Vec<String> = p.iter().map(Presenter::display).collect();
-        assert_eq!(
-            got,
-            [
-                "Sveinung Tornås, Helsedirektoratet",
-                "Rune Simensen, Helse Sør-Øst RHF",
-                "Tobias Iveland, Legeforeningen"
-            ]
-        );
+        assert_eq!(got, ["Sveinung Tornås, Helsedirektoratet", "Rune Simensen, Helse Sør-Øst RHF", "Tobias Iveland, Legeforeningen"]);
         let (p, _) = parse_presenters("Kari Jørgensen og Randi Halle-Knutzen, Norsk helsenett SF", &HashSet::new());
         assert_eq!(p.len(), 2);
         assert_eq!(p[1].name, "Randi Halle-Knutzen");

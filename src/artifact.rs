@@ -92,9 +92,7 @@ impl Artifact for Transcript {
 impl Transcript {
     /// Segments that overlap `span`.
     pub fn segments_in(&self, span: Span) -> impl Iterator<Item = &Segment> {
-        self.segments
-            .iter()
-            .filter(move |s| s.end > span[0] && s.start < span[1])
+        self.segments.iter().filter(move |s| s.end > span[0] && s.start < span[1])
     }
 
     /// The text of everything overlapping the given spans, in time order.

@@ -539,14 +539,24 @@ pub fn stage_inputs(audio_path: &Path, meeting_path: &Path, opts: &AsrOptions) -
     }
     inputs.insert(
         "asr_options".into(),
-        workdir::sha256_bytes(format!("lang={};prompt={};window={};packed;actx", whisper_language(&opts.language), opts.use_prompt, opts.max_window).as_bytes()),
+        workdir::sha256_bytes(
+            format!("lang={};prompt={};window={};packed;actx", whisper_language(&opts.language), opts.use_prompt, opts.max_window)
+                .as_bytes(),
+        ),
     );
     Ok(inputs)
 }
 
 /// The `transcribe --audio` stage: transcribe into `wd/transcript.json` (plus .vtt and .srt),
 /// unless it is up to date. Returns the transcript (loaded when fresh).
-pub fn run_stage(wd: &WorkDir, meeting_path: &Path, meeting: &Meeting, audio_path: &Path, opts: &AsrOptions, force: bool) -> Result<Transcript> {
+pub fn run_stage(
+    wd: &WorkDir,
+    meeting_path: &Path,
+    meeting: &Meeting,
+    audio_path: &Path,
+    opts: &AsrOptions,
+    force: bool,
+) -> Result<Transcript> {
     let inputs = stage_inputs(audio_path, meeting_path, opts)?;
     if !force && wd.is_fresh::<Transcript>(&inputs) {
         eprintln!("{} is up to date (use --force to redo it)", wd.path("transcript.json").display());

@@ -41,15 +41,10 @@ impl DecodeInfo {
 /// Decode `path` to 16 kHz mono f32 and hand it to `sink` in chunks of `chunk_secs` seconds
 /// (the last chunk may be shorter). Damaged or truncated data is decoded as far as possible
 /// and reported in `DecodeInfo::warnings`; a file with no decodable audio is an error.
-pub fn decode_chunks(
-    path: &Path,
-    chunk_secs: f64,
-    mut sink: impl FnMut(&[f32]) -> Result<()>,
-) -> Result<DecodeInfo> {
+pub fn decode_chunks(path: &Path, chunk_secs: f64, mut sink: impl FnMut(&[f32]) -> Result<()>) -> Result<DecodeInfo> {
     let shown = path.display();
     let convert = format!("convert it with `ffmpeg -i {shown} -ac 1 -ar 16000 out.wav`");
-    let md = std::fs::metadata(path)
-        .with_context(|| format!("cannot open audio file {shown}: check the path"))?;
+    let md = std::fs::metadata(path).with_context(|| format!("cannot open audio file {shown}: check the path"))?;
     if !md.is_file() {
         bail!("audio file {shown} is not a file: give the path of the recording");
     }
@@ -76,10 +71,14 @@ pub fn decode_chunks(
         .or_else(|| format.tracks().iter().find(|t| t.codec_params.codec != CODEC_TYPE_NULL))
         .with_context(|| format!("{shown} has no audio track: {convert}"))?
         .clone();
-    let codec_name = symphonia::default::get_codecs()
-        .get_codec(track.codec_params.codec)
-        .map(|d| d.short_name.to_string())
-        .unwrap_or_else(|| if track.codec_params.codec == CODEC_TYPE_OPUS { "opus".into() } else { format!("{:?}", track.codec_params.codec) });
+    let codec_name =
+        symphonia::default::get_codecs().get_codec(track.codec_params.codec).map(|d| d.short_name.to_string()).unwrap_or_else(|| {
+            if track.codec_params.codec == CODEC_TYPE_OPUS {
+                "opus".into()
+            } else {
+                format!("{:?}", track.codec_params.codec)
+            }
+        });
     let mut decoder = symphonia::default::get_codecs()
         .make(&track.codec_params, &DecoderOptions::default())
         .map_err(|e| anyhow::anyhow!("{e}"))
@@ -244,11 +243,8 @@ impl Stream16k {
         if rate_in == 0 {
             bail!("the file gives a sample rate of 0 Hz");
         }
-        let rs = if rate_in == SAMPLE_RATE {
-            None
-        } else {
-            Some(FftFixedIn::<f32>::new(rate_in as usize, SAMPLE_RATE as usize, 4096, 2, 1)?)
-        };
+        let rs =
+            if rate_in == SAMPLE_RATE { None } else { Some(FftFixedIn::<f32>::new(rate_in as usize, SAMPLE_RATE as usize, 4096, 2, 1)?) };
         let skip = rs.as_ref().map(|r| r.output_delay()).unwrap_or(0);
         Ok(Stream16k { rs, rate_in, pending: Vec::new(), n_in: 0, n_out: 0, skip })
     }

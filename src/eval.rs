@@ -79,9 +79,7 @@ pub struct TruthItem {
 
 impl TruthItem {
     pub fn discussed(&self) -> bool {
-        self.status.as_deref().is_none_or(|s| s == "discussed")
-            && self.start.is_some()
-            && self.end.is_some()
+        self.status.as_deref().is_none_or(|s| s == "discussed") && self.start.is_some() && self.end.is_some()
     }
 }
 
@@ -106,15 +104,9 @@ pub struct TruthUtterance {
 
 impl Truth {
     pub fn load(path: &Path) -> Result<Truth> {
-        let text = std::fs::read_to_string(path).with_context(|| {
-            format!("cannot read truth file {}: check the path", path.display())
-        })?;
-        serde_json::from_str(&text).with_context(|| {
-            format!(
-                "truth file {} is not valid truth JSON (see the format in src/eval.rs)",
-                path.display()
-            )
-        })
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read truth file {}: check the path", path.display()))?;
+        serde_json::from_str(&text)
+            .with_context(|| format!("truth file {} is not valid truth JSON (see the format in src/eval.rs)", path.display()))
     }
 
     /// The length of the time line: the truth's duration, or its last time.
@@ -184,20 +176,10 @@ pub fn truth_labels(truth: &Truth, n: usize) -> Vec<String> {
     let mut labels = vec!["none".to_string(); n];
     for it in truth.items.iter().filter(|i| i.discussed()) {
         let key = group_key(&it.saksnr, &it.joint_with);
-        paint(
-            &mut labels,
-            it.start.unwrap_or(0.0),
-            it.end.unwrap_or(0.0),
-            &key,
-        );
+        paint(&mut labels, it.start.unwrap_or(0.0), it.end.unwrap_or(0.0), &key);
     }
     for (i, b) in truth.breaks.iter().enumerate() {
-        paint(
-            &mut labels,
-            b.start,
-            b.end,
-            &format!("break{i}:{}", b.label),
-        );
+        paint(&mut labels, b.start, b.end, &format!("break{i}:{}", b.label));
     }
     labels
 }
@@ -212,12 +194,7 @@ pub fn seg_labels(seg: &Segmentation, n: usize) -> Vec<String> {
         }
     }
     for (i, o) in seg.other.iter().enumerate() {
-        paint(
-            &mut labels,
-            o.start,
-            o.end,
-            &format!("{}{i}:{}", o.kind, o.label),
-        );
+        paint(&mut labels, o.start, o.end, &format!("{}{i}:{}", o.kind, o.label));
     }
     labels
 }
@@ -254,9 +231,7 @@ pub fn pk(reference: &[String], hypothesis: &[String], k: usize) -> f64 {
         return 0.0;
     }
     let (r, h) = (run_ids(&reference[..n]), run_ids(&hypothesis[..n]));
-    let bad = (0..n - k)
-        .filter(|&i| (r[i] == r[i + k]) != (h[i] == h[i + k]))
-        .count();
+    let bad = (0..n - k).filter(|&i| (r[i] == r[i + k]) != (h[i] == h[i + k])).count();
     bad as f64 / (n - k) as f64
 }
 
@@ -268,9 +243,7 @@ pub fn windowdiff(reference: &[String], hypothesis: &[String], k: usize) -> f64 
         return 0.0;
     }
     let (r, h) = (run_ids(&reference[..n]), run_ids(&hypothesis[..n]));
-    let bad = (0..n - k)
-        .filter(|&i| r[i + k] - r[i] != h[i + k] - h[i])
-        .count();
+    let bad = (0..n - k).filter(|&i| r[i + k] - r[i] != h[i + k] - h[i]).count();
     bad as f64 / (n - k) as f64
 }
 
@@ -287,35 +260,18 @@ pub fn segmentation_metrics(truth: &Truth, seg: &Segmentation) -> SegMetrics {
         }
         if let (true, Some(h)) = (h_disc, hi) {
             let hs = h.spans.iter().map(|s| s[0]).fold(f64::INFINITY, f64::min);
-            let he = h
-                .spans
-                .iter()
-                .map(|s| s[1])
-                .fold(f64::NEG_INFINITY, f64::max);
+            let he = h.spans.iter().map(|s| s[1]).fold(f64::NEG_INFINITY, f64::max);
             errs.push((hs - ti.start.unwrap_or(0.0)).abs());
             errs.push((he - ti.end.unwrap_or(0.0)).abs());
         }
     }
-    let lens: Vec<f64> = truth
-        .items
-        .iter()
-        .filter(|i| i.discussed())
-        .map(|i| i.end.unwrap_or(0.0) - i.start.unwrap_or(0.0))
-        .collect();
-    let mean_len = if lens.is_empty() {
-        0.0
-    } else {
-        lens.iter().sum::<f64>() / lens.len() as f64
-    };
+    let lens: Vec<f64> = truth.items.iter().filter(|i| i.discussed()).map(|i| i.end.unwrap_or(0.0) - i.start.unwrap_or(0.0)).collect();
+    let mean_len = if lens.is_empty() { 0.0 } else { lens.iter().sum::<f64>() / lens.len() as f64 };
     let k = ((mean_len / 2.0).round() as usize).max(1);
     let n = truth.length().ceil() as usize;
     let (r, h) = (truth_labels(truth, n), seg_labels(seg, n));
     SegMetrics {
-        mean_boundary_error: if errs.is_empty() {
-            0.0
-        } else {
-            errs.iter().sum::<f64>() / errs.len() as f64
-        },
+        mean_boundary_error: if errs.is_empty() { 0.0 } else { errs.iter().sum::<f64>() / errs.len() as f64 },
         max_boundary_error: errs.iter().cloned().fold(0.0, f64::max),
         boundaries: errs.len(),
         status_mismatches,
@@ -332,11 +288,7 @@ pub fn token_f1(a: &str, b: &str) -> f64 {
     let a: HashSet<String> = content_tokens(a).into_iter().collect();
     let b: HashSet<String> = content_tokens(b).into_iter().collect();
     if a.is_empty() || b.is_empty() {
-        return if a.is_empty() && b.is_empty() {
-            1.0
-        } else {
-            0.0
-        };
+        return if a.is_empty() && b.is_empty() { 1.0 } else { 0.0 };
     }
     let common = a.intersection(&b).count() as f64;
     if common == 0.0 {
@@ -423,35 +375,17 @@ pub fn draft_metrics(truth: &Truth, draft: &Draft) -> DraftMetrics {
             continue;
         }
         let members: Vec<&str> = key.split('+').collect();
-        let t_in: Vec<String> = truth
-            .items
-            .iter()
-            .filter(|x| members.contains(&x.saksnr.as_str()))
-            .flat_map(|x| x.innspill.clone())
-            .collect();
+        let t_in: Vec<String> =
+            truth.items.iter().filter(|x| members.contains(&x.saksnr.as_str())).flat_map(|x| x.innspill.clone()).collect();
         // A joint group's shared list may be written out on each of its items: count each
         // truth bullet once.
         let t_in = dedup(t_in);
-        let t_ak: Vec<String> = truth
-            .items
-            .iter()
-            .filter(|x| members.contains(&x.saksnr.as_str()))
-            .flat_map(|x| x.aksjonspunkter.clone())
-            .collect();
+        let t_ak: Vec<String> =
+            truth.items.iter().filter(|x| members.contains(&x.saksnr.as_str())).flat_map(|x| x.aksjonspunkter.clone()).collect();
         let t_ak = dedup(t_ak);
-        let d_items: Vec<_> = draft
-            .items
-            .iter()
-            .filter(|x| members.contains(&x.saksnr.as_str()))
-            .collect();
-        let d_in: Vec<String> = d_items
-            .iter()
-            .flat_map(|x| x.innspill.iter().map(|l| l.text.clone()))
-            .collect();
-        let d_ak: Vec<String> = d_items
-            .iter()
-            .flat_map(|x| x.aksjonspunkter.iter().map(|l| l.text.clone()))
-            .collect();
+        let d_items: Vec<_> = draft.items.iter().filter(|x| members.contains(&x.saksnr.as_str())).collect();
+        let d_in: Vec<String> = d_items.iter().flat_map(|x| x.innspill.iter().map(|l| l.text.clone())).collect();
+        let d_ak: Vec<String> = d_items.iter().flat_map(|x| x.aksjonspunkter.iter().map(|l| l.text.clone())).collect();
         m.innspill.truth += t_in.len();
         m.innspill.draft += d_in.len();
         m.innspill.matched += match_bullets(&t_in, &d_in, BULLET_MATCH);
@@ -460,12 +394,7 @@ pub fn draft_metrics(truth: &Truth, draft: &Draft) -> DraftMetrics {
         m.aksjonspunkter.matched += match_bullets(&t_ak, &d_ak, BULLET_MATCH);
     }
     for d in &draft.items {
-        for l in d
-            .innspill
-            .iter()
-            .chain(&d.aksjonspunkter)
-            .chain(std::iter::once(&d.vedtak))
-        {
+        for l in d.innspill.iter().chain(&d.aksjonspunkter).chain(std::iter::once(&d.vedtak)) {
             if l.text.trim().is_empty() {
                 continue;
             }
@@ -522,14 +451,8 @@ impl Report {
         }
         match &self.segmentation {
             Some(g) => {
-                s += &format!(
-                    "| boundary error, mean (s) | {:.1} |\n",
-                    g.mean_boundary_error
-                );
-                s += &format!(
-                    "| boundary error, max (s) | {:.1} |\n",
-                    g.max_boundary_error
-                );
+                s += &format!("| boundary error, mean (s) | {:.1} |\n", g.mean_boundary_error);
+                s += &format!("| boundary error, max (s) | {:.1} |\n", g.max_boundary_error);
                 s += &format!("| boundaries compared | {} |\n", g.boundaries);
                 s += &format!("| item status mismatches | {} |\n", g.status_mismatches);
                 s += &format!("| Pk (k = {} s) | {:.3} |\n", g.k, g.pk);
@@ -539,31 +462,28 @@ impl Report {
         }
         match &self.draft {
             Some(d) => {
-                s +=
-                    &format!(
+                s += &format!(
                     "| innspill recall | {:.2} ({}/{}) |\n| innspill precision | {:.2} ({}/{}) |\n",
-                    d.innspill.recall(), d.innspill.matched, d.innspill.truth,
-                    d.innspill.precision(), d.innspill.matched, d.innspill.draft
+                    d.innspill.recall(),
+                    d.innspill.matched,
+                    d.innspill.truth,
+                    d.innspill.precision(),
+                    d.innspill.matched,
+                    d.innspill.draft
                 );
                 s += &format!(
                     "| aksjonspunkter recall | {:.2} ({}/{}) |\n| aksjonspunkter precision | {:.2} ({}/{}) |\n",
-                    d.aksjonspunkter.recall(), d.aksjonspunkter.matched, d.aksjonspunkter.truth,
-                    d.aksjonspunkter.precision(), d.aksjonspunkter.matched, d.aksjonspunkter.draft
+                    d.aksjonspunkter.recall(),
+                    d.aksjonspunkter.matched,
+                    d.aksjonspunkter.truth,
+                    d.aksjonspunkter.precision(),
+                    d.aksjonspunkter.matched,
+                    d.aksjonspunkter.draft
                 );
-                let share = if d.lines == 0 {
-                    0.0
-                } else {
-                    d.flagged as f64 / d.lines as f64
-                };
-                s += &format!(
-                    "| flagged lines | {:.2} ({}/{}) |\n",
-                    share, d.flagged, d.lines
-                );
+                let share = if d.lines == 0 { 0.0 } else { d.flagged as f64 / d.lines as f64 };
+                s += &format!("| flagged lines | {:.2} ({}/{}) |\n", share, d.flagged, d.lines);
                 s += &format!("| vedtak exact | {}/{} |\n", d.vedtak_exact, d.vedtak_items);
-                s += &format!(
-                    "| vedtak close (F1 ≥ {VEDTAK_CLOSE}) | {}/{} |\n",
-                    d.vedtak_close, d.vedtak_items
-                );
+                s += &format!("| vedtak close (F1 ≥ {VEDTAK_CLOSE}) | {}/{} |\n", d.vedtak_close, d.vedtak_items);
             }
             None => s += &format!("| draft | {na} |\n"),
         }
@@ -581,20 +501,14 @@ mod tests {
 
     #[test]
     fn wer_counts_edits_after_normalisation() {
-        assert_eq!(
-            wer("Da går vi til sak fjorten.", "da går vi til sak fjorten"),
-            0.0
-        );
+        assert_eq!(wer("Da går vi til sak fjorten.", "da går vi til sak fjorten"), 0.0);
         // one substitution, one deletion in 6 words
         assert!((wer("da går vi til sak fjorten", "da gikk vi til sak") - 2.0 / 6.0).abs() < 1e-12);
         // insertion
         assert!((wer("a b", "a x b") - 0.5).abs() < 1e-12);
         assert_eq!(wer("", ""), 0.0);
         assert_eq!(wer("", "x"), 1.0);
-        assert_eq!(
-            normalize("  Sak 13/25:  Godkjenning!"),
-            "sak 13 25 godkjenning"
-        );
+        assert_eq!(normalize("  Sak 13/25:  Godkjenning!"), "sak 13 25 godkjenning");
     }
 
     #[test]
@@ -638,11 +552,7 @@ mod tests {
         .unwrap();
         let item = |s: &str, spans: Vec<[f64; 2]>| ItemSegment {
             saksnr: s.into(),
-            status: if spans.is_empty() {
-                ItemStatus::NotDiscussed
-            } else {
-                ItemStatus::Discussed
-            },
+            status: if spans.is_empty() { ItemStatus::NotDiscussed } else { ItemStatus::Discussed },
             spans,
             joint_with: vec![],
             confidence: [1.0, 1.0],
@@ -651,11 +561,7 @@ mod tests {
         let seg = Segmentation {
             version: 1,
             inputs: Default::default(),
-            items: vec![
-                item("1/25", vec![[0.0, 50.0]]),
-                item("2/25", vec![[50.0, 100.0]]),
-                item("3/25", vec![]),
-            ],
+            items: vec![item("1/25", vec![[0.0, 50.0]]), item("2/25", vec![[50.0, 100.0]]), item("3/25", vec![])],
             other: vec![],
         };
         let m = segmentation_metrics(&truth, &seg);

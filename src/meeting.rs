@@ -182,10 +182,7 @@ impl Meeting {
     /// Read and validate a meeting file. Errors name the file, the place and the fix.
     pub fn load(path: &Path) -> Result<Meeting> {
         let text = std::fs::read_to_string(path).with_context(|| {
-            format!(
-                "cannot read meeting file {}: check the path (create one with `referat agenda import`)",
-                path.display()
-            )
+            format!("cannot read meeting file {}: check the path (create one with `referat agenda import`)", path.display())
         })?;
         let mut m = Self::parse(&text).with_context(|| format!("invalid meeting file {}", path.display()))?;
         // Relative model and prompt paths mean "next to the meeting file", wherever referat runs.
@@ -202,14 +199,8 @@ impl Meeting {
 
     pub fn parse(text: &str) -> Result<Meeting> {
         let m: Meeting = toml::from_str(text).map_err(|e| {
-            let (line, col) = e
-                .span()
-                .map(|s| line_col(text, s.start))
-                .unwrap_or((0, 0));
-            anyhow::anyhow!(
-                "line {line}, column {col}: {}\nfix the meeting file (see the format in README.md)",
-                e.message().trim()
-            )
+            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+            anyhow::anyhow!("line {line}, column {col}: {}\nfix the meeting file (see the format in README.md)", e.message().trim())
         })?;
         m.validate()?;
         Ok(m)
@@ -258,10 +249,7 @@ impl Meeting {
 
     /// Recording start as seconds since midnight, if known.
     pub fn recording_start_secs(&self) -> Option<f64> {
-        self.recording_start
-            .as_deref()
-            .or_else(|| self.items.iter().find_map(|i| i.time.as_deref()))
-            .and_then(|t| parse_clock(t).ok())
+        self.recording_start.as_deref().or_else(|| self.items.iter().find_map(|i| i.time.as_deref())).and_then(|t| parse_clock(t).ok())
     }
 
     /// Every name, organisation and acronym the meeting file knows: used for ASR hints
@@ -292,9 +280,7 @@ impl Meeting {
 /// "10:15" or "10.15" → seconds since midnight.
 pub fn parse_clock(t: &str) -> Result<f64> {
     let t = t.trim();
-    let (h, m) = t
-        .split_once([':', '.'])
-        .with_context(|| format!("{t:?} is not a clock time: write it as HH:MM"))?;
+    let (h, m) = t.split_once([':', '.']).with_context(|| format!("{t:?} is not a clock time: write it as HH:MM"))?;
     let h: u32 = h.trim().parse().with_context(|| format!("{t:?}: hour is not a number"))?;
     let m: u32 = m.trim().parse().with_context(|| format!("{t:?}: minute is not a number"))?;
     if h > 23 || m > 59 {

@@ -84,9 +84,7 @@ pub fn run(meeting_path: &Path, input: &Input, out: &Path, models: &ModelChoice,
     stage("transcribe", &mut || transcribe(meeting_path, &meeting, input, &wd, models, true, force).map(drop))?;
     stage("segment", &mut || crate::segment::run_stage(meeting_path, &meeting, &wd, force).map(drop))?;
     stage("draft", &mut || draft(meeting_path, &meeting, &wd, models, force).map(drop))?;
-    stage("export", &mut || {
-        crate::export::run_stage(&meeting, &wd, crate::export::Format::Md, &Default::default()).map(drop)
-    })?;
+    stage("export", &mut || crate::export::run_stage(&meeting, &wd, crate::export::Format::Md, &Default::default()).map(drop))?;
     Ok(reports)
 }
 
@@ -109,10 +107,7 @@ pub fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok())
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)

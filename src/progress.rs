@@ -12,11 +12,7 @@ pub fn bar(label: &str, total: u64, unit: &str) -> ProgressBar {
         "B" => "{msg:12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}".to_string(),
         _ => format!("{{msg:12}} [{{bar:30}}] {{pos}}/{{len}} {unit} ({{percent}}%) ETA {{eta}}"),
     };
-    pb.set_style(
-        ProgressStyle::with_template(&template)
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
+    pb.set_style(ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> "));
     pb.set_message(label.to_string());
     pb
 }

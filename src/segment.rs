@@ -34,9 +34,7 @@
 //!   `false` (or delete the file) to let referat decide again. Meeting-file spans win over
 //!   `segments.json` edits for the same item.
 
-use crate::artifact::{
-    ItemSegment, ItemStatus, OtherSpan, Segmentation, Span, Transcript, FORMAT_VERSION,
-};
+use crate::artifact::{ItemSegment, ItemStatus, OtherSpan, Segmentation, Span, Transcript, FORMAT_VERSION};
 use crate::meeting::{parse_clock, Meeting};
 use crate::workdir::{sha256_file, WorkDir};
 use anyhow::{bail, Context, Result};
@@ -77,21 +75,16 @@ const MAX_JOINT: usize = 3;
 
 /// Words a Norwegian stop list drops before lexical comparison (also used by `eval`).
 const STOP: &[&str] = &[
-    "og", "i", "jeg", "det", "at", "en", "et", "den", "til", "er", "som", "på", "de", "med", "han",
-    "av", "ikke", "der", "så", "var", "meg", "seg", "men", "ett", "har", "om", "vi", "min", "mitt",
-    "ha", "hadde", "hun", "nå", "over", "da", "ved", "fra", "du", "ut", "sin", "dem", "oss", "opp",
-    "man", "kan", "hans", "hvor", "eller", "hva", "skal", "selv", "her", "alle", "vil", "bli",
-    "ble", "blitt", "kunne", "inn", "når", "være", "kom", "noen", "noe", "ville", "dere", "deres",
-    "kun", "ja", "etter", "ned", "skulle", "denne", "for", "deg", "si", "sine", "sitt", "mot", "å",
-    "dette", "disse", "uten", "hvordan", "ingen", "din", "ditt", "blir", "samme", "hvilken",
-    "hvilke", "sånn", "mellom", "vår", "våre", "vårt", "hver", "hvem", "hvis", "både", "bare",
-    "enn", "fordi", "før", "mange", "også", "slik", "vært", "begge", "siden", "henne", "dette",
-    "the", "takk", "sak", "saken", "sakene", "litt", "veldig", "godt", "bra", "tror", "mener",
-    "synes", "jo", "nok", "altså", "mye", "gå", "går", "ta", "tar", "få", "får", "gjøre", "gjør",
-    "sier", "helt", "mer", "mest", "kanskje", "viktig", "veldig", "ønsker", "neste", "sa", "eg",
-    "ei", "nei", "fått", "gi", "gir", "vel", "ok", "okei", "hei", "her", "der", "ting", "bør",
-    "må", "måtte", "andre", "annen", "annet", "første", "nye", "ny", "nytt", "egen", "egne",
-    "eget",
+    "og", "i", "jeg", "det", "at", "en", "et", "den", "til", "er", "som", "på", "de", "med", "han", "av", "ikke", "der", "så", "var",
+    "meg", "seg", "men", "ett", "har", "om", "vi", "min", "mitt", "ha", "hadde", "hun", "nå", "over", "da", "ved", "fra", "du", "ut",
+    "sin", "dem", "oss", "opp", "man", "kan", "hans", "hvor", "eller", "hva", "skal", "selv", "her", "alle", "vil", "bli", "ble", "blitt",
+    "kunne", "inn", "når", "være", "kom", "noen", "noe", "ville", "dere", "deres", "kun", "ja", "etter", "ned", "skulle", "denne", "for",
+    "deg", "si", "sine", "sitt", "mot", "å", "dette", "disse", "uten", "hvordan", "ingen", "din", "ditt", "blir", "samme", "hvilken",
+    "hvilke", "sånn", "mellom", "vår", "våre", "vårt", "hver", "hvem", "hvis", "både", "bare", "enn", "fordi", "før", "mange", "også",
+    "slik", "vært", "begge", "siden", "henne", "dette", "the", "takk", "sak", "saken", "sakene", "litt", "veldig", "godt", "bra", "tror",
+    "mener", "synes", "jo", "nok", "altså", "mye", "gå", "går", "ta", "tar", "få", "får", "gjøre", "gjør", "sier", "helt", "mer", "mest",
+    "kanskje", "viktig", "veldig", "ønsker", "neste", "sa", "eg", "ei", "nei", "fått", "gi", "gir", "vel", "ok", "okei", "hei", "her",
+    "der", "ting", "bør", "må", "måtte", "andre", "annen", "annet", "første", "nye", "ny", "nytt", "egen", "egne", "eget",
 ];
 
 fn stop_set() -> &'static HashSet<&'static str> {
@@ -101,18 +94,13 @@ fn stop_set() -> &'static HashSet<&'static str> {
 
 /// Lower-case words of `text` (letters and digits; everything else separates words).
 pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_lowercase())
-        .collect()
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| w.to_lowercase()).collect()
 }
 
 /// Crude Norwegian stemmer: strips one common inflection suffix, keeping at least 3 letters.
 pub fn stem(word: &str) -> String {
-    const SUFFIXES: &[&str] = &[
-        "hetene", "heten", "ingene", "ingen", "endes", "ende", "ene", "ane", "het", "ing", "er",
-        "en", "et", "ar", "e", "a", "s",
-    ];
+    const SUFFIXES: &[&str] =
+        &["hetene", "heten", "ingene", "ingen", "endes", "ende", "ene", "ane", "het", "ing", "er", "en", "et", "ar", "e", "a", "s"];
     let n = word.chars().count();
     for s in SUFFIXES {
         let sl = s.chars().count();
@@ -126,11 +114,7 @@ pub fn stem(word: &str) -> String {
 /// Normalised, stemmed content words of `text`: stop words and one-letter words dropped.
 pub fn content_tokens(text: &str) -> Vec<String> {
     let stop = stop_set();
-    words(text)
-        .into_iter()
-        .filter(|w| w.chars().count() > 1 && !stop.contains(w.as_str()))
-        .map(|w| stem(&w))
-        .collect()
+    words(text).into_iter().filter(|w| w.chars().count() > 1 && !stop.contains(w.as_str())).map(|w| stem(&w)).collect()
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
@@ -153,23 +137,9 @@ fn levenshtein(a: &str, b: &str) -> usize {
 fn number_words() -> &'static Vec<(String, u32)> {
     static W: OnceLock<Vec<(String, u32)>> = OnceLock::new();
     W.get_or_init(|| {
-        let units = [
-            "", "en", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni",
-        ];
-        let teens = [
-            "ti", "elleve", "tolv", "tretten", "fjorten", "femten", "seksten", "sytten", "atten",
-            "nitten",
-        ];
-        let tens = [
-            (20, "tjue"),
-            (30, "tretti"),
-            (40, "førti"),
-            (50, "femti"),
-            (60, "seksti"),
-            (70, "sytti"),
-            (80, "åtti"),
-            (90, "nitti"),
-        ];
+        let units = ["", "en", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni"];
+        let teens = ["ti", "elleve", "tolv", "tretten", "fjorten", "femten", "seksten", "sytten", "atten", "nitten"];
+        let tens = [(20, "tjue"), (30, "tretti"), (40, "førti"), (50, "femti"), (60, "seksti"), (70, "sytti"), (80, "åtti"), (90, "nitti")];
         let mut v: Vec<(String, u32)> = Vec::new();
         for (i, u) in units.iter().enumerate().skip(1) {
             v.push((u.to_string(), i as u32));
@@ -254,25 +224,14 @@ fn fuzzy_number(w: &str, allowed: &HashSet<u32>, max_d: usize) -> Option<u32> {
 fn split_glued(toks: Vec<Tok>, allowed: &HashSet<u32>) -> Vec<Tok> {
     let mut out = Vec::with_capacity(toks.len());
     for t in toks {
-        let rest = ["saks", "sak", "sag"]
-            .iter()
-            .find_map(|p| t.w.strip_prefix(p))
-            .unwrap_or("");
+        let rest = ["saks", "sak", "sag"].iter().find_map(|p| t.w.strip_prefix(p)).unwrap_or("");
         let n = rest.chars().count();
         if n >= 3 && number_words().iter().all(|(s, _)| s != &t.w) {
             let known = rest.parse::<u32>().ok().filter(|v| allowed.contains(v));
             if known.is_some() || fuzzy_number(rest, allowed, 2).is_some() {
                 let cut = t.w.len() - rest.len();
-                out.push(Tok {
-                    w: "sak".into(),
-                    at: t.at,
-                    after_slash: t.after_slash,
-                });
-                out.push(Tok {
-                    w: rest.to_string(),
-                    at: t.at + cut,
-                    after_slash: false,
-                });
+                out.push(Tok { w: "sak".into(), at: t.at, after_slash: t.after_slash });
+                out.push(Tok { w: rest.to_string(), at: t.at + cut, after_slash: false });
                 continue;
             }
         }
@@ -331,11 +290,7 @@ fn is_intro_word(w: &str) -> bool {
 }
 
 fn is_closing_word(w: &str) -> bool {
-    w.starts_with("avslutt")
-        || matches!(
-            w,
-            "ferdig" | "ferdige" | "konkluderer" | "oppsummerer" | "under"
-        )
+    w.starts_with("avslutt") || matches!(w, "ferdig" | "ferdige" | "konkluderer" | "oppsummerer" | "under")
 }
 
 fn is_postpone_word(w: &str) -> bool {
@@ -367,20 +322,12 @@ fn tokens_with_offsets(text: &str) -> Vec<Tok> {
                 before_start = prev_char;
             }
         } else if let Some(s) = start.take() {
-            out.push(Tok {
-                w: text[s..i].to_lowercase(),
-                at: s,
-                after_slash: before_start == Some('/'),
-            });
+            out.push(Tok { w: text[s..i].to_lowercase(), at: s, after_slash: before_start == Some('/') });
         }
         prev_char = Some(c);
     }
     if let Some(s) = start {
-        out.push(Tok {
-            w: text[s..].to_lowercase(),
-            at: s,
-            after_slash: before_start == Some('/'),
-        });
+        out.push(Tok { w: text[s..].to_lowercase(), at: s, after_slash: before_start == Some('/') });
     }
     out
 }
@@ -414,20 +361,11 @@ struct Cue {
 }
 
 fn cue(kind: CueKind, strength: f64, sentence_at: usize) -> Cue {
-    Cue {
-        kind,
-        strength,
-        sentence_at,
-        declared_joint: false,
-    }
+    Cue { kind, strength, sentence_at, declared_joint: false }
 }
 
 fn sentence_start(text: &str, at: usize) -> usize {
-    text[..at]
-        .rfind(['.', '?', '!', ':'])
-        .map(|p| p + 1)
-        .map(|p| p + text[p..].len() - text[p..].trim_start().len())
-        .unwrap_or(0)
+    text[..at].rfind(['.', '?', '!', ':']).map(|p| p + 1).map(|p| p + text[p..].len() - text[p..].trim_start().len()).unwrap_or(0)
 }
 
 struct Agenda {
@@ -477,27 +415,12 @@ fn find_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
                 let lo = p.saturating_sub(5);
                 let before = &toks[lo..p];
                 let in_sentence = |t: &&Tok| t.at >= sentence_at;
-                let sentence_end = text[toks[p].at..]
-                    .find(['.', '?', '!'])
-                    .map(|e| e + toks[p].at)
-                    .unwrap_or(text.len());
+                let sentence_end = text[toks[p].at..].find(['.', '?', '!']).map(|e| e + toks[p].at).unwrap_or(text.len());
                 let after_hi = (q + 6).min(toks.len());
-                let postponed = before
-                    .iter()
-                    .filter(in_sentence)
-                    .any(|t| is_postpone_word(&t.w))
-                    || toks[q.min(toks.len())..after_hi]
-                        .iter()
-                        .any(|t| t.at < sentence_end && is_postpone_word(&t.w));
-                let closing = before
-                    .iter()
-                    .filter(in_sentence)
-                    .any(|t| is_closing_word(&t.w));
-                let intro = before
-                    .iter()
-                    .filter(in_sentence)
-                    .any(|t| is_intro_word(&t.w))
-                    || toks[p].at == sentence_at;
+                let postponed = before.iter().filter(in_sentence).any(|t| is_postpone_word(&t.w))
+                    || toks[q.min(toks.len())..after_hi].iter().any(|t| t.at < sentence_end && is_postpone_word(&t.w));
+                let closing = before.iter().filter(in_sentence).any(|t| is_closing_word(&t.w));
+                let intro = before.iter().filter(in_sentence).any(|t| is_intro_word(&t.w)) || toks[p].at == sentence_at;
                 let mut strength = if intro { 1.0 } else { 0.5 };
                 if fuzzy {
                     strength *= 0.8;
@@ -517,11 +440,9 @@ fn find_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
                 // "sak femten, <title>, og sak seksten": one joint announcement
                 let joins_previous = p > 0 && toks[p - 1].w == "og";
                 let merged = match cues.last_mut() {
-                    Some(Cue {
-                        kind: CueKind::Announce(prev),
-                        sentence_at: sa,
-                        ..
-                    }) if joins_previous && *sa == sentence_at && !postponed && !closing => {
+                    Some(Cue { kind: CueKind::Announce(prev), sentence_at: sa, .. })
+                        if joins_previous && *sa == sentence_at && !postponed && !closing =>
+                    {
                         for i in &items {
                             if !prev.contains(i) {
                                 prev.push(*i);
@@ -553,39 +474,25 @@ fn find_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
         // "neste sak", "går videre", "går over til": generic cue; with a title named in the
         // same sentence it announces that item.
         let next_pair = toks.get(p + 1).map(|t| t.w.as_str());
-        let is_to = |k: usize| {
-            toks.get(p + k)
-                .is_some_and(|t| matches!(t.w.as_str(), "til" | "tilbake" | "videre" | "over"))
-        };
+        let is_to = |k: usize| toks.get(p + k).is_some_and(|t| matches!(t.w.as_str(), "til" | "tilbake" | "videre" | "over"));
         // "Da går vi til ..." also as Whisper hears it ("Da året vi til", "Da lår vi til")
         let da_x_vi_til = w == "da" && toks.get(p + 2).is_some_and(|t| t.w == "vi") && is_to(3);
         let generic = da_x_vi_til
             || (w == "neste" && next_pair.is_some_and(|n| is_sak_word(n) || n == "post"))
-            || ((w == "går" || w == "gå")
-                && next_pair.is_some_and(|n| n == "videre" || n == "over"))
+            || ((w == "går" || w == "gå") && next_pair.is_some_and(|n| n == "videre" || n == "over"))
             || ((w == "går" || w == "gå")
                 && next_pair == Some("vi")
-                && toks
-                    .get(p + 2)
-                    .is_some_and(|t| t.w == "til" || t.w == "videre" || t.w == "over"));
+                && toks.get(p + 2).is_some_and(|t| t.w == "til" || t.w == "videre" || t.w == "over"));
         if generic {
             let sentence_at = sentence_start(text, toks[p].at);
-            let end = text[toks[p].at..]
-                .find(['.', '?', '!'])
-                .map(|e| e + toks[p].at)
-                .unwrap_or(text.len());
-            let sent: HashSet<String> = content_tokens(&text[sentence_at..end])
-                .into_iter()
-                .collect();
+            let end = text[toks[p].at..].find(['.', '?', '!']).map(|e| e + toks[p].at).unwrap_or(text.len());
+            let sent: HashSet<String> = content_tokens(&text[sentence_at..end]).into_iter().collect();
             let mut best: Option<(usize, f64)> = None;
             for (i, title) in ag.titles.iter().enumerate() {
                 if title.is_empty() {
                     continue;
                 }
-                let hit = title
-                    .iter()
-                    .filter(|t| sent.iter().any(|s| token_match(s, t) > 0.0))
-                    .count();
+                let hit = title.iter().filter(|t| sent.iter().any(|s| token_match(s, t) > 0.0)).count();
                 let share = hit as f64 / title.len() as f64;
                 if (hit >= 2 || share >= 0.5) && best.is_none_or(|(_, b)| share > b) {
                     best = Some((i, share));
@@ -611,26 +518,16 @@ fn find_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
             cues.push(cue(CueKind::Close, 1.0, sentence_start(text, toks[p].at)));
         }
         if is_break_word(w) && !cues.iter().any(|c| c.kind == CueKind::BreakWord) {
-            cues.push(cue(
-                CueKind::BreakWord,
-                1.0,
-                sentence_start(text, toks[p].at),
-            ));
+            cues.push(cue(CueKind::BreakWord, 1.0, sentence_start(text, toks[p].at)));
         }
-        let opening = w == "velkommen"
-            || (w == "god" && at(1, "morgen"))
-            || (w == "åpner" && (at(1, "møtet") || at(2, "møtet")));
+        let opening = w == "velkommen" || (w == "god" && at(1, "morgen")) || (w == "åpner" && (at(1, "møtet") || at(2, "møtet")));
         if opening && !cues.iter().any(|c| c.kind == CueKind::Opening) {
             cues.push(cue(CueKind::Opening, 1.0, sentence_start(text, toks[p].at)));
         }
         p += 1;
     }
     // a generic cue adds nothing where the same sentence names the item
-    let announced: Vec<usize> = cues
-        .iter()
-        .filter(|c| matches!(c.kind, CueKind::Announce(_)))
-        .map(|c| c.sentence_at)
-        .collect();
+    let announced: Vec<usize> = cues.iter().filter(|c| matches!(c.kind, CueKind::Announce(_))).map(|c| c.sentence_at).collect();
     cues.retain(|c| c.kind != CueKind::Next || !announced.contains(&c.sentence_at));
     cues
 }
@@ -651,11 +548,7 @@ fn token_match(a: &str, b: &str) -> f64 {
         return 0.5;
     }
     // a long word misheard in one or two letters ("godkjømning" for "godkjenning")
-    if ns >= 7
-        && nl - ns <= 2
-        && short.chars().next() == long.chars().next()
-        && levenshtein(a, b) <= 2
-    {
+    if ns >= 7 && nl - ns <= 2 && short.chars().next() == long.chars().next() && levenshtein(a, b) <= 2 {
         return 0.6;
     }
     0.0
@@ -673,11 +566,8 @@ struct Unit {
 
 /// Transcript segments as units, split where a cue's sentence starts inside a segment.
 fn build_units(t: &Transcript, ag: &Agenda) -> Vec<Unit> {
-    let mut segs: Vec<&crate::artifact::Segment> = t
-        .segments
-        .iter()
-        .filter(|s| !s.text.trim().is_empty() && s.end.is_finite() && s.start.is_finite())
-        .collect();
+    let mut segs: Vec<&crate::artifact::Segment> =
+        t.segments.iter().filter(|s| !s.text.trim().is_empty() && s.end.is_finite() && s.start.is_finite()).collect();
     segs.sort_by(|a, b| a.start.total_cmp(&b.start).then(a.end.total_cmp(&b.end)));
     let mut units = Vec::new();
     for s in segs {
@@ -706,12 +596,7 @@ fn build_units(t: &Transcript, ag: &Agenda) -> Vec<Unit> {
         cuts.sort_unstable();
         cuts.dedup();
         if cuts.is_empty() {
-            units.push(Unit {
-                start: s.start,
-                end,
-                text,
-                cues,
-            });
+            units.push(Unit { start: s.start, end, text, cues });
             continue;
         }
         let time_at = |byte: usize| -> f64 {
@@ -743,17 +628,9 @@ fn build_units(t: &Transcript, ag: &Agenda) -> Vec<Unit> {
             let pc: Vec<Cue> = cues
                 .iter()
                 .filter(|c| c.sentence_at >= a && c.sentence_at < b)
-                .map(|c| Cue {
-                    sentence_at: c.sentence_at - a,
-                    ..c.clone()
-                })
+                .map(|c| Cue { sentence_at: c.sentence_at - a, ..c.clone() })
                 .collect();
-            units.push(Unit {
-                start: ts,
-                end: te.max(ts),
-                text: piece,
-                cues: pc,
-            });
+            units.push(Unit { start: ts, end: te.max(ts), text: piece, cues: pc });
         }
     }
     units
@@ -774,10 +651,7 @@ fn is_break_word(w: &str) -> bool {
 }
 
 fn find_breaks(units: Vec<Unit>, agenda_breaks: usize) -> (Vec<Unit>, Vec<(f64, f64, String)>) {
-    let mut gaps: Vec<f64> = units
-        .windows(2)
-        .map(|w| (w[1].start - w[0].end).max(0.0))
-        .collect();
+    let mut gaps: Vec<f64> = units.windows(2).map(|w| (w[1].start - w[0].end).max(0.0)).collect();
     gaps.sort_by(|a, b| a.total_cmp(b));
     let p90 = gaps.get(gaps.len() * 9 / 10).copied().unwrap_or(0.0);
     let threshold = BREAK_MIN.max(8.0 * p90);
@@ -790,10 +664,7 @@ fn find_breaks(units: Vec<Unit>, agenda_breaks: usize) -> (Vec<Unit>, Vec<(f64, 
         }
         let mut start = units[j - 1].end;
         let mut k = j;
-        while k > 0
-            && units[j - 1].end - units[k - 1].start <= 20.0
-            && words(&units[k - 1].text).iter().any(|w| is_break_word(w))
-        {
+        while k > 0 && units[j - 1].end - units[k - 1].start <= 20.0 && words(&units[k - 1].text).iter().any(|w| is_break_word(w)) {
             k -= 1;
             start = units[k].start;
         }
@@ -807,12 +678,7 @@ fn find_breaks(units: Vec<Unit>, agenda_breaks: usize) -> (Vec<Unit>, Vec<(f64, 
             breaks.push((start, units[j].start, said.join(" ")));
         }
     }
-    let kept = units
-        .into_iter()
-        .zip(drop)
-        .filter(|(_, d)| !d)
-        .map(|(u, _)| u)
-        .collect();
+    let kept = units.into_iter().zip(drop).filter(|(_, d)| !d).map(|(u, _)| u).collect();
     (kept, breaks)
 }
 
@@ -857,19 +723,9 @@ impl Profiles {
                 *df.entry(k.as_str()).or_default() += 1;
             }
         }
-        let idf: HashMap<String, f64> = df
-            .iter()
-            .map(|(k, d)| {
-                (
-                    k.to_string(),
-                    ((m + 1.0) / (*d as f64 + 0.5)).ln() / (m + 1.0).ln().max(1e-9) * 2.0,
-                )
-            })
-            .collect();
-        let items = raw
-            .iter()
-            .map(|p| p.iter().map(|(k, w)| (k.clone(), w * idf[k])).collect())
-            .collect();
+        let idf: HashMap<String, f64> =
+            df.iter().map(|(k, d)| (k.to_string(), ((m + 1.0) / (*d as f64 + 0.5)).ln() / (m + 1.0).ln().max(1e-9) * 2.0)).collect();
+        let items = raw.iter().map(|p| p.iter().map(|(k, w)| (k.clone(), w * idf[k])).collect()).collect();
         Profiles { items }
     }
 
@@ -878,15 +734,7 @@ impl Profiles {
         if let Some(v) = cache.get(stem) {
             return v.clone();
         }
-        let mut v: Vec<f64> = self
-            .items
-            .iter()
-            .map(|p| {
-                p.iter()
-                    .map(|(k, w)| token_match(stem, k) * w)
-                    .fold(0.0, f64::max)
-            })
-            .collect();
+        let mut v: Vec<f64> = self.items.iter().map(|p| p.iter().map(|(k, w)| token_match(stem, k) * w).fold(0.0, f64::max)).collect();
         let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
         for x in &mut v {
             *x -= mean;
@@ -915,49 +763,19 @@ pub fn segment(meeting: &Meeting, transcript: &Transcript) -> Result<Segmentatio
 }
 
 /// [`segment`], keeping `manual` items (from an edited `segments.json`) as they are.
-pub fn segment_with_manual(
-    meeting: &Meeting,
-    transcript: &Transcript,
-    manual_items: &[ItemSegment],
-) -> Result<Segmentation> {
+pub fn segment_with_manual(meeting: &Meeting, transcript: &Transcript, manual_items: &[ItemSegment]) -> Result<Segmentation> {
     let m = meeting.items.len();
     let ag = Agenda {
-        numbers: meeting
-            .items
-            .iter()
-            .map(|it| {
-                it.saksnr
-                    .split(['/', '-'])
-                    .next()
-                    .and_then(|n| n.trim().parse().ok())
-            })
-            .collect(),
-        allowed: meeting
-            .items
-            .iter()
-            .filter_map(|it| {
-                it.saksnr
-                    .split(['/', '-'])
-                    .next()
-                    .and_then(|n| n.trim().parse().ok())
-            })
-            .collect(),
-        titles: meeting
-            .items
-            .iter()
-            .map(|it| content_tokens(&it.title))
-            .collect(),
+        numbers: meeting.items.iter().map(|it| it.saksnr.split(['/', '-']).next().and_then(|n| n.trim().parse().ok())).collect(),
+        allowed: meeting.items.iter().filter_map(|it| it.saksnr.split(['/', '-']).next().and_then(|n| n.trim().parse().ok())).collect(),
+        titles: meeting.items.iter().map(|it| content_tokens(&it.title)).collect(),
     };
 
     // Manual overrides: meeting file first, then segments.json edits.
     let mut manual: Manual = BTreeMap::new();
     for mi in manual_items.iter().filter(|x| x.manual) {
         if let Some(i) = meeting.items.iter().position(|it| it.saksnr == mi.saksnr) {
-            let spans = if mi.status == ItemStatus::NotDiscussed {
-                vec![]
-            } else {
-                mi.spans.clone()
-            };
+            let spans = if mi.status == ItemStatus::NotDiscussed { vec![] } else { mi.spans.clone() };
             manual.insert(i, spans);
         }
     }
@@ -978,9 +796,7 @@ pub fn segment_with_manual(
     // Automatic spans never overlap breaks or manual spans.
     let mut break_spans: Vec<(f64, f64)> = breaks.iter().map(|b| (b.0, b.1)).collect();
     break_spans.extend(manual.values().flatten().map(|s| (s[0], s[1])));
-    let duration = transcript
-        .duration
-        .max(units.last().map(|u| u.end).unwrap_or(0.0));
+    let duration = transcript.duration.max(units.last().map(|u| u.end).unwrap_or(0.0));
 
     // Per-unit evidence per item: lexical plus the time prior.
     let slots = planned_slots(meeting, duration);
@@ -1010,9 +826,7 @@ pub fn segment_with_manual(
             for i in 0..m {
                 let mut e = lex[j][i];
                 if let Some((a, b)) = slots.as_ref().map(|s| s[i]) {
-                    let excess = (a - typical * 0.5 - mid)
-                        .max(mid - b - typical * 0.5)
-                        .max(0.0);
+                    let excess = (a - typical * 0.5 - mid).max(mid - b - typical * 0.5).max(0.0);
                     e -= TIME * d * (excess / typical).min(3.0);
                 }
                 emit[j][i] = e;
@@ -1026,10 +840,7 @@ pub fn segment_with_manual(
         .iter()
         .map(|u| {
             let mid = 0.5 * (u.start + u.end);
-            manual
-                .iter()
-                .find(|(_, spans)| spans.iter().any(|s| mid >= s[0] && mid < s[1]))
-                .map(|(i, _)| *i)
+            manual.iter().find(|(_, spans)| spans.iter().any(|s| mid >= s[0] && mid < s[1])).map(|(i, _)| *i)
         })
         .collect();
     let in_manual_span = |j: usize| forced[j].is_some();
@@ -1071,10 +882,7 @@ pub fn segment_with_manual(
     for u in &units {
         for c in &u.cues {
             if let (CueKind::Announce(set), true) = (&c.kind, c.declared_joint) {
-                if set.len() > 1
-                    && set.windows(2).all(|w| w[1] == w[0] + 1)
-                    && !declared.contains(set)
-                {
+                if set.len() > 1 && set.windows(2).all(|w| w[1] == w[0] + 1) && !declared.contains(set) {
                     declared.push(set.clone());
                 }
             }
@@ -1131,21 +939,11 @@ pub fn segment_with_manual(
                     // a manually placed item gets no speech outside its spans
                     return f64::NEG_INFINITY;
                 }
-                (f..=l)
-                    .map(|i| emit[j][i])
-                    .fold(f64::NEG_INFINITY, f64::max)
+                (f..=l).map(|i| emit[j][i]).fold(f64::NEG_INFINITY, f64::max)
             }
         }
     };
-    let gap_before: Vec<f64> = (0..n)
-        .map(|j| {
-            if j == 0 {
-                units[0].start
-            } else {
-                (units[j].start - units[j - 1].end).max(0.0)
-            }
-        })
-        .collect();
+    let gap_before: Vec<f64> = (0..n).map(|j| if j == 0 { units[0].start } else { (units[j].start - units[j - 1].end).max(0.0) }).collect();
     let entry = |j: usize, s: State| -> f64 {
         let mut bonus: f64 = 0.0;
         for c in &units[j].cues {
@@ -1188,11 +986,7 @@ pub fn segment_with_manual(
             }
             _ => 0.0,
         };
-        let gap = if j > 0 && gap_before[j] > 1.0 {
-            GAP * ((gap_before[j] - 1.0) / 10.0).min(1.0)
-        } else {
-            0.0
-        };
+        let gap = if j > 0 && gap_before[j] > 1.0 { GAP * ((gap_before[j] - 1.0) / 10.0).min(1.0) } else { 0.0 };
         bonus + gap - joint - if j > 0 { SWITCH } else { 0.0 }
     };
 
@@ -1225,8 +1019,7 @@ pub fn segment_with_manual(
                     }
                     let v = if k == t {
                         score[k]
-                    } else if order(st).0 > order(sk).1 || (st == State::Post && sk != State::Post)
-                    {
+                    } else if order(st).0 > order(sk).1 || (st == State::Post && sk != State::Post) {
                         score[k] - skip_between(after(sk), first(st)) + ent
                     } else {
                         continue;
@@ -1282,11 +1075,7 @@ pub fn segment_with_manual(
     // break planned nearest in time.
     let break_label = |t: f64, said: &str| -> String {
         let said: HashSet<String> = content_tokens(said).into_iter().collect();
-        if let Some(b) = meeting
-            .breaks
-            .iter()
-            .find(|b| content_tokens(&b.label).iter().any(|w| said.contains(w)))
-        {
+        if let Some(b) = meeting.breaks.iter().find(|b| content_tokens(&b.label).iter().any(|w| said.contains(w))) {
             return b.label.clone();
         }
         let Some(rs) = meeting.recording_start_secs() else {
@@ -1296,11 +1085,7 @@ pub fn segment_with_manual(
         meeting
             .breaks
             .iter()
-            .filter_map(|b| {
-                parse_clock(&b.time)
-                    .ok()
-                    .map(|c| (b, ((c - rs) * scale - t).abs()))
-            })
+            .filter_map(|b| parse_clock(&b.time).ok().map(|c| (b, ((c - rs) * scale - t).abs())))
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(b, _)| b.label.clone())
             .unwrap_or_else(|| "Pause".into())
@@ -1323,42 +1108,19 @@ pub fn segment_with_manual(
     let mut other: Vec<OtherSpan> = Vec::new();
     for (bi, &(s, a, b)) in blocks.iter().enumerate() {
         let start = units[a].start;
-        let end = if bi + 1 < blocks.len() {
-            units[blocks[bi + 1].1].start
-        } else {
-            units[b].end.max(duration.min(units[b].end + 5.0))
-        };
+        let end = if bi + 1 < blocks.len() { units[blocks[bi + 1].1].start } else { units[b].end.max(duration.min(units[b].end + 5.0)) };
         let spans = cut_breaks([start, end], &break_spans);
         match s {
             State::Pre | State::Post => {
-                let kind = if s == State::Pre {
-                    "pre_meeting"
-                } else {
-                    "after_meeting"
-                };
+                let kind = if s == State::Pre { "pre_meeting" } else { "after_meeting" };
                 for sp in spans {
-                    other.push(OtherSpan {
-                        kind: kind.into(),
-                        label: String::new(),
-                        start: sp[0],
-                        end: sp[1],
-                    });
+                    other.push(OtherSpan { kind: kind.into(), label: String::new(), start: sp[0], end: sp[1] });
                 }
             }
             State::Items(f, l) => {
-                let c_start = boundary_confidence(
-                    &units,
-                    &gap_before,
-                    &emit,
-                    a,
-                    s,
-                    blocks.get(bi.wrapping_sub(1)).map(|x| x.0),
-                    bi == 0,
-                );
+                let c_start = boundary_confidence(&units, &gap_before, &emit, a, s, blocks.get(bi.wrapping_sub(1)).map(|x| x.0), bi == 0);
                 let c_end = match blocks.get(bi + 1) {
-                    Some(&(ns_, na, _)) => {
-                        boundary_confidence(&units, &gap_before, &emit, na, ns_, Some(s), false)
-                    }
+                    Some(&(ns_, na, _)) => boundary_confidence(&units, &gap_before, &emit, na, ns_, Some(s), false),
                     None => 0.9,
                 };
                 let saks: Vec<String> = (f..=l).map(|i| meeting.items[i].saksnr.clone()).collect();
@@ -1378,26 +1140,13 @@ pub fn segment_with_manual(
         }
     }
     for (lo, hi, said) in &breaks {
-        other.push(OtherSpan {
-            kind: "break".into(),
-            label: break_label(*lo, said),
-            start: *lo,
-            end: *hi,
-        });
+        other.push(OtherSpan { kind: "break".into(), label: break_label(*lo, said), start: *lo, end: *hi });
     }
     for (&i, spans) in &manual {
         let it = &mut items[i];
         it.spans = spans.clone();
-        it.status = if spans.is_empty() {
-            ItemStatus::NotDiscussed
-        } else {
-            ItemStatus::Discussed
-        };
-        it.joint_with = manual_items
-            .iter()
-            .find(|x| x.manual && x.saksnr == it.saksnr)
-            .map(|x| x.joint_with.clone())
-            .unwrap_or_default();
+        it.status = if spans.is_empty() { ItemStatus::NotDiscussed } else { ItemStatus::Discussed };
+        it.joint_with = manual_items.iter().find(|x| x.manual && x.saksnr == it.saksnr).map(|x| x.joint_with.clone()).unwrap_or_default();
         it.confidence = [1.0, 1.0];
         it.manual = true;
     }
@@ -1425,12 +1174,7 @@ pub fn segment_with_manual(
         o.start = ms(o.start);
         o.end = ms(o.end);
     }
-    Ok(Segmentation {
-        version: FORMAT_VERSION,
-        inputs: Default::default(),
-        items,
-        other,
-    })
+    Ok(Segmentation { version: FORMAT_VERSION, inputs: Default::default(), items, other })
 }
 
 fn cut_breaks(span: Span, breaks: &[(f64, f64)]) -> Vec<Span> {
@@ -1472,11 +1216,7 @@ fn boundary_confidence(
     let mut ann: f64 = 0.0;
     for c in &units[j].cues {
         let v = match (&c.kind, s) {
-            (CueKind::Announce(set), State::Items(f, l))
-                if set.iter().any(|i| (f..=l).contains(i)) =>
-            {
-                c.strength
-            }
+            (CueKind::Announce(set), State::Items(f, l)) if set.iter().any(|i| (f..=l).contains(i)) => c.strength,
             (CueKind::Next, _) => 0.5 * c.strength,
             (CueKind::Close, State::Post) => c.strength,
             _ => 0.0,
@@ -1505,12 +1245,7 @@ fn time_scale(meeting: &Meeting, duration: f64) -> f64 {
     let Some(rs) = meeting.recording_start_secs() else {
         return 1.0;
     };
-    let times: Vec<f64> = meeting
-        .items
-        .iter()
-        .filter_map(|i| i.time.as_deref())
-        .filter_map(|t| parse_clock(t).ok())
-        .collect();
+    let times: Vec<f64> = meeting.items.iter().filter_map(|i| i.time.as_deref()).filter_map(|t| parse_clock(t).ok()).collect();
     if times.len() < 2 || duration <= 0.0 {
         return 1.0;
     }
@@ -1533,11 +1268,8 @@ fn time_scale(meeting: &Meeting, duration: f64) -> f64 {
 /// they increase in meeting order.
 fn planned_slots(meeting: &Meeting, duration: f64) -> Option<Vec<(f64, f64)>> {
     let rs = meeting.recording_start_secs()?;
-    let times: Vec<f64> = meeting
-        .items
-        .iter()
-        .map(|i| i.time.as_deref().and_then(|t| parse_clock(t).ok()))
-        .collect::<Option<Vec<f64>>>()?;
+    let times: Vec<f64> =
+        meeting.items.iter().map(|i| i.time.as_deref().and_then(|t| parse_clock(t).ok())).collect::<Option<Vec<f64>>>()?;
     if times.windows(2).any(|w| w[1] < w[0]) {
         return None;
     }
@@ -1545,10 +1277,7 @@ fn planned_slots(meeting: &Meeting, duration: f64) -> Option<Vec<(f64, f64)>> {
     let starts: Vec<f64> = times.iter().map(|t| (t - rs) * scale).collect();
     let mut out = Vec::new();
     for i in 0..starts.len() {
-        let end = starts
-            .get(i + 1)
-            .copied()
-            .unwrap_or(duration.max(starts[i]));
+        let end = starts.get(i + 1).copied().unwrap_or(duration.max(starts[i]));
         out.push((starts[i], end));
     }
     Some(out)
@@ -1559,33 +1288,20 @@ fn planned_slots(meeting: &Meeting, duration: f64) -> Option<Vec<(f64, f64)>> {
 /// The pipeline stage: segment `wd/transcript.json` into `wd/segments.json`, unless that is up
 /// to date (same meeting file and transcript) and `force` is off. Items marked `manual` in an
 /// existing `segments.json` are kept (see the module docs).
-pub fn run_stage(
-    meeting_path: &Path,
-    meeting: &Meeting,
-    wd: &WorkDir,
-    force: bool,
-) -> Result<Segmentation> {
+pub fn run_stage(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir, force: bool) -> Result<Segmentation> {
     let transcript: Transcript = wd.load("referat transcribe")?;
     let mut inputs = crate::artifact::Inputs::new();
     inputs.insert("meeting".into(), sha256_file(meeting_path)?);
-    inputs.insert(
-        "transcript".into(),
-        sha256_file(&wd.path(<Transcript as crate::artifact::Artifact>::FILE))?,
-    );
-    let old: Option<Segmentation> = wd.load_opt().with_context(|| {
-        format!(
-            "cannot use the existing {}: fix the edit or delete the file",
-            wd.path("segments.json").display()
-        )
-    })?;
+    inputs.insert("transcript".into(), sha256_file(&wd.path(<Transcript as crate::artifact::Artifact>::FILE))?);
+    let old: Option<Segmentation> = wd
+        .load_opt()
+        .with_context(|| format!("cannot use the existing {}: fix the edit or delete the file", wd.path("segments.json").display()))?;
     if let Some(old) = &old {
         if !force && old.inputs == inputs {
             return Ok(old.clone());
         }
     }
-    let manual: Vec<ItemSegment> = old
-        .map(|o| o.items.into_iter().filter(|i| i.manual).collect())
-        .unwrap_or_default();
+    let manual: Vec<ItemSegment> = old.map(|o| o.items.into_iter().filter(|i| i.manual).collect()).unwrap_or_default();
     let mut seg = segment_with_manual(meeting, &transcript, &manual)?;
     seg.inputs = inputs;
     wd.save(&seg)?;
@@ -1702,14 +1418,7 @@ time = "11:15"
                 continue;
             }
             starts.push(t);
-            segs.push(Segment {
-                start: t,
-                end: t + 5.0,
-                text: l.to_string(),
-                speaker: None,
-                words: vec![],
-                ..Default::default()
-            });
+            segs.push(Segment { start: t, end: t + 5.0, text: l.to_string(), speaker: None, words: vec![], ..Default::default() });
             t += 5.5;
         }
         let tr = Transcript {
@@ -1759,17 +1468,11 @@ time = "11:15"
     }
 
     const ALL: [(&str, &str); 6] = [
-        (
-            "Da går vi til sak tretten, veiledning og godkjenning.",
-            "13/25",
-        ),
+        ("Da går vi til sak tretten, veiledning og godkjenning.", "13/25"),
         ("Takk. Da går vi til sak fjorten.", "14/25"),
         ("Neste sak er sak femten.", "15/25"),
         ("Da går vi til sak seksten.", "16/25"),
-        (
-            "Da går vi til sak atten, og tar sak sytten etterpå.",
-            "18/25",
-        ),
+        ("Da går vi til sak atten, og tar sak sytten etterpå.", "18/25"),
         ("Da går vi tilbake til sak sytten.", "17/25"),
     ];
 
@@ -1804,36 +1507,16 @@ time = "11:15"
             assert_eq!(start(&s, sak), at(&lines, &starts, ann), "{sak}: {s:?}");
         }
         // the cue parser itself
-        let ag = Agenda {
-            numbers: vec![Some(14), Some(16)],
-            allowed: [14, 16].into(),
-            titles: vec![vec![], vec![]],
-        };
-        assert!(
-            matches!(&find_cues("Da går vi til sak fjorden.", &ag)[0].kind, CueKind::Announce(v) if v == &vec![0])
-        );
-        assert!(
-            matches!(&find_cues("Sak sejsten.", &ag)[0].kind, CueKind::Announce(v) if v == &vec![1])
-        );
+        let ag = Agenda { numbers: vec![Some(14), Some(16)], allowed: [14, 16].into(), titles: vec![vec![], vec![]] };
+        assert!(matches!(&find_cues("Da går vi til sak fjorden.", &ag)[0].kind, CueKind::Announce(v) if v == &vec![0]));
+        assert!(matches!(&find_cues("Sak sejsten.", &ag)[0].kind, CueKind::Announce(v) if v == &vec![1]));
         // a number not on the agenda, and a word too far from any number, announce nothing
-        assert!(!find_cues("Da går vi til sak tolv.", &ag)
-            .iter()
-            .any(|c| matches!(c.kind, CueKind::Announce(_))));
+        assert!(!find_cues("Da går vi til sak tolv.", &ag).iter().any(|c| matches!(c.kind, CueKind::Announce(_))));
         assert!(find_cues("Vi går til saken om fjorden.", &ag).is_empty());
         // as Whisper base wrote the sample's "Da går vi til sak tolv, godkjenning ..."
-        let ag12 = Agenda {
-            numbers: vec![Some(11), Some(12)],
-            allowed: [11, 12].into(),
-            titles: vec![vec![], vec![]],
-        };
-        let c = find_cues(
-            "Da går vi til sagt tol, godkjømning av referat fram i åpet.",
-            &ag12,
-        );
-        assert!(
-            matches!(&c[0].kind, CueKind::Announce(v) if v == &vec![1]),
-            "{c:?}"
-        );
+        let ag12 = Agenda { numbers: vec![Some(11), Some(12)], allowed: [11, 12].into(), titles: vec![vec![], vec![]] };
+        let c = find_cues("Da går vi til sagt tol, godkjømning av referat fram i åpet.", &ag12);
+        assert!(matches!(&c[0].kind, CueKind::Announce(v) if v == &vec![1]), "{c:?}");
         assert!(token_match("godkjømning", "godkjenning") > 0.0);
     }
 
@@ -1862,10 +1545,7 @@ time = "11:15"
         let parts = [
             ("Da går vi til sak tretten.", "13/25"),
             ("Da går vi til sak fjorten.", "14/25"),
-            (
-                "Da går vi til sak femten og seksten, vi tar dem under ett.",
-                "15/25",
-            ),
+            ("Da går vi til sak femten og seksten, vi tar dem under ett.", "15/25"),
             ("", "16/25"),
             ("Da går vi til sak atten.", "18/25"),
             ("Da går vi til sak sytten.", "17/25"),
@@ -1890,32 +1570,20 @@ time = "11:15"
             ("Da går vi til sak fjorten.", "14/25"),
             ("Da går vi til sak femten.", "15/25"),
             ("Da går vi til sak atten.", "18/25"),
-            (
-                "Sak sytten er utsatt til neste møte. Takk for i dag, møtet er hevet.",
-                "",
-            ),
+            ("Sak sytten er utsatt til neste møte. Takk for i dag, møtet er hevet.", ""),
         ];
         let lines = script(&parts);
         let (t, starts) = transcript(&lines);
         let s = segment(&meeting(), &t).unwrap();
         for sak in ["16/25", "17/25"] {
-            assert_eq!(
-                item(&s, sak).status,
-                ItemStatus::NotDiscussed,
-                "{sak}: {s:?}"
-            );
+            assert_eq!(item(&s, sak).status, ItemStatus::NotDiscussed, "{sak}: {s:?}");
             assert!(item(&s, sak).spans.is_empty());
         }
         // the closing words start after-meeting talk, inside the last line
         let close = at(&lines, &starts, "utsatt");
         let end18 = item(&s, "18/25").spans[0][1];
         assert!(end18 > close && end18 < close + 5.0, "{s:?}");
-        assert!(
-            s.other
-                .iter()
-                .any(|o| o.kind == "after_meeting" && o.start == end18),
-            "{s:?}"
-        );
+        assert!(s.other.iter().any(|o| o.kind == "after_meeting" && o.start == end18), "{s:?}");
     }
 
     #[test]
@@ -1944,19 +1612,8 @@ time = "11:15"
         lines2.insert(3, "#pause 40");
         let (t2, _) = transcript(&lines2);
         let with_break = segment(&meeting(), &t2).unwrap();
-        assert_eq!(
-            with_break
-                .other
-                .iter()
-                .filter(|o| o.kind == "break")
-                .count(),
-            1
-        );
-        assert_eq!(
-            item(&with_break, "13/25").spans.len(),
-            2,
-            "the item goes on after the break"
-        );
+        assert_eq!(with_break.other.iter().filter(|o| o.kind == "break").count(), 1);
+        assert_eq!(item(&with_break, "13/25").spans.len(), 2, "the item goes on after the break");
         let mut no_breaks = meeting();
         no_breaks.breaks.clear();
         let s2 = segment(&no_breaks, &t2).unwrap();
@@ -2000,10 +1657,7 @@ time = "11:15"
         let mpath = dir.path().join("meeting.toml");
         std::fs::write(&mpath, MEETING).unwrap();
         let m = meeting();
-        assert!(
-            format!("{:#}", run_stage(&mpath, &m, &wd, false).unwrap_err())
-                .contains("referat transcribe")
-        );
+        assert!(format!("{:#}", run_stage(&mpath, &m, &wd, false).unwrap_err()).contains("referat transcribe"));
         let (t, _) = transcript(&script(&ALL));
         wd.save(&t).unwrap();
         let first = run_stage(&mpath, &m, &wd, false).unwrap();
@@ -2027,10 +1681,7 @@ time = "11:15"
         let lines = script(&ALL);
         let (mut t, _) = transcript(&lines);
         // merge the last line of 13/25 with the announcement of 14/25, as Whisper does
-        let k = lines
-            .iter()
-            .position(|l| l.contains("sak fjorten"))
-            .unwrap();
+        let k = lines.iter().position(|l| l.contains("sak fjorten")).unwrap();
         let ann = t.segments.remove(k);
         let prev = &mut t.segments[k - 1];
         let text = format!("{} {}", prev.text, ann.text);
@@ -2038,11 +1689,7 @@ time = "11:15"
         let n = text.split_whitespace().count();
         for (i, w) in text.split_whitespace().enumerate() {
             let a = prev.start + (ann.end - prev.start) * i as f64 / n as f64;
-            words.push(crate::artifact::Word {
-                start: a,
-                end: a + 0.1,
-                text: w.to_string(),
-            });
+            words.push(crate::artifact::Word { start: a, end: a + 0.1, text: w.to_string() });
         }
         let takk = words.iter().find(|w| w.text == "Takk.").unwrap().start;
         prev.text = text;
@@ -2068,19 +1715,13 @@ time = "11:15"
     #[test]
     fn deterministic() {
         let (t, _) = transcript(&script(&ALL));
-        assert_eq!(
-            segment(&meeting(), &t).unwrap(),
-            segment(&meeting(), &t).unwrap()
-        );
+        assert_eq!(segment(&meeting(), &t).unwrap(), segment(&meeting(), &t).unwrap());
     }
 
     #[test]
     fn text_helpers() {
         assert_eq!(stem("samtykkebestemmelsene"), "samtykkebestemmels");
-        assert_eq!(
-            content_tokens("Da går vi til kjernejournalen"),
-            vec!["kjernejournal"]
-        );
+        assert_eq!(content_tokens("Da går vi til kjernejournalen"), vec!["kjernejournal"]);
         assert_eq!(levenshtein("fjorden", "fjorten"), 1);
         assert!(token_match("samtykk", "samtykkebestemmels") > 0.0);
     }

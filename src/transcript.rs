@@ -73,7 +73,8 @@ pub fn parse_timestamp(s: &str) -> Option<f64> {
 
 /// Parse a "start --> end [settings]" line; `lineno` is 1-based for the error.
 fn parse_timing(line: &str, lineno: usize) -> Result<(f64, f64)> {
-    let (a, b) = line.split_once("-->").with_context(|| format!("line {lineno}: expected a timing line \"start --> end\", found {line:?}"))?;
+    let (a, b) =
+        line.split_once("-->").with_context(|| format!("line {lineno}: expected a timing line \"start --> end\", found {line:?}"))?;
     let b = b.split_whitespace().next().unwrap_or("");
     let bad = |t: &str| anyhow::anyhow!("line {lineno}: bad timestamp {:?}: write it as hh:mm:ss.mmm", t.trim());
     let start = parse_timestamp(a).ok_or_else(|| bad(a))?;
@@ -213,15 +214,7 @@ fn push_cue(segments: &mut Vec<Segment>, start: f64, end: f64, payload: &[(usize
 fn imported(mut segments: Vec<Segment>, source: &str) -> Transcript {
     segments.sort_by(|a, b| a.start.total_cmp(&b.start));
     let duration = segments.iter().map(|s| s.end).fold(0.0, f64::max);
-    Transcript {
-        version: FORMAT_VERSION,
-        inputs: Inputs::new(),
-        source: source.into(),
-        model: None,
-        duration,
-        segments,
-        warnings: vec![],
-    }
+    Transcript { version: FORMAT_VERSION, inputs: Inputs::new(), source: source.into(), model: None, duration, segments, warnings: vec![] }
 }
 
 fn fmt_ts(t: f64, sep: char) -> String {

@@ -13,9 +13,8 @@ pub struct WorkDir {
 impl WorkDir {
     /// Open (and create) a work dir. Fails clearly when it cannot be created or written.
     pub fn create(root: &Path) -> Result<WorkDir> {
-        std::fs::create_dir_all(root).with_context(|| {
-            format!("cannot create work dir {}: choose a writable --out folder", root.display())
-        })?;
+        std::fs::create_dir_all(root)
+            .with_context(|| format!("cannot create work dir {}: choose a writable --out folder", root.display()))?;
         // A killed run (SIGKILL, power loss) can leave our temporary files behind; they were
         // never renamed into place, so they are garbage, never a usable artifact.
         if let Ok(entries) = std::fs::read_dir(root) {
@@ -33,11 +32,7 @@ impl WorkDir {
     /// Open an existing work dir (for stages that need earlier artifacts).
     pub fn open(root: &Path) -> Result<WorkDir> {
         if !root.is_dir() {
-            bail!(
-                "work dir {} does not exist: run `referat transcribe --out {}` first",
-                root.display(),
-                root.display()
-            );
+            bail!("work dir {} does not exist: run `referat transcribe --out {}` first", root.display(), root.display());
         }
         Ok(WorkDir { root: root.to_path_buf() })
     }
@@ -54,9 +49,8 @@ impl WorkDir {
     /// Load an artifact that an earlier stage must have written; the error says which stage to run.
     pub fn load<A: Artifact>(&self, stage_hint: &str) -> Result<A> {
         // A stale or damaged artifact of an earlier stage is fixed by rerunning *that* stage.
-        self.read_artifact::<A>(&format!("rerun `{stage_hint} --force`"))?.with_context(|| {
-            format!("{} is missing: run `{}` first", self.path(A::FILE).display(), stage_hint)
-        })
+        self.read_artifact::<A>(&format!("rerun `{stage_hint} --force`"))?
+            .with_context(|| format!("{} is missing: run `{}` first", self.path(A::FILE).display(), stage_hint))
     }
 
     fn read_artifact<A: Artifact>(&self, rerun: &str) -> Result<Option<A>> {
@@ -65,9 +59,8 @@ impl WorkDir {
             return Ok(None);
         }
         let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
-        let a: A = serde_json::from_str(&text).with_context(|| {
-            format!("{} is not a valid {} artifact: delete it or {rerun}", p.display(), A::FILE)
-        })?;
+        let a: A = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a valid {} artifact: delete it or {rerun}", p.display(), A::FILE))?;
         if a.version() != FORMAT_VERSION {
             bail!(
                 "{} was written by another version of referat (format {}, this is {}): {rerun} to rebuild it",
@@ -106,12 +99,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         let _ = tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644));
     }
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}: {fix}", path.display()))?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot write {}: {fix}", path.display()))?;
+    tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all()).with_context(|| format!("cannot write {}: {fix}", path.display()))?;
+    tmp.persist(path).map_err(|e| e.error).with_context(|| format!("cannot write {}: {fix}", path.display()))?;
     Ok(())
 }
 
@@ -144,12 +133,7 @@ pub fn sha256_file_with(path: &Path, mut progress: impl FnMut(u64)) -> Result<St
 /// seconds per run: used for "is this stage up to date" checks on recordings and models.
 pub fn file_fingerprint(path: &Path) -> Result<String> {
     let md = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mtime = md
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let mtime = md.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_secs()).unwrap_or(0);
     Ok(sha256_bytes(format!("{}|{}|{}", path.display(), md.len(), mtime).as_bytes()))
 }
 

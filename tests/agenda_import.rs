@@ -174,10 +174,7 @@ helseløsningene Kari Jørgensen, Norsk helsenett SF 12:05 Orientering
     assert_eq!(a.items[0].title, "Veilednings- og godkjenningsordning for helseteknologier");
     let names: Vec<&str> = a.items[0].presenters.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["Norunn Saure", "Per Ludvig Skjerven"]);
-    assert_eq!(
-        a.items[1].title,
-        "Vurdering av behov for endring av samtykkebestemmelsene for kjernejournal"
-    );
+    assert_eq!(a.items[1].title, "Vurdering av behov for endring av samtykkebestemmelsene for kjernejournal");
     assert_eq!(a.items[1].presenters.len(), 2);
     assert_eq!(a.items[1].presenters[1].organisation, "Norsk helsenett SF");
     assert_eq!(a.items[1].time.as_deref(), Some("10:55"));
@@ -318,11 +315,49 @@ fn random_input_never_panics_and_always_gives_a_valid_file() {
     let sample = std::fs::read_to_string(fixture("agenda-2025-06-12.txt")).unwrap();
     let sample_lines: Vec<&str> = sample.lines().collect();
     let fragments = [
-        "11/25", "13/25 ", "99/2025", "0/00", "Sak 13/25:", "Sak 13:", "Forslag til vedtak",
-        "Oppdatert forslag til vedtak", "Forslag til vedtak - oppdatert", "Lunsj 11:35", "Pause 25:99",
-        "10:15", "9.05", "23:59", "Drøfting", "Godkjenning", "Ukjent", ",", ", ", " og ", "&", "«", "»",
-        "Rune Simensen", "Helse Sør-Øst RHF", "e-", "helse", "Helsedirektoratet 14", "14", "", " ", "\t",
-        "Ø", "ß", "🙂", "\u{0c}", "\r", "-", "/", ":", ".", "Saksnr Tid Sakstype", "Agenda Rådet 1. mai 2025",
+        "11/25",
+        "13/25 ",
+        "99/2025",
+        "0/00",
+        "Sak 13/25:",
+        "Sak 13:",
+        "Forslag til vedtak",
+        "Oppdatert forslag til vedtak",
+        "Forslag til vedtak - oppdatert",
+        "Lunsj 11:35",
+        "Pause 25:99",
+        "10:15",
+        "9.05",
+        "23:59",
+        "Drøfting",
+        "Godkjenning",
+        "Ukjent",
+        ",",
+        ", ",
+        " og ",
+        "&",
+        "«",
+        "»",
+        "Rune Simensen",
+        "Helse Sør-Øst RHF",
+        "e-",
+        "helse",
+        "Helsedirektoratet 14",
+        "14",
+        "",
+        " ",
+        "\t",
+        "Ø",
+        "ß",
+        "🙂",
+        "\u{0c}",
+        "\r",
+        "-",
+        "/",
+        ":",
+        ".",
+        "Saksnr Tid Sakstype",
+        "Agenda Rådet 1. mai 2025",
     ];
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for case in 0..3000 {
@@ -349,8 +384,7 @@ fn random_input_never_panics_and_always_gives_a_valid_file() {
         }
         if let Ok(a) = agenda::parse(&text) {
             assert!(!a.items.is_empty(), "case {case}: Ok without items\n{text}");
-            let toml = agenda::to_meeting_toml(&a, "fuzz.txt")
-                .unwrap_or_else(|e| panic!("case {case}: {e:#}\n--- input ---\n{text}"));
+            let toml = agenda::to_meeting_toml(&a, "fuzz.txt").unwrap_or_else(|e| panic!("case {case}: {e:#}\n--- input ---\n{text}"));
             let m = Meeting::parse(&toml).unwrap();
             assert_eq!(m.items, a.items, "case {case}");
         }

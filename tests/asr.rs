@@ -29,8 +29,7 @@ fn clip() -> PathBuf {
 }
 
 fn opts() -> AsrOptions {
-    let model = referat::models::whisper_path(None, None)
-        .unwrap_or_else(|e| panic!("the whisper model is needed for this test: {e:#}"));
+    let model = referat::models::whisper_path(None, None).unwrap_or_else(|e| panic!("the whisper model is needed for this test: {e:#}"));
     let mut o = AsrOptions::new(model);
     // The test machine is shared; one thread is steadier under load.
     o.threads = 1;

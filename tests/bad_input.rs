@@ -49,9 +49,7 @@ fn write(path: &Path, bytes: impl AsRef<[u8]>) -> PathBuf {
 
 /// Files in `dir` (none if it does not exist).
 fn files_in(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
-        .unwrap_or_default()
+    std::fs::read_dir(dir).map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect()).unwrap_or_default()
 }
 
 /// One bad input: the command, what the message must contain, and what must not be written.
@@ -153,66 +151,134 @@ fn bad_inputs_fail_clearly_without_partial_output() {
     );
     let empty = write(&t.join("empty.wav"), b"");
     cases.push(
-        Case::new("empty audio file", transcribe_audio(&meeting, &empty, &out("empty")), "empty.wav", &["empty (0 bytes)", "complete recording"])
-            .empty(out("empty")),
+        Case::new(
+            "empty audio file",
+            transcribe_audio(&meeting, &empty, &out("empty")),
+            "empty.wav",
+            &["empty (0 bytes)", "complete recording"],
+        )
+        .empty(out("empty")),
     );
     for name in ["notes.wav", "notes.mp3"] {
         let f = write(&t.join(name), "Dette er ikke lyd, bare tekst fra møtet.\n".repeat(300));
         cases.push(
-            Case::new("text file with an audio extension", transcribe_audio(&meeting, &f, &out(name)), name, &["not a recognised audio", "ffmpeg -i"])
-                .empty(out(name)),
+            Case::new(
+                "text file with an audio extension",
+                transcribe_audio(&meeting, &f, &out(name)),
+                name,
+                &["not a recognised audio", "ffmpeg -i"],
+            )
+            .empty(out(name)),
         );
     }
     let junk: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8).collect();
     let junk = write(&t.join("junk.mp3"), junk);
-    cases.push(Case::new("random bytes as .mp3", transcribe_audio(&meeting, &junk, &out("junk")), "junk.mp3", &["ffmpeg -i"]).empty(out("junk")));
+    cases.push(
+        Case::new("random bytes as .mp3", transcribe_audio(&meeting, &junk, &out("junk")), "junk.mp3", &["ffmpeg -i"]).empty(out("junk")),
+    );
     let zero = t.join("zero.wav");
     ffmpeg(&["-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "0", "-c:a", "pcm_s16le"], &zero);
     cases.push(
-        Case::new("0-length recording (valid header, no samples)", transcribe_audio(&meeting, &zero, &out("zero")), "zero.wav", &["no audio (0 seconds)", "complete file"])
-            .empty(out("zero")),
+        Case::new(
+            "0-length recording (valid header, no samples)",
+            transcribe_audio(&meeting, &zero, &out("zero")),
+            "zero.wav",
+            &["no audio (0 seconds)", "complete file"],
+        )
+        .empty(out("zero")),
     );
-    cases.push(Case::new("a folder as the recording", transcribe_audio(&meeting, t, &out("dir")), t.display().to_string(), &["not a file"]).empty(out("dir")));
+    cases.push(
+        Case::new("a folder as the recording", transcribe_audio(&meeting, t, &out("dir")), t.display().to_string(), &["not a file"])
+            .empty(out("dir")),
+    );
 
     // ---- meeting file
     let bad_meeting = |n: &str, text: String| write(&t.join(n), text);
     let syntax = bad_meeting("syntax.toml", MEETING.replace("place = \"Oslo\"", "place = Oslo"));
     cases.push(
-        Case::new("meeting file syntax error", transcribe_file(&syntax, &truth, &out("syntax")), "syntax.toml", &["line 5, column 9", "fix the meeting file"])
-            .absent(out("syntax")),
+        Case::new(
+            "meeting file syntax error",
+            transcribe_file(&syntax, &truth, &out("syntax")),
+            "syntax.toml",
+            &["line 5, column 9", "fix the meeting file"],
+        )
+        .absent(out("syntax")),
     );
     let no_council = bad_meeting("nocouncil.toml", MEETING.replace("council = \"Rådet\"\n", ""));
     cases.push(
-        Case::new("meeting file without a required field", transcribe_file(&no_council, &truth, &out("nocouncil")), "nocouncil.toml", &["council", "fix the meeting file"])
-            .absent(out("nocouncil")),
+        Case::new(
+            "meeting file without a required field",
+            transcribe_file(&no_council, &truth, &out("nocouncil")),
+            "nocouncil.toml",
+            &["council", "fix the meeting file"],
+        )
+        .absent(out("nocouncil")),
     );
     let dup = bad_meeting("dup.toml", MEETING.replace("saksnr = \"2/25\"", "saksnr = \"1/25\""));
     cases.push(
-        Case::new("duplicate saksnr", transcribe_file(&dup, &truth, &out("dup")), "dup.toml", &["duplicate saksnr \"1/25\"", "its own number"]).absent(out("dup")),
+        Case::new(
+            "duplicate saksnr",
+            transcribe_file(&dup, &truth, &out("dup")),
+            "dup.toml",
+            &["duplicate saksnr \"1/25\"", "its own number"],
+        )
+        .absent(out("dup")),
     );
     let unk = bad_meeting("unk.toml", MEETING.replace("sakstype = \"Annet\"", "sakstype = \"Vedtakssak\""));
     cases.push(
-        Case::new("unknown sakstype", transcribe_file(&unk, &truth, &out("unk")), "unk.toml", &["Vedtakssak", "Drøfting", "line 15", "fix the meeting file"])
-            .absent(out("unk")),
+        Case::new(
+            "unknown sakstype",
+            transcribe_file(&unk, &truth, &out("unk")),
+            "unk.toml",
+            &["Vedtakssak", "Drøfting", "line 15", "fix the meeting file"],
+        )
+        .absent(out("unk")),
     );
     let no_items = bad_meeting("noitems.toml", MEETING[..MEETING.find("[[items]]").unwrap()].to_string() + "items = []\n");
     cases.push(
-        Case::new("meeting file without items", transcribe_file(&no_items, &truth, &out("noitems")), "noitems.toml", &["add the agenda items"]).absent(out("noitems")),
+        Case::new(
+            "meeting file without items",
+            transcribe_file(&no_items, &truth, &out("noitems")),
+            "noitems.toml",
+            &["add the agenda items"],
+        )
+        .absent(out("noitems")),
     );
     cases.push(
-        Case::new("missing meeting file", transcribe_file(&t.join("nomeeting.toml"), &truth, &out("nomeeting")), "nomeeting.toml", &["referat agenda import"])
-            .absent(out("nomeeting")),
+        Case::new(
+            "missing meeting file",
+            transcribe_file(&t.join("nomeeting.toml"), &truth, &out("nomeeting")),
+            "nomeeting.toml",
+            &["referat agenda import"],
+        )
+        .absent(out("nomeeting")),
     );
 
     // ---- transcripts
     let vtt = write(&t.join("broken.vtt"), "WEBVTT\n\n1\n00:00:01.000 --> 00:00:04.000\nHei.\n\n2\n00:00:05.000 --> 00:00:0x.500\nTekst\n");
     cases.push(
-        Case::new("VTT with a broken timestamp", transcribe_file(&meeting, &vtt, &out("vtt")), "broken.vtt", &["line 8", "00:00:0x.500", "hh:mm:ss.mmm"]).empty(out("vtt")),
+        Case::new(
+            "VTT with a broken timestamp",
+            transcribe_file(&meeting, &vtt, &out("vtt")),
+            "broken.vtt",
+            &["line 8", "00:00:0x.500", "hh:mm:ss.mmm"],
+        )
+        .empty(out("vtt")),
     );
     let srt = write(&t.join("broken.srt"), "1\n00:00:01,000 --> 00:00:02,000\nHei\n\n2\n00:00:03,000 -> 00:00:04,000\nTekst\n");
-    cases.push(Case::new("SRT with a broken timing line", transcribe_file(&meeting, &srt, &out("srt")), "broken.srt", &["line 6", "start --> end"]).empty(out("srt")));
+    cases.push(
+        Case::new(
+            "SRT with a broken timing line",
+            transcribe_file(&meeting, &srt, &out("srt")),
+            "broken.srt",
+            &["line 6", "start --> end"],
+        )
+        .empty(out("srt")),
+    );
     let bin = write(&t.join("binary.vtt"), [0xffu8, 0xfe, 0x00, 0x57, 0x80, 0x81]);
-    cases.push(Case::new("transcript that is not UTF-8", transcribe_file(&meeting, &bin, &out("bin")), "binary.vtt", &["UTF-8"]).empty(out("bin")));
+    cases.push(
+        Case::new("transcript that is not UTF-8", transcribe_file(&meeting, &bin, &out("bin")), "binary.vtt", &["UTF-8"]).empty(out("bin")),
+    );
 
     // ---- work dir from an older format version
     let old = t.join("old");
@@ -222,24 +288,35 @@ fn bad_inputs_fail_clearly_without_partial_output() {
     assert!(tj.contains(&v), "transcript.json has no {v}");
     write(&old.join("transcript.json"), tj.replacen(&v, "\"version\": 0", 1));
     cases.push(
-        Case::new("work dir from an older format version", stage("segment", &meeting, &old), "transcript.json", &["another version", "referat transcribe --force"])
-            .absent(old.join("segments.json")),
+        Case::new(
+            "work dir from an older format version",
+            stage("segment", &meeting, &old),
+            "transcript.json",
+            &["another version", "referat transcribe --force"],
+        )
+        .absent(old.join("segments.json")),
     );
     cases.push(
-        Case::new("stage run before its input exists", stage("draft", &meeting, &t.join("nowork")), "nowork", &["referat transcribe"]).absent(t.join("nowork")),
+        Case::new("stage run before its input exists", stage("draft", &meeting, &t.join("nowork")), "nowork", &["referat transcribe"])
+            .absent(t.join("nowork")),
     );
     let partial = t.join("partial");
     std::fs::create_dir_all(&partial).unwrap();
     std::fs::copy(ready.join("transcript.json"), partial.join("transcript.json")).unwrap();
     cases.push(
-        Case::new("export before draft", stage("export", &meeting, &partial), "draft.json", &["referat draft"]).absent(partial.join("referat.md")),
+        Case::new("export before draft", stage("export", &meeting, &partial), "draft.json", &["referat draft"])
+            .absent(partial.join("referat.md")),
     );
 
     // ---- models
     let mut c = stage("transcribe", &meeting, &out("nowhisper"));
     c.arg("--audio").arg(sample("recording.wav")).args(["--whisper-model", "/nonexistent/ggml-model.bin"]);
-    cases.push(Case::new("missing whisper model", c, "/nonexistent/ggml-model.bin", &["fix the path", "referat models install"]).empty(out("nowhisper")));
-    let not_ggml = write(&t.join("not-ggml.bin"), b"GGUF\x03\x00\x00\x00 this is a language model, not whisper, padded out to look like a header");
+    cases.push(
+        Case::new("missing whisper model", c, "/nonexistent/ggml-model.bin", &["fix the path", "referat models install"])
+            .empty(out("nowhisper")),
+    );
+    let not_ggml =
+        write(&t.join("not-ggml.bin"), b"GGUF\x03\x00\x00\x00 this is a language model, not whisper, padded out to look like a header");
     let mut c = stage("transcribe", &meeting, &out("notggml"));
     c.arg("--audio").arg(sample("recording.wav")).arg("--whisper-model").arg(&not_ggml);
     cases.push(Case::new("whisper model that is not ggml", c, "not-ggml.bin", &["not a whisper.cpp ggml model"]).empty(out("notggml")));
@@ -256,14 +333,24 @@ fn bad_inputs_fail_clearly_without_partial_output() {
     let half = write(&t.join("half.gguf"), &real[..real.len() / 2]);
     cases.push(Case::new("truncated GGUF (tensor data cut)", draft(&half), "half.gguf", &["truncated"]).absent(ready.join("draft.json")));
     let head = write(&t.join("head.gguf"), &real[..100_000]);
-    cases.push(Case::new("truncated GGUF (header cut)", draft(&head), "head.gguf", &["truncated", "reinstall the model"]).absent(ready.join("draft.json")));
-    let mamba = write(&t.join("mamba.gguf"), tiny_gguf("mamba9"));
     cases.push(
-        Case::new("GGUF of an unsupported architecture", draft(&mamba), "mamba.gguf", &["unsupported model architecture `mamba9`", "qwen2", "give a GGUF of one of these"])
+        Case::new("truncated GGUF (header cut)", draft(&head), "head.gguf", &["truncated", "reinstall the model"])
             .absent(ready.join("draft.json")),
     );
+    let mamba = write(&t.join("mamba.gguf"), tiny_gguf("mamba9"));
+    cases.push(
+        Case::new(
+            "GGUF of an unsupported architecture",
+            draft(&mamba),
+            "mamba.gguf",
+            &["unsupported model architecture `mamba9`", "qwen2", "give a GGUF of one of these"],
+        )
+        .absent(ready.join("draft.json")),
+    );
     let text_model = write(&t.join("model.txt"), "not a model\n");
-    cases.push(Case::new("text file as language model", draft(&text_model), "model.txt", &["not a GGUF file"]).absent(ready.join("draft.json")));
+    cases.push(
+        Case::new("text file as language model", draft(&text_model), "model.txt", &["not a GGUF file"]).absent(ready.join("draft.json")),
+    );
 
     // Wrong hash: a copy of the test model with one byte flipped in a private store.
     let store = t.join("store");
@@ -275,7 +362,8 @@ fn bad_inputs_fail_clearly_without_partial_output() {
     drop((real, flipped));
     let mut c = referat();
     c.args(["models", "verify"]).env("REFERAT_MODELS_DIR", &store);
-    let mut case = Case::new("model with a wrong hash (models verify)", c, "model.gguf", &["corrupt (sha256", "fix: run", "referat models install"]);
+    let mut case =
+        Case::new("model with a wrong hash (models verify)", c, "model.gguf", &["corrupt (sha256", "fix: run", "referat models install"]);
     case.stdout_too = true;
     cases.push(case);
 
@@ -292,20 +380,30 @@ fn bad_inputs_fail_clearly_without_partial_output() {
         c
     };
     cases.push(
-        Case::new("missing agenda file", agenda(&t.join("noagenda.txt"), &t.join("a1.toml")), "noagenda.txt", &["check the path"]).absent(t.join("a1.toml")),
+        Case::new("missing agenda file", agenda(&t.join("noagenda.txt"), &t.join("a1.toml")), "noagenda.txt", &["check the path"])
+            .absent(t.join("a1.toml")),
     );
     let bin_agenda = write(&t.join("agenda.bin"), (0..3000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8).collect::<Vec<u8>>());
     cases.push(
-        Case::new("agenda that is not UTF-8 text", agenda(&bin_agenda, &t.join("a2.toml")), "agenda.bin", &["not UTF-8", "pdftotext"]).absent(t.join("a2.toml")),
+        Case::new("agenda that is not UTF-8 text", agenda(&bin_agenda, &t.join("a2.toml")), "agenda.bin", &["not UTF-8", "pdftotext"])
+            .absent(t.join("a2.toml")),
     );
     let fixture_agenda = root().join("tests/fixtures/agenda-2025-06-12.txt");
-    cases.push(Case::new("agenda import into a missing folder", agenda(&fixture_agenda, &t.join("nodir/m.toml")), "nodir", &["check that the folder exists"]));
+    cases.push(Case::new(
+        "agenda import into a missing folder",
+        agenda(&fixture_agenda, &t.join("nodir/m.toml")),
+        "nodir",
+        &["check that the folder exists"],
+    ));
 
     // ---- output folder
     let file = write(&t.join("plain.txt"), "a file, not a folder");
-    cases.push(
-        Case::new("--out below a regular file", transcribe_file(&meeting, &truth, &file.join("sub")), "plain.txt/sub", &["choose a writable --out folder"]),
-    );
+    cases.push(Case::new(
+        "--out below a regular file",
+        transcribe_file(&meeting, &truth, &file.join("sub")),
+        "plain.txt/sub",
+        &["choose a writable --out folder"],
+    ));
     if can_mount() {
         let ro = t.join("ro");
         std::fs::create_dir_all(&ro).unwrap();
@@ -392,17 +490,15 @@ fn damaged_recordings_decode_partially_with_warnings() {
     let silent = t.join("silent.wav");
     ffmpeg(&["-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo", "-t", "20", "-c:a", "pcm_s16le"], &silent);
     // (file, expected duration, warnings that must be there)
-    let cases: [(&Path, f64, &[&str]); 3] = [
-        (&wav, 5.0, &["cut.wav", "avkortet", "stille"]),
-        (&mp3, 5.0, &["cut.mp3", "avkortet"]),
-        (&silent, 20.0, &["stille"]),
-    ];
+    let cases: [(&Path, f64, &[&str]); 3] =
+        [(&wav, 5.0, &["cut.wav", "avkortet", "stille"]), (&mp3, 5.0, &["cut.mp3", "avkortet"]), (&silent, 20.0, &["stille"])];
     for (i, (f, secs, needles)) in cases.iter().enumerate() {
         let out = t.join(format!("w{i}"));
         let o = ok(transcribe_audio(&meeting, f, &out));
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains("warning:") && !err.contains("panicked"), "{err}");
-        let tr: referat::artifact::Transcript = serde_json::from_str(&std::fs::read_to_string(out.join("transcript.json")).unwrap()).unwrap();
+        let tr: referat::artifact::Transcript =
+            serde_json::from_str(&std::fs::read_to_string(out.join("transcript.json")).unwrap()).unwrap();
         assert!(tr.segments.is_empty(), "{}: {:?}", f.display(), tr.segments);
         assert!((tr.duration - secs).abs() < 0.2, "{}: {} s", f.display(), tr.duration);
         let w = tr.warnings.join(" | ");
@@ -427,7 +523,8 @@ fn eight_khz_and_48_khz_stereo_recordings_work() {
         ffmpeg(&a, &f);
         let out = t.join(format!("w-{name}"));
         ok(transcribe_audio(&meeting, &f, &out));
-        let tr: referat::artifact::Transcript = serde_json::from_str(&std::fs::read_to_string(out.join("transcript.json")).unwrap()).unwrap();
+        let tr: referat::artifact::Transcript =
+            serde_json::from_str(&std::fs::read_to_string(out.join("transcript.json")).unwrap()).unwrap();
         let text = tr.text_in(&[[0.0, 1e9]]).to_lowercase();
         assert!((tr.duration - 7.6).abs() < 0.05, "{name}: {} s", tr.duration);
         assert!(text.contains("velkommen") && text.contains("dagsorden"), "{name}: {text:?}");

@@ -81,7 +81,12 @@ fn inputs() -> (Meeting, Transcript, Segmentation) {
         confidence: [1.0, 1.0],
         manual: true,
     };
-    let seg = Segmentation { version: FORMAT_VERSION, inputs: Inputs::new(), items: vec![item("11/25", 0.5, 10.2), item("13/25", 10.3, 39.0)], other: vec![] };
+    let seg = Segmentation {
+        version: FORMAT_VERSION,
+        inputs: Inputs::new(),
+        items: vec![item("11/25", 0.5, 10.2), item("13/25", 10.3, 39.0)],
+        other: vec![],
+    };
     (meeting, transcript, seg)
 }
 

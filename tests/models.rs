@@ -268,7 +268,10 @@ fn fake_pip(dir: &Path, wheels: &Path, fail: bool) -> Vec<String> {
     let body = if fail {
         "echo 'ERROR: No matching distribution found' >&2; exit 1".to_string()
     } else {
-        format!("while [ $# -gt 0 ]; do if [ \"$1\" = -d ]; then shift; dest=\"$1\"; fi; shift; done; cp '{}'/*.whl \"$dest\"/", wheels.display())
+        format!(
+            "while [ $# -gt 0 ]; do if [ \"$1\" = -d ]; then shift; dest=\"$1\"; fi; shift; done; cp '{}'/*.whl \"$dest\"/",
+            wheels.display()
+        )
     };
     std::fs::write(&script, format!("#!/bin/sh\nif [ \"$1\" = --version ]; then exit 0; fi\n{body}\n")).unwrap();
     vec!["sh".into(), script.display().to_string()]

@@ -14,13 +14,7 @@ use common::{referat, sample};
 fn short_transcript(dir: &Path) -> PathBuf {
     let full = referat::transcript::load_file(&sample("truth.vtt")).unwrap();
     let truth: serde_json::Value = serde_json::from_str(&read(&sample("truth.json"))).unwrap();
-    let end = truth["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["saksnr"] == "13/25")
-        .and_then(|i| i["end"].as_f64())
-        .unwrap();
+    let end = truth["items"].as_array().unwrap().iter().find(|i| i["saksnr"] == "13/25").and_then(|i| i["end"].as_f64()).unwrap();
     let mut t = full.clone();
     t.segments.retain(|s| s.end <= end + 0.01);
     assert!(t.segments.len() > 10 && t.segments.len() < full.segments.len());
@@ -32,22 +26,12 @@ fn short_transcript(dir: &Path) -> PathBuf {
 /// `referat run` on a transcript with the default models.
 fn run_cmd(transcript: &Path, out: &Path) -> Command {
     let mut c = referat();
-    c.args(["run", "--meeting"])
-        .arg(sample("meeting.toml"))
-        .arg("--transcript")
-        .arg(transcript)
-        .arg("--out")
-        .arg(out);
+    c.args(["run", "--meeting"]).arg(sample("meeting.toml")).arg("--transcript").arg(transcript).arg("--out").arg(out);
     c
 }
 
 fn ok(out: Output) -> Output {
-    assert!(
-        out.status.success(),
-        "referat failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "referat failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
     out
 }
 
@@ -57,10 +41,7 @@ fn read(p: &Path) -> String {
 
 /// The artifacts that must come out the same however the run was interrupted.
 fn artifacts(dir: &Path) -> Vec<(String, String)> {
-    ["transcript.json", "segments.json", "draft.json", "referat.md"]
-        .iter()
-        .map(|f| (f.to_string(), read(&dir.join(f))))
-        .collect()
+    ["transcript.json", "segments.json", "draft.json", "referat.md"].iter().map(|f| (f.to_string(), read(&dir.join(f)))).collect()
 }
 
 fn no_temp_files(dir: &Path) {
@@ -209,11 +190,7 @@ fn check_referat(out: &Path) {
     }
     let draft: referat::artifact::Draft = serde_json::from_str(&read(&out.join("draft.json"))).unwrap();
     assert_eq!(draft.items.len(), meeting.items.len());
-    let discussed: Vec<_> = draft
-        .items
-        .iter()
-        .filter(|i| i.status == referat::artifact::ItemStatus::Discussed)
-        .collect();
+    let discussed: Vec<_> = draft.items.iter().filter(|i| i.status == referat::artifact::ItemStatus::Discussed).collect();
     assert!(discussed.len() >= 8, "only {} items discussed", discussed.len());
     for it in discussed {
         assert!(!it.intro.trim().is_empty(), "{} has no intro", it.saksnr);

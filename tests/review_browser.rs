@@ -113,10 +113,7 @@ fn tool_ok(cmd: &str, args: &[&str]) -> bool {
 fn review_in_headless_chromium() {
     let browser_dir = root().join("tests/browser");
     assert!(tool_ok("node", &["--version"]), "node is not installed: apt-get install -y nodejs npm");
-    assert!(
-        browser_dir.join("node_modules/playwright-core").is_dir(),
-        "playwright-core is missing: run `npm ci --prefix tests/browser`"
-    );
+    assert!(browser_dir.join("node_modules/playwright-core").is_dir(), "playwright-core is missing: run `npm ci --prefix tests/browser`");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(Path::new(&chromium).exists(), "{chromium} not found: apt-get install -y chromium (or set CHROMIUM)");
 
@@ -124,15 +121,8 @@ fn review_in_headless_chromium() {
     let draft_before = std::fs::read(dir.path().join("draft.json")).unwrap();
     let addr = serve(dir.path(), &wav);
     let url = format!("http://127.0.0.1:{}/", addr.port());
-    let shot = std::env::var_os("REFERAT_SCREENSHOT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| dir.path().join("review.png"));
-    let out = Command::new("node")
-        .arg(browser_dir.join("review.test.mjs"))
-        .arg(&url)
-        .arg(&shot)
-        .output()
-        .unwrap();
+    let shot = std::env::var_os("REFERAT_SCREENSHOT").map(PathBuf::from).unwrap_or_else(|| dir.path().join("review.png"));
+    let out = Command::new("node").arg(browser_dir.join("review.test.mjs")).arg(&url).arg(&shot).output().unwrap();
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "browser test failed:\n{log}");
     assert!(shot.is_file(), "no screenshot");
@@ -205,7 +195,9 @@ fn server_refuses_malformed_requests() {
     expect("no Host header", lenient("GET /api/state HTTP/1.0\r\n\r\n".into()), &|s| s == 403);
     let status_op = r#"{"op":"status","saksnr":"13/25","key":"innspill/0","status":"accepted"}"#;
     expect("Origin: null", post(addr, &local, "Origin: null\r\n", status_op).0, &|s| s == 403);
-    expect("Origin http://127.0.0.1.evil.example", post(addr, &local, "Origin: http://127.0.0.1.evil.example\r\n", status_op).0, &|s| s == 403);
+    expect("Origin http://127.0.0.1.evil.example", post(addr, &local, "Origin: http://127.0.0.1.evil.example\r\n", status_op).0, &|s| {
+        s == 403
+    });
     expect("truncated JSON", post(addr, &local, "", r#"{"op":"status","saksnr":"#).0, &client_error);
     expect("JSON of the wrong type", post(addr, &local, "", "[1,2,3]").0, &client_error);
     expect("unknown op", post(addr, &local, "", r#"{"op":"delete","saksnr":"13/25"}"#).0, &client_error);
@@ -220,10 +212,12 @@ fn server_refuses_malformed_requests() {
     );
     expect("chunked body over the cap", lenient(chunked), &|s| s == 413);
     expect("unknown export format", raw("POST", "/api/export", "application/json", r#"{"format":"exe"}"#), &|s| s == 400);
-    expect("export with a path field", raw("POST", "/api/export", "application/json", r#"{"format":"md","path":"/tmp/x.md"}"#), &client_error);
-    let get_range = |range: &str| {
-        lenient(format!("GET /audio HTTP/1.1\r\nHost: {local}\r\nRange: {range}\r\nConnection: close\r\n\r\n"))
-    };
+    expect(
+        "export with a path field",
+        raw("POST", "/api/export", "application/json", r#"{"format":"md","path":"/tmp/x.md"}"#),
+        &client_error,
+    );
+    let get_range = |range: &str| lenient(format!("GET /audio HTTP/1.1\r\nHost: {local}\r\nRange: {range}\r\nConnection: close\r\n\r\n"));
     expect("Range past the end", get_range("bytes=999999999-"), &|s| s == 416);
     expect("multi Range", get_range("bytes=0-1,4-5"), &|s| s == 416);
     expect("garbage Range", get_range("bytes=abc"), &|s| s == 416);

@@ -6,9 +6,7 @@ use referat::eval::{segmentation_metrics, Truth};
 use referat::meeting::Meeting;
 
 fn fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
 /// The bundled sample meeting (samples/), shared by the tests rather than copied.
@@ -42,10 +40,7 @@ fn sample_truth_transcript_segments_within_goal() {
     };
     let seg = referat::segment::segment(&meeting, &transcript).unwrap();
     for it in &seg.items {
-        eprintln!(
-            "{} {:?} {:?} joint {:?} conf {:?}",
-            it.saksnr, it.status, it.spans, it.joint_with, it.confidence
-        );
+        eprintln!("{} {:?} {:?} joint {:?} conf {:?}", it.saksnr, it.status, it.spans, it.joint_with, it.confidence);
     }
     for o in &seg.other {
         eprintln!("other {} {} {:.1}-{:.1}", o.kind, o.label, o.start, o.end);
@@ -72,27 +67,13 @@ fn segment_and_eval_commands_on_the_sample() {
         segments: truth
             .utterances
             .iter()
-            .map(|u| Segment {
-                start: u.start,
-                end: u.end,
-                text: u.text.clone(),
-                speaker: None,
-                words: vec![],
-                ..Default::default()
-            })
+            .map(|u| Segment { start: u.start, end: u.end, text: u.text.clone(), speaker: None, words: vec![], ..Default::default() })
             .collect(),
         warnings: vec![],
     };
     wd.save(&t).unwrap();
     let meeting = sample_file("meeting.toml");
-    Command::cargo_bin("referat")
-        .unwrap()
-        .args(["segment", "--meeting"])
-        .arg(&meeting)
-        .arg("--out")
-        .arg(dir.path())
-        .assert()
-        .success();
+    Command::cargo_bin("referat").unwrap().args(["segment", "--meeting"]).arg(&meeting).arg("--out").arg(dir.path()).assert().success();
     assert!(dir.path().join("segments.json").exists());
     let out = Command::cargo_bin("referat")
         .unwrap()

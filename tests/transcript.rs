@@ -180,6 +180,7 @@ fn transcribe_command_imports_and_exports() {
     let err = String::from_utf8_lossy(&o.get_output().stderr).to_string();
     assert!(err.contains("up to date"), "{err}");
     // No temp files left behind.
-    let leftovers: Vec<_> = std::fs::read_dir(&out).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+    let leftovers: Vec<_> =
+        std::fs::read_dir(&out).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
     assert!(leftovers.is_empty());
 }

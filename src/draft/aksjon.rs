@@ -11,9 +11,22 @@ use regex::Regex;
 use std::sync::OnceLock;
 
 const COMMITMENT_CUES: &[&str] = &[
-    "kommer tilbake med", "kommer tilbake til", "komme tilbake med", "komme tilbake til", "tar med seg", "tar med oss",
-    "følger opp", "følge opp", "innen ", "til neste møte", "i neste møte", "til høsten", "sender ut", "sende ut",
-    "sørger for", "skal lage",
+    "kommer tilbake med",
+    "kommer tilbake til",
+    "komme tilbake med",
+    "komme tilbake til",
+    "tar med seg",
+    "tar med oss",
+    "følger opp",
+    "følge opp",
+    "innen ",
+    "til neste møte",
+    "i neste møte",
+    "til høsten",
+    "sender ut",
+    "sende ut",
+    "sørger for",
+    "skal lage",
 ];
 
 /// The sentences of a turn that commit someone to something concrete.
@@ -39,12 +52,8 @@ pub fn commitments(turn: &Turn) -> Vec<String> {
 fn speaker_org(turn: &Turn, meeting: &Meeting, item: &Item) -> Option<String> {
     if let Some(sp) = &turn.speaker {
         let from_members = meeting.members.iter().find(|m| speaker_is(sp, &m.name)).map(|m| m.organisation.clone());
-        let from_presenters = meeting
-            .items
-            .iter()
-            .flat_map(|i| i.presenters.iter())
-            .find(|p| speaker_is(sp, &p.name))
-            .map(|p| p.organisation.clone());
+        let from_presenters =
+            meeting.items.iter().flat_map(|i| i.presenters.iter()).find(|p| speaker_is(sp, &p.name)).map(|p| p.organisation.clone());
         // A presenter speaks for the organisation on the agenda.
         if let Some(o) = item.presenters.iter().find(|p| speaker_is(sp, &p.name)).map(|p| p.organisation.clone()) {
             return Some(o).filter(|o| !o.is_empty());
@@ -133,7 +142,11 @@ presenters = [{ name = "Norunn Saure", organisation = "Helsedirektoratet" }]
             span: [115.9, 121.4],
             sentences: vec![
                 Sentence { span: [115.9, 118.0], text: "Takk for gode innspill.".into(), speaker: Some("Norunn Saure".into()) },
-                Sentence { span: [118.0, 121.4], text: "Vi kommer tilbake med en plan for aktørnettverket til neste møte.".into(), speaker: Some("Norunn Saure".into()) },
+                Sentence {
+                    span: [118.0, 121.4],
+                    text: "Vi kommer tilbake med en plan for aktørnettverket til neste møte.".into(),
+                    speaker: Some("Norunn Saure".into()),
+                },
             ],
             speaker: Some("Norunn Saure".into()),
             role: TurnRole::Presenter,

@@ -11,21 +11,17 @@ use std::collections::HashSet;
 
 /// Norwegian function words and discourse fillers: they carry no content for overlap.
 const STOPWORDS: &[&str] = &[
-    "og", "i", "på", "til", "for", "av", "med", "som", "det", "den", "de", "der", "dette", "disse",
-    "en", "et", "ei", "er", "var", "har", "hadde", "blir", "ble", "vil", "skal", "kan", "må", "bør",
-    "kunne", "skulle", "ville", "måtte", "burde", "være", "vært", "bli", "blitt", "å", "at", "om",
-    "fra", "ved", "etter", "under", "over", "mot", "uten", "hos", "mellom", "gjennom", "inn", "ut",
-    "opp", "ned", "seg", "sin", "sitt", "sine", "jeg", "meg", "min", "mitt", "mine", "vi", "oss",
-    "vår", "vårt", "våre", "du", "deg", "din", "ditt", "dine", "dere", "deres", "han", "hun", "ham",
-    "henne", "hans", "hennes", "man", "noe", "noen", "ingen", "alle", "alt", "hver", "så", "men",
-    "eller", "hvis", "når", "hvor", "hva", "hvordan", "hvorfor", "hvem", "ikke", "også", "bare",
-    "jo", "nå", "da", "her", "litt", "mye", "mer", "mest", "veldig", "ganske", "helt", "altså",
-    "liksom", "egentlig", "ja", "nei", "eh", "ehm", "øh", "mm", "hm", "tenker", "synes", "tror",
-    "mener", "sier", "sa", "si", "ting", "få", "får", "fikk", "gjøre", "gjør", "gjort", "ha",
-    "the", "this", "en", "enn", "slik", "sånn", "sånt", "denne", "dem", "sånne", "hele", "godt",
-    "bra", "takk", "viktig", "viktige", "kanskje", "nok", "fortsatt", "allerede", "både",
-    "ennå", "dessuten", "samt", "enten", "hvilke", "hvilken", "hvilket", "selv", "andre", "annen",
-    "annet", "samme", "første", "ny", "nye", "nytt", "stor", "store", "stort", "god", "gode",
+    "og", "i", "på", "til", "for", "av", "med", "som", "det", "den", "de", "der", "dette", "disse", "en", "et", "ei", "er", "var", "har",
+    "hadde", "blir", "ble", "vil", "skal", "kan", "må", "bør", "kunne", "skulle", "ville", "måtte", "burde", "være", "vært", "bli",
+    "blitt", "å", "at", "om", "fra", "ved", "etter", "under", "over", "mot", "uten", "hos", "mellom", "gjennom", "inn", "ut", "opp", "ned",
+    "seg", "sin", "sitt", "sine", "jeg", "meg", "min", "mitt", "mine", "vi", "oss", "vår", "vårt", "våre", "du", "deg", "din", "ditt",
+    "dine", "dere", "deres", "han", "hun", "ham", "henne", "hans", "hennes", "man", "noe", "noen", "ingen", "alle", "alt", "hver", "så",
+    "men", "eller", "hvis", "når", "hvor", "hva", "hvordan", "hvorfor", "hvem", "ikke", "også", "bare", "jo", "nå", "da", "her", "litt",
+    "mye", "mer", "mest", "veldig", "ganske", "helt", "altså", "liksom", "egentlig", "ja", "nei", "eh", "ehm", "øh", "mm", "hm", "tenker",
+    "synes", "tror", "mener", "sier", "sa", "si", "ting", "få", "får", "fikk", "gjøre", "gjør", "gjort", "ha", "the", "this", "en", "enn",
+    "slik", "sånn", "sånt", "denne", "dem", "sånne", "hele", "godt", "bra", "takk", "viktig", "viktige", "kanskje", "nok", "fortsatt",
+    "allerede", "både", "ennå", "dessuten", "samt", "enten", "hvilke", "hvilken", "hvilket", "selv", "andre", "annen", "annet", "samme",
+    "første", "ny", "nye", "nytt", "stor", "store", "stort", "god", "gode",
 ];
 
 fn is_stopword(w: &str) -> bool {
@@ -34,10 +30,7 @@ fn is_stopword(w: &str) -> bool {
 
 /// Words of a text, lowercased, split on anything but letters, digits and hyphens.
 pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '-'))
-        .map(|w| w.trim_matches('-').to_lowercase())
-        .filter(|w| !w.is_empty())
-        .collect()
+    text.split(|c: char| !(c.is_alphanumeric() || c == '-')).map(|w| w.trim_matches('-').to_lowercase()).filter(|w| !w.is_empty()).collect()
 }
 
 /// A crude Bokmål stem: the word's first 5 letters after removing a common inflection
@@ -157,34 +150,19 @@ pub fn check_line_as(text: &str, source_text: &str, agenda_text: &str, meeting: 
     let src_numbers: HashSet<String> = numbers(&allowed).into_iter().collect();
     let missing: Vec<String> = numbers(t).into_iter().filter(|n| !src_numbers.contains(n)).collect();
     if !missing.is_empty() {
-        flags.push(flag(
-            FlagKind::Unsupported,
-            &format!("Tall som ikke finnes i kilden: {}.", missing.join(", ")),
-        ));
+        flags.push(flag(FlagKind::Unsupported, &format!("Tall som ikke finnes i kilden: {}.", missing.join(", "))));
     }
 
     // Proper names, organisations and acronyms must be in the source or the agenda.
-    let unknown: Vec<String> = proper_words(t)
-        .into_iter()
-        .filter(|w| !allowed_lc.contains(&w.to_lowercase()))
-        .collect();
+    let unknown: Vec<String> = proper_words(t).into_iter().filter(|w| !allowed_lc.contains(&w.to_lowercase())).collect();
     if !unknown.is_empty() {
-        flags.push(flag(
-            FlagKind::Unsupported,
-            &format!("Navn eller organisasjoner som ikke finnes i kilden: {}.", unknown.join(", ")),
-        ));
+        flags.push(flag(FlagKind::Unsupported, &format!("Navn eller organisasjoner som ikke finnes i kilden: {}.", unknown.join(", "))));
     }
 
     if kind == LineKind::Innspill {
-        let named: Vec<String> = person_names(meeting)
-            .into_iter()
-            .filter(|n| mentions_person(t, n))
-            .collect();
+        let named: Vec<String> = person_names(meeting).into_iter().filter(|n| mentions_person(t, n)).collect();
         if !named.is_empty() {
-            flags.push(flag(
-                FlagKind::Unsupported,
-                &format!("Innspill skal ikke navngi personer: {}.", named.join(", ")),
-            ));
+            flags.push(flag(FlagKind::Unsupported, &format!("Innspill skal ikke navngi personer: {}.", named.join(", "))));
         }
     }
 
@@ -194,7 +172,10 @@ pub fn check_line_as(text: &str, source_text: &str, agenda_text: &str, meeting: 
     if kind == LineKind::Innspill {
         let sents = super::turns::split_sentences(t);
         if sents.len() > 1 {
-            if let Some(weak) = sents.iter().find(|s| content_stems(s).len() >= 3 && overlap(s, &allowed).max(fuzzy_overlap(s, &allowed)) < SENTENCE_OVERLAP) {
+            if let Some(weak) = sents
+                .iter()
+                .find(|s| content_stems(s).len() >= 3 && overlap(s, &allowed).max(fuzzy_overlap(s, &allowed)) < SENTENCE_OVERLAP)
+            {
                 flags.push(flag(FlagKind::Unsupported, &format!("En setning har lite støtte i kilden: «{}»", weak.trim())));
             }
         }
@@ -204,15 +185,9 @@ pub fn check_line_as(text: &str, source_text: &str, agenda_text: &str, meeting: 
     // against the agenda too, so they pass on their own wording.
     let ov = overlap(t, &allowed);
     if ov < MIN_OVERLAP {
-        flags.push(flag(
-            FlagKind::Unsupported,
-            &format!("Lite innhold til felles med kilden ({:.0} % av ordene).", ov * 100.0),
-        ));
+        flags.push(flag(FlagKind::Unsupported, &format!("Lite innhold til felles med kilden ({:.0} % av ordene).", ov * 100.0)));
     } else if ov < 0.7 && kind != LineKind::Vedtak {
-        flags.push(flag(
-            FlagKind::Uncertain,
-            &format!("Delvis støtte i kilden ({:.0} % av ordene).", ov * 100.0),
-        ));
+        flags.push(flag(FlagKind::Uncertain, &format!("Delvis støtte i kilden ({:.0} % av ordene).", ov * 100.0)));
     }
 
     let n_words = words(t).len();
@@ -241,7 +216,12 @@ pub fn numbers(text: &str) -> Vec<String> {
             cur.push(c);
         } else if !cur.is_empty() && (c == ',' || c == '.') && next_digit {
             cur.push(',');
-        } else if !cur.is_empty() && c == ' ' && next_digit && chars.get(i + 4).is_none_or(|c| !c.is_ascii_digit()) && chars[i + 1..].iter().take(3).all(|c| c.is_ascii_digit()) {
+        } else if !cur.is_empty()
+            && c == ' '
+            && next_digit
+            && chars.get(i + 4).is_none_or(|c| !c.is_ascii_digit())
+            && chars[i + 1..].iter().take(3).all(|c| c.is_ascii_digit())
+        {
             // thousands separator "1 000"
         } else if !cur.is_empty() {
             out.push(std::mem::take(&mut cur));
@@ -295,10 +275,7 @@ pub fn person_names(meeting: &Meeting) -> Vec<String> {
 
 /// True when the text names the person by full name or by first or last name (capitalised).
 fn mentions_person(text: &str, name: &str) -> bool {
-    let tokens: HashSet<&str> = text
-        .split(|c: char| !c.is_alphanumeric() && c != '-')
-        .filter(|w| !w.is_empty())
-        .collect();
+    let tokens: HashSet<&str> = text.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
     let parts: Vec<&str> = name.split_whitespace().collect();
     if text.contains(name) {
         return true;
@@ -335,7 +312,8 @@ pub fn correct_spelling(text: &str, meeting: &Meeting) -> String {
             let term_lc = term.to_lowercase();
             let len = term.chars().count();
             let close = core_lc == term_lc
-                || (len >= 6 && edit_distance(&core_lc, &term_lc) <= if len >= 10 { 2 } else { 1 }
+                || (len >= 6
+                    && edit_distance(&core_lc, &term_lc) <= if len >= 10 { 2 } else { 1 }
                     && core_lc.chars().next() == term_lc.chars().next());
             // Genitive "Helsedirektoratets" keeps its -s.
             let genitive = core_lc == format!("{term_lc}s");

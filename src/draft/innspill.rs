@@ -84,7 +84,8 @@ pub fn points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
         // roughly one breath group of the speaker); a new segment starts a new point unless
         // it leans back. An ASR segment is a 10-30 s decoding window holding several points:
         // past BREATH_S only the leaning rules keep sentences together.
-        let same_breath = run_len[k] <= BREATH_S && groups.last().and_then(|g| g.last()).is_some_and(|p| (p.span[1] - s.span[0]).abs() < 1e-6);
+        let same_breath =
+            run_len[k] <= BREATH_S && groups.last().and_then(|g| g.last()).is_some_and(|p| (p.span[1] - s.span[0]).abs() < 1e-6);
         let small = check::content_stems(&s.text).len() < 2;
         match groups.last_mut() {
             Some(g) if leans || same_breath || small => g.push(s),
@@ -148,7 +149,10 @@ fn split_long(p: Point, sentences: &[Sentence]) -> Vec<Point> {
     if p.text.split_whitespace().count() <= MAX_EXTRACTIVE_WORDS {
         return vec![p];
     }
-    let inside: Vec<&Sentence> = sentences.iter().filter(|s| s.span[0] >= p.span[0] - 1e-6 && s.span[1] <= p.span[1] + 1e-6 && p.text.contains(s.text.as_str())).collect();
+    let inside: Vec<&Sentence> = sentences
+        .iter()
+        .filter(|s| s.span[0] >= p.span[0] - 1e-6 && s.span[1] <= p.span[1] + 1e-6 && p.text.contains(s.text.as_str()))
+        .collect();
     let mut out: Vec<Point> = Vec::new();
     let mut cur: Vec<&Sentence> = Vec::new();
     let flush = |cur: &mut Vec<&Sentence>, out: &mut Vec<Point>| {
@@ -381,12 +385,11 @@ fn bad_style(text: &str) -> Option<&'static str> {
 /// The model handed back (part of) the task instead of a bullet.
 fn is_echo(text: &str, prompt: &str) -> bool {
     let lc = text.to_lowercase();
-    ["kulepunkt", "referatet", "innlegget", "nøytralt", "presens", "møteleder", "oppgave"].iter().any(|w| lc.contains(w))
-        || {
-            // The instruction part of the prompt (everything but the quoted turn).
-            let instr: String = prompt.split('«').next().unwrap_or("").to_string() + prompt.rsplit('»').next().unwrap_or("");
-            check::similarity(text, &instr) > 0.5
-        }
+    ["kulepunkt", "referatet", "innlegget", "nøytralt", "presens", "møteleder", "oppgave"].iter().any(|w| lc.contains(w)) || {
+        // The instruction part of the prompt (everything but the quoted turn).
+        let instr: String = prompt.split('«').next().unwrap_or("").to_string() + prompt.rsplit('»').next().unwrap_or("");
+        check::similarity(text, &instr) > 0.5
+    }
 }
 
 fn re(pat: &str) -> Regex {
@@ -475,7 +478,10 @@ mod tests {
         assert!(p[0].text.starts_with("Dette er veldig bra") && p[0].text.ends_with("tidlig nok."));
         assert_eq!(p[1].span, [10.5, 16.0]);
 
-        let t = turn(&[(0.0, 3.0, "Listen over verifiserte produkter er nyttig. Men den må holdes oppdatert hele tiden."), (3.5, 6.0, "Ellers mister leverandørene tilliten til ordningen.")]);
+        let t = turn(&[
+            (0.0, 3.0, "Listen over verifiserte produkter er nyttig. Men den må holdes oppdatert hele tiden."),
+            (3.5, 6.0, "Ellers mister leverandørene tilliten til ordningen."),
+        ]);
         // sentences of one segment share their boundary time
         let t = Turn {
             sentences: vec![
@@ -566,7 +572,10 @@ mod tests {
         assert!(p.iter().all(|x| x.text.split_whitespace().count() <= MAX_EXTRACTIVE_WORDS), "{p:#?}");
         assert_eq!((p[0].span[0], p[p.len() - 1].span[1]), (0.0, 16.0));
         // The extractive line of an over-long point keeps its most content-bearing sentences.
-        let long = Point { span: [0.0, 16.0], text: t.sentences.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ") + " Ja, det var det." };
+        let long = Point {
+            span: [0.0, 16.0],
+            text: t.sentences.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ") + " Ja, det var det.",
+        };
         let l = extractive_line(&long, &m, item);
         assert!(l.text.split_whitespace().count() <= MAX_EXTRACTIVE_WORDS + 1, "{}", l.text);
         assert!(!l.text.contains("det var det"), "{}", l.text);
@@ -575,9 +584,18 @@ mod tests {
     #[test]
     fn normalisation_gives_referat_style() {
         assert_eq!(normalise("Ja, takk. Jeg tenker at kommunene trenger tydelige krav."), "Kommunene trenger tydelige krav.");
-        assert_eq!(normalise("Om språkmodellene. Vi må skille mellom verktøy med lav risiko og beslutningsstøtte."), "Det må skilles mellom verktøy med lav risiko og beslutningsstøtte.");
-        assert_eq!(normalise("Vi trenger også god logging, altså, slik at pasienten ser det."), "Det trengs også god logging, slik at pasienten ser det.");
-        assert_eq!(normalise("Vi støtter tre nivåer. Men hvert utvalg må ha et klart mandat."), "Tre nivåer støttes. Hvert utvalg må ha et klart mandat.");
+        assert_eq!(
+            normalise("Om språkmodellene. Vi må skille mellom verktøy med lav risiko og beslutningsstøtte."),
+            "Det må skilles mellom verktøy med lav risiko og beslutningsstøtte."
+        );
+        assert_eq!(
+            normalise("Vi trenger også god logging, altså, slik at pasienten ser det."),
+            "Det trengs også god logging, slik at pasienten ser det."
+        );
+        assert_eq!(
+            normalise("Vi støtter tre nivåer. Men hvert utvalg må ha et klart mandat."),
+            "Tre nivåer støttes. Hvert utvalg må ha et klart mandat."
+        );
     }
 
     #[test]
@@ -589,9 +607,24 @@ mod tests {
 
     #[test]
     fn near_duplicates_merge_and_keep_both_sources() {
-        let a = Line { text: "Kommunene trenger tydelige krav før anskaffelser.".into(), source: vec![[1.0, 2.0]], flags: vec![], origin: "extractive".into() };
-        let b = Line { text: "Kommunene trenger tydelige krav før de gjør anskaffelser.".into(), source: vec![[5.0, 6.0]], flags: vec![], origin: "model".into() };
-        let c = Line { text: "Pasienter bør være med i aktørnettverket.".into(), source: vec![[7.0, 8.0]], flags: vec![], origin: "model".into() };
+        let a = Line {
+            text: "Kommunene trenger tydelige krav før anskaffelser.".into(),
+            source: vec![[1.0, 2.0]],
+            flags: vec![],
+            origin: "extractive".into(),
+        };
+        let b = Line {
+            text: "Kommunene trenger tydelige krav før de gjør anskaffelser.".into(),
+            source: vec![[5.0, 6.0]],
+            flags: vec![],
+            origin: "model".into(),
+        };
+        let c = Line {
+            text: "Pasienter bør være med i aktørnettverket.".into(),
+            source: vec![[7.0, 8.0]],
+            flags: vec![],
+            origin: "model".into(),
+        };
         let m = merge_duplicates(vec![a, b, c]);
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].origin, "model");

@@ -75,8 +75,10 @@ fn presented(item: &Item) -> String {
 pub fn asked_for(presenter_text: &str) -> Option<String> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
-        Regex::new(r"(?i)\b(?:vi|jeg) (?:ønsker|ber om|vil ha|trenger) (rådets (?:innspill|syn|råd|støtte|vurdering)(?: (?:til|på|om) [^.!?]+)?)")
-            .expect("static regex")
+        Regex::new(
+            r"(?i)\b(?:vi|jeg) (?:ønsker|ber om|vil ha|trenger) (rådets (?:innspill|syn|råd|støtte|vurdering)(?: (?:til|på|om) [^.!?]+)?)",
+        )
+        .expect("static regex")
     });
     re.captures(presenter_text).map(|c| c[1].trim().to_string())
 }
@@ -116,7 +118,13 @@ pub fn draft_intro(
     let excerpt = words[..words.len().min(150)].join(" ");
     let user = prompts.fill(
         "intro",
-        &[("council", &meeting.council), ("saksnr", &item.saksnr), ("tittel", &item.title), ("sakstype", item.sakstype.as_str()), ("tur", &excerpt)],
+        &[
+            ("council", &meeting.council),
+            ("saksnr", &item.saksnr),
+            ("tittel", &item.title),
+            ("sakstype", item.sakstype.as_str()),
+            ("tur", &excerpt),
+        ],
     );
     let system = prompts.fill("system", &[("council", &meeting.council)]);
     let prefill = prompts.fill("intro.svar", &[]);
@@ -166,12 +174,18 @@ presenters = [{ name = "A B", organisation = "Hdir" }, { name = "C D", organisat
 "#,
         )
         .unwrap();
-        assert_eq!(presented(&m.items[0]), "Erik Hedlund, Helsedirektoratet, og Kristin Lyng, Norsk helsenett SF, la frem saken for drøfting");
+        assert_eq!(
+            presented(&m.items[0]),
+            "Erik Hedlund, Helsedirektoratet, og Kristin Lyng, Norsk helsenett SF, la frem saken for drøfting"
+        );
         assert_eq!(presented(&m.items[1]), "A B og C D, Hdir, la frem saken til orientering");
         assert_eq!(
             asked_for("Første versjon lanseres i oktober. Vi ønsker rådets innspill til hva som er viktig i videreutviklingen.").as_deref(),
             Some("rådets innspill til hva som er viktig i videreutviklingen")
         );
-        assert_eq!(asked_for("Vi ønsker rådets syn på om dette er riktig retning.").as_deref(), Some("rådets syn på om dette er riktig retning"));
+        assert_eq!(
+            asked_for("Vi ønsker rådets syn på om dette er riktig retning.").as_deref(),
+            Some("rådets syn på om dette er riktig retning")
+        );
     }
 }

@@ -51,12 +51,16 @@ impl Prompts {
         let mut p = Prompts::bundled();
         if let Some(dir) = dir {
             if !dir.is_dir() {
-                bail!("prompt folder {} does not exist: pass a folder holding files such as innspill.txt (see prompts/README.md)", dir.display());
+                bail!(
+                    "prompt folder {} does not exist: pass a folder holding files such as innspill.txt (see prompts/README.md)",
+                    dir.display()
+                );
             }
             for (name, text) in p.texts.iter_mut() {
                 let f = dir.join(format!("{name}.txt"));
                 if f.exists() {
-                    *text = strip_newline(&std::fs::read_to_string(&f).with_context(|| format!("cannot read prompt file {}", f.display()))?);
+                    *text =
+                        strip_newline(&std::fs::read_to_string(&f).with_context(|| format!("cannot read prompt file {}", f.display()))?);
                 }
             }
         }
@@ -202,11 +206,8 @@ pub fn draft_with_stats(
         }
         group_turns.insert(key, ts);
     }
-    let work: usize = group_turns
-        .values()
-        .flat_map(|ts| ts.iter())
-        .filter(|t| t.kind == TurnKind::Substantive && t.role != TurnRole::Presenter)
-        .count();
+    let work: usize =
+        group_turns.values().flat_map(|ts| ts.iter()).filter(|t| t.kind == TurnKind::Substantive && t.role != TurnRole::Presenter).count();
     progress.set_length((work + seg.items.len()) as u64);
 
     let mut items = Vec::new();
@@ -264,7 +265,9 @@ pub fn draft_with_stats(
                     .iter()
                     .find(|t| t.span == l.source[0])
                     .and_then(|t| t.speaker.as_ref())
-                    .and_then(|sp| group.iter().find(|s| meeting.item(s).is_some_and(|i| i.presenters.iter().any(|p| turns::speaker_is(sp, &p.name)))))
+                    .and_then(|sp| {
+                        group.iter().find(|s| meeting.item(s).is_some_and(|i| i.presenters.iter().any(|p| turns::speaker_is(sp, &p.name))))
+                    })
                     .cloned();
                 owner.as_deref().unwrap_or(group.last().map(String::as_str).unwrap_or("")) == item.saksnr
             })

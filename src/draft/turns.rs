@@ -57,29 +57,94 @@ impl Turn {
 
 /// Cues by which the chair hands the word on or moves the meeting along.
 const HANDOVER_END: &[&str] = &[
-    "værsågod", "vær så god", "ordet går til", "ordet til", "du har ordet", "ordet er ditt", "slipper til",
-    "ordet er fritt", "åpner jeg for", "innspill?", "kommentarer?", "spørsmål?", "merknader?", "vil du svare",
+    "værsågod",
+    "vær så god",
+    "ordet går til",
+    "ordet til",
+    "du har ordet",
+    "ordet er ditt",
+    "slipper til",
+    "ordet er fritt",
+    "åpner jeg for",
+    "innspill?",
+    "kommentarer?",
+    "spørsmål?",
+    "merknader?",
+    "vil du svare",
     "vil du kommentere",
 ];
 /// Sentences that open a new (chair) turn.
 const CHAIR_OPENERS: &[&str] = &["takk", "da oppsummerer", "jeg oppsummerer", "da går vi", "da tar vi", "og sak "];
 const CHAIR_CUES: &[&str] = &[
-    "da går vi til", "vi går til", "går videre til", "neste sak", "ordet går til", "værsågod",
-    "vær så god", "noen flere", "flere innspill", "noen som ønsker ordet", "noen kommentarer",
-    "noen spørsmål", "takk for innspill", "takk for presentasjon", "takk for gjennomgang",
-    "takk for innlegg", "da oppsummerer", "oppsummere", "konkluderer", "da avslutter vi",
-    "da er vi ferdig", "da er saken", "da tar vi", "velkommen til", "da starter vi", "pause",
-    "lunsj", "vi tar sak", "under ett", "slipper til", "du har ordet", "godkjent", "godkjenner vi",
-    "til orientering", "det er ingen", "ser ingen", "hånd oppe",
-    "hånda oppe", "rekke opp", "er det noen", "noen innspill", "ordet er fritt", "vil du kommentere",
-    "vil du svare", "åpner jeg for", "åpner for innspill", "har noen", "det ser jeg ikke",
+    "da går vi til",
+    "vi går til",
+    "går videre til",
+    "neste sak",
+    "ordet går til",
+    "værsågod",
+    "vær så god",
+    "noen flere",
+    "flere innspill",
+    "noen som ønsker ordet",
+    "noen kommentarer",
+    "noen spørsmål",
+    "takk for innspill",
+    "takk for presentasjon",
+    "takk for gjennomgang",
+    "takk for innlegg",
+    "da oppsummerer",
+    "oppsummere",
+    "konkluderer",
+    "da avslutter vi",
+    "da er vi ferdig",
+    "da er saken",
+    "da tar vi",
+    "velkommen til",
+    "da starter vi",
+    "pause",
+    "lunsj",
+    "vi tar sak",
+    "under ett",
+    "slipper til",
+    "du har ordet",
+    "godkjent",
+    "godkjenner vi",
+    "til orientering",
+    "det er ingen",
+    "ser ingen",
+    "hånd oppe",
+    "hånda oppe",
+    "rekke opp",
+    "er det noen",
+    "noen innspill",
+    "ordet er fritt",
+    "vil du kommentere",
+    "vil du svare",
+    "åpner jeg for",
+    "åpner for innspill",
+    "har noen",
+    "det ser jeg ikke",
 ];
 const SUMMING_UP_CUES: &[&str] = &[
-    "oppsummer", "konklu", "vedtak", "godkjent", "godkjenner", "til orientering", "tar med oss",
-    "tar med seg", "rådet støtter", "rådet ber", "rådet mener", "slutter seg til", "forslaget",
-    "drøftet", "da er vi enige", "enige om",
+    "oppsummer",
+    "konklu",
+    "vedtak",
+    "godkjent",
+    "godkjenner",
+    "til orientering",
+    "tar med oss",
+    "tar med seg",
+    "rådet støtter",
+    "rådet ber",
+    "rådet mener",
+    "slutter seg til",
+    "forslaget",
+    "drøftet",
+    "da er vi enige",
+    "enige om",
 ];
-const GREETINGS: &[&str] = &["takk", "tusen takk", "takk skal du ha", "hei", "god morgen", "ja", "nei", "ok", "okei", "mhm", "ja takk", "takk for det"];
+const GREETINGS: &[&str] =
+    &["takk", "tusen takk", "takk skal du ha", "hei", "god morgen", "ja", "nei", "ok", "okei", "mhm", "ja takk", "takk for det"];
 
 /// Split the segments of `spans` into sentences, with times interpolated by character
 /// position inside a segment (or taken from word times where the ASR gave them).
@@ -213,7 +278,12 @@ pub fn is_announcement(text: &str) -> bool {
     let ws = super::check::words(text);
     let pause = ws.iter().any(|w| {
         let l = letters(w);
-        l == "lunsj" || l == "pause" || (l.len() >= 5 && l.starts_with('p') && super::check::edit_distance(&l, "pause") <= 2 && !["passe", "prøve", "presse", "pasient"].iter().any(|x| l.starts_with(x)))
+        l == "lunsj"
+            || l == "pause"
+            || (l.len() >= 5
+                && l.starts_with('p')
+                && super::check::edit_distance(&l, "pause") <= 2
+                && !["passe", "prøve", "presse", "pasient"].iter().any(|x| l.starts_with(x)))
     });
     let again = ws.iter().any(|w| w == "igjen" || w.starts_with("start"));
     moves.is_match(text) || (pause && (again || sak.is_match(text) || ws.len() <= 12)) || (sak.is_match(text) && again)
@@ -231,7 +301,11 @@ pub fn is_handover_sentence(text: &str, meeting: &Meeting) -> bool {
     // "Takk, noen kommentarer." (ASR drops the question mark): a short chair cue alone.
     let bare: String = lc.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace()).collect();
     let bare = bare.trim_start_matches("takk").trim();
-    if n <= 6 && ["noen flere", "noen kommentar", "noen innspill", "noen spørsmål", "flere innspill", "ordet er fritt"].iter().any(|c| bare.starts_with(c)) {
+    if n <= 6
+        && ["noen flere", "noen kommentar", "noen innspill", "noen spørsmål", "flere innspill", "ordet er fritt"]
+            .iter()
+            .any(|c| bare.starts_with(c))
+    {
         return true;
     }
     // "Da åpner jeg for innspill til begge sakene." (garbled: "da oppen er det egentlig for
@@ -279,7 +353,8 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
 
     // Untagged text runs the chair's summing-up into the last speaker's words: split it off at
     // the first sentence that reads as one, in the second half of the sak.
-    let (sak_start, sak_end) = (groups.first().map(|g| g[0].span[0]).unwrap_or(0.0), groups.last().and_then(|g| g.last()).map(|s| s.span[1]).unwrap_or(0.0));
+    let (sak_start, sak_end) =
+        (groups.first().map(|g| g[0].span[0]).unwrap_or(0.0), groups.last().and_then(|g| g.last()).map(|s| s.span[1]).unwrap_or(0.0));
     let late = |s: &Sentence| s.span[0] >= sak_start + 0.5 * (sak_end - sak_start);
     if !tagged {
         let mut out: Vec<Vec<Sentence>> = Vec::new();
@@ -306,10 +381,7 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
         .collect();
     // The chair: from the agenda, else whoever announces the item.
     let chair = chair_name(meeting).or_else(|| {
-        turns
-            .first()
-            .filter(|t| CHAIR_CUES.iter().any(|c| t.text().to_lowercase().contains(c)))
-            .and_then(|t| t.speaker.clone())
+        turns.first().filter(|t| CHAIR_CUES.iter().any(|c| t.text().to_lowercase().contains(c))).and_then(|t| t.speaker.clone())
     });
     classify(&mut turns, tagged, chair.as_deref(), item, meeting);
     if !tagged {
@@ -325,17 +397,20 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
                 .filter(|&k| !is_handover_sentence(&t.sentences[k].text, meeting) && t.sentences[k].text.split_whitespace().count() >= 3)
                 .take(2)
                 .collect();
-            let hit = opening.iter().copied().find(|&k| {
-                let s = &t.sentences[k];
-                let score = summing_up_score(&s.text, item, meeting);
-                late(s) && (score >= 2 || (Some(i) == last && score >= 1))
-            })
-            // The sak's last turn that runs on into the chair's announcement of the next item
-            // ("Da går vi til sak 19.") with no hand-over between is the chair's: its summing-up.
-            .or_else(|| {
-                let ends_chairing = t.sentences.iter().rev().take(2).any(|s| is_announcement(&s.text));
-                (Some(i) == last && ends_chairing && opening.first().is_some_and(|&k| late(&t.sentences[k]))).then(|| opening[0])
-            });
+            let hit = opening
+                .iter()
+                .copied()
+                .find(|&k| {
+                    let s = &t.sentences[k];
+                    let score = summing_up_score(&s.text, item, meeting);
+                    late(s) && (score >= 2 || (Some(i) == last && score >= 1))
+                })
+                // The sak's last turn that runs on into the chair's announcement of the next item
+                // ("Da går vi til sak 19.") with no hand-over between is the chair's: its summing-up.
+                .or_else(|| {
+                    let ends_chairing = t.sentences.iter().rev().take(2).any(|s| is_announcement(&s.text));
+                    (Some(i) == last && ends_chairing && opening.first().is_some_and(|&k| late(&t.sentences[k]))).then(|| opening[0])
+                });
             match hit {
                 // The summing-up starts inside the turn: what comes before it (a presenter's
                 // reply, a commitment) keeps its role.
@@ -413,12 +488,7 @@ fn starts_with_word(text: &str, w: &str) -> bool {
 
 /// The chair: the presenter of the opening "Godkjenning av innkalling" item, where there is one.
 pub fn chair_name(meeting: &Meeting) -> Option<String> {
-    meeting
-        .items
-        .iter()
-        .find(|i| i.title.to_lowercase().contains("innkalling"))
-        .and_then(|i| i.presenters.first())
-        .map(|p| p.name.clone())
+    meeting.items.iter().find(|i| i.title.to_lowercase().contains("innkalling")).and_then(|i| i.presenters.first()).map(|p| p.name.clone())
 }
 
 /// True when a speaker tag ("Kari Nordmann", "Kari", "KARI NORDMANN (KS)") refers to `name`.
@@ -480,7 +550,8 @@ fn classify(turns: &mut [Turn], tagged: bool, chair: Option<&str>, item: &Item, 
                 let text = t.text();
                 let lc = text.to_lowercase();
                 let cue = CHAIR_CUES.iter().any(|c| lc.contains(c));
-                let summing = ["da oppsummerer", "jeg oppsummerer", "og sak "].iter().any(|c| starts_with_word(&lc.replace("takk. ", ""), c));
+                let summing =
+                    ["da oppsummerer", "jeg oppsummerer", "og sak "].iter().any(|c| starts_with_word(&lc.replace("takk. ", ""), c));
                 // "Takk. Så Sveinung Tornås fra Helsedirektoratet.": the chair calling on someone.
                 let calls = t.word_count() < 15 && names_person(&text, meeting);
                 if (cue && t.word_count() < 60) || summing || calls {
@@ -609,7 +680,15 @@ forslag = "Nasjonalt e-helseråd drøfter saken."
     }
 
     fn transcript(segs: Vec<Segment>) -> Transcript {
-        Transcript { version: 1, inputs: Default::default(), source: "json".into(), model: None, duration: 0.0, segments: segs, warnings: vec![] }
+        Transcript {
+            version: 1,
+            inputs: Default::default(),
+            source: "json".into(),
+            model: None,
+            duration: 0.0,
+            segments: segs,
+            warnings: vec![],
+        }
     }
 
     const PRESENTATION: &str = "Takk for det. Vi har laget et forslag til en nasjonal veilednings- og godkjenningsordning \
@@ -625,7 +704,12 @@ forslag = "Nasjonalt e-helseråd drøfter saken."
             seg(0.0, 4.0, "Da går vi til sak 13. Norunn, værsågod.", None),
             seg(4.5, 30.0, PRESENTATION, None),
             seg(32.0, 36.0, "Takk for det. Noen innspill? Kari.", None),
-            seg(37.5, 50.0, "Ja, takk. Jeg tenker at kommunene trenger tydeligere krav før de gjør anskaffelser av helseteknologi. Det haster.", None),
+            seg(
+                37.5,
+                50.0,
+                "Ja, takk. Jeg tenker at kommunene trenger tydeligere krav før de gjør anskaffelser av helseteknologi. Det haster.",
+                None,
+            ),
             seg(52.0, 54.0, "Takk.", None),
             seg(56.0, 64.0, "Takk. Da oppsummerer jeg: rådet støtter forslaget og ber om en ny runde til høsten.", None),
         ]);
@@ -636,7 +720,11 @@ forslag = "Nasjonalt e-helseråd drøfter saken."
         let kinds: Vec<(TurnRole, TurnKind)> = kept.iter().map(|t| (t.role, t.kind)).collect();
         assert_eq!(
             kinds,
-            vec![(TurnRole::Presenter, TurnKind::Substantive), (TurnRole::Member, TurnKind::Substantive), (TurnRole::Chair, TurnKind::SummingUp)],
+            vec![
+                (TurnRole::Presenter, TurnKind::Substantive),
+                (TurnRole::Member, TurnKind::Substantive),
+                (TurnRole::Chair, TurnKind::SummingUp)
+            ],
             "{turns:#?}"
         );
         assert!(turns[0].role == TurnRole::Chair && turns[0].kind == TurnKind::Procedural);
@@ -652,7 +740,12 @@ forslag = "Nasjonalt e-helseråd drøfter saken."
             seg(0.0, 4.0, "Da går vi til sak 13.", Some("Rune Simensen")),
             seg(4.1, 5.0, "Norunn, værsågod.", Some("Rune Simensen")),
             seg(5.1, 30.0, PRESENTATION, Some("Norunn Saure")),
-            seg(30.1, 40.0, "Kommunene trenger tydeligere krav før de gjør anskaffelser av helseteknologi, og det haster.", Some("Kari Nordmann")),
+            seg(
+                30.1,
+                40.0,
+                "Kommunene trenger tydeligere krav før de gjør anskaffelser av helseteknologi, og det haster.",
+                Some("Kari Nordmann"),
+            ),
             seg(40.1, 48.0, "Takk. Vi tar med oss det. Da konkluderer vi med at rådet støtter forslaget.", Some("Rune Simensen")),
         ]);
         let turns = split_turns(&t, &[[0.0, 50.0]], &m, item);
@@ -683,7 +776,9 @@ forslag = "Nasjonalt e-helseråd drøfter saken."
     #[test]
     fn garbled_council_name_and_forslag_mark_the_summing_up() {
         let m = meeting();
-        let item = with_forslag("Nasjonalt e-helseråd anbefaler at rådsmodellen fortsetter med tre nivåer, og at det lages nye mandater for hvert utvalg.");
+        let item = with_forslag(
+            "Nasjonalt e-helseråd anbefaler at rådsmodellen fortsetter med tre nivåer, og at det lages nye mandater for hvert utvalg.",
+        );
         assert!(fuzzy_contains("Takk, da opp som er grei, Nafsjonalte er helser rådene befaller at", "Nasjonalt e-helseråd", 0.7));
         assert!(!fuzzy_contains("Kommunene er for svakt representert i utvalgene.", "Nasjonalt e-helseråd", 0.7));
         let s = "Takk, da opp som er grei, Nafsjonalte er helser rådene befaller at rådsmodellen fortsetter med tre nivåer, mener til det lagets nye mandat.";
@@ -694,7 +789,8 @@ forslag = "Nasjonalt e-helseråd drøfter saken."
     #[test]
     fn untagged_summing_up_is_split_off_the_last_speakers_turn() {
         let m = meeting();
-        let item = with_forslag("Nasjonalt e-helseråd drøftet saken og ber Helsedirektoratet ta med seg innspillene i det videre arbeidet.");
+        let item =
+            with_forslag("Nasjonalt e-helseråd drøftet saken og ber Helsedirektoratet ta med seg innspillene i det videre arbeidet.");
         let t = transcript(vec![
             seg(0.0, 4.0, "Da går vi til sak 13. Norunn, værsågod.", None),
             seg(4.5, 30.0, PRESENTATION, None),
@@ -745,7 +841,10 @@ forslag = "Nasjonalt e-helseråd drøfter saken."
         assert!(is_handover_sentence("Takk, Norunn, vil du kommet dere?", &m));
         assert!(is_handover_sentence("Takk, noen kommentarer.", &m));
         assert!(is_handover_sentence("Thank, Kari.", &m));
-        assert!(!is_handover_sentence("Jeg er enig med Kari Nordmann i at kommunene trenger mer veiledning og tydelige krav før anskaffelser.", &m));
+        assert!(!is_handover_sentence(
+            "Jeg er enig med Kari Nordmann i at kommunene trenger mer veiledning og tydelige krav før anskaffelser.",
+            &m
+        ));
         let item = m.item("13/25").unwrap();
         // The chair thanks the presenter and calls on a member: the member speaks next.
         assert!(!calls_presenter("Takk, Norunn. Kari Nordmann.", item, &m));

@@ -9,7 +9,21 @@ use crate::artifact::{FlagKind, Line, Span};
 use crate::meeting::{Item, Meeting, Sakstype};
 
 /// Phrases by which a summing-up asks for or adds something.
-const ADDITION_CUES: &[&str] = &["i tillegg", "ber om", "ber rådet", "rådet ber", "ber at", "ønsker at", "forutsetter", "med den endring", "med de endringer", "endres", "utsett", "ikke godkjent", "godkjennes ikke"];
+const ADDITION_CUES: &[&str] = &[
+    "i tillegg",
+    "ber om",
+    "ber rådet",
+    "rådet ber",
+    "ber at",
+    "ønsker at",
+    "forutsetter",
+    "med den endring",
+    "med de endringer",
+    "endres",
+    "utsett",
+    "ikke godkjent",
+    "godkjennes ikke",
+];
 
 /// Openings of an addition, as the chair says them; ASR runs their words together ("I
 /// tilegbetrådet om at KS får ..."), so they are also found letter by letter.
@@ -66,7 +80,12 @@ pub fn draft_vedtak(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_
         // Additions: summing-up sentences with a request cue that the forslag does not cover.
         // The chair reading out the forslag of this item (or of another item in a joint
         // group) adds nothing, however garbled the transcript: compare letter by letter too.
-        let group_forslag: Vec<String> = joint_group.iter().filter_map(|s| meeting.item(s)).map(|i| i.forslag.clone()).chain(std::iter::once(forslag.to_string())).collect();
+        let group_forslag: Vec<String> = joint_group
+            .iter()
+            .filter_map(|s| meeting.item(s))
+            .map(|i| i.forslag.clone())
+            .chain(std::iter::once(forslag.to_string()))
+            .collect();
         let reads_out = |t: &str| {
             group_forslag.iter().any(|f| {
                 check::fuzzy_overlap(t, f) >= COVERED
@@ -223,11 +242,7 @@ fn decision_sentences(council: &str, sentences: &[(Span, String)]) -> String {
         lc.starts_with(&lc_council) || lc.starts_with("rådet ")
     });
     match start {
-        Some(i) => sentences[i..]
-            .iter()
-            .map(|(_, t)| finish_sentence(t))
-            .collect::<Vec<_>>()
-            .join(" "),
+        Some(i) => sentences[i..].iter().map(|(_, t)| finish_sentence(t)).collect::<Vec<_>>().join(" "),
         None => String::new(),
     }
 }

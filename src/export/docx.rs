@@ -3,9 +3,8 @@
 use super::{Block, Run as DocRun, Style as DocStyle};
 use anyhow::{Context, Result};
 use docx_rs::{
-    AbstractNumbering, AlignmentType, Docx, IndentLevel, Level, LevelJc, LevelText, NumberFormat, Numbering,
-    LineSpacing, NumberingId, Paragraph, Run, RunFonts, SpecialIndentType, Start, Style, StyleType, Table, TableCell, TableRow,
-    WidthType,
+    AbstractNumbering, AlignmentType, Docx, IndentLevel, Level, LevelJc, LevelText, LineSpacing, NumberFormat, Numbering, NumberingId,
+    Paragraph, Run, RunFonts, SpecialIndentType, Start, Style, StyleType, Table, TableCell, TableRow, WidthType,
 };
 
 // docx-rs already defines numbering 1 (decimal).
@@ -41,22 +40,22 @@ pub fn render(blocks: &[Block]) -> Result<Vec<u8>> {
         .add_style(Style::new("Subtitle", StyleType::Paragraph).name("Subtitle").size(26))
         .add_style(Style::new("Heading1", StyleType::Paragraph).name("heading 1").size(28).bold().outline_lvl(0))
         .add_style(Style::new("Heading2", StyleType::Paragraph).name("heading 2").size(24).bold().outline_lvl(1))
-        .add_abstract_numbering(
-            AbstractNumbering::new(BULLETS).add_level(
-                Level::new(0, Start::new(1), NumberFormat::new("bullet"), LevelText::new("•"), LevelJc::new("left"))
-                    .indent(Some(720), Some(SpecialIndentType::Hanging(360)), None, None),
+        .add_abstract_numbering(AbstractNumbering::new(BULLETS).add_level(
+            Level::new(0, Start::new(1), NumberFormat::new("bullet"), LevelText::new("•"), LevelJc::new("left")).indent(
+                Some(720),
+                Some(SpecialIndentType::Hanging(360)),
+                None,
+                None,
             ),
-        )
+        ))
         .add_numbering(Numbering::new(BULLETS, BULLETS));
     for b in blocks {
         doc = match b {
             Block::Title(t) => doc.add_paragraph(space(text(t).style("Title"), 0, 60)),
             Block::Subtitle(t) => doc.add_paragraph(space(text(t).style("Subtitle"), 0, 200)),
-            Block::Notice(t) => doc.add_paragraph(space(
-                Paragraph::new().add_run(Run::new().add_text(t.as_str()).bold().color("C00000")),
-                0,
-                200,
-            )),
+            Block::Notice(t) => {
+                doc.add_paragraph(space(Paragraph::new().add_run(Run::new().add_text(t.as_str()).bold().color("C00000")), 0, 200))
+            }
             Block::Heading(t) => doc.add_paragraph(space(text(t).style("Heading2").keep_next(true), 280, 100)),
             Block::Label(t) => {
                 doc.add_paragraph(space(Paragraph::new().add_run(Run::new().add_text(t.as_str()).bold()).keep_next(true), 140, 40))

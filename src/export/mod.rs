@@ -87,8 +87,7 @@ pub fn run_stage(meeting: &Meeting, wd: &WorkDir, format: Format, opts: &ExportO
         Some(review) => reviewed_draft(&draft, &review),
         None => draft,
     };
-    let bytes = render(meeting, &draft, opts, format)
-        .with_context(|| format!("cannot render the referat as {}", format.ext()))?;
+    let bytes = render(meeting, &draft, opts, format).with_context(|| format!("cannot render the referat as {}", format.ext()))?;
     let path = wd.path(&format.file_name());
     write_atomic(&path, &bytes)?;
     Ok(path)
@@ -131,7 +130,10 @@ pub enum Block {
     Label(String),
     Para(Vec<Run>),
     Bullet(Vec<Run>),
-    Table { header: Vec<String>, rows: Vec<Vec<String>> },
+    Table {
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
 }
 
 impl Block {
@@ -157,11 +159,7 @@ pub fn clock(secs: f64) -> String {
 }
 
 fn span_text(spans: &[Span]) -> String {
-    spans
-        .iter()
-        .map(|s| format!("{}–{}", clock(s[0]), clock(s[1])))
-        .collect::<Vec<_>>()
-        .join(", ")
+    spans.iter().map(|s| format!("{}–{}", clock(s[0]), clock(s[1]))).collect::<Vec<_>>().join(", ")
 }
 
 /// A referat line with, in a draft, its check notes and source times.

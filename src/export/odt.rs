@@ -76,16 +76,13 @@ fn content(blocks: &[Block]) -> String {
             Block::Title(t) => body.push_str(&format!(r#"<text:p text:style-name="Title">{}</text:p>"#, odf_text(t))),
             Block::Subtitle(t) => body.push_str(&format!(r#"<text:p text:style-name="Subtitle">{}</text:p>"#, odf_text(t))),
             Block::Notice(t) => body.push_str(&format!(r#"<text:p text:style-name="Notice">{}</text:p>"#, odf_text(t))),
-            Block::Heading(t) => body.push_str(&format!(
-                r#"<text:h text:style-name="Heading_20_2" text:outline-level="2">{}</text:h>"#,
-                odf_text(t)
-            )),
+            Block::Heading(t) => {
+                body.push_str(&format!(r#"<text:h text:style-name="Heading_20_2" text:outline-level="2">{}</text:h>"#, odf_text(t)))
+            }
             Block::Label(t) => body.push_str(&format!(r#"<text:p text:style-name="Label">{}</text:p>"#, odf_text(t))),
             Block::Para(rs) => body.push_str(&format!(r#"<text:p text:style-name="Text_20_body">{}</text:p>"#, spans(rs))),
-            Block::Bullet(rs) => body.push_str(&format!(
-                r#"<text:list-item><text:p text:style-name="List_20_Bullet">{}</text:p></text:list-item>"#,
-                spans(rs)
-            )),
+            Block::Bullet(rs) => body
+                .push_str(&format!(r#"<text:list-item><text:p text:style-name="List_20_Bullet">{}</text:p></text:list-item>"#, spans(rs))),
             Block::Table { header, rows } => {
                 body.push_str(r#"<table:table table:name="Agenda" table:style-name="Agenda">"#);
                 for c in ["A", "B", "C"].iter().take(header.len().max(1)) {

@@ -27,10 +27,8 @@ impl Metrics<'_> {
     fn width(&self, s: &str, bold: bool, size: f32) -> f32 {
         let face = if bold { &self.bold } else { &self.regular };
         let upem = face.units_per_em() as f32;
-        let units: f32 = s
-            .chars()
-            .map(|c| face.glyph_index(c).and_then(|g| face.glyph_hor_advance(g)).unwrap_or(upem as u16 / 2) as f32)
-            .sum();
+        let units: f32 =
+            s.chars().map(|c| face.glyph_index(c).and_then(|g| face.glyph_hor_advance(g)).unwrap_or(upem as u16 / 2) as f32).sum();
         units / upem * size * PT
     }
 }
@@ -141,10 +139,8 @@ impl Writer<'_> {
     }
 
     fn rule(&self, x0: f32, y0: f32, x1: f32, y1: f32) {
-        self.layer.add_line(Line {
-            points: vec![(Point::new(Mm(x0), Mm(y0)), false), (Point::new(Mm(x1), Mm(y1)), false)],
-            is_closed: false,
-        });
+        self.layer
+            .add_line(Line { points: vec![(Point::new(Mm(x0), Mm(y0)), false), (Point::new(Mm(x1), Mm(y1)), false)], is_closed: false });
     }
 
     fn table(&mut self, header: &[String], rows: &[Vec<String>]) {

@@ -48,10 +48,7 @@ pub fn open(path: &Path) -> Result<(Content, File, Arch)> {
             path.display()
         )
     })?;
-    let file_len = file
-        .metadata()
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .len();
+    let file_len = file.metadata().with_context(|| format!("cannot read {}", path.display()))?.len();
     let mut magic = [0u8; 4];
     if file_len < 4 || file.read_exact(&mut magic).is_err() {
         bail!("{} is not a GGUF file (only {file_len} bytes): expected {expected}", path.display());
@@ -97,10 +94,7 @@ pub fn open(path: &Path) -> Result<(Content, File, Arch)> {
 
     let arch_name = match content.metadata.get("general.architecture") {
         Some(Value::String(s)) => s.clone(),
-        _ => bail!(
-            "{} has no `general.architecture` in its metadata: expected {expected}",
-            path.display()
-        ),
+        _ => bail!("{} has no `general.architecture` in its metadata: expected {expected}", path.display()),
     };
     let Some(arch) = Arch::parse(&arch_name) else {
         bail!(
@@ -119,7 +113,9 @@ pub fn md_str<'a>(ct: &'a Content, key: &str) -> Option<&'a str> {
 }
 
 pub fn md_u32(ct: &Content, key: &str) -> Option<u32> {
-    ct.metadata.get(key).and_then(|v| v.to_u32().ok().or_else(|| v.to_i32().ok().map(|x| x as u32)).or_else(|| v.to_u64().ok().map(|x| x as u32)))
+    ct.metadata
+        .get(key)
+        .and_then(|v| v.to_u32().ok().or_else(|| v.to_i32().ok().map(|x| x as u32)).or_else(|| v.to_u64().ok().map(|x| x as u32)))
 }
 
 pub fn md_bool(ct: &Content, key: &str) -> Option<bool> {

@@ -71,11 +71,7 @@ pub fn load(gguf_path: &Path, tokenizer_json: Option<&Path>, threads: Option<usi
         Some(p) => Tokenizer::from_file(p)?,
         None => Tokenizer::from_gguf(&content, gguf_path)?,
     };
-    let template = ChatTemplate::detect(
-        gguf::md_str(&content, "tokenizer.chat_template"),
-        |t| tokenizer.token_id(t).is_some(),
-        arch,
-    );
+    let template = ChatTemplate::detect(gguf::md_str(&content, "tokenizer.chat_template"), |t| tokenizer.token_id(t).is_some(), arch);
     let eos = gguf::md_u32(&content, "tokenizer.ggml.eos_token_id");
     let bos = gguf::md_u32(&content, "tokenizer.ggml.bos_token_id");
     let add_bos = gguf::md_bool(&content, "tokenizer.ggml.add_bos_token").unwrap_or(false);
@@ -90,9 +86,7 @@ pub fn load(gguf_path: &Path, tokenizer_json: Option<&Path>, threads: Option<usi
     let context_len = gguf::md_u32(&content, &format!("{}.context_length", arch.as_str())).unwrap_or(4096) as usize;
 
     let device = Device::Cpu;
-    let fail = |e: candle_core::Error| {
-        anyhow!("{}: cannot load the {} model weights: {e}", gguf_path.display(), arch.as_str())
-    };
+    let fail = |e: candle_core::Error| anyhow!("{}: cannot load the {} model weights: {e}", gguf_path.display(), arch.as_str());
     let model = match arch {
         Arch::Qwen2 => Weights::Qwen2(super::qwen2::ModelWeights::from_gguf(content, &mut file, &device).map_err(fail)?),
         Arch::Qwen3 => Weights::Qwen3(quantized_qwen3::ModelWeights::from_gguf(content, &mut file, &device).map_err(fail)?),
@@ -146,7 +140,6 @@ impl GgufLlm {
         }
         Ok((ids, sys_len))
     }
-
 }
 
 /// Run `ids` at position `pos` and return the last position's logits.
@@ -204,11 +197,7 @@ impl Llm for GgufLlm {
         let prompt_secs = t0.elapsed().as_secs_f64();
 
         let t1 = Instant::now();
-        let sampling = if params.temperature <= 0.0 {
-            Sampling::ArgMax
-        } else {
-            Sampling::All { temperature: params.temperature }
-        };
+        let sampling = if params.temperature <= 0.0 { Sampling::ArgMax } else { Sampling::All { temperature: params.temperature } };
         let mut lp = LogitsProcessor::from_sampling(params.seed, sampling);
         let mut gen: Vec<u32> = Vec::new();
         let mut text = String::new();
@@ -238,13 +227,7 @@ impl Llm for GgufLlm {
         while text.ends_with('\u{FFFD}') {
             text.pop();
         }
-        Ok(Completion {
-            text,
-            prompt_tokens: ids.len(),
-            generated_tokens: gen.len(),
-            prompt_secs,
-            gen_secs: t1.elapsed().as_secs_f64(),
-        })
+        Ok(Completion { text, prompt_tokens: ids.len(), generated_tokens: gen.len(), prompt_secs, gen_secs: t1.elapsed().as_secs_f64() })
     }
 
     fn name(&self) -> String {

@@ -5,12 +5,12 @@
 //! attention without copying the KV cache per query head (`forward_attn`), one-row Q4_K
 //! products on the GGUF blocks (`QLinear`), the token embedding table kept in f16.
 
-use candle_transformers::quantized_nn::RmsNorm;
 use candle_core::{
     quantized::{gguf_file, k_quants, GgmlDType, QMatMul, QTensor},
     DType, Device, IndexOp, Result, Tensor,
 };
 use candle_nn::{Embedding, Module};
+use candle_transformers::quantized_nn::RmsNorm;
 use std::collections::HashMap;
 
 /// A quantized weight. For a single input row (decode) a Q4_K weight is multiplied on its
@@ -49,16 +49,12 @@ fn gemv_q4k(t: &QTensor, xs: &Tensor, n: usize, k: usize) -> Result<Tensor> {
     let data = t.data()?;
     let size = std::mem::size_of::<k_quants::BlockQ4K>();
     let n_blocks = n * k / k_quants::QK_K;
-    if data.len() != n_blocks * size
-        || data.as_ptr() as usize % std::mem::align_of::<k_quants::BlockQ4K>() != 0
-    {
+    if data.len() != n_blocks * size || data.as_ptr() as usize % std::mem::align_of::<k_quants::BlockQ4K>() != 0 {
         candle_core::bail!("unexpected Q4_K storage of {} bytes for {n}x{k}", data.len())
     }
     // SAFETY: on the CPU the bytes are the QTensor's own Vec<BlockQ4K> (checked: length and
     // alignment), borrowed for the duration of the call.
-    let blocks = unsafe {
-        std::slice::from_raw_parts(data.as_ptr() as *const k_quants::BlockQ4K, n_blocks)
-    };
+    let blocks = unsafe { std::slice::from_raw_parts(data.as_ptr() as *const k_quants::BlockQ4K, n_blocks) };
     let mut dst = vec![0f32; n];
     k_quants::matmul((1, k, n), &x, blocks, &mut dst)?;
     let mut dims = xs.dims().to_vec();
@@ -79,8 +75,7 @@ impl Module for Mlp {
     fn forward(&self, xs: &Tensor) -> Result<Tensor> {
         let w1 = self.feed_forward_w1.forward(xs)?;
         let w3 = self.feed_forward_w3.forward(xs)?;
-        self.feed_forward_w2
-            .forward(&(candle_nn::ops::silu(&w1)? * w3)?)
+        self.feed_forward_w2.forward(&(candle_nn::ops::silu(&w1)? * w3)?)
     }
 }
 
@@ -119,12 +114,7 @@ impl LayerWeights {
         candle_nn::rotary_emb::rope(&x.contiguous()?, &cos, &sin)
     }
 
-    fn forward_attn(
-        &mut self,
-        x: &Tensor,
-        mask: Option<&Tensor>,
-        index_pos: usize,
-    ) -> Result<Tensor> {
+    fn forward_attn(&mut self, x: &Tensor, mask: Option<&Tensor>, index_pos: usize) -> Result<Tensor> {
         let (b_sz, seq_len, n_embd) = x.dims3()?;
 
         let q = self.attention_wq.forward(x)?;
@@ -135,18 +125,9 @@ impl LayerWeights {
         let k = k.broadcast_add(&self.attention_bk)?;
         let v = v.broadcast_add(&self.attention_bv)?;
 
-        let q = q
-            .reshape((b_sz, seq_len, self.n_head, self.head_dim))?
-            .transpose(1, 2)?
-            .contiguous()?;
-        let k = k
-            .reshape((b_sz, seq_len, self.n_kv_head, self.head_dim))?
-            .transpose(1, 2)?
-            .contiguous()?;
-        let v = v
-            .reshape((b_sz, seq_len, self.n_kv_head, self.head_dim))?
-            .transpose(1, 2)?
-            .contiguous()?;
+        let q = q.reshape((b_sz, seq_len, self.n_head, self.head_dim))?.transpose(1, 2)?.contiguous()?;
+        let k = k.reshape((b_sz, seq_len, self.n_kv_head, self.head_dim))?.transpose(1, 2)?.contiguous()?;
+        let v = v.reshape((b_sz, seq_len, self.n_kv_head, self.head_dim))?.transpose(1, 2)?.contiguous()?;
 
         // let (q, k) = self
         //     .rotary_embedding
@@ -179,9 +160,7 @@ impl LayerWeights {
             None => att,
             Some(mask) => {
                 let mask = if n_rep > 1 {
-                    mask.unsqueeze(0)?
-                        .expand((n_rep, seq_len, kv_len))?
-                        .reshape((n_rep * seq_len, kv_len))?
+                    mask.unsqueeze(0)?.expand((n_rep, seq_len, kv_len))?.reshape((n_rep * seq_len, kv_len))?
                 } else {
                     mask.clone()
                 };
@@ -192,10 +171,7 @@ impl LayerWeights {
         let att = candle_nn::ops::softmax_last_dim(&att)?;
         // Convert to contiguous as matmul doesn't support strided vs for now.
         let y = att.matmul(&v.contiguous()?)?;
-        let y = y
-            .reshape((b_sz, self.n_head, seq_len, self.head_dim))?
-            .transpose(1, 2)?
-            .reshape(&[b_sz, seq_len, n_embd])?;
+        let y = y.reshape((b_sz, self.n_head, seq_len, self.head_dim))?.transpose(1, 2)?.reshape(&[b_sz, seq_len, n_embd])?;
         let y = self.attention_wo.forward(&y)?;
         Ok(y)
     }
@@ -210,16 +186,8 @@ pub struct ModelWeights {
     masks: HashMap<(usize, usize), Tensor>,
 }
 
-fn precomput_freqs_cis(
-    head_dim: usize,
-    freq_base: f32,
-    context_length: usize,
-    device: &Device,
-) -> Result<(Tensor, Tensor)> {
-    let theta: Vec<_> = (0..head_dim)
-        .step_by(2)
-        .map(|i| 1f32 / freq_base.powf(i as f32 / head_dim as f32))
-        .collect();
+fn precomput_freqs_cis(head_dim: usize, freq_base: f32, context_length: usize, device: &Device) -> Result<(Tensor, Tensor)> {
+    let theta: Vec<_> = (0..head_dim).step_by(2).map(|i| 1f32 / freq_base.powf(i as f32 / head_dim as f32)).collect();
     let theta = Tensor::new(theta.as_slice(), device)?;
     let idx_theta = Tensor::arange(0, context_length as u32, device)?
         .to_dtype(DType::F32)?
@@ -231,11 +199,7 @@ fn precomput_freqs_cis(
 }
 
 impl ModelWeights {
-    pub fn from_gguf<R: std::io::Seek + std::io::Read>(
-        ct: gguf_file::Content,
-        reader: &mut R,
-        device: &Device,
-    ) -> Result<Self> {
+    pub fn from_gguf<R: std::io::Seek + std::io::Read>(ct: gguf_file::Content, reader: &mut R, device: &Device) -> Result<Self> {
         let md_get = |s: &str| match ct.metadata.get(s) {
             None => candle_core::bail!("cannot find {s} in metadata"),
             Some(v) => Ok(v),
@@ -247,9 +211,7 @@ impl ModelWeights {
         let context_length = md_get("qwen2.context_length")?.to_u32()? as usize;
         let block_count = md_get("qwen2.block_count")?.to_u32()? as usize;
         let rms_norm_eps = md_get("qwen2.attention.layer_norm_rms_epsilon")?.to_f32()? as f64;
-        let rope_freq_base = md_get("qwen2.rope.freq_base")
-            .and_then(|m| m.to_f32())
-            .unwrap_or(10000f32);
+        let rope_freq_base = md_get("qwen2.rope.freq_base").and_then(|m| m.to_f32()).unwrap_or(10000f32);
 
         let head_dim = embedding_length / head_count;
 
@@ -259,10 +221,7 @@ impl ModelWeights {
         // f16, not f32: the 151,936 x 1,536 table is 0.9 GB in f32, the largest single
         // allocation of a drafting run; rows are widened to f32 as they are looked up.
         let tok_embeddings = tok_embeddings.dequantize_f16(device)?;
-        let norm = RmsNorm::from_qtensor(
-            ct.tensor(reader, "output_norm.weight", device)?,
-            rms_norm_eps,
-        )?;
+        let norm = RmsNorm::from_qtensor(ct.tensor(reader, "output_norm.weight", device)?, rms_norm_eps)?;
         let output = match ct.tensor(reader, "output.weight", device) {
             Ok(v) => QLinear::from_qtensor(v)?,
             _ => {
@@ -285,16 +244,12 @@ impl ModelWeights {
             let attention_bk = ct.tensor(reader, &format!("{prefix}.attn_k.bias"), device)?;
             let attention_bv = ct.tensor(reader, &format!("{prefix}.attn_v.bias"), device)?;
 
-            let attention_wo =
-                ct.tensor(reader, &format!("{prefix}.attn_output.weight"), device)?;
+            let attention_wo = ct.tensor(reader, &format!("{prefix}.attn_output.weight"), device)?;
 
             let mlp = {
-                let feed_forward_w1 =
-                    ct.tensor(reader, &format!("{prefix}.ffn_gate.weight"), device)?;
-                let feed_forward_w2 =
-                    ct.tensor(reader, &format!("{prefix}.ffn_down.weight"), device)?;
-                let feed_forward_w3 =
-                    ct.tensor(reader, &format!("{prefix}.ffn_up.weight"), device)?;
+                let feed_forward_w1 = ct.tensor(reader, &format!("{prefix}.ffn_gate.weight"), device)?;
+                let feed_forward_w2 = ct.tensor(reader, &format!("{prefix}.ffn_down.weight"), device)?;
+                let feed_forward_w3 = ct.tensor(reader, &format!("{prefix}.ffn_up.weight"), device)?;
                 Mlp {
                     feed_forward_w1: QLinear::from_qtensor(feed_forward_w1)?,
                     feed_forward_w2: QLinear::from_qtensor(feed_forward_w2)?,
@@ -302,8 +257,7 @@ impl ModelWeights {
                 }
             };
 
-            let attention_norm =
-                ct.tensor(reader, &format!("{prefix}.attn_norm.weight"), device)?;
+            let attention_norm = ct.tensor(reader, &format!("{prefix}.attn_norm.weight"), device)?;
             let ffn_norm = ct.tensor(reader, &format!("{prefix}.ffn_norm.weight"), device)?;
 
             layers.push(LayerWeights {
@@ -327,13 +281,7 @@ impl ModelWeights {
             });
         }
 
-        Ok(Self {
-            tok_embeddings: Embedding::new(tok_embeddings, embedding_length),
-            layers,
-            norm,
-            output,
-            masks: HashMap::new(),
-        })
+        Ok(Self { tok_embeddings: Embedding::new(tok_embeddings, embedding_length), layers, norm, output, masks: HashMap::new() })
     }
 
     fn mask(&mut self, seq_len: usize, index_pos: usize, device: &Device) -> Result<Tensor> {
@@ -349,11 +297,7 @@ impl ModelWeights {
 
     pub fn forward(&mut self, x: &Tensor, index_pos: usize) -> Result<Tensor> {
         let (_b_sz, seq_len) = x.dims2()?;
-        let mask = if seq_len == 1 {
-            None
-        } else {
-            Some(self.mask(seq_len, index_pos, x.device())?)
-        };
+        let mask = if seq_len == 1 { None } else { Some(self.mask(seq_len, index_pos, x.device())?) };
         let mut layer_in = self.tok_embeddings.forward(x)?.to_dtype(DType::F32)?;
         for layer in self.layers.iter_mut() {
             let x = layer_in;

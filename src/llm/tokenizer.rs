@@ -38,7 +38,10 @@ impl Tokenizer {
                 Ok(Tokenizer::Hf(Box::new(t)))
             }
             "llama" => Ok(Tokenizer::Spm(Spm::from_gguf(ct).with_context(|| {
-                format!("{}: cannot build the SentencePiece tokenizer from the GGUF metadata; pass --tokenizer tokenizer.json", path.display())
+                format!(
+                    "{}: cannot build the SentencePiece tokenizer from the GGUF metadata; pass --tokenizer tokenizer.json",
+                    path.display()
+                )
             })?)),
             "" => bail!("{}: no tokenizer in the GGUF metadata; pass --tokenizer tokenizer.json", path.display()),
             other => bail!(

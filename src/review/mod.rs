@@ -181,10 +181,7 @@ fn view_line(key: String, section: Section, line: &Line, lr: Option<&LineReview>
         v.origin = "human".into();
         v.flags = vec![Flag {
             kind: FlagKind::Uncertain,
-            reason: format!(
-                "saken er utarbeidet på nytt etter redigeringen; sammenlign med ny maskintekst: «{}»",
-                line.text.trim()
-            ),
+            reason: format!("saken er utarbeidet på nytt etter redigeringen; sammenlign med ny maskintekst: «{}»", line.text.trim()),
         }];
     }
     v
@@ -255,9 +252,8 @@ pub fn load(wd: &WorkDir) -> Result<Option<Review>> {
         return Ok(None);
     }
     let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
-    let r: Review = serde_json::from_str(&text).with_context(|| {
-        format!("{} is not a valid review file: fix it or move it away to start the review afresh", p.display())
-    })?;
+    let r: Review = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a valid review file: fix it or move it away to start the review afresh", p.display()))?;
     if r.version != REVIEW_VERSION {
         bail!("{} has review format {} (this is {}): move it away to start afresh", p.display(), r.version, REVIEW_VERSION);
     }

@@ -48,9 +48,8 @@ impl App {
     /// first change, not here.
     pub fn load(meeting: Meeting, wd: WorkDir, audio: Option<PathBuf>) -> Result<App> {
         let draft_path = wd.path("draft.json");
-        let bytes = std::fs::read(&draft_path).with_context(|| {
-            format!("cannot read {}: run `referat draft` first", draft_path.display())
-        })?;
+        let bytes =
+            std::fs::read(&draft_path).with_context(|| format!("cannot read {}: run `referat draft` first", draft_path.display()))?;
         let draft: Draft = wd.load("referat draft")?;
         let review = super::load(&wd)?.unwrap_or(Review { version: REVIEW_VERSION, ..Default::default() });
         let transcript = wd.load_opt::<Transcript>().ok().flatten();
@@ -60,16 +59,7 @@ impl App {
                 anyhow::bail!("recording {} not found: give the right --audio path", a.display());
             }
         }
-        Ok(App {
-            meeting,
-            wd,
-            draft,
-            draft_hash: sha256_bytes(&bytes),
-            review: Mutex::new(review),
-            transcript,
-            segments,
-            audio,
-        })
+        Ok(App { meeting, wd, draft, draft_hash: sha256_bytes(&bytes), review: Mutex::new(review), transcript, segments, audio })
     }
 }
 
@@ -99,11 +89,8 @@ pub fn run(meeting_path: &Path, out: &Path, audio: Option<&Path>, port: u16) -> 
     let meeting = Meeting::load(meeting_path)?;
     let wd = WorkDir::open(out)?;
     let app = App::load(meeting, wd, audio.map(Path::to_path_buf))?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().context("cannot start the async runtime")?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
@@ -548,7 +535,8 @@ pub fn parse_range(h: &str, len: u64) -> Option<(u64, u64)> {
 }
 
 async fn audio(State(app): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let path = app.audio.clone().ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "no recording: start the review with --audio FILE".into()))?;
+    let path =
+        app.audio.clone().ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "no recording: start the review with --audio FILE".into()))?;
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(str::to_string);
     tokio::task::spawn_blocking(move || -> Result<Response, ApiError> {
         let mut f = std::fs::File::open(&path).map_err(|e| internal(anyhow::anyhow!("cannot open the recording: {e}")))?;
@@ -556,9 +544,7 @@ async fn audio(State(app): State<Shared>, headers: HeaderMap) -> Result<Response
         let (start, end, partial) = match &range {
             Some(r) => match parse_range(r, len) {
                 Some((s, e)) => (s, e.min(s + AUDIO_CHUNK - 1), true),
-                None => {
-                    return Ok((StatusCode::RANGE_NOT_SATISFIABLE, [(header::CONTENT_RANGE, format!("bytes */{len}"))]).into_response())
-                }
+                None => return Ok((StatusCode::RANGE_NOT_SATISFIABLE, [(header::CONTENT_RANGE, format!("bytes */{len}"))]).into_response()),
             },
             // Small files whole; large ones in chunks (browsers ask with Range anyway).
             None if len <= AUDIO_CHUNK => (0, len.saturating_sub(1), false),
