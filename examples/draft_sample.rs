@@ -105,7 +105,7 @@ fn main() -> Result<()> {
     // --no-model: every model line "fails", so this measures the rules and the extractive
     // fallback alone (a baseline, not a substitute for the model).
     let mut llm: Box<dyn referat::llm::Llm> = if args.iter().any(|a| a == "--no-model") {
-        Box::new(NoModel)
+        Box::new(referat::llm::RulesOnly)
     } else {
         let files = referat::models::llm_files(opt("--model").map(PathBuf::from).as_deref(), None, Some(&meeting))?;
         eprintln!("loading {}", files.gguf.display());
@@ -181,16 +181,6 @@ fn main() -> Result<()> {
         println!("REJECTED: {r}");
     }
     Ok(())
-}
-
-struct NoModel;
-impl referat::llm::Llm for NoModel {
-    fn complete(&mut self, _: &[referat::llm::ChatMessage], _: &str, _: &referat::llm::GenParams) -> Result<referat::llm::Completion> {
-        Ok(Default::default())
-    }
-    fn name(&self) -> String {
-        "none".into()
-    }
 }
 
 fn pct(a: usize, b: usize) -> f64 {

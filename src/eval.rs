@@ -24,7 +24,7 @@
 //! - **Innspill / aksjonspunkter recall and precision**: per item (joint groups pooled), truth
 //!   bullets (a joint group's shared list counted once, even when each of its items repeats
 //!   it) and draft bullets are matched one to one, greedily by decreasing score, where the
-//!   score is the F1 of their sets of content tokens ([`crate::segment::content_tokens`]:
+//!   score is the F1 of their sets of content tokens ([`crate::text::content_stems`]:
 //!   normalised, Norwegian stop words removed, crudely stemmed); a pair matches when the F1 is at
 //!   least [`BULLET_MATCH`]. Recall = matched / truth bullets, precision = matched / draft bullets.
 //! - **Flagged**: share of the draft's lines (innspill, aksjonspunkter, vedtak) carrying a flag.
@@ -33,7 +33,6 @@
 
 use crate::artifact::{Draft, ItemStatus, Segmentation, Transcript};
 use crate::meeting::Meeting;
-use crate::segment::content_tokens;
 use crate::workdir::WorkDir;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -126,14 +125,14 @@ impl Truth {
 
 /// Lower case, non-alphanumerics to spaces, whitespace collapsed.
 pub fn normalize(text: &str) -> String {
-    crate::segment::words(text).join(" ")
+    crate::text::words(text).join(" ")
 }
 
 /// Word error rate of `hypothesis` against `reference` after [`normalize`] (see module docs).
 /// An empty reference gives 0 for an empty hypothesis, else 1.
 pub fn wer(reference: &str, hypothesis: &str) -> f64 {
-    let r: Vec<String> = crate::segment::words(reference);
-    let h: Vec<String> = crate::segment::words(hypothesis);
+    let r: Vec<String> = crate::text::words(reference);
+    let h: Vec<String> = crate::text::words(hypothesis);
     if r.is_empty() {
         return if h.is_empty() { 0.0 } else { 1.0 };
     }
@@ -283,20 +282,7 @@ pub fn segmentation_metrics(truth: &Truth, seg: &Segmentation) -> SegMetrics {
 
 // ---------------------------------------------------------------- bullets and vedtak
 
-/// F1 of the two texts' sets of content tokens.
-pub fn token_f1(a: &str, b: &str) -> f64 {
-    let a: HashSet<String> = content_tokens(a).into_iter().collect();
-    let b: HashSet<String> = content_tokens(b).into_iter().collect();
-    if a.is_empty() || b.is_empty() {
-        return if a.is_empty() && b.is_empty() { 1.0 } else { 0.0 };
-    }
-    let common = a.intersection(&b).count() as f64;
-    if common == 0.0 {
-        return 0.0;
-    }
-    let (p, r) = (common / b.len() as f64, common / a.len() as f64);
-    2.0 * p * r / (p + r)
-}
+pub use crate::text::token_f1;
 
 /// Number of one-to-one matches (greedy by decreasing F1, at least `threshold`).
 pub fn match_bullets(truth: &[String], draft: &[String], threshold: f64) -> usize {
@@ -356,6 +342,8 @@ pub struct DraftMetrics {
     pub vedtak_items: usize,
     pub vedtak_exact: usize,
     pub vedtak_close: usize,
+    /// Innspill bullets with a first-person word (the referat's register has none).
+    pub first_person: usize,
 }
 
 /// The bullets in order, each text once.
@@ -385,6 +373,7 @@ pub fn draft_metrics(truth: &Truth, draft: &Draft) -> DraftMetrics {
         let t_ak = dedup(t_ak);
         let d_items: Vec<_> = draft.items.iter().filter(|x| members.contains(&x.saksnr.as_str())).collect();
         let d_in: Vec<String> = d_items.iter().flat_map(|x| x.innspill.iter().map(|l| l.text.clone())).collect();
+        m.first_person += d_in.iter().filter(|b| crate::text::words(b).iter().any(|w| crate::text::is_first_person(w))).count();
         let d_ak: Vec<String> = d_items.iter().flat_map(|x| x.aksjonspunkter.iter().map(|l| l.text.clone())).collect();
         m.innspill.truth += t_in.len();
         m.innspill.draft += d_in.len();

@@ -87,6 +87,9 @@ enum Cmd {
         /// Truth JSON (see samples/).
         #[arg(long)]
         truth: PathBuf,
+        /// Print the figures as JSON instead of a Markdown table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -162,6 +165,9 @@ struct ModelArgs {
     /// CPU threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Draft without a language model: the rules and the speakers' own words only (fast).
+    #[arg(long)]
+    rules_only: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -257,11 +263,15 @@ fn dispatch(cli: Cli) -> Result<()> {
             println!("{}", io.out.join("referat.md").display());
             Ok(())
         }
-        Cmd::Eval { io, truth } => {
+        Cmd::Eval { io, truth, json } => {
             let meeting = Meeting::load(&io.meeting)?;
             let wd = WorkDir::open(&io.out)?;
             let report = referat::eval::evaluate(&meeting, &wd, &truth)?;
-            println!("{}", report.to_markdown());
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{}", report.to_markdown());
+            }
             Ok(())
         }
     }
@@ -286,6 +296,7 @@ impl From<ModelArgs> for referat::pipeline::ModelChoice {
             tokenizer: m.tokenizer,
             prompts: m.prompts,
             threads: m.threads,
+            rules_only: m.rules_only,
         }
     }
 }

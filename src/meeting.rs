@@ -167,6 +167,21 @@ impl Sakstype {
     }
 }
 
+impl Item {
+    /// The item's number as the chair says it: 34 for "34/25", "PS 34/25" or "sak 34".
+    pub fn number(&self) -> Option<u32> {
+        saksnr_number(&self.saksnr)
+    }
+}
+
+/// The number part of a saksnr: the digits right before the '/' ("PS 34/25" → 34), else the
+/// first group of digits.
+pub fn saksnr_number(saksnr: &str) -> Option<u32> {
+    let head = saksnr.split('/').next().unwrap_or(saksnr);
+    let last_group = head.split(|c: char| !c.is_ascii_digit()).rfind(|g| !g.is_empty());
+    last_group.or_else(|| saksnr.split(|c: char| !c.is_ascii_digit()).find(|g| !g.is_empty()))?.parse().ok()
+}
+
 impl Presenter {
     /// "Erik Hedlund, Helsedirektoratet"
     pub fn display(&self) -> String {
@@ -322,6 +337,17 @@ forslag = "Nasjonalt e-helseråd godkjenner innkalling og dagsorden."
         assert_eq!(m.items[0].sakstype, Sakstype::Godkjenning);
         assert_eq!(m.recording_start_secs(), Some(36000.0));
         assert!(m.vocabulary_terms().contains(&"Helse Sør-Øst RHF".to_string()));
+    }
+
+    #[test]
+    fn saksnr_numbers_and_empty_sakstype() {
+        for (s, n) in [("34/25", Some(34)), ("PS 34/25", Some(34)), ("RS 4/25", Some(4)), ("sak 7", Some(7)), ("2025/012", Some(2025)), ("Eventuelt", None)] {
+            assert_eq!(saksnr_number(s), n, "{s}");
+        }
+        let m = Meeting::parse(&MINI.replace("sakstype = \"Godkjenning\"", "sakstype = \"\"")).unwrap();
+        assert_eq!(m.items[0].sakstype, Sakstype::Annet);
+        let m = Meeting::parse(&MINI.replace("sakstype = \"Godkjenning\"", "")).unwrap();
+        assert_eq!(m.items[0].sakstype, Sakstype::Annet);
     }
 
     #[test]

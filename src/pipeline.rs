@@ -23,6 +23,8 @@ pub struct ModelChoice {
     pub tokenizer: Option<PathBuf>,
     pub prompts: Option<PathBuf>,
     pub threads: Option<usize>,
+    /// Draft without a language model.
+    pub rules_only: bool,
 }
 
 pub struct StageReport {
@@ -63,6 +65,7 @@ pub fn draft(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir, models: &Mode
         tokenizer: models.tokenizer.clone(),
         prompts: models.prompts.clone(),
         threads: models.threads,
+        rules_only: models.rules_only,
     };
     crate::draft::run_stage(meeting_path, meeting, wd, &opts, force)
 }

@@ -327,6 +327,8 @@ pub struct DraftOptions {
     pub tokenizer: Option<PathBuf>,
     pub prompts: Option<PathBuf>,
     pub threads: Option<usize>,
+    /// Draft without a language model (rules and the speakers' own words only).
+    pub rules_only: bool,
 }
 
 /// Run the drafting stage on a work dir: skip when `draft.json` is up to date, else load the
@@ -334,8 +336,6 @@ pub struct DraftOptions {
 pub fn run_stage(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir, opts: &DraftOptions, force: bool) -> Result<Draft> {
     let transcript: Transcript = wd.load("referat transcribe")?;
     let seg: Segmentation = wd.load("referat segment")?;
-    let files = crate::models::llm_files(opts.llm_model.as_deref(), opts.tokenizer.as_deref(), Some(meeting))?;
-    let (gguf, tok) = (files.gguf, files.tokenizer);
     let prompts_dir = opts.prompts.clone().or_else(|| meeting.models.prompts.as_ref().map(PathBuf::from));
     let prompts = Prompts::load(prompts_dir.as_deref())?;
 
@@ -343,10 +343,21 @@ pub fn run_stage(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir, opts: &Dr
     inputs.insert("meeting".into(), workdir::sha256_file(meeting_path)?);
     inputs.insert("transcript".into(), workdir::sha256_file(&wd.path(Transcript::FILE))?);
     inputs.insert("segments".into(), workdir::sha256_file(&wd.path(Segmentation::FILE))?);
-    let mut model_id = workdir::file_fingerprint(&gguf)?;
-    if let Some(t) = &tok {
-        model_id = workdir::sha256_bytes(format!("{model_id}|{}", workdir::file_fingerprint(t)?).as_bytes());
-    }
+    let files = if opts.rules_only {
+        None
+    } else {
+        Some(crate::models::llm_files(opts.llm_model.as_deref(), opts.tokenizer.as_deref(), Some(meeting))?)
+    };
+    let model_id = match &files {
+        None => "rules-only".to_string(),
+        Some(f) => {
+            let mut id = workdir::file_fingerprint(&f.gguf)?;
+            if let Some(t) = &f.tokenizer {
+                id = workdir::sha256_bytes(format!("{id}|{}", workdir::file_fingerprint(t)?).as_bytes());
+            }
+            id
+        }
+    };
     inputs.insert("model".into(), model_id);
     inputs.insert("prompts".into(), prompts.hash());
 
@@ -355,8 +366,13 @@ pub fn run_stage(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir, opts: &Dr
         return wd.load("referat draft");
     }
 
-    eprintln!("draft: loading {}", gguf.display());
-    let mut llm = load_llm(&gguf, tok.as_deref(), opts.threads)?;
+    let mut llm: Box<dyn Llm> = match &files {
+        None => Box::new(crate::llm::RulesOnly),
+        Some(f) => {
+            eprintln!("draft: loading {}", f.gguf.display());
+            load_llm(&f.gguf, f.tokenizer.as_deref(), opts.threads)?
+        }
+    };
     let pb = crate::progress::bar("draft", 0, "steps");
     let t0 = Instant::now();
     let (mut draft, stats) = draft_with_stats(meeting, &transcript, &seg, llm.as_mut(), &prompts, &pb)?;

@@ -67,3 +67,16 @@ pub trait Llm {
     /// Short identity for artifacts and logs (model file name).
     fn name(&self) -> String;
 }
+
+/// No language model: every task returns nothing, so drafting keeps the rules and the
+/// speakers' own words (`--rules-only`: fast, and a baseline for what the model adds).
+pub struct RulesOnly;
+
+impl Llm for RulesOnly {
+    fn complete(&mut self, _: &[ChatMessage], _: &str, _: &GenParams) -> Result<Completion> {
+        Ok(Completion::default())
+    }
+    fn name(&self) -> String {
+        "rules-only".into()
+    }
+}

@@ -1,4 +1,722 @@
-//! The one home of referat's Norwegian text rules: tokenizing, stemming, stop words, number
-//! words, edit distance and cue phrases, used by segmentation, drafting and evaluation alike.
-//! The word lists, cue phrases and thresholds are data (`rules.toml`, compiled in); the code
-//! here only interprets them.
+//! The one home of referat's Norwegian text rules: tokenizing, sentences, stemming, stop words,
+//! number words, edit distance and cue phrases, used by segmentation, drafting and evaluation
+//! alike. The word lists, cue phrases and thresholds are data ([`rules`], from `rules.toml`,
+//! compiled in); the code here only interprets them.
+
+use regex::Regex;
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+// ---------------------------------------------------------------- the rules file
+
+#[derive(Debug, Deserialize)]
+struct RulesFile {
+    words: WordsFile,
+    numbers: NumbersFile,
+    cues: HashMap<String, Vec<String>>,
+    cues2: HashMap<String, Vec<String>>,
+    register: Vec<RewriteFile>,
+    thresholds: HashMap<String, f64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WordsFile {
+    stop: Vec<String>,
+    abbreviations: Vec<String>,
+    first_person: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct NumbersFile {
+    units: Vec<Vec<String>>,
+    teens: Vec<Vec<String>>,
+    tens: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RewriteFile {
+    pattern: String,
+    replace: String,
+}
+
+/// The parsed rules: built once from `rules.toml`.
+pub struct Rules {
+    stop: HashSet<String>,
+    abbreviations: Vec<String>,
+    first_person: HashSet<String>,
+    /// Every spoken form of 0..=99 as one word ("trettifire", "fireogtretti", "én"), with value.
+    number_words: HashMap<String, u32>,
+    /// Canonical spoken form per value (index = value), as one word.
+    canonical: Vec<String>,
+    /// All one-word forms per value, for fuzzy matching.
+    forms: Vec<Vec<String>>,
+    cues: HashMap<String, Phrases>,
+    /// Register rewrites for referat style, in order.
+    pub register: Vec<(Regex, String)>,
+    thresholds: HashMap<String, f64>,
+}
+
+const RULES_TOML: &str = include_str!("rules.toml");
+
+/// The rules, parsed on first use.
+pub fn rules() -> &'static Rules {
+    static R: OnceLock<Rules> = OnceLock::new();
+    R.get_or_init(|| Rules::parse(RULES_TOML).expect("src/text/rules.toml is valid (checked by a unit test)"))
+}
+
+impl Rules {
+    fn parse(text: &str) -> anyhow::Result<Rules> {
+        let f: RulesFile = toml::from_str(text)?;
+        let (number_words, canonical, forms) = number_tables(&f.numbers)?;
+        let mut cues = HashMap::new();
+        for (name, list) in f.cues.into_iter().chain(f.cues2) {
+            cues.insert(name, Phrases::new(&list));
+        }
+        let register = f
+            .register
+            .iter()
+            .map(|r| Ok((Regex::new(&format!("(?i){}", r.pattern))?, r.replace.clone())))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Rules {
+            stop: f.words.stop.into_iter().collect(),
+            abbreviations: f.words.abbreviations,
+            first_person: f.words.first_person.into_iter().collect(),
+            number_words,
+            canonical,
+            forms,
+            cues,
+            register,
+            thresholds: f.thresholds,
+        })
+    }
+
+    /// The cue phrase list `name` from `rules.toml` (empty when there is none).
+    pub fn cue(&self, name: &str) -> &Phrases {
+        static EMPTY: OnceLock<Phrases> = OnceLock::new();
+        self.cues.get(name).unwrap_or_else(|| EMPTY.get_or_init(|| Phrases::new::<&str>(&[])))
+    }
+}
+
+/// The threshold `name` from `rules.toml` ("segment.announce"). A missing name is a bug in
+/// the rules file, caught by the unit test that reads every name the code asks for.
+pub fn threshold(name: &str) -> f64 {
+    match rules().thresholds.get(name) {
+        Some(v) => *v,
+        None => panic!("src/text/rules.toml has no threshold {name:?}"),
+    }
+}
+
+/// The cue list `name` (shorthand for `rules().cue(name)`).
+pub fn cue(name: &str) -> &'static Phrases {
+    rules().cue(name)
+}
+
+type NumberTables = (HashMap<String, u32>, Vec<String>, Vec<Vec<String>>);
+
+fn number_tables(n: &NumbersFile) -> anyhow::Result<NumberTables> {
+    anyhow::ensure!(n.units.len() == 10 && n.teens.len() == 10 && n.tens.len() == 10, "numbers: units, teens, tens need 10 rows each");
+    let mut forms: Vec<Vec<String>> = vec![Vec::new(); 100];
+    for (v, f) in n.units.iter().enumerate() {
+        forms[v].extend(f.iter().cloned());
+    }
+    for (i, f) in n.teens.iter().enumerate() {
+        forms[10 + i].extend(f.iter().cloned());
+    }
+    for (t, tf) in n.tens.iter().enumerate().skip(2) {
+        for tens in tf {
+            forms[t * 10].push(tens.clone());
+            for u in 1..10 {
+                for unit in &n.units[u] {
+                    if unit == "ei" || unit == "ett" {
+                        continue;
+                    }
+                    forms[t * 10 + u].push(format!("{tens}{unit}"));
+                    forms[t * 10 + u].push(format!("{unit}og{tens}"));
+                }
+            }
+        }
+    }
+    let mut words = HashMap::new();
+    for (v, fs) in forms.iter().enumerate() {
+        for f in fs {
+            words.entry(f.clone()).or_insert(v as u32);
+        }
+    }
+    let canonical = forms.iter().map(|f| f.first().cloned().unwrap_or_default()).collect();
+    Ok((words, canonical, forms))
+}
+
+// ---------------------------------------------------------------- tokens and sentences
+
+/// A word of a text: lower-cased, with its byte range in the text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tok {
+    pub w: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Tok {
+    /// The character just before the word in `text` ('/' in "13/25" marks the year part).
+    pub fn before(&self, text: &str) -> Option<char> {
+        text[..self.start].chars().next_back()
+    }
+}
+
+/// The words of `text`: maximal runs of letters and digits, lower-cased, with byte offsets.
+/// Everything else (hyphens, slashes, punctuation) separates words.
+pub fn tokens(text: &str) -> Vec<Tok> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        if c.is_alphanumeric() {
+            start.get_or_insert(i);
+        } else if let Some(s) = start.take() {
+            out.push(Tok { w: text[s..i].to_lowercase(), start: s, end: i });
+        }
+    }
+    if let Some(s) = start {
+        out.push(Tok { w: text[s..].to_lowercase(), start: s, end: text.len() });
+    }
+    out
+}
+
+/// The lower-cased words of `text` (see [`tokens`]).
+pub fn words(text: &str) -> Vec<String> {
+    tokens(text).into_iter().map(|t| t.w).collect()
+}
+
+/// Letters only, lower-cased ("Nasjonalt e-helseråd" → "nasjonaltehelseråd").
+pub fn letters(s: &str) -> String {
+    s.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect()
+}
+
+/// Split text after '.', '!' or '?' followed by whitespace and a capital letter or digit,
+/// except after a known abbreviation ("f.eks. Helse").
+pub fn split_sentences(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for i in 0..chars.len() {
+        cur.push(chars[i]);
+        if matches!(chars[i], '.' | '!' | '?')
+            && chars.get(i + 1).is_some_and(|c| c.is_whitespace())
+            && chars.get(i + 2).is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+            && !ends_with_abbreviation(&cur)
+        {
+            out.push(cur.trim().to_string());
+            cur.clear();
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_string());
+    }
+    out
+}
+
+fn ends_with_abbreviation(s: &str) -> bool {
+    let last = s.split_whitespace().last().unwrap_or("").to_lowercase();
+    rules().abbreviations.contains(&last)
+}
+
+/// Byte offset where the sentence holding byte `at` starts (after '.', '?', '!' or ':').
+pub fn sentence_start(text: &str, at: usize) -> usize {
+    text[..at]
+        .rfind(['.', '?', '!', ':'])
+        .map(|p| p + 1)
+        .map(|p| p + text[p..].len() - text[p..].trim_start().len())
+        .unwrap_or(0)
+}
+
+/// Byte offset where the sentence holding byte `at` ends (at its '.', '?' or '!', or the end).
+pub fn sentence_end(text: &str, at: usize) -> usize {
+    text[at..].find(['.', '?', '!']).map(|e| e + at).unwrap_or(text.len())
+}
+
+/// Capitalise the first letter and end with a full stop.
+pub fn finish_sentence(s: &str) -> String {
+    let s = s.trim().trim_end_matches([',', ';', ':']).trim();
+    let mut c = s.chars();
+    let mut out = match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+// ---------------------------------------------------------------- stop words and stems
+
+pub fn is_stop(w: &str) -> bool {
+    rules().stop.contains(w)
+}
+
+/// True for the first-person words a referat line must not have.
+pub fn is_first_person(w: &str) -> bool {
+    rules().first_person.contains(w)
+}
+
+/// A light Norwegian stemmer (the inflection steps of the Snowball Norwegian algorithm, plus
+/// the comparative): removes one inflection suffix from the word's R1 region, so "kommunene",
+/// "kommunen" and "kommuner" share a stem. Derivational endings ("-lig", "-els") stay: they
+/// change the word's meaning too often to be folded away.
+pub fn stem(word: &str) -> String {
+    let w: Vec<char> = word.chars().collect();
+    let is_vowel = |c: char| "aeiouyæåø".contains(c);
+    // R1: after the first non-vowel that follows a vowel, but at least 3 letters in.
+    let mut r1 = w.len();
+    for i in 1..w.len() {
+        if !is_vowel(w[i]) && is_vowel(w[i - 1]) {
+            r1 = i + 1;
+            break;
+        }
+    }
+    let r1 = r1.max(3);
+    if r1 >= w.len() {
+        return word.to_string();
+    }
+    let mut s: Vec<char> = w.clone();
+    let ends = |s: &[char], suf: &str| -> bool {
+        let sc: Vec<char> = suf.chars().collect();
+        s.len() >= sc.len() && s[s.len() - sc.len()..] == sc[..] && s.len() - sc.len() >= r1
+    };
+    // Step 1: the longest suffix found in R1.
+    const STEP1: &[&str] = &[
+        "hetenes", "hetene", "hetens", "heten", "heter", "endes", "ande", "ende", "edes", "enes", "erte", "este", "ede", "ane", "ene",
+        "ens", "ere", "ers", "ets", "het", "ast", "ert", "en", "ar", "er", "as", "es", "et", "a", "e",
+    ];
+    let mut done = false;
+    for suf in STEP1 {
+        if ends(&s, suf) {
+            let n = suf.chars().count();
+            s.truncate(s.len() - n);
+            if *suf == "erte" || *suf == "ert" {
+                s.extend("er".chars());
+            }
+            done = true;
+            break;
+        }
+    }
+    if !done && ends(&s, "s") && s.len() >= 2 {
+        let p = s[s.len() - 2];
+        let k_ok = p == 'k' && s.len() >= 3 && !is_vowel(s[s.len() - 3]);
+        if "bcdfghjlmnoprtvyz".contains(p) || k_ok {
+            s.pop();
+        }
+    }
+    // Step 2: "dt", "vt" → drop the t.
+    if (ends(&s, "dt") || ends(&s, "vt")) && s.len() >= 2 {
+        s.pop();
+    }
+    s.into_iter().collect()
+}
+
+/// Stems of the content words of `text`: stop words, one-letter words and pure numbers dropped.
+pub fn content_stems(text: &str) -> Vec<String> {
+    words(text).into_iter().filter(|w| is_content(w)).map(|w| stem(&w)).collect()
+}
+
+/// A word that carries content: not a stop word, at least two letters, not a bare number.
+pub fn is_content(w: &str) -> bool {
+    w.chars().count() > 1 && !is_stop(w) && !w.chars().all(|c| c.is_ascii_digit())
+}
+
+/// How well two stems match: 1 for equal stems, 0.7 when one is a prefix of the other
+/// (compounds: "samtykke" in "samtykkebestemmelsene"), 0.5 for the head of a compound
+/// ("ordning" in "godkjenningsordning"), 0.6 for a long word misheard in one or two letters,
+/// else 0.
+pub fn stem_match(a: &str, b: &str) -> f64 {
+    if a == b {
+        return 1.0;
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let (ns, nl) = (short.chars().count(), long.chars().count());
+    if ns >= 5 && long.starts_with(short) {
+        return 0.7;
+    }
+    if ns >= 6 && long.ends_with(short) {
+        return 0.5;
+    }
+    if ns >= 7 && nl - ns <= 2 && short.chars().next() == long.chars().next() && levenshtein(a, b) <= 2 {
+        return 0.6;
+    }
+    0.0
+}
+
+/// Share of the line's content stems found in the source (0..1; 1 for a line without content).
+pub fn overlap(line: &str, source: &str) -> f64 {
+    let l = content_stems(line);
+    if l.is_empty() {
+        return 1.0;
+    }
+    let src: HashSet<String> = content_stems(source).into_iter().collect();
+    l.iter().filter(|s| src.contains(*s)).count() as f64 / l.len() as f64
+}
+
+/// [`overlap`] that tolerates misspellings and compounds: a content word of the line counts
+/// as found when the source has one whose stem matches ([`stem_match`] ≥ 0.7) or that is
+/// within edit similarity 0.7 of it.
+pub fn fuzzy_overlap(line: &str, source: &str) -> f64 {
+    let l: Vec<String> = words(line).into_iter().filter(|w| is_content(w) && w.chars().count() >= 3).collect();
+    if l.is_empty() {
+        return 1.0;
+    }
+    let src: Vec<String> = words(source).into_iter().filter(|w| is_content(w) && w.chars().count() >= 3).collect();
+    let src_stems: Vec<String> = src.iter().map(|w| stem(w)).collect();
+    let hit = l
+        .iter()
+        .filter(|w| {
+            let ws = stem(w);
+            src.iter().zip(&src_stems).any(|(s, ss)| stem_match(&ws, ss) >= 0.7 || similarity_chars(w, s) >= 0.7)
+        })
+        .count();
+    hit as f64 / l.len() as f64
+}
+
+/// Jaccard similarity of two texts' content stems (near-duplicates).
+pub fn jaccard(a: &str, b: &str) -> f64 {
+    let a: HashSet<String> = content_stems(a).into_iter().collect();
+    let b: HashSet<String> = content_stems(b).into_iter().collect();
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    a.intersection(&b).count() as f64 / a.union(&b).count() as f64
+}
+
+/// F1 of the two texts' sets of content stems (1 when both have none).
+pub fn token_f1(a: &str, b: &str) -> f64 {
+    let a: HashSet<String> = content_stems(a).into_iter().collect();
+    let b: HashSet<String> = content_stems(b).into_iter().collect();
+    if a.is_empty() || b.is_empty() {
+        return if a.is_empty() && b.is_empty() { 1.0 } else { 0.0 };
+    }
+    let common = a.intersection(&b).count() as f64;
+    if common == 0.0 {
+        return 0.0;
+    }
+    let (p, r) = (common / b.len() as f64, common / a.len() as f64);
+    2.0 * p * r / (p + r)
+}
+
+// ---------------------------------------------------------------- edit distance
+
+/// Levenshtein distance on characters.
+pub fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let sub = prev[j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = sub.min(prev[j] + 1).min(cur[j - 1] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// 1 − edit distance over the longer length (0 for two empty strings).
+pub fn similarity_chars(a: &str, b: &str) -> f64 {
+    let n = a.chars().count().max(b.chars().count());
+    if n == 0 {
+        return 0.0;
+    }
+    1.0 - levenshtein(a, b) as f64 / n as f64
+}
+
+/// Letter-level similarity of two texts (letters only, lower-cased): robust to speech
+/// recognition splitting and joining words.
+pub fn char_similarity(a: &str, b: &str) -> f64 {
+    similarity_chars(&letters(a), &letters(b))
+}
+
+/// True when some run of 1–5 consecutive words of `text`, written together, is within letter
+/// similarity `min` of `target` (names and cue words garbled, split or joined by ASR).
+pub fn fuzzy_contains(text: &str, target: &str, min: f64) -> bool {
+    let t = letters(target);
+    let tn = t.chars().count();
+    if tn == 0 {
+        return false;
+    }
+    let ws: Vec<String> = words(text).iter().map(|w| letters(w)).filter(|w| !w.is_empty()).collect();
+    for i in 0..ws.len() {
+        let mut cat = String::new();
+        for w in ws.iter().skip(i).take(5) {
+            cat.push_str(w);
+            let cn = cat.chars().count();
+            if cn + 3 < tn * 2 / 3 {
+                continue;
+            }
+            if cn > tn * 3 / 2 + 2 {
+                break;
+            }
+            if similarity_chars(&cat, &t) >= min {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// A rough phonetic key for matching misheard words: letters only, vowel variants folded
+/// (æ/ä → e, ø/ö/å → o, y → i), "hv" → "v", doubled letters single.
+pub fn phonetic(s: &str) -> String {
+    let l = letters(s).replace("hv", "v");
+    let mut out = String::with_capacity(l.len());
+    for c in l.chars() {
+        let c = match c {
+            'æ' | 'ä' | 'é' | 'è' | 'ê' => 'e',
+            'ø' | 'ö' | 'å' | 'ó' | 'ò' => 'o',
+            'y' | 'ü' => 'i',
+            'w' => 'v',
+            'z' => 's',
+            'c' | 'q' => 'k',
+            other => other,
+        };
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------- numbers
+
+/// The canonical Norwegian word for 0..=99 ("seksten", "trettifire"); digits beyond that.
+pub fn number_word(n: u32) -> String {
+    rules().canonical.get(n as usize).cloned().unwrap_or_else(|| n.to_string())
+}
+
+/// Every one-word spoken form of `n` (0..=99): "trettifire", "fireogtretti", ...
+pub fn number_forms(n: u32) -> &'static [String] {
+    rules().forms.get(n as usize).map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// The value of a one-word number ("trettifire", "34", "sju").
+pub fn number_value(w: &str) -> Option<u32> {
+    if !w.is_empty() && w.len() <= 3 && w.bytes().all(|b| b.is_ascii_digit()) {
+        return w.parse().ok();
+    }
+    rules().number_words.get(w).copied()
+}
+
+/// The readings of a spoken number starting at `toks[i]`, as (value, words used): one word
+/// ("trettifire", "34"), tens and unit apart ("tretti fire", "tretti-fire"), the older
+/// unit-og-tens ("fire og tretti"), and two digits read singly ("tre fire" for 34). Longer
+/// readings first; the caller picks the one that makes sense (a number on the agenda).
+pub fn number_readings(toks: &[Tok], i: usize) -> Vec<(u32, usize)> {
+    let mut out = Vec::new();
+    let Some(first) = toks.get(i).and_then(|t| number_value(&t.w)) else { return out };
+    let next = |k: usize| toks.get(i + k).and_then(|t| number_value(&t.w));
+    let is_word = |k: usize, w: &str| toks.get(i + k).is_some_and(|t| t.w == w);
+    if (1..10).contains(&first) && is_word(1, "og") {
+        if let Some(t) = next(2).filter(|t| *t >= 20 && t % 10 == 0) {
+            out.push((t + first, 3));
+        }
+    }
+    if first >= 20 && first % 10 == 0 && first < 100 {
+        if let Some(u) = next(1).filter(|u| (1..10).contains(u)) {
+            out.push((first + u, 2));
+        }
+    }
+    if first < 10 && !toks[i].w.bytes().all(|b| b.is_ascii_digit()) {
+        if let Some(u) = next(1).filter(|u| *u < 10) {
+            if first > 0 {
+                out.push((first * 10 + u, 2));
+            }
+        }
+    }
+    out.push((first, 1));
+    out
+}
+
+// ---------------------------------------------------------------- phrases
+
+/// One word slot of a phrase.
+#[derive(Debug, Clone)]
+struct Slot {
+    /// Alternatives; a trailing '*' in the source makes one a prefix.
+    alts: Vec<(String, bool)>,
+    optional: bool,
+}
+
+impl Slot {
+    fn matches(&self, w: &str) -> bool {
+        self.alts.iter().any(|(a, prefix)| if *prefix { w.starts_with(a.as_str()) } else { w == a })
+    }
+}
+
+/// A list of cue phrases, matched on word boundaries (see the syntax in `rules.toml`).
+#[derive(Debug, Clone)]
+pub struct Phrases {
+    phrases: Vec<Vec<Slot>>,
+}
+
+impl Phrases {
+    pub fn new<S: AsRef<str>>(list: &[S]) -> Phrases {
+        let phrases = list
+            .iter()
+            .map(|p| {
+                p.as_ref()
+                    .split_whitespace()
+                    .map(|slot| {
+                        let (slot, optional) = match slot.strip_suffix('?') {
+                            Some(s) => (s, true),
+                            None => (slot, false),
+                        };
+                        let alts = slot
+                            .split('|')
+                            .map(|a| match a.strip_suffix('*') {
+                                Some(p) => (p.to_lowercase(), true),
+                                None => (a.to_lowercase(), false),
+                            })
+                            .collect();
+                        Slot { alts, optional }
+                    })
+                    .collect()
+            })
+            .collect();
+        Phrases { phrases }
+    }
+
+    /// Words used by a match of one phrase starting at `toks[i]`, if it matches there.
+    fn match_at(slots: &[Slot], toks: &[Tok], i: usize) -> Option<usize> {
+        let Some((first, rest)) = slots.split_first() else { return Some(0) };
+        if let Some(t) = toks.get(i) {
+            if first.matches(&t.w) {
+                if let Some(n) = Self::match_at(rest, toks, i + 1) {
+                    return Some(n + 1);
+                }
+            }
+        }
+        if first.optional {
+            return Self::match_at(rest, toks, i);
+        }
+        None
+    }
+
+    /// Words used by the longest phrase matching at `toks[i]`.
+    pub fn at(&self, toks: &[Tok], i: usize) -> Option<usize> {
+        self.phrases.iter().filter_map(|p| Self::match_at(p, toks, i)).filter(|&n| n > 0).max()
+    }
+
+    /// The first match in `toks`: (first word, words used).
+    pub fn find(&self, toks: &[Tok]) -> Option<(usize, usize)> {
+        (0..toks.len()).find_map(|i| self.at(toks, i).map(|n| (i, n)))
+    }
+
+    /// True when any phrase occurs in `text`.
+    pub fn in_text(&self, text: &str) -> bool {
+        self.find(&tokens(text)).is_some()
+    }
+
+    /// True when `text` starts with one of the phrases (after punctuation).
+    pub fn starts(&self, text: &str) -> bool {
+        self.at(&tokens(text), 0).is_some()
+    }
+
+    /// True when the whole of `text` is one of the phrases.
+    pub fn whole(&self, text: &str) -> bool {
+        let toks = tokens(text);
+        !toks.is_empty() && self.phrases.iter().any(|p| Self::match_at(p, &toks, 0) == Some(toks.len()))
+    }
+
+    /// True when the single word `w` (lower-case) is one of the one-word phrases.
+    pub fn word(&self, w: &str) -> bool {
+        self.phrases.iter().any(|p| p.len() == 1 && p[0].matches(w))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_file_parses() {
+        let r = Rules::parse(RULES_TOML).unwrap();
+        assert!(r.stop.contains("og"));
+        assert!(!r.cue("moves_on").phrases.is_empty());
+        assert!(!r.register.is_empty());
+    }
+
+    #[test]
+    fn tokens_have_offsets_and_split_on_punctuation() {
+        let t = tokens("Sak 13/25: e-helseråd.");
+        let w: Vec<&str> = t.iter().map(|t| t.w.as_str()).collect();
+        assert_eq!(w, ["sak", "13", "25", "e", "helseråd"]);
+        assert_eq!(t[2].before("Sak 13/25: e-helseråd."), Some('/'));
+        assert_eq!(&"Sak 13/25"[t[1].start..t[1].end], "13");
+    }
+
+    #[test]
+    fn sentences_split_but_not_after_abbreviations() {
+        assert_eq!(split_sentences("Det gjelder f.eks. Helse Vest. Neste punkt."), ["Det gjelder f.eks. Helse Vest.", "Neste punkt."]);
+    }
+
+    #[test]
+    fn stems_share_inflections() {
+        for group in [["kommunene", "kommunen", "kommuner"], ["anskaffelser", "anskaffelse", "anskaffelsene"], ["tydelig", "tydelige", "tydeligere"]] {
+            let s = stem(group[0]);
+            assert!(group.iter().all(|w| stem(w) == s), "{group:?}: {:?}", group.map(stem));
+        }
+        assert_ne!(stem("kompetanse"), stem("kompensasjon"));
+        assert!(stem_match(&stem("samtykke"), &stem("samtykkebestemmelsene")) > 0.0);
+        assert_eq!(content_stems("Da går vi til kjernejournalen"), vec![stem("kjernejournalen")]);
+    }
+
+    #[test]
+    fn every_spoken_number_from_1_to_99_reads_back() {
+        for n in 1..100u32 {
+            for f in number_forms(n) {
+                assert_eq!(number_value(f), Some(n), "{f}");
+            }
+            // the canonical word, and the tens and unit written apart
+            assert_eq!(number_value(&number_word(n)), Some(n));
+            if n >= 20 && n % 10 != 0 {
+                let apart = format!("{} {}", number_word(n / 10 * 10), number_word(n % 10));
+                assert!(number_readings(&tokens(&apart), 0).contains(&(n, 2)), "{apart}");
+                let old = format!("{} og {}", number_word(n % 10), number_word(n / 10 * 10));
+                assert!(number_readings(&tokens(&old), 0).contains(&(n, 3)), "{old}");
+            }
+        }
+        assert_eq!(number_word(34), "trettifire");
+        assert_eq!(number_value("syv"), Some(7));
+        assert_eq!(number_value("tredvefem"), Some(35));
+        assert_eq!(number_value("34"), Some(34));
+        // digits read singly
+        assert!(number_readings(&tokens("tre fire"), 0).contains(&(34, 2)));
+        assert!(number_readings(&tokens("åtte-sju"), 0).contains(&(87, 2)));
+        // "to og tre" is two numbers, not one
+        assert_eq!(number_readings(&tokens("to og tre"), 0), vec![(2, 1)]);
+    }
+
+    #[test]
+    fn phrases_match_on_word_boundaries_with_choices_prefixes_and_options() {
+        let p = Phrases::new(&["da går|gå vi videre|over? til", "oppsummer*"]);
+        assert!(p.in_text("Takk. Da går vi til sak fjorten."));
+        assert!(p.in_text("Da gå vi over til neste sak."));
+        assert!(p.in_text("Jeg oppsummerer."));
+        assert!(!p.in_text("Dagens vi går til"));
+        assert!(!p.in_text("Vi går til"));
+        // word boundaries: "pause" is not found inside "pauseknapp" unless the phrase says so
+        assert!(!Phrases::new(&["pause"]).in_text("pauseknappen"));
+        assert!(Phrases::new(&["pause*"]).in_text("pauseknappen"));
+        assert!(Phrases::new(&["ja", "ja takk"]).whole("Ja, takk."));
+        assert!(!Phrases::new(&["ja"]).whole("Ja, det er riktig."));
+    }
+
+    #[test]
+    fn fuzzy_and_phonetic_helpers() {
+        assert_eq!(levenshtein("fjorden", "fjorten"), 1);
+        assert!(fuzzy_contains("Takk, da opp som er grei, Nafsjonalte er helser rådene befaller at", "Nasjonalt e-helseråd", 0.7));
+        assert!(!fuzzy_contains("Kommunene er for svakt representert i utvalgene.", "Nasjonalt e-helseråd", 0.7));
+        assert_eq!(phonetic("Trettifire"), phonetic("tretifire"));
+        assert_eq!(phonetic("søtti"), phonetic("sotti"));
+        assert!(token_f1("Kommunene trenger tydelige krav.", "kommunen trenger tydelig krav") > 0.99);
+    }
+}
