@@ -174,12 +174,18 @@ impl Item {
     }
 }
 
-/// The number part of a saksnr: the digits right before the '/' ("PS 34/25" → 34), else the
-/// first group of digits.
+/// The number part of a saksnr: "PS 34/25" → 34, "045-2025" → 45, "2025/012" → 12. A
+/// four-digit year is never the number when another group of digits is there; otherwise the
+/// digits right before the '/' win, then the first group.
 pub fn saksnr_number(saksnr: &str) -> Option<u32> {
-    let head = saksnr.split('/').next().unwrap_or(saksnr);
-    let last_group = head.split(|c: char| !c.is_ascii_digit()).rfind(|g| !g.is_empty());
-    last_group.or_else(|| saksnr.split(|c: char| !c.is_ascii_digit()).find(|g| !g.is_empty()))?.parse().ok()
+    let is_year = |g: &str| g.len() == 4 && (g.starts_with("19") || g.starts_with("20"));
+    let groups: Vec<&str> = saksnr.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()).collect();
+    let before_slash = saksnr.split_once('/').and_then(|(h, _)| h.split(|c: char| !c.is_ascii_digit()).rfind(|g| !g.is_empty()));
+    let pick = before_slash
+        .filter(|g| !is_year(g))
+        .or_else(|| groups.iter().copied().find(|g| !is_year(g)))
+        .or_else(|| groups.first().copied())?;
+    pick.parse().ok()
 }
 
 impl Presenter {
@@ -341,7 +347,7 @@ forslag = "Nasjonalt e-helseråd godkjenner innkalling og dagsorden."
 
     #[test]
     fn saksnr_numbers_and_empty_sakstype() {
-        for (s, n) in [("34/25", Some(34)), ("PS 34/25", Some(34)), ("RS 4/25", Some(4)), ("sak 7", Some(7)), ("2025/012", Some(2025)), ("Eventuelt", None)] {
+        for (s, n) in [("34/25", Some(34)), ("PS 34/25", Some(34)), ("RS 4/25", Some(4)), ("sak 7", Some(7)), ("2025/012", Some(12)), ("045-2025", Some(45)), ("Sak 23-2025", Some(23)), ("08/25", Some(8)), ("Eventuelt", None)] {
             assert_eq!(saksnr_number(s), n, "{s}");
         }
         let m = Meeting::parse(&MINI.replace("sakstype = \"Godkjenning\"", "sakstype = \"\"")).unwrap();

@@ -499,8 +499,10 @@ pub fn number_forms(n: u32) -> &'static [String] {
 
 /// The value of a one-word number ("trettifire", "34", "sju").
 pub fn number_value(w: &str) -> Option<u32> {
-    if !w.is_empty() && w.len() <= 3 && w.bytes().all(|b| b.is_ascii_digit()) {
-        return w.parse().ok();
+    // Digits, also with a letter or two glued on by speech recognition ("54e").
+    let digits = w.bytes().take_while(|b| b.is_ascii_digit()).count();
+    if (1..=3).contains(&digits) && w.len() - digits <= 2 && w[digits..].chars().all(|c| c.is_alphabetic()) {
+        return w[..digits].parse().ok();
     }
     rules().number_words.get(w).copied()
 }
@@ -522,6 +524,9 @@ pub fn number_readings(toks: &[Tok], i: usize) -> Vec<(u32, usize)> {
     if first >= 20 && first % 10 == 0 && first < 100 {
         if let Some(u) = next(1).filter(|u| (1..10).contains(u)) {
             out.push((first + u, 2));
+        } else if let Some(u) = toks.get(i + 1).and_then(|t| misheard_unit(&t.w)) {
+            // Tens written as digits with the unit misheard: "30 nye" for "trettini".
+            out.push((first + u, 2));
         }
     }
     if first < 10 && !toks[i].w.bytes().all(|b| b.is_ascii_digit()) {
@@ -533,6 +538,20 @@ pub fn number_readings(toks: &[Tok], i: usize) -> Vec<(u32, usize)> {
     }
     out.push((first, 1));
     out
+}
+
+/// A unit number word (1..9) as speech recognition misspells it ("nye" for "ni", "sex" for
+/// "seks"): the unit whose spoken form is uniquely nearest in sound.
+fn misheard_unit(w: &str) -> Option<u32> {
+    let k = phonetic(w);
+    if k.chars().count() < 2 || number_value(w).is_some() {
+        return None;
+    }
+    let mut hits = (1..10u32).filter(|u| number_forms(*u).iter().any(|f| f.chars().count() >= 2 && similarity_chars(&k, &phonetic(f)) >= 0.6));
+    match (hits.next(), hits.next()) {
+        (Some(u), None) => Some(u),
+        _ => None,
+    }
 }
 
 // ---------------------------------------------------------------- phrases
