@@ -286,6 +286,11 @@ pub use crate::text::token_f1;
 
 /// Number of one-to-one matches (greedy by decreasing F1, at least `threshold`).
 pub fn match_bullets(truth: &[String], draft: &[String], threshold: f64) -> usize {
+    bullet_pairs(truth, draft, threshold).len()
+}
+
+/// The one-to-one matches themselves: (truth index, draft index, F1).
+pub fn bullet_pairs(truth: &[String], draft: &[String], threshold: f64) -> Vec<(usize, usize, f64)> {
     let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
     for (i, t) in truth.iter().enumerate() {
         for (j, d) in draft.iter().enumerate() {
@@ -298,15 +303,35 @@ pub fn match_bullets(truth: &[String], draft: &[String], threshold: f64) -> usiz
     // deterministic order: score, then positions
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     let (mut ut, mut ud) = (vec![false; truth.len()], vec![false; draft.len()]);
-    let mut n = 0;
-    for (_, i, j) in pairs {
+    let mut out = Vec::new();
+    for (f, i, j) in pairs {
         if !ut[i] && !ud[j] {
             ut[i] = true;
             ud[j] = true;
-            n += 1;
+            out.push((i, j, f));
         }
     }
-    n
+    out
+}
+
+/// What was matched and what was not, per item group: for reading an evaluation, not for
+/// the figures.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ItemDetail {
+    pub saker: String,
+    pub matched: Vec<(String, String, f64)>,
+    pub missed: Vec<String>,
+    pub extra: Vec<String>,
+}
+
+fn detail(saker: &str, truth: &[String], draft: &[String]) -> ItemDetail {
+    let pairs = bullet_pairs(truth, draft, BULLET_MATCH);
+    ItemDetail {
+        saker: saker.to_string(),
+        matched: pairs.iter().map(|(i, j, f)| (truth[*i].clone(), draft[*j].clone(), (f * 100.0).round() / 100.0)).collect(),
+        missed: truth.iter().enumerate().filter(|(i, _)| !pairs.iter().any(|p| p.0 == *i)).map(|(_, t)| t.clone()).collect(),
+        extra: draft.iter().enumerate().filter(|(j, _)| !pairs.iter().any(|p| p.1 == *j)).map(|(_, d)| d.clone()).collect(),
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -344,6 +369,10 @@ pub struct DraftMetrics {
     pub vedtak_close: usize,
     /// Innspill bullets with a first-person word (the referat's register has none).
     pub first_person: usize,
+    /// Per item group: the innspill matched, missed and extra.
+    pub details: Vec<ItemDetail>,
+    /// Per item: (saksnr, truth vedtak, drafted vedtak, F1).
+    pub vedtak: Vec<(String, String, String, f64)>,
 }
 
 /// The bullets in order, each text once.
@@ -378,6 +407,7 @@ pub fn draft_metrics(truth: &Truth, draft: &Draft) -> DraftMetrics {
         m.innspill.truth += t_in.len();
         m.innspill.draft += d_in.len();
         m.innspill.matched += match_bullets(&t_in, &d_in, BULLET_MATCH);
+        m.details.push(detail(&key, &t_in, &d_in));
         m.aksjonspunkter.truth += t_ak.len();
         m.aksjonspunkter.draft += d_ak.len();
         m.aksjonspunkter.matched += match_bullets(&t_ak, &d_ak, BULLET_MATCH);
@@ -395,7 +425,9 @@ pub fn draft_metrics(truth: &Truth, draft: &Draft) -> DraftMetrics {
         m.vedtak_items += 1;
         if let Some(d) = draft.items.iter().find(|d| d.saksnr == ti.saksnr) {
             m.vedtak_exact += usize::from(normalize(&d.vedtak.text) == normalize(&ti.vedtak));
-            m.vedtak_close += usize::from(token_f1(&ti.vedtak, &d.vedtak.text) >= VEDTAK_CLOSE);
+            let f = token_f1(&ti.vedtak, &d.vedtak.text);
+            m.vedtak_close += usize::from(f >= VEDTAK_CLOSE);
+            m.vedtak.push((ti.saksnr.clone(), ti.vedtak.clone(), d.vedtak.text.clone(), (f * 100.0).round() / 100.0));
         }
     }
     m

@@ -6,6 +6,7 @@ use super::check::{self, LineKind};
 use super::innspill::{finish_sentence, normalise};
 use super::turns::{speaker_is, Turn, TurnKind, TurnRole};
 use crate::artifact::{FlagKind, Line};
+use crate::text;
 use crate::meeting::{Item, Meeting};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -33,7 +34,7 @@ const COMMITMENT_CUES: &[&str] = &[
 pub fn commitments(turn: &Turn) -> Vec<String> {
     turn.sentences
         .iter()
-        .flat_map(|s| super::turns::split_sentences(&s.text))
+        .flat_map(|s| text::split_sentences(&s.text))
         .filter(|s| {
             let lc = s.to_lowercase();
             if !COMMITMENT_CUES.iter().any(|c| lc.contains(c)) || s.trim_end().ends_with('?') {
@@ -41,7 +42,7 @@ pub fn commitments(turn: &Turn) -> Vec<String> {
             }
             // "Vi tar med oss innspillene" is a courtesy, not an action: require some object.
             let generic = ["tar med seg", "tar med oss"].iter().any(|c| lc.contains(c))
-                && check::content_stems(&lc.replace("innspillene", "").replace("innspill", "")).len() < 4;
+                && text::content_stems(&lc.replace("innspillene", "").replace("innspill", "")).len() < 4;
             !generic
         })
         .collect()
@@ -141,16 +142,18 @@ presenters = [{ name = "Norunn Saure", organisation = "Helsedirektoratet" }]
         let t = Turn {
             span: [115.9, 121.4],
             sentences: vec![
-                Sentence { span: [115.9, 118.0], text: "Takk for gode innspill.".into(), speaker: Some("Norunn Saure".into()) },
+                Sentence { span: [115.9, 118.0], text: "Takk for gode innspill.".into(), speaker: Some("Norunn Saure".into()), starts_segment: true },
                 Sentence {
                     span: [118.0, 121.4],
                     text: "Vi kommer tilbake med en plan for aktørnettverket til neste møte.".into(),
                     speaker: Some("Norunn Saure".into()),
+                    starts_segment: false,
                 },
             ],
             speaker: Some("Norunn Saure".into()),
             role: TurnRole::Presenter,
             kind: TurnKind::Substantive,
+            presenting: false,
         };
         let a = draft_aksjon(&[&t], &m, item);
         assert_eq!(a.len(), 1);
@@ -158,7 +161,7 @@ presenters = [{ name = "Norunn Saure", organisation = "Helsedirektoratet" }]
         assert!(a[0].flags.is_empty(), "{:?}", a[0].flags);
 
         let courtesy = Turn {
-            sentences: vec![Sentence { span: [1.0, 2.0], text: "Vi tar med oss innspillene.".into(), speaker: None }],
+            sentences: vec![Sentence { span: [1.0, 2.0], text: "Vi tar med oss innspillene.".into(), speaker: None, starts_segment: true }],
             speaker: None,
             ..t.clone()
         };

@@ -7,111 +7,8 @@
 
 use crate::artifact::{Flag, FlagKind};
 use crate::meeting::Meeting;
+use crate::text::{self, content_stems, fuzzy_overlap, overlap};
 use std::collections::HashSet;
-
-/// Norwegian function words and discourse fillers: they carry no content for overlap.
-const STOPWORDS: &[&str] = &[
-    "og", "i", "på", "til", "for", "av", "med", "som", "det", "den", "de", "der", "dette", "disse", "en", "et", "ei", "er", "var", "har",
-    "hadde", "blir", "ble", "vil", "skal", "kan", "må", "bør", "kunne", "skulle", "ville", "måtte", "burde", "være", "vært", "bli",
-    "blitt", "å", "at", "om", "fra", "ved", "etter", "under", "over", "mot", "uten", "hos", "mellom", "gjennom", "inn", "ut", "opp", "ned",
-    "seg", "sin", "sitt", "sine", "jeg", "meg", "min", "mitt", "mine", "vi", "oss", "vår", "vårt", "våre", "du", "deg", "din", "ditt",
-    "dine", "dere", "deres", "han", "hun", "ham", "henne", "hans", "hennes", "man", "noe", "noen", "ingen", "alle", "alt", "hver", "så",
-    "men", "eller", "hvis", "når", "hvor", "hva", "hvordan", "hvorfor", "hvem", "ikke", "også", "bare", "jo", "nå", "da", "her", "litt",
-    "mye", "mer", "mest", "veldig", "ganske", "helt", "altså", "liksom", "egentlig", "ja", "nei", "eh", "ehm", "øh", "mm", "hm", "tenker",
-    "synes", "tror", "mener", "sier", "sa", "si", "ting", "få", "får", "fikk", "gjøre", "gjør", "gjort", "ha", "the", "this", "en", "enn",
-    "slik", "sånn", "sånt", "denne", "dem", "sånne", "hele", "godt", "bra", "takk", "viktig", "viktige", "kanskje", "nok", "fortsatt",
-    "allerede", "både", "ennå", "dessuten", "samt", "enten", "hvilke", "hvilken", "hvilket", "selv", "andre", "annen", "annet", "samme",
-    "første", "ny", "nye", "nytt", "stor", "store", "stort", "god", "gode",
-];
-
-fn is_stopword(w: &str) -> bool {
-    STOPWORDS.contains(&w)
-}
-
-/// Words of a text, lowercased, split on anything but letters, digits and hyphens.
-pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '-')).map(|w| w.trim_matches('-').to_lowercase()).filter(|w| !w.is_empty()).collect()
-}
-
-/// A crude Bokmål stem: the word's first 5 letters after removing a common inflection
-/// suffix. Good enough to match "kommunene"/"kommunen"/"kommuner" and most compounds' heads.
-pub fn stem(w: &str) -> String {
-    let mut s = w.to_string();
-    for suf in ["ene", "ane", "ene", "ende", "ingen", "inger", "heten", "er", "en", "et", "a", "e", "s"] {
-        if s.chars().count() > suf.chars().count() + 3 && s.ends_with(suf) {
-            s.truncate(s.len() - suf.len());
-            break;
-        }
-    }
-    s.chars().take(5).collect()
-}
-
-/// Stems of the content words (no stopwords, no pure numbers, at least 3 letters).
-pub fn content_stems(text: &str) -> Vec<String> {
-    words(text)
-        .into_iter()
-        .filter(|w| w.chars().count() >= 3 && !is_stopword(w) && !w.chars().all(|c| c.is_ascii_digit()))
-        .map(|w| stem(&w))
-        .collect()
-}
-
-/// Share of the line's content stems that occur in the source (0..1; 1 for an empty line).
-pub fn overlap(line: &str, source: &str) -> f64 {
-    let l = content_stems(line);
-    if l.is_empty() {
-        return 1.0;
-    }
-    let src: HashSet<String> = content_stems(source).into_iter().collect();
-    let hit = l.iter().filter(|s| src.contains(*s)).count();
-    hit as f64 / l.len() as f64
-}
-
-/// [`overlap`] that tolerates ASR misspellings: a content word of the line counts as found
-/// when the source has a content word within edit similarity 0.7 of it ("nyttevurderinger"
-/// for "nytte hver råderingene" is still lost, "prisemodeller" for "prismodeller" is found).
-pub fn fuzzy_overlap(line: &str, source: &str) -> f64 {
-    let content = |t: &str| -> Vec<String> {
-        words(t).into_iter().filter(|w| w.chars().count() >= 3 && !is_stopword(w) && !w.chars().all(|c| c.is_ascii_digit())).collect()
-    };
-    let l = content(line);
-    if l.is_empty() {
-        return 1.0;
-    }
-    let src = content(source);
-    let hit = l
-        .iter()
-        .filter(|w| {
-            src.iter().any(|s| {
-                let n = w.chars().count().max(s.chars().count());
-                stem(w) == stem(s) || 1.0 - edit_distance(w, s) as f64 / n as f64 >= 0.7
-            })
-        })
-        .count();
-    hit as f64 / l.len() as f64
-}
-
-/// Letter-level similarity of two texts (1 − edit distance over the longer length, letters
-/// only, lowercased): robust to ASR splitting and joining words ("sak som dere lager" for
-/// "saksunderlaget"), for telling whether a garbled sentence reads out a known text.
-pub fn char_similarity(a: &str, b: &str) -> f64 {
-    let l = |t: &str| -> String { t.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect() };
-    let (a, b) = (l(a), l(b));
-    let n = a.chars().count().max(b.chars().count());
-    if n == 0 {
-        return 0.0;
-    }
-    1.0 - edit_distance(&a, &b) as f64 / n as f64
-}
-
-/// Jaccard similarity of two texts' content stems, for near-duplicate detection.
-pub fn similarity(a: &str, b: &str) -> f64 {
-    let a: HashSet<String> = content_stems(a).into_iter().collect();
-    let b: HashSet<String> = content_stems(b).into_iter().collect();
-    if a.is_empty() || b.is_empty() {
-        return 0.0;
-    }
-    a.intersection(&b).count() as f64 / a.union(&b).count() as f64
-}
 
 /// What kind of line is checked: innspill must also not name the speakers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,7 +67,7 @@ pub fn check_line_as(text: &str, source_text: &str, agenda_text: &str, meeting: 
     // the model adds ("Det er viktig å bruke språkmodellene for å ...") cannot ride on a
     // faithful first one.
     if kind == LineKind::Innspill {
-        let sents = super::turns::split_sentences(t);
+        let sents = text::split_sentences(t);
         if sents.len() > 1 {
             if let Some(weak) = sents
                 .iter()
@@ -190,7 +87,7 @@ pub fn check_line_as(text: &str, source_text: &str, agenda_text: &str, meeting: 
         flags.push(flag(FlagKind::Uncertain, &format!("Delvis støtte i kilden ({:.0} % av ordene).", ov * 100.0)));
     }
 
-    let n_words = words(t).len();
+    let n_words = text::words(t).len();
     let max_words = match kind {
         LineKind::Innspill | LineKind::Aksjon => 50,
         LineKind::Vedtak | LineKind::Intro => 90,
@@ -313,7 +210,7 @@ pub fn correct_spelling(text: &str, meeting: &Meeting) -> String {
             let len = term.chars().count();
             let close = core_lc == term_lc
                 || (len >= 6
-                    && edit_distance(&core_lc, &term_lc) <= if len >= 10 { 2 } else { 1 }
+                    && text::levenshtein(&core_lc, &term_lc) <= if len >= 10 { 2 } else { 1 }
                     && core_lc.chars().next() == term_lc.chars().next());
             // Genitive "Helsedirektoratets" keeps its -s.
             let genitive = core_lc == format!("{term_lc}s");
@@ -339,22 +236,6 @@ fn split_punct(s: &str) -> (&str, &str, &str) {
         return (s, "", "");
     }
     (&s[..start], &s[start..end], &s[end..])
-}
-
-/// Levenshtein distance on characters.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = if a[i - 1] == b[j - 1] { 0 } else { 1 };
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -455,9 +336,7 @@ forslag = "Nasjonalt e-helseråd drøfter saken."
     }
 
     #[test]
-    fn numbers_and_stems() {
+    fn numbers_in_lines() {
         assert_eq!(numbers("fra 2026 og 3,5 mill og 1 000 kr"), vec!["2026", "3,5", "1000"]);
-        assert_eq!(stem("kommunene"), stem("kommunen"));
-        assert!(overlap("Kommunene trenger krav.", "kommunen trenger tydelige krav") > 0.99);
     }
 }

@@ -10,10 +10,9 @@ use super::turns::{self, Sentence, Turn};
 use super::{Prompts, Stats};
 use crate::artifact::{FlagKind, Line, Span};
 use crate::llm::{ChatMessage, GenParams, Llm};
+use crate::text::{self, cue};
 use crate::meeting::{Item, Meeting};
 use anyhow::Result;
-use regex::Regex;
-use std::sync::OnceLock;
 
 /// A point made in a turn: one or more consecutive sentences.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +35,7 @@ const BREATH_S: f64 = 8.0;
 /// Does the sentence lean on the one before it (a connective, a pronoun referring back,
 /// "Det gjør ...")? A topic marker ("Om prismodellen, ...") never does.
 fn leans_back(text: &str) -> bool {
-    let w = check::words(text);
+    let w = text::words(text);
     let first = w.first().map(String::as_str).unwrap_or("");
     let second = w.get(1).map(String::as_str).unwrap_or("");
     if first == "om" && text.split(',').next().is_some_and(|t| t.split_whitespace().count() <= 4) && text.contains(',') {
@@ -54,6 +53,9 @@ pub const MIN_COVERAGE: f64 = 0.3;
 /// Cut a substantive turn into points. Hand-overs and announcements inside the turn
 /// (untagged text runs them in) are dropped sentence by sentence.
 pub fn points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
+    if turn.speaker.is_some() {
+        return speaker_points(turn, meeting);
+    }
     // Extent of each sentence's run of abutting sentences (one transcript segment, or ASR
     // windows that follow each other without a gap).
     let ss: Vec<Sentence> = turn.sentences.iter().flat_map(split_contrast).collect();
@@ -75,9 +77,9 @@ pub fn points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
         // "Kravene må komme tidlig nok." after "... tydelige krav ...": a sentence that opens
         // on a word of the sentence before continues its point.
         let repeats = groups.last().and_then(|g| g.last()).is_some_and(|p| {
-            let first = check::words(&s.text).into_iter().next().unwrap_or_default();
-            let fs = check::content_stems(&first);
-            !fs.is_empty() && check::content_stems(&p.text).contains(&fs[0])
+            let first = text::words(&s.text).into_iter().next().unwrap_or_default();
+            let fs = text::content_stems(&first);
+            !fs.is_empty() && text::content_stems(&p.text).contains(&fs[0])
         });
         let leans = leans_back(&s.text) || repeats;
         // Sentences of one short transcript segment stay together (a tagged utterance is
@@ -86,7 +88,7 @@ pub fn points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
         // past BREATH_S only the leaning rules keep sentences together.
         let same_breath =
             run_len[k] <= BREATH_S && groups.last().and_then(|g| g.last()).is_some_and(|p| (p.span[1] - s.span[0]).abs() < 1e-6);
-        let small = check::content_stems(&s.text).len() < 2;
+        let small = text::content_stems(&s.text).len() < 2;
         match groups.last_mut() {
             Some(g) if leans || same_breath || small => g.push(s),
             _ => groups.push(vec![s]),
@@ -98,19 +100,80 @@ pub fn points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
         let text = g.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
         let span = [g[0].span[0], g[g.len() - 1].span[1]];
         match out.last_mut() {
-            Some(p) if check::content_stems(&text).len() < 4 => {
+            Some(p) if text::content_stems(&text).len() < 4 => {
                 p.text = format!("{} {}", p.text, text);
                 p.span[1] = span[1];
             }
             _ => out.push(Point { span, text }),
         }
     }
-    if out.len() > 1 && check::content_stems(&out[0].text).len() < 4 {
+    if out.len() > 1 && text::content_stems(&out[0].text).len() < 4 {
         let first = out.remove(0);
         out[0].text = format!("{} {}", first.text, out[0].text);
         out[0].span[0] = first.span[0];
     }
     out.into_iter().flat_map(|p| split_long(p, &ss)).collect()
+}
+
+/// A turn of one known speaker is one point, unless the speaker lists points ("For det
+/// første ...", "Når det gjelder ...") or turns to a new claim ("Men <something else>"), or
+/// speaks at great length; then it is cut there.
+fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
+    let ss: Vec<&Sentence> = turn
+        .sentences
+        .iter()
+        .filter(|s| {
+            !is_filler_sentence(&s.text) && !is_meta_sentence(&s.text) && !turns::is_handover_sentence(&s.text, meeting) && !turns::is_announcement(&s.text)
+        })
+        .collect();
+    let mut groups: Vec<Vec<&Sentence>> = Vec::new();
+    for s in ss {
+        let stems = text::content_stems(&s.text).len();
+        // A new point: a topic opener, a contrast with a new claim, or a new line of the
+        // speaker's (a transcript segment) that makes a claim of its own after one already made.
+        let new_point = groups.last().is_some_and(|g| {
+            let so_far: usize = g.iter().map(|x| text::content_stems(&x.text).len()).sum();
+            let own_line = s.starts_segment && !leans_back(&s.text) && stems >= 4 && so_far >= SEGMENT_POINT_STEMS;
+            so_far >= 4 && (own_line || opens_topic(&s.text) || (opens_contrast(&s.text) && so_far >= CONTRAST_MIN_STEMS.0 && stems >= CONTRAST_MIN_STEMS.1))
+        });
+        match groups.last_mut() {
+            Some(g) if !new_point => g.push(s),
+            _ => groups.push(vec![s]),
+        }
+    }
+    let all: Vec<Sentence> = turn.sentences.clone();
+    groups
+        .into_iter()
+        .map(|g| Point { span: [g[0].span[0], g[g.len() - 1].span[1]], text: g.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ") })
+        .flat_map(|p| split_long_at(p, &all, LONG_POINT_WORDS))
+        .collect()
+}
+
+/// Content words a point must have before a new line of the same speaker starts another.
+const SEGMENT_POINT_STEMS: usize = 5;
+
+/// A speaker's point longer than this (words) is cut at sentences.
+const LONG_POINT_WORDS: usize = 60;
+
+/// "For det andre ...", "Når det gjelder brevene, ...", "Om prismodellen, ...": a new point.
+fn opens_topic(sentence: &str) -> bool {
+    let toks = text::tokens(sentence);
+    let short_lead = sentence.split(',').next().is_some_and(|t| t.split_whitespace().count() <= 4) && sentence.contains(',');
+    cue("topic").at(&toks, 0).is_some() || (toks.first().is_some_and(|t| t.w == "om") && short_lead)
+}
+
+/// "Men pasientene må ...": a contrast that opens a new claim (not "Men den ...", which
+/// refers back).
+fn opens_contrast(sentence: &str) -> bool {
+    let w = text::words(sentence);
+    w.first().is_some_and(|f| f == "men") && w.get(1).is_some_and(|x| !cue("referring").word(x))
+}
+
+/// Talk about the talk: "Jeg var nesten ferdig.", "Unnskyld at jeg avbryter.", "Jeg står på
+/// det jeg sa." (first person, next to no content, or a meta phrase).
+fn is_meta_sentence(sentence: &str) -> bool {
+    let w = text::words(sentence);
+    (w.iter().any(|x| text::is_first_person(x)) && text::content_stems(sentence).len() <= 2) || cue("meta").whole(sentence) || cue("meta").starts(sentence) && w.len() <= 8
 }
 
 /// Content words before and after ", men" for the sentence to be cut there.
@@ -123,10 +186,10 @@ const CONTRAST_MIN_STEMS: (usize, usize) = (5, 4);
 fn split_contrast(s: &Sentence) -> Vec<Sentence> {
     let Some(at) = s.text.find(", men ") else { return vec![s.clone()] };
     let (a, b) = (s.text[..at].trim(), s.text[at + ", men ".len()..].trim());
-    let after = check::words(b);
+    let after = text::words(b);
     if after.first().is_some_and(|w| REFERRING.contains(&w.as_str()))
-        || check::content_stems(a).len() < CONTRAST_MIN_STEMS.0
-        || check::content_stems(b).len() < CONTRAST_MIN_STEMS.1
+        || text::content_stems(a).len() < CONTRAST_MIN_STEMS.0
+        || text::content_stems(b).len() < CONTRAST_MIN_STEMS.1
     {
         return vec![s.clone()];
     }
@@ -137,8 +200,8 @@ fn split_contrast(s: &Sentence) -> Vec<Sentence> {
     let cut = s.span[0] + (s.span[1] - s.span[0]) * (a.len() as f64 / s.text.len() as f64);
     let cut = (cut * 100.0).round() / 100.0;
     vec![
-        Sentence { span: [s.span[0], cut], text: format!("{a}."), speaker: s.speaker.clone() },
-        Sentence { span: [cut, s.span[1]], text: b, speaker: s.speaker.clone() },
+        Sentence { span: [s.span[0], cut], text: format!("{a}."), speaker: s.speaker.clone(), starts_segment: s.starts_segment },
+        Sentence { span: [cut, s.span[1]], text: b, speaker: s.speaker.clone(), starts_segment: false },
     ]
 }
 
@@ -146,7 +209,12 @@ fn split_contrast(s: &Sentence) -> Vec<Sentence> {
 /// points run together) is cut into runs of whole sentences of at most that length, each
 /// with its own span, so that each becomes its own bullet instead of one run-on line.
 fn split_long(p: Point, sentences: &[Sentence]) -> Vec<Point> {
-    if p.text.split_whitespace().count() <= MAX_EXTRACTIVE_WORDS {
+    split_long_at(p, sentences, MAX_EXTRACTIVE_WORDS)
+}
+
+/// [`split_long`] with the limit `max` (words).
+fn split_long_at(p: Point, sentences: &[Sentence], max: usize) -> Vec<Point> {
+    if p.text.split_whitespace().count() <= max {
         return vec![p];
     }
     let inside: Vec<&Sentence> = sentences
@@ -160,7 +228,7 @@ fn split_long(p: Point, sentences: &[Sentence]) -> Vec<Point> {
             let text = cur.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
             // A short remainder (too little content for a point) joins the previous run.
             match out.last_mut() {
-                Some(prev) if check::content_stems(&text).len() < 4 => {
+                Some(prev) if text::content_stems(&text).len() < 4 => {
                     prev.text = format!("{} {}", prev.text, text);
                     prev.span[1] = l.span[1];
                 }
@@ -172,7 +240,7 @@ fn split_long(p: Point, sentences: &[Sentence]) -> Vec<Point> {
     for s in inside {
         let n: usize = cur.iter().map(|c| c.text.split_whitespace().count()).sum();
         let leans = leans_back(&s.text);
-        if !cur.is_empty() && n + s.text.split_whitespace().count() > MAX_EXTRACTIVE_WORDS && !(leans && n < MAX_EXTRACTIVE_WORDS / 2) {
+        if !cur.is_empty() && n + s.text.split_whitespace().count() > max && !(leans && n < max / 2) {
             flush(&mut cur, &mut out);
         }
         cur.push(s);
@@ -187,8 +255,8 @@ fn split_long(p: Point, sentences: &[Sentence]) -> Vec<Point> {
 
 /// "Takk.", "Ja.", "Om prismodellen.": no content of their own.
 fn is_filler_sentence(s: &str) -> bool {
-    let w = check::words(s);
-    let content = check::content_stems(s).len();
+    let w = text::words(s);
+    let content = text::content_stems(s).len();
     w.is_empty() || (w.len() <= 3 && content <= 1) || (w.len() <= 6 && s.to_lowercase().starts_with("takk"))
 }
 
@@ -234,13 +302,13 @@ pub fn bullet_for(p: &Point, meeting: &Meeting, item: &Item, llm: &mut dyn Llm, 
     // light normalisation as the extractive line applies.
     // A rewrite says no more than the point: sentences beyond the point's own count are the
     // model's additions ("Det er viktig å bruke språkmodellene for å ...") and are dropped.
-    let cleaned = at_most_sentences(&clean_model_line(&c.text), turns::split_sentences(&p.text).len().max(1));
+    let cleaned = at_most_sentences(&clean_model_line(&c.text), text::split_sentences(&p.text).len().max(1));
     let normalised = normalise(&cleaned);
     let text = check::correct_spelling(if normalised.is_empty() { &cleaned } else { &normalised }, meeting);
     let mut flags = check::check_line_as(&text, &p.text, "", meeting, LineKind::Innspill);
     // A faithful but empty line ("Kommunene trenger krav.") loses the point: require that
     // it carries a fair share of the point's content.
-    let coverage = check::overlap(&p.text, &text);
+    let coverage = text::overlap(&p.text, &text);
     if coverage < MIN_COVERAGE {
         flags.push(check::flag(FlagKind::Unsupported, &format!("Linjen dekker lite av innlegget ({:.0} %).", coverage * 100.0)));
     }
@@ -278,13 +346,13 @@ pub fn key_sentences(text: &str, item: &Item, max: usize) -> String {
     if text.split_whitespace().count() <= max {
         return text.to_string();
     }
-    let agenda: std::collections::HashSet<String> = check::content_stems(&format!("{} {}", item.title, item.forslag)).into_iter().collect();
-    let sents = turns::split_sentences(text);
+    let agenda: std::collections::HashSet<String> = text::content_stems(&format!("{} {}", item.title, item.forslag)).into_iter().collect();
+    let sents = text::split_sentences(text);
     let mut ranked: Vec<(usize, f64)> = sents
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let st = check::content_stems(s);
+            let st = text::content_stems(s);
             let n = s.split_whitespace().count().max(1) as f64;
             let score = st.len() as f64 + st.iter().filter(|x| agenda.contains(*x)).count() as f64;
             // Dense sentences first; a slight preference for the first (the point's claim).
@@ -313,7 +381,7 @@ pub fn key_sentences(text: &str, item: &Item, max: usize) -> String {
 
 /// The first `n` sentences of `text`.
 pub fn at_most_sentences(text: &str, n: usize) -> String {
-    let sents = turns::split_sentences(text);
+    let sents = text::split_sentences(text);
     if sents.len() <= n {
         text.to_string()
     } else {
@@ -371,7 +439,7 @@ pub fn finish_sentence(s: &str) -> String {
 
 /// Referat style: no first person, no "the member said".
 fn bad_style(text: &str) -> Option<&'static str> {
-    let w = check::words(text);
+    let w = text::words(text);
     let first = w.first().map(String::as_str).unwrap_or("");
     if w.iter().any(|x| x == "jeg" || x == "meg") || matches!(first, "vi" | "han" | "hun" | "medlemmet" | "medlemmen" | "innlegget") {
         return Some("Linjen er ikke i referatstil (første person eller «medlemmet sa»).");
@@ -388,42 +456,24 @@ fn is_echo(text: &str, prompt: &str) -> bool {
     ["kulepunkt", "referatet", "innlegget", "nøytralt", "presens", "møteleder", "oppgave"].iter().any(|w| lc.contains(w)) || {
         // The instruction part of the prompt (everything but the quoted turn).
         let instr: String = prompt.split('«').next().unwrap_or("").to_string() + prompt.rsplit('»').next().unwrap_or("");
-        check::similarity(text, &instr) > 0.5
+        text::jaccard(text, &instr) > 0.5
     }
 }
 
-fn re(pat: &str) -> Regex {
-    Regex::new(pat).expect("static regex")
-}
 
 /// Referat style from spoken words: drop fillers and "jeg tenker at", turn the simplest
 /// first-person forms neutral ("vi må skille" → "det må skilles", "vi trenger" → "det trengs").
 pub fn normalise(text: &str) -> String {
-    static RULES: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
-    let rules = RULES.get_or_init(|| {
-        vec![
-            (re(r"(?i)\b(altså|liksom|på en måte|ikke sant|eh+|ehm+|øh+|hm+)\b,?\s*"), ""),
-            (re(r"(?i)^(ja|nei|jo|okei|ok|men|og|så|om [^.]{1,40})[.,!]\s*"), ""),
-            (re(r"(?i)^takk( for (det|ordet|innlegget))?( skal du ha)?[.,!]\s*"), ""),
-            (re(r"(?i)^(men|og|så),?\s+"), ""),
-            (re(r"(?i)^(jeg|vi) (tenker|mener|tror|synes|vil si|vil bare si|vil påpeke|vil understreke|har lyst til å si) (at |det at )?"), ""),
-            (re(r"(?i)^(jeg|vi) (må|bør|skal) (\p{L}+e)\b"), "Det $2 ${3}s"),
-            (re(r"(?i)^vi trenger\b"), "Det trengs"),
-            (re(r"(?i)^vi mangler\b"), "Det mangler"),
-            (re(r"(?i)^(jeg|vi) savner (\p{Ll}[^.,]*)"), "$2 savnes"),
-            (re(r"(?i)^(jeg|vi) støtter (\p{Ll}[^.,]*)"), "$2 støttes"),
-            (re(r"(?i)\bvi i (\p{Lu}[\p{L}-]*)"), "$1"),
-        ]
-    });
+    let rules = &text::rules().register;
     let mut out = Vec::new();
-    for sent in super::turns::split_sentences(text) {
+    for sent in text::split_sentences(text) {
         let mut s = sent.trim().to_string();
         for _ in 0..2 {
             for (r, rep) in rules.iter() {
-                s = r.replace_all(&s, *rep).trim().to_string();
+                s = r.replace_all(&s, rep.as_str()).trim().to_string();
             }
         }
-        if check::words(&s).is_empty() || is_filler_sentence(&s) {
+        if text::words(&s).is_empty() || is_filler_sentence(&s) {
             continue;
         }
         out.push(finish_sentence(&s));
@@ -435,7 +485,7 @@ pub fn normalise(text: &str) -> String {
 pub fn merge_duplicates(lines: Vec<Line>) -> Vec<Line> {
     let mut out: Vec<Line> = Vec::new();
     for l in lines {
-        if let Some(prev) = out.iter_mut().find(|p| check::similarity(&p.text, &l.text) >= 0.5) {
+        if let Some(prev) = out.iter_mut().find(|p| text::jaccard(&p.text, &l.text) >= 0.5) {
             let keep_new = (l.flags.len(), l.origin != "model") < (prev.flags.len(), prev.origin != "model");
             let mut sources = prev.source.clone();
             sources.extend(l.source.iter().copied());
@@ -459,8 +509,8 @@ mod tests {
 
     fn turn(sents: &[(f64, f64, &str)]) -> Turn {
         let sentences: Vec<Sentence> =
-            sents.iter().map(|(s, e, t)| Sentence { span: [*s, *e], text: t.to_string(), speaker: None }).collect();
-        Turn { span: [sents[0].0, sents[sents.len() - 1].1], sentences, speaker: None, role: TurnRole::Member, kind: TurnKind::Substantive }
+            sents.iter().map(|(s, e, t)| Sentence { span: [*s, *e], text: t.to_string(), speaker: None, starts_segment: true }).collect();
+        Turn { span: [sents[0].0, sents[sents.len() - 1].1], sentences, speaker: None, role: TurnRole::Member, kind: TurnKind::Substantive, presenting: false }
     }
 
     #[test]
@@ -485,8 +535,8 @@ mod tests {
         // sentences of one segment share their boundary time
         let t = Turn {
             sentences: vec![
-                Sentence { span: [0.0, 1.5], text: "Listen over verifiserte produkter er nyttig.".into(), speaker: None },
-                Sentence { span: [1.5, 3.0], text: "Men den må holdes oppdatert hele tiden.".into(), speaker: None },
+                Sentence { span: [0.0, 1.5], text: "Listen over verifiserte produkter er nyttig.".into(), speaker: None, starts_segment: true },
+                Sentence { span: [1.5, 3.0], text: "Men den må holdes oppdatert hele tiden.".into(), speaker: None, starts_segment: true },
                 t.sentences[1].clone(),
             ],
             ..t
@@ -559,7 +609,7 @@ mod tests {
     #[test]
     fn long_points_are_split_and_extractive_lines_capped() {
         let m = crate::draft::turns::tests::meeting();
-        let item = m.item("13/25").unwrap();
+        let item = m.item("42/26").unwrap();
         // One ASR segment (shared boundary times) holding several points.
         let t = turn(&[
             (0.0, 4.0, "Kommunene trenger tydelige krav tidlig nok før de starter en anskaffelse av helseteknologi."),

@@ -11,6 +11,7 @@ use super::vedtak::godkjenning_object;
 use super::{Prompts, Stats};
 use crate::artifact::FlagKind;
 use crate::llm::{ChatMessage, GenParams, Llm};
+use crate::text;
 use crate::meeting::{Item, Meeting, Sakstype};
 use anyhow::Result;
 use regex::Regex;
@@ -139,7 +140,7 @@ pub fn draft_intro(
     let sentence = check::correct_spelling(&finish_sentence(&format!("{} {}", prefill.trim(), cut.trim())), meeting);
     let agenda = item.title.clone();
     let flags = check::check_line_as(cut, &ptext, &agenda, meeting, LineKind::Intro);
-    let bad = cut.split_whitespace().count() < 3 || flags.iter().any(|f| f.kind != FlagKind::Uncertain) || check::words(cut).len() > 40;
+    let bad = cut.split_whitespace().count() < 3 || flags.iter().any(|f| f.kind != FlagKind::Uncertain) || text::words(cut).len() > 40;
     if bad {
         stats.intro_rejected += 1;
         return Ok(Intro { text: first, rejected: Some(sentence) });

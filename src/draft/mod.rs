@@ -183,6 +183,7 @@ pub fn draft_with_stats(
     // Turns per group (joint items share their spans), computed up front so the progress bar
     // knows its length.
     let mut group_turns: BTreeMap<String, Vec<turns::Turn>> = BTreeMap::new();
+    let chair = turns::chair_speaker(meeting, transcript, seg);
     for si in &seg.items {
         if si.status == ItemStatus::NotDiscussed || si.spans.is_empty() {
             continue;
@@ -198,16 +199,16 @@ pub fn draft_with_stats(
         // Roles within a joint group: any of the group's presenters presents.
         let mut merged = item.clone();
         merged.presenters = group.iter().filter_map(|s| meeting.item(s)).flat_map(|i| i.presenters.clone()).collect();
-        let ts = turns::split_turns(transcript, &si.spans, meeting, &merged);
+        let ts = turns::split_turns(transcript, &si.spans, meeting, &merged, chair.as_deref());
         if std::env::var_os("REFERAT_DEBUG_TURNS").is_some() {
             for t in &ts {
-                eprintln!("[{}] {:?}/{:?} {:?} {:?}: {}", key, t.role, t.kind, t.span, t.speaker, t.text());
+                eprintln!("[{}] {:?}/{:?}{} {:?} {:?}: {}", key, t.role, t.kind, if t.presenting { "/presenting" } else { "" }, t.span, t.speaker, t.text());
             }
         }
         group_turns.insert(key, ts);
     }
     let work: usize =
-        group_turns.values().flat_map(|ts| ts.iter()).filter(|t| t.kind == TurnKind::Substantive && t.role != TurnRole::Presenter).count();
+        group_turns.values().flat_map(|ts| ts.iter()).filter(|t| t.kind == TurnKind::Substantive && t.role == TurnRole::Member).count();
     progress.set_length((work + seg.items.len()) as u64);
 
     let mut items = Vec::new();
@@ -234,16 +235,23 @@ pub fn draft_with_stats(
         let is_last = group.last().map(String::as_str) == Some(item.saksnr.as_str());
 
         let member_turns: Vec<&turns::Turn> =
-            all_turns.iter().filter(|t| t.kind == TurnKind::Substantive && t.role != TurnRole::Presenter).collect();
-        // Presenter turns of this item: by speaker tag, or (untagged) all for the group's first item.
-        let presenter_turns: Vec<&turns::Turn> = all_turns
+            all_turns.iter().filter(|t| t.kind == TurnKind::Substantive && t.role == TurnRole::Member).collect();
+        // The presentation of this item: in a joint group, what this item's own presenters said
+        // (by speaker tag); otherwise, and when they said nothing, the whole presentation for
+        // the group's first item.
+        let presentation: Vec<&turns::Turn> = all_turns.iter().filter(|t| t.role == TurnRole::Presenter && t.presenting).collect();
+        let own: Vec<&turns::Turn> = presentation
             .iter()
-            .filter(|t| t.role == TurnRole::Presenter)
-            .filter(|t| match (&t.speaker, tagged) {
-                (Some(sp), true) => item.presenters.iter().any(|p| turns::speaker_is(sp, &p.name)),
-                _ => group[0] == item.saksnr,
-            })
+            .copied()
+            .filter(|t| t.speaker.as_deref().is_some_and(|sp| item.presenters.iter().any(|p| turns::speaker_is(sp, &p.name))))
             .collect();
+        let presenter_turns: Vec<&turns::Turn> = if group.len() > 1 && tagged && !own.is_empty() {
+            own
+        } else if group[0] == item.saksnr || group.len() == 1 {
+            presentation
+        } else {
+            Vec::new()
+        };
         let summing_up: Vec<&turns::Turn> = all_turns.iter().filter(|t| t.kind == TurnKind::SummingUp).collect();
 
         let innspill = if is_last {

@@ -1,12 +1,19 @@
-//! Split a sak's transcript into speaker turns and classify them by rules.
+//! Split a sak's transcript into speaker turns and give each a role and a kind, by structure.
 //!
-//! Boundaries: speaker tags where an imported transcript has them; otherwise pauses longer
-//! than [`PAUSE_SECS`] and the chair's hand-over cues ("takk", "værsågod", "ordet går til").
-//! Classification is by rules, not by the model: the 1.5B model answers "procedural" to
-//! everything when offered the choice.
+//! Roles come from who speaks where, not from phrases: the chair is the meeting file's `chair`,
+//! else the speaker who opens and closes the items ([`chair_speaker`]); the presenters are the
+//! agenda's, plus whoever speaks after the chair's announcement until the chair opens the
+//! floor; everyone else is a member. The chair's summing-up is the chair's closing turn of the
+//! sak: the chair talking after the last contribution, in whatever words.
+//!
+//! Turn boundaries: speaker tags (an imported Teams/Zoom transcript, or diarization); without
+//! them, pauses longer than [`PAUSE_SECS`] and the chair's hand-over cues, and the roles fall
+//! back on those cues. Classification is by rules, not by the model: the small model answers
+//! "procedural" to everything when offered the choice.
 
-use crate::artifact::{Span, Transcript};
+use crate::artifact::{Segmentation, Span, Transcript};
 use crate::meeting::{Item, Meeting};
+use crate::text::{self, cue};
 
 /// A silence longer than this between two segments starts a new turn (when there are no
 /// speaker tags).
@@ -21,7 +28,7 @@ pub enum TurnRole {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TurnKind {
-    /// Greetings, thanks, hand-overs, announcements: no referat line.
+    /// Greetings, thanks, hand-overs, announcements, short questions: no referat line.
     Procedural,
     /// A point made in the discussion (member) or the presentation (presenter).
     Substantive,
@@ -29,12 +36,14 @@ pub enum TurnKind {
     SummingUp,
 }
 
-/// A sentence with its (interpolated) time span.
+/// A sentence with its time span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sentence {
     pub span: Span,
     pub text: String,
     pub speaker: Option<String>,
+    /// The first sentence of its transcript segment (a cue of a VTT file, a speaker's line).
+    pub starts_segment: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +53,8 @@ pub struct Turn {
     pub speaker: Option<String>,
     pub role: TurnRole,
     pub kind: TurnKind,
+    /// Spoken before the chair opened the floor (the presentation of the sak).
+    pub presenting: bool,
 }
 
 impl Turn {
@@ -53,101 +64,15 @@ impl Turn {
     pub fn word_count(&self) -> usize {
         self.sentences.iter().map(|s| s.text.split_whitespace().count()).sum()
     }
+    fn new(sentences: Vec<Sentence>) -> Turn {
+        let span = [sentences[0].span[0], sentences[sentences.len() - 1].span[1]];
+        let speaker = sentences[0].speaker.clone();
+        Turn { span, sentences, speaker, role: TurnRole::Member, kind: TurnKind::Substantive, presenting: false }
+    }
 }
 
-/// Cues by which the chair hands the word on or moves the meeting along.
-const HANDOVER_END: &[&str] = &[
-    "værsågod",
-    "vær så god",
-    "ordet går til",
-    "ordet til",
-    "du har ordet",
-    "ordet er ditt",
-    "slipper til",
-    "ordet er fritt",
-    "åpner jeg for",
-    "innspill?",
-    "kommentarer?",
-    "spørsmål?",
-    "merknader?",
-    "vil du svare",
-    "vil du kommentere",
-];
-/// Sentences that open a new (chair) turn.
-const CHAIR_OPENERS: &[&str] = &["takk", "da oppsummerer", "jeg oppsummerer", "da går vi", "da tar vi", "og sak "];
-const CHAIR_CUES: &[&str] = &[
-    "da går vi til",
-    "vi går til",
-    "går videre til",
-    "neste sak",
-    "ordet går til",
-    "værsågod",
-    "vær så god",
-    "noen flere",
-    "flere innspill",
-    "noen som ønsker ordet",
-    "noen kommentarer",
-    "noen spørsmål",
-    "takk for innspill",
-    "takk for presentasjon",
-    "takk for gjennomgang",
-    "takk for innlegg",
-    "da oppsummerer",
-    "oppsummere",
-    "konkluderer",
-    "da avslutter vi",
-    "da er vi ferdig",
-    "da er saken",
-    "da tar vi",
-    "velkommen til",
-    "da starter vi",
-    "pause",
-    "lunsj",
-    "vi tar sak",
-    "under ett",
-    "slipper til",
-    "du har ordet",
-    "godkjent",
-    "godkjenner vi",
-    "til orientering",
-    "det er ingen",
-    "ser ingen",
-    "hånd oppe",
-    "hånda oppe",
-    "rekke opp",
-    "er det noen",
-    "noen innspill",
-    "ordet er fritt",
-    "vil du kommentere",
-    "vil du svare",
-    "åpner jeg for",
-    "åpner for innspill",
-    "har noen",
-    "det ser jeg ikke",
-];
-const SUMMING_UP_CUES: &[&str] = &[
-    "oppsummer",
-    "konklu",
-    "vedtak",
-    "godkjent",
-    "godkjenner",
-    "til orientering",
-    "tar med oss",
-    "tar med seg",
-    "rådet støtter",
-    "rådet ber",
-    "rådet mener",
-    "slutter seg til",
-    "forslaget",
-    "drøftet",
-    "da er vi enige",
-    "enige om",
-];
-const GREETINGS: &[&str] =
-    &["takk", "tusen takk", "takk skal du ha", "hei", "god morgen", "ja", "nei", "ok", "okei", "mhm", "ja takk", "takk for det"];
-
-/// Split the segments of `spans` into sentences, with times interpolated by character
-/// position inside a segment (or taken from word times where the ASR gave them).
+/// The sentences of the segments in `spans`, with times from the word times where the ASR gave
+/// them, else interpolated by character position inside the segment.
 pub fn sentences(transcript: &Transcript, spans: &[Span]) -> Vec<Sentence> {
     let mut out = Vec::new();
     for seg in &transcript.segments {
@@ -158,16 +83,40 @@ pub fn sentences(transcript: &Transcript, spans: &[Span]) -> Vec<Sentence> {
         if text.is_empty() {
             continue;
         }
-        let parts = split_sentences(text);
-        let total: usize = parts.iter().map(|p| p.chars().count()).sum::<usize>().max(1);
+        let parts = text::split_sentences(text);
+        let total: usize = parts.iter().map(|p| p.chars().filter(|c| !c.is_whitespace()).count()).sum::<usize>().max(1);
         let dur = (seg.end - seg.start).max(0.0);
+        // Word times: the sentence starts at the word where its characters begin.
+        let word_at = |chars_before: usize| -> Option<(f64, f64)> {
+            if seg.words.is_empty() {
+                return None;
+            }
+            let mut seen = 0;
+            for w in &seg.words {
+                let n = w.text.chars().filter(|c| !c.is_whitespace()).count();
+                if seen + n > chars_before {
+                    return Some((w.start, w.end));
+                }
+                seen += n;
+            }
+            seg.words.last().map(|w| (w.start, w.end))
+        };
         let mut pos = 0usize;
+        let mut first = true;
         for p in parts {
-            let n = p.chars().count();
-            let s = seg.start + dur * pos as f64 / total as f64;
+            let n = p.chars().filter(|c| !c.is_whitespace()).count();
+            let (mut s, mut e) = (seg.start + dur * pos as f64 / total as f64, seg.start + dur * (pos + n) as f64 / total as f64);
+            if let (Some(a), Some(b)) = (word_at(pos), word_at((pos + n).saturating_sub(1))) {
+                (s, e) = (a.0.max(seg.start), b.1.min(seg.end).max(a.0));
+            }
             pos += n;
-            let e = seg.start + dur * pos as f64 / total as f64;
-            out.push(Sentence { span: [round2(s), round2(e)], text: p, speaker: seg.speaker.clone() });
+            // A segment cut by a sak boundary gives each sak its own sentences.
+            let mid = 0.5 * (s + e);
+            if !spans.iter().any(|sp| mid >= sp[0] && mid < sp[1]) {
+                continue;
+            }
+            out.push(Sentence { span: [round2(s), round2(e)], text: p, speaker: seg.speaker.clone(), starts_segment: first });
+            first = false;
         }
     }
     out
@@ -177,171 +126,253 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// Split text after '.', '!' or '?' followed by whitespace and a capital letter or digit.
-pub fn split_sentences(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    for i in 0..chars.len() {
-        cur.push(chars[i]);
-        if matches!(chars[i], '.' | '!' | '?')
-            && chars.get(i + 1).is_some_and(|c| c.is_whitespace())
-            && chars.get(i + 2).is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
-            // "f.eks. Helse" or "nr. 3": a short abbreviation is not a sentence end.
-            && !ends_with_abbreviation(&cur)
-        {
-            out.push(cur.trim().to_string());
-            cur.clear();
+/// True when a speaker tag ("Kari Nordmann", "Kari", "KARI NORDMANN (KS)") refers to `name`.
+pub fn speaker_is(tag: &str, name: &str) -> bool {
+    let tag = tag.to_lowercase();
+    let name = name.to_lowercase();
+    if tag.contains(&name) {
+        return true;
+    }
+    let parts: Vec<&str> = name.split_whitespace().collect();
+    let tag_words = text::words(&tag);
+    match (parts.first(), parts.last()) {
+        (Some(f), Some(l)) if parts.len() >= 2 => {
+            (tag_words.iter().any(|w| w == f) && tag_words.iter().any(|w| w == l))
+                || (tag_words.len() == 1 && (tag_words[0] == *f || tag_words[0] == *l))
+        }
+        _ => false,
+    }
+}
+
+/// The chair's speaker tag: the meeting file's `chair` where a tag matches it, else the
+/// speaker who speaks first or last in most of the discussed saker (the chair opens and closes
+/// items). None for a transcript without speakers.
+pub fn chair_speaker(meeting: &Meeting, transcript: &Transcript, seg: &Segmentation) -> Option<String> {
+    let tags: Vec<&String> = transcript.segments.iter().filter_map(|s| s.speaker.as_ref()).collect();
+    if tags.is_empty() {
+        return None;
+    }
+    if let Some(c) = &meeting.chair {
+        if let Some(t) = tags.iter().find(|t| speaker_is(t, c)) {
+            return Some((*t).clone());
         }
     }
-    if !cur.trim().is_empty() {
-        out.push(cur.trim().to_string());
-    }
-    out
-}
-
-fn ends_with_abbreviation(s: &str) -> bool {
-    let last = s.split_whitespace().last().unwrap_or("").to_lowercase();
-    matches!(last.as_str(), "f.eks." | "bl.a." | "nr." | "ca." | "dvs." | "mv." | "osv." | "kl." | "jf." | "pkt.")
-}
-
-/// Letters only, lowercased ("Nasjonalt e-helseråd" → "nasjonaltehelseråd").
-fn letters(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect()
-}
-
-/// True when some run of 1–5 consecutive words of `text`, written together, is within edit
-/// similarity `min` of `target`: ASR garbles names and cue words and splits them
-/// ("Nafsjonalte er helser rådene" for "Nasjonalt e-helseråd", "da opp som er" for
-/// "da oppsummerer").
-pub fn fuzzy_contains(text: &str, target: &str, min: f64) -> bool {
-    let t = letters(target);
-    let tn = t.chars().count();
-    if tn == 0 {
-        return false;
-    }
-    let ws: Vec<String> = super::check::words(text).iter().map(|w| letters(w)).filter(|w| !w.is_empty()).collect();
-    for i in 0..ws.len() {
-        let mut cat = String::new();
-        for w in ws.iter().skip(i).take(5) {
-            cat.push_str(w);
-            let cn = cat.chars().count();
-            if cn + 3 < tn * 2 / 3 {
-                continue;
-            }
-            if cn > tn * 3 / 2 + 2 {
-                break;
-            }
-            let d = super::check::edit_distance(&cat, &t);
-            if 1.0 - d as f64 / tn.max(cn) as f64 >= min {
-                return true;
+    let mut count: Vec<(String, usize)> = Vec::new();
+    let mut items = 0;
+    let mut seen_spans: Vec<Vec<Span>> = Vec::new();
+    for it in seg.items.iter().filter(|i| !i.spans.is_empty()) {
+        if seen_spans.contains(&it.spans) {
+            continue;
+        }
+        seen_spans.push(it.spans.clone());
+        let inside: Vec<&crate::artifact::Segment> =
+            transcript.segments.iter().filter(|s| it.spans.iter().any(|sp| s.start >= sp[0] - 0.01 && s.start < sp[1])).collect();
+        items += 1;
+        for s in [inside.first(), inside.last()].into_iter().flatten() {
+            if let Some(sp) = &s.speaker {
+                match count.iter_mut().find(|(n, _)| n == sp) {
+                    Some(c) => c.1 += 1,
+                    None => count.push((sp.clone(), 1)),
+                }
             }
         }
     }
-    false
+    count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    count.into_iter().next().filter(|(_, n)| *n >= 2 && *n * 2 >= items).map(|(s, _)| s)
 }
 
-/// Cue words of a summing-up, matched fuzzily (ASR garbles them).
-const SUMMING_UP_FUZZY: &[&str] = &["oppsummerer", "oppsummere", "konklusjon", "konkluderer", "drøftet", "orientering", "anbefaler"];
+/// The chair handing the word on inside running (untagged) text: a hand-over cue, a short
+/// question to the room, or a short sentence that names a participant and thanks, asks or
+/// calls on them ("Takk, Norunn, vil du kommentere?").
+pub fn is_handover_sentence(sentence: &str, meeting: &Meeting) -> bool {
+    let toks = text::tokens(sentence);
+    let n = toks.len();
+    if n < 20 && cue("handover").find(&toks).is_some() {
+        return true;
+    }
+    let rest = if toks.first().is_some_and(|t| t.w == "takk") { &toks[1..] } else { &toks[..] };
+    if n <= 10 && cue("room_questions").find(rest).is_some() {
+        return true;
+    }
+    // Opening the floor for a joint discussion, as speech recognition may write it.
+    if n <= 14 && (text::fuzzy_contains(sentence, "til begge sakene", 0.75) || text::fuzzy_contains(sentence, "åpner for innspill", 0.75)) {
+        return true;
+    }
+    let named = names_person(sentence, meeting) || calls_on_person(sentence, meeting);
+    let thanks = toks.first().is_some_and(|t| t.w == "takk" || t.w == "thank") || sentence.to_lowercase().contains("så god");
+    named && n <= 14 && (thanks || sentence.trim_end().ends_with('?') || n <= 5)
+}
+
+/// The chair moving the meeting along: a break or the next item, also when garbled
+/// ("kott paelse og starte det igjen med saken 15").
+pub fn is_announcement(sentence: &str) -> bool {
+    let toks = text::tokens(sentence);
+    let moves = cue("moves_on").find(&toks).is_some() || cue("resume").find(&toks).is_some();
+    let sak = toks.windows(2).any(|w| cue("sak_words").word(&w[0].w) && text::number_value(&w[1].w).is_some());
+    let pause = toks.iter().any(|t| cue("break_words").word(&t.w));
+    moves || (pause && toks.len() <= 12) || (sak && toks.len() <= 12)
+}
 
 /// How strongly a sentence reads as the chair's summing-up: the council's name (the chair
-/// reads out the vedtak: "Nasjonalt e-helseråd drøftet ..."), a summing-up cue, and content
-/// shared with the item's forslag til vedtak. 0 to 4.
-pub fn summing_up_score(text: &str, item: &Item, meeting: &Meeting) -> u32 {
-    let lc = text.to_lowercase();
+/// reads out the decision), a summing-up phrase, and content shared with the forslag. 0 to 4.
+pub fn summing_up_score(sentence: &str, item: &Item, meeting: &Meeting) -> u32 {
     let mut score = 0;
-    if !meeting.council.is_empty() && fuzzy_contains(text, &meeting.council, 0.7) {
+    if !meeting.council.is_empty() && text::fuzzy_contains(sentence, &meeting.council, 0.7) {
         score += 1;
     }
-    if SUMMING_UP_CUES.iter().any(|c| lc.contains(c)) || SUMMING_UP_FUZZY.iter().any(|c| fuzzy_contains(text, c, 0.75)) {
+    if cue("summing_up").in_text(sentence) {
         score += 1;
     }
-    let stems = super::check::content_stems(text).len();
-    if !item.forslag.trim().is_empty() && stems >= 3 {
-        let o = super::check::overlap(text, &item.forslag);
+    if !item.forslag.trim().is_empty() && text::content_stems(sentence).len() >= 3 {
+        let o = text::fuzzy_overlap(sentence, &item.forslag);
         score += (o >= 0.4) as u32 + (o >= 0.6) as u32;
     }
     score
 }
 
-/// Announcements that move the meeting along: breaks and the next item, also when garbled
-/// ("kott paelse og starte det igjen med saken 15", "Da rår vi til saknyttren").
-pub fn is_announcement(text: &str) -> bool {
-    static RE: std::sync::OnceLock<[regex::Regex; 2]> = std::sync::OnceLock::new();
-    let [moves, sak] = RE.get_or_init(|| {
-        [
-            regex::Regex::new(r"(?i)\b\p{L}?(år|går) vi (videre |tilbake |over )?til\b|\bneste sak\b|\bvidere til sak|\b(starte|starter|begynne|begynner|fortsette|fortsetter)( \p{L}+)? igjen\b|\bvelkommen tilbake\b|\bgjennom dagsorden")
-                .expect("static regex"),
-            regex::Regex::new(r"(?i)\bsak\p{L}*\s*(\d+|en|to|tre|fire|fem|seks|sju|åtte|ni|ti|elleve|tolv|tretten|fjorten|femten|seksten|sytten|atten|nitten|tjue)\b|\bsak(tretten|fjorten|femten|seksten|sytten|atten|nitten|tjue|\p{L}*tt?en)\b").expect("static regex"),
-        ]
+/// Greetings, thanks, hand-overs and short questions: talk that makes no point of its own.
+fn is_procedural_text(t: &str, meeting: &Meeting) -> bool {
+    let words = t.split_whitespace().count();
+    if cue("greetings").whole(t) || words < 6 {
+        return true;
+    }
+    // A short question ("Når kommer neste status?") asks; it makes no point of its own.
+    if words < 15 && t.trim_end().ends_with('?') {
+        return true;
+    }
+    let content = text::content_stems(t).len();
+    let sentences = text::split_sentences(t);
+    let all_procedural = sentences.iter().all(|s| {
+        is_handover_sentence(s, meeting) || cue("procedural").in_text(s) || cue("greetings").whole(s) || s.split_whitespace().count() < 4
     });
-    let ws = super::check::words(text);
-    let pause = ws.iter().any(|w| {
-        let l = letters(w);
-        l == "lunsj"
-            || l == "pause"
-            || (l.len() >= 5
-                && l.starts_with('p')
-                && super::check::edit_distance(&l, "pause") <= 2
-                && !["passe", "prøve", "presse", "pasient"].iter().any(|x| l.starts_with(x)))
-    });
-    let again = ws.iter().any(|w| w == "igjen" || w.starts_with("start"));
-    moves.is_match(text) || (pause && (again || sak.is_match(text) || ws.len() <= 12)) || (sak.is_match(text) && again)
+    content < 4 || (all_procedural && words < 35)
 }
 
-/// The chair handing the word on inside running (untagged) text: a hand-over cue, or a short
-/// sentence that names a meeting participant and thanks, asks or calls on them ("Takk for
-/// det, ordet er fritt, Marte Lien, du er så god.", "Takk, Norunn, vil du kommentere?").
-pub fn is_handover_sentence(text: &str, meeting: &Meeting) -> bool {
-    let lc = text.to_lowercase();
-    let n = text.split_whitespace().count();
-    if HANDOVER_END.iter().any(|c| lc.contains(c)) && n < 20 {
-        return true;
-    }
-    // "Takk, noen kommentarer." (ASR drops the question mark): a short chair cue alone.
-    let bare: String = lc.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace()).collect();
-    let bare = bare.trim_start_matches("takk").trim();
-    if n <= 6
-        && ["noen flere", "noen kommentar", "noen innspill", "noen spørsmål", "flere innspill", "ordet er fritt"]
-            .iter()
-            .any(|c| bare.starts_with(c))
-    {
-        return true;
-    }
-    // "Da åpner jeg for innspill til begge sakene." (garbled: "da oppen er det egentlig for
-    // en instilt tilbegesaken det"): opening the floor for a joint discussion.
-    if n <= 14 && (fuzzy_contains(text, "til begge sakene", 0.75) || fuzzy_contains(text, "åpner for innspill", 0.75)) {
-        return true;
-    }
-    let named = names_person(text, meeting) || calls_on_person(text, meeting);
-    let thanks = starts_with_word(&lc, "takk") || starts_with_word(&lc, "thank") || lc.contains("så god");
-    named && n <= 14 && (thanks || text.trim_end().ends_with('?') || n <= 5)
-}
-
-/// Split a sak's transcript into turns and classify them.
-pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, item: &Item) -> Vec<Turn> {
+/// Split a sak's transcript into turns and classify them. `chair` is the chair's speaker tag
+/// ([`chair_speaker`]) when the transcript has speakers.
+pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, item: &Item, chair: Option<&str>) -> Vec<Turn> {
     let sents = sentences(transcript, spans);
-    let tagged = sents.iter().any(|s| s.speaker.is_some());
+    if sents.iter().any(|s| s.speaker.is_some()) {
+        tagged_turns(sents, meeting, item, chair)
+    } else {
+        untagged_turns(sents, meeting, item)
+    }
+}
+
+fn tagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item, chair: Option<&str>) -> Vec<Turn> {
+    let mut groups: Vec<Vec<Sentence>> = Vec::new();
+    for s in sents {
+        match groups.last_mut() {
+            Some(g) if g[0].speaker == s.speaker => g.push(s),
+            _ => groups.push(vec![s]),
+        }
+    }
+    let mut turns: Vec<Turn> = groups.into_iter().map(Turn::new).collect();
+    let is_chair = |t: &Turn| match (chair, &t.speaker) {
+        (Some(c), Some(sp)) => sp == c || speaker_is(sp, c),
+        _ => false,
+    };
+    let listed = |t: &Turn| t.speaker.as_deref().is_some_and(|sp| item.presenters.iter().any(|p| speaker_is(sp, &p.name)));
+    let member = |t: &Turn| t.speaker.as_deref().is_some_and(|sp| meeting.members.iter().any(|m| speaker_is(sp, &m.name)));
+    // The presentation: from the start until the chair takes the word back after someone else
+    // has spoken.
+    let mut floor_open = turns.len();
+    let mut other_spoke = false;
+    for (i, t) in turns.iter().enumerate() {
+        if is_chair(t) {
+            if other_spoke {
+                floor_open = i;
+                break;
+            }
+        } else {
+            other_spoke = true;
+        }
+    }
+    let chair_presents = chair.is_some_and(|c| item.presenters.iter().any(|p| speaker_is(c, &p.name)));
+    let someone_else_presents = turns[..floor_open].iter().any(|t| !is_chair(t) && (listed(t) || !member(t)) && t.word_count() >= 15);
+    let mut presenters: Vec<String> = Vec::new();
+    for (i, t) in turns.iter_mut().enumerate() {
+        t.presenting = i < floor_open;
+        let sp = t.speaker.clone().unwrap_or_default();
+        t.role = if is_chair(t) {
+            // The chair presenting a sak of their own: the long turns before the floor opens.
+            if chair_presents && !someone_else_presents && t.presenting && t.word_count() >= 30 {
+                TurnRole::Presenter
+            } else {
+                TurnRole::Chair
+            }
+        } else if t.presenting && (listed(t) || !member(t)) {
+            presenters.push(sp);
+            TurnRole::Presenter
+        } else if presenters.contains(&sp) || (listed(t) && !member(t)) {
+            // Presenters answering later, and listed presenters who are not members.
+            TurnRole::Presenter
+        } else {
+            TurnRole::Member
+        };
+    }
+    for t in turns.iter_mut() {
+        t.kind = match t.role {
+            TurnRole::Chair => TurnKind::Procedural,
+            _ if is_procedural_text(&t.text(), meeting) => TurnKind::Procedural,
+            _ => TurnKind::Substantive,
+        };
+    }
+    mark_summing_up(&mut turns, item, meeting);
+    turns
+}
+
+/// The chair's closing turns of the sak are its summing-up: the chair talking after the last
+/// contribution (a short "ja" from the room in between does not end it). When the sak ends on
+/// someone else, the last chair turn that reads as a summing-up.
+fn mark_summing_up(turns: &mut [Turn], item: &Item, meeting: &Meeting) {
+    let Some(last_chair) = turns.iter().rposition(|t| t.role == TurnRole::Chair) else { return };
+    let last_other = turns.iter().rposition(|t| t.role != TurnRole::Chair && t.kind == TurnKind::Substantive);
+    let chair_only = turns.iter().all(|t| t.role == TurnRole::Chair || t.kind == TurnKind::Procedural);
+    let closing_from = match last_other {
+        Some(o) if o < last_chair => o + 1,
+        Some(_) => {
+            let half = turns[0].span[0] + 0.5 * (turns[turns.len() - 1].span[1] - turns[0].span[0]);
+            if let Some(k) = turns
+                .iter()
+                .rposition(|t| t.role == TurnRole::Chair && t.span[0] >= half && t.sentences.iter().any(|s| summing_up_score(&s.text, item, meeting) >= 2))
+            {
+                turns[k].kind = TurnKind::SummingUp;
+            }
+            return;
+        }
+        None => 0,
+    };
+    for (i, t) in turns.iter_mut().enumerate().skip(closing_from) {
+        // The sak's own announcement is not its summing-up, unless the chair says nothing else.
+        if t.role == TurnRole::Chair && (i > 0 || !chair_only || i == last_chair) {
+            let content = text::content_stems(&t.text()).len();
+            if content >= 3 || i == last_chair {
+                t.kind = TurnKind::SummingUp;
+            }
+        }
+    }
+}
+
+/// Untagged text (speech recognition without speakers): turns by pauses and hand-over cues,
+/// roles by the chair's words and by position.
+fn untagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item) -> Vec<Turn> {
+    let opens = |s: &str| {
+        let toks = text::tokens(s);
+        toks.first().is_some_and(|t| t.w == "takk") || cue("summing_up").at(&toks, 0).is_some() || cue("moves_on").at(&toks, 0).is_some()
+    };
     let mut groups: Vec<Vec<Sentence>> = Vec::new();
     for s in sents {
         let new_turn = match groups.last().and_then(|g| g.last()) {
             None => true,
             Some(prev) => {
-                if tagged {
-                    prev.speaker != s.speaker
-                } else {
-                    let lc_prev = prev.text.to_lowercase();
-                    let lc = s.text.to_lowercase();
-                    s.span[0] - prev.span[1] > PAUSE_SECS
-                        || ((HANDOVER_END.iter().any(|c| lc_prev.contains(c)) || is_handover_sentence(&prev.text, meeting))
-                            && !calls_on_person(&s.text, meeting))
-                        || is_handover_sentence(&s.text, meeting)
-                        || calls_on_person(&prev.text, meeting)
-                        // A turn that opens with thanks is the chair taking the word back
-                        // (or the next speaker thanking for it); so does a summing-up.
-                        || (CHAIR_OPENERS.iter().any(|c| starts_with_word(&lc, c))
-                            && !CHAIR_OPENERS.iter().any(|c| starts_with_word(&lc_prev, c)))
-                }
+                s.span[0] - prev.span[1] > PAUSE_SECS
+                    || (is_handover_sentence(&prev.text, meeting) && !calls_on_person(&s.text, meeting))
+                    || is_handover_sentence(&s.text, meeting)
+                    || calls_on_person(&prev.text, meeting)
+                    // A turn that opens with thanks is the chair taking the word back (or the
+                    // next speaker thanking for it); so does a summing-up.
+                    || (opens(&s.text) && !opens(&prev.text))
             }
         };
         if new_turn {
@@ -350,88 +381,112 @@ pub fn split_turns(transcript: &Transcript, spans: &[Span], meeting: &Meeting, i
             g.push(s);
         }
     }
+    // The chair's summing-up runs on from the last speaker's words: split it off at the first
+    // sentence that reads as one, in the second half of the sak.
+    let (start, end) = (groups.first().map(|g| g[0].span[0]).unwrap_or(0.0), groups.last().and_then(|g| g.last()).map(|s| s.span[1]).unwrap_or(0.0));
+    let late = |s: &Sentence| s.span[0] >= start + 0.5 * (end - start);
+    let mut split: Vec<Vec<Sentence>> = Vec::new();
+    for mut g in groups {
+        match g.iter().position(|s| late(s) && summing_up_score(&s.text, item, meeting) >= 2) {
+            Some(i) if i > 0 => {
+                let rest = g.split_off(i);
+                split.push(g);
+                split.push(rest);
+            }
+            _ => split.push(g),
+        }
+    }
+    let mut turns: Vec<Turn> = split.into_iter().map(Turn::new).collect();
 
-    // Untagged text runs the chair's summing-up into the last speaker's words: split it off at
-    // the first sentence that reads as one, in the second half of the sak.
-    let (sak_start, sak_end) =
-        (groups.first().map(|g| g[0].span[0]).unwrap_or(0.0), groups.last().and_then(|g| g.last()).map(|s| s.span[1]).unwrap_or(0.0));
-    let late = |s: &Sentence| s.span[0] >= sak_start + 0.5 * (sak_end - sak_start);
-    if !tagged {
-        let mut out: Vec<Vec<Sentence>> = Vec::new();
-        for g in groups {
-            match g.iter().position(|s| late(s) && summing_up_score(&s.text, item, meeting) >= 2) {
-                Some(i) if i > 0 => {
-                    let mut g = g;
-                    let rest = g.split_off(i);
-                    out.push(g);
-                    out.push(rest);
-                }
-                _ => out.push(g),
+    // Roles: the chair by its words; the presentation runs from the first turn after the
+    // announcement until the chair opens the floor; later the presenter speaks when the chair
+    // asks for a reply or calls on a presenter.
+    let chairing = |t: &Turn| {
+        let text = t.text();
+        let toks = text::tokens(&text);
+        let cued = t.sentences.iter().any(|s| is_handover_sentence(&s.text, meeting) || is_announcement(&s.text))
+            || cue("procedural").find(&toks).is_some()
+            || cue("room_questions").find(&toks).is_some();
+        (cued && t.word_count() < 60) || cue("summing_up").at(&toks, 0).is_some() || (t.word_count() < 15 && names_person(&text, meeting))
+    };
+    let mut floor_open = false;
+    let mut seen_other = false;
+    let mut calls_presenter_next = false;
+    for i in 0..turns.len() {
+        let is_chair = i == 0 || chairing(&turns[i]);
+        let t = &mut turns[i];
+        if is_chair {
+            t.role = TurnRole::Chair;
+            if seen_other {
+                floor_open = true;
             }
+            let last = t.sentences.last().map(|s| s.text.clone()).unwrap_or_default();
+            let lc = t.text().to_lowercase();
+            calls_presenter_next = calls_presenter(&last, item, meeting) || lc.contains("vil du svare") || lc.contains("vil du kommentere");
+            continue;
         }
-        groups = out;
+        seen_other = true;
+        t.presenting = !floor_open;
+        t.role = if !floor_open || calls_presenter_next { TurnRole::Presenter } else { TurnRole::Member };
+        calls_presenter_next = false;
     }
-    let mut turns: Vec<Turn> = groups
-        .into_iter()
-        .map(|g| {
-            let span = [g[0].span[0], g[g.len() - 1].span[1]];
-            let speaker = g[0].speaker.clone();
-            Turn { span, sentences: g, speaker, role: TurnRole::Member, kind: TurnKind::Substantive }
-        })
-        .collect();
-    // The chair: from the agenda, else whoever announces the item.
-    let chair = chair_name(meeting).or_else(|| {
-        turns.first().filter(|t| CHAIR_CUES.iter().any(|c| t.text().to_lowercase().contains(c))).and_then(|t| t.speaker.clone())
-    });
-    classify(&mut turns, tagged, chair.as_deref(), item, meeting);
-    if !tagged {
-        // A late turn that opens with a summing-up sentence is the chair's summing-up; so is
-        // the sak's last turn when it carries any summing-up signal.
-        let last = turns.iter().rposition(|t| t.kind != TurnKind::Procedural);
-        let mut out: Vec<Turn> = Vec::with_capacity(turns.len());
-        for (i, mut t) in turns.into_iter().enumerate() {
-            // The cue and the decision often come as two sentences ("Da oppsummerer jeg.
-            // Nasjonalt e-helseråd drøftet ..."): look at the first two real sentences.
-            // ("Takk." and other short fillers do not count.)
-            let opening: Vec<usize> = (0..t.sentences.len())
-                .filter(|&k| !is_handover_sentence(&t.sentences[k].text, meeting) && t.sentences[k].text.split_whitespace().count() >= 3)
-                .take(2)
-                .collect();
-            let hit = opening
-                .iter()
-                .copied()
-                .find(|&k| {
-                    let s = &t.sentences[k];
-                    let score = summing_up_score(&s.text, item, meeting);
-                    late(s) && (score >= 2 || (Some(i) == last && score >= 1))
-                })
-                // The sak's last turn that runs on into the chair's announcement of the next item
-                // ("Da går vi til sak 19.") with no hand-over between is the chair's: its summing-up.
-                .or_else(|| {
-                    let ends_chairing = t.sentences.iter().rev().take(2).any(|s| is_announcement(&s.text));
-                    (Some(i) == last && ends_chairing && opening.first().is_some_and(|&k| late(&t.sentences[k]))).then(|| opening[0])
-                });
-            match hit {
-                // The summing-up starts inside the turn: what comes before it (a presenter's
-                // reply, a commitment) keeps its role.
-                Some(k) if Some(&k) != opening.first() => {
-                    let tail = t.sentences.split_off(k);
-                    t.span[1] = t.sentences.last().map(|s| s.span[1]).unwrap_or(t.span[1]);
-                    let span = [tail[0].span[0], tail[tail.len() - 1].span[1]];
-                    out.push(t);
-                    out.push(Turn { span, sentences: tail, speaker: None, role: TurnRole::Chair, kind: TurnKind::SummingUp });
-                }
-                Some(_) => {
-                    t.role = TurnRole::Chair;
-                    t.kind = TurnKind::SummingUp;
-                    out.push(t);
-                }
-                None => out.push(t),
+    if item.presenters.is_empty() {
+        // No presenter on the agenda: what looked like a presentation is the discussion.
+        for t in turns.iter_mut().filter(|t| t.role == TurnRole::Presenter) {
+            t.role = TurnRole::Member;
+        }
+    }
+    for t in turns.iter_mut() {
+        t.kind = match t.role {
+            TurnRole::Chair => TurnKind::Procedural,
+            _ if is_procedural_text(&t.text(), meeting) => TurnKind::Procedural,
+            _ => TurnKind::Substantive,
+        };
+    }
+    // A late turn that opens with a summing-up sentence is the chair's summing-up; so is the
+    // sak's last turn when it carries any summing-up signal or runs into the next announcement.
+    let last = turns.iter().rposition(|t| t.kind != TurnKind::Procedural || t.role == TurnRole::Chair);
+    let mut out: Vec<Turn> = Vec::with_capacity(turns.len());
+    for (i, mut t) in turns.into_iter().enumerate() {
+        let opening: Vec<usize> = (0..t.sentences.len())
+            .filter(|&k| !is_handover_sentence(&t.sentences[k].text, meeting) && t.sentences[k].text.split_whitespace().count() >= 3)
+            .take(2)
+            .collect();
+        let hit = opening
+            .iter()
+            .copied()
+            .find(|&k| {
+                let s = &t.sentences[k];
+                let score = summing_up_score(&s.text, item, meeting);
+                late(s) && (score >= 2 || (Some(i) == last && score >= 1))
+            })
+            .or_else(|| {
+                let ends_chairing = t.sentences.iter().rev().take(2).any(|s| is_announcement(&s.text));
+                (Some(i) == last && ends_chairing && opening.first().is_some_and(|&k| late(&t.sentences[k]))).then(|| opening[0])
+            });
+        match hit {
+            // The summing-up starts inside the turn: what comes before it keeps its role.
+            Some(k) if Some(&k) != opening.first() => {
+                let tail = t.sentences.split_off(k);
+                t.span[1] = t.sentences.last().map(|s| s.span[1]).unwrap_or(t.span[1]);
+                out.push(t);
+                let mut su = Turn::new(tail);
+                su.role = TurnRole::Chair;
+                su.kind = TurnKind::SummingUp;
+                out.push(su);
             }
+            Some(_) => {
+                t.role = TurnRole::Chair;
+                t.kind = TurnKind::SummingUp;
+                out.push(t);
+            }
+            None => out.push(t),
         }
-        turns = out;
     }
-    turns
+    if !out.iter().any(|t| t.kind == TurnKind::SummingUp) {
+        mark_summing_up(&mut out, item, meeting);
+    }
+    out
 }
 
 /// "Hans Olav Berg." / "Marte.": the chair giving the word to someone by name.
@@ -469,395 +524,195 @@ fn calls_presenter(sentence: &str, item: &Item, meeting: &Meeting) -> bool {
         .max_by_key(|(pos, _)| *pos);
     match last {
         Some((_, name)) => item.presenters.iter().any(|p| p.name == name),
-        None => names_presenter(sentence, item),
-    }
-}
-
-/// True when the text names one of the item's presenters (first or last name).
-fn names_presenter(text: &str, item: &Item) -> bool {
-    let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
-    item.presenters.iter().any(|p| {
-        let parts: Vec<&str> = p.name.split_whitespace().collect();
-        parts.first().is_some_and(|f| words.contains(f)) || (parts.len() > 1 && parts.last().is_some_and(|l| words.contains(l)))
-    })
-}
-
-fn starts_with_word(text: &str, w: &str) -> bool {
-    text.trim_start_matches(|c: char| !c.is_alphanumeric()).starts_with(w)
-}
-
-/// The chair: the presenter of the opening "Godkjenning av innkalling" item, where there is one.
-pub fn chair_name(meeting: &Meeting) -> Option<String> {
-    meeting.items.iter().find(|i| i.title.to_lowercase().contains("innkalling")).and_then(|i| i.presenters.first()).map(|p| p.name.clone())
-}
-
-/// True when a speaker tag ("Kari Nordmann", "Kari", "KARI NORDMANN (KS)") refers to `name`.
-pub fn speaker_is(tag: &str, name: &str) -> bool {
-    let tag = tag.to_lowercase();
-    let name = name.to_lowercase();
-    if tag.contains(&name) {
-        return true;
-    }
-    let parts: Vec<&str> = name.split_whitespace().collect();
-    let tag_words: Vec<&str> = tag.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
-    // First and last name both present, or the tag is a single name that matches either.
-    match (parts.first(), parts.last()) {
-        (Some(f), Some(l)) if parts.len() >= 2 => {
-            (tag_words.contains(f) && tag_words.contains(l)) || (tag_words.len() == 1 && (tag_words[0] == *f || tag_words[0] == *l))
-        }
-        _ => false,
-    }
-}
-
-fn is_procedural_text(text: &str, words: usize) -> bool {
-    let lc = text.to_lowercase();
-    let bare: String = lc.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace()).collect();
-    let bare = bare.split_whitespace().collect::<Vec<_>>().join(" ");
-    if GREETINGS.contains(&bare.as_str()) || words < 6 {
-        return true;
-    }
-    // A short question ("Når kommer neste status?") asks; it makes no point of its own.
-    if words < 12 && text.trim_end().ends_with('?') {
-        return true;
-    }
-    // Short turns with a chair cue and little else.
-    let content = super::check::content_stems(text).len();
-    let cue = CHAIR_CUES.iter().any(|c| lc.contains(c));
-    (cue && words < 35) || content < 4
-}
-
-fn classify(turns: &mut [Turn], tagged: bool, chair: Option<&str>, item: &Item, meeting: &Meeting) {
-    // Roles.
-    for t in turns.iter_mut() {
-        t.role = match (&t.speaker, tagged) {
-            (Some(sp), true) => {
-                let is_chair = chair.is_some_and(|c| speaker_is(sp, c));
-                let lc = t.text().to_lowercase();
-                let chairing = CHAIR_CUES.iter().any(|c| lc.contains(c)) && t.word_count() < 60;
-                if is_chair && chairing {
-                    // The chair may also present an item; short turns that run the meeting
-                    // are still the chair's.
-                    TurnRole::Chair
-                } else if item.presenters.iter().any(|p| speaker_is(sp, &p.name)) {
-                    TurnRole::Presenter
-                } else if is_chair {
-                    TurnRole::Chair
-                } else {
-                    TurnRole::Member
-                }
-            }
-            _ => {
-                let text = t.text();
-                let lc = text.to_lowercase();
-                let cue = CHAIR_CUES.iter().any(|c| lc.contains(c));
-                let summing =
-                    ["da oppsummerer", "jeg oppsummerer", "og sak "].iter().any(|c| starts_with_word(&lc.replace("takk. ", ""), c));
-                // "Takk. Så Sveinung Tornås fra Helsedirektoratet.": the chair calling on someone.
-                let calls = t.word_count() < 15 && names_person(&text, meeting);
-                if (cue && t.word_count() < 60) || summing || calls {
-                    TurnRole::Chair
-                } else {
-                    TurnRole::Member
-                }
-            }
-        };
-    }
-    if tagged {
-        // A listed presenter who did not speak before the discussion opened takes part in
-        // it as a member (the agenda lists several presenters; not all of them present).
-        let mut presented: Vec<String> = Vec::new();
-        let mut discussion = false;
-        for t in turns.iter_mut() {
-            let sp = t.speaker.clone().unwrap_or_default();
-            match t.role {
-                TurnRole::Member => discussion = true,
-                TurnRole::Presenter if !discussion => presented.push(sp),
-                TurnRole::Presenter if !presented.contains(&sp) => t.role = TurnRole::Member,
-                _ => {}
-            }
-        }
-    } else {
-        // Untagged: the presenter speaks first after the chair's opening, after the chair
-        // names a presenter ("Først Kari Jørgensen fra Norsk helsenett."), when the chair asks
-        // for a reply ("vil du svare?"), and in answer to a member's short question.
-        if !item.presenters.is_empty() {
-            let mut seen_speaker = false;
-            for i in 0..turns.len() {
-                if turns[i].role == TurnRole::Chair {
-                    continue;
-                }
-                let presenter = match i.checked_sub(1).map(|p| &turns[p]) {
-                    _ if !seen_speaker => true,
-                    Some(prev) if prev.role == TurnRole::Chair => {
-                        let last = prev.sentences.last().map(|s| s.text.as_str()).unwrap_or("");
-                        let lc = prev.text().to_lowercase();
-                        calls_presenter(last, item, meeting) || lc.contains("vil du svare") || lc.contains("vil du kommentere")
-                    }
-                    Some(prev) => prev.text().trim_end().ends_with('?') && prev.word_count() < 20,
-                    None => false,
-                };
-                seen_speaker = true;
-                if presenter {
-                    turns[i].role = TurnRole::Presenter;
-                }
-            }
-        }
-    }
-
-    // Kinds.
-    for t in turns.iter_mut() {
-        let text = t.text();
-        t.kind = if is_procedural_text(&text, t.word_count()) || (t.role == TurnRole::Chair && t.word_count() < 60) {
-            TurnKind::Procedural
-        } else {
-            TurnKind::Substantive
-        };
-    }
-    // The chair's summing-up: the last chair turn(s) of the sak with a summing-up cue, or
-    // simply the last chair turn after the discussion.
-    let last_chair = turns.iter().rposition(|t| t.role == TurnRole::Chair);
-    if let Some(lc) = last_chair {
-        let first_non_chair = turns.iter().position(|t| t.role != TurnRole::Chair);
-        if first_non_chair.is_none_or(|f| f < lc) {
-            turns[lc].kind = TurnKind::SummingUp;
-            // A summing-up over two chair turns (interrupted by a short "ja" from the room).
-            let mut i = lc;
-            while i > 0 {
-                i -= 1;
-                let t = &turns[i];
-                if t.role == TurnRole::Chair {
-                    let lct = t.text().to_lowercase();
-                    if SUMMING_UP_CUES.iter().any(|c| lct.contains(c)) {
-                        turns[i].kind = TurnKind::SummingUp;
-                        continue;
-                    }
-                    break;
-                } else if t.kind == TurnKind::Procedural && t.word_count() < 6 {
-                    continue;
-                } else {
-                    break;
-                }
-            }
-        }
+        None => false,
     }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::artifact::Segment;
+    use crate::artifact::{ItemSegment, ItemStatus, Segment};
 
     pub(crate) fn meeting() -> Meeting {
         Meeting::parse(
             r#"
-council = "Nasjonalt e-helseråd"
-number = "2/2025"
-date = "12. juni 2025"
-time = "Kl. 10.00 – 16.00"
-place = "Oslo"
+council = "Regionrådet i Nordfjell"
+number = "3/2026"
+date = "d"
+time = "t"
+place = "p"
 [[members]]
-name = "Kari Nordmann"
-organisation = "KS"
+name = "Ingrid Berg"
+organisation = "Vestby kommune"
+[[members]]
+name = "Tor Aas"
+organisation = "Østby kommune"
+[[members]]
+name = "Liv Strand"
+organisation = "Nordby kommune"
 [[items]]
-saksnr = "11/25"
-title = "Godkjenning av innkalling og dagsorden"
-presenters = [{ name = "Rune Simensen", organisation = "Helse Sør-Øst RHF" }]
+saksnr = "41/26"
+title = "Godkjenning av innkalling"
 sakstype = "Godkjenning"
-forslag = "Nasjonalt e-helseråd godkjenner innkalling og dagsorden."
+forslag = "Regionrådet i Nordfjell godkjenner innkalling."
 [[items]]
-saksnr = "13/25"
-title = "Veilednings- og godkjenningsordning for helseteknologier"
-presenters = [{ name = "Norunn Saure", organisation = "Helsedirektoratet" }]
+saksnr = "42/26"
+title = "Felles beredskapsplan for flom"
+presenters = [{ name = "Kari Lunde", organisation = "Statsforvalteren" }]
 sakstype = "Drøfting"
-forslag = "Nasjonalt e-helseråd drøfter saken."
+forslag = "Regionrådet i Nordfjell drøfter utkastet til felles beredskapsplan og ber sekretariatet innarbeide innspillene."
 "#,
         )
         .unwrap()
     }
 
     fn seg(start: f64, end: f64, text: &str, speaker: Option<&str>) -> Segment {
-        Segment { start, end, text: text.into(), speaker: speaker.map(String::from), words: vec![], ..Default::default() }
+        Segment { start, end, text: text.into(), speaker: speaker.map(String::from), ..Default::default() }
     }
 
     fn transcript(segs: Vec<Segment>) -> Transcript {
-        Transcript {
+        Transcript { version: 1, inputs: Default::default(), source: "json".into(), model: None, duration: 0.0, segments: segs, warnings: vec![] }
+    }
+
+    fn kinds(turns: &[Turn]) -> Vec<(TurnRole, TurnKind)> {
+        turns.iter().map(|t| (t.role, t.kind)).collect()
+    }
+
+    /// A sak of the tagged kind: the chair announces, the presenter presents in two turns, the
+    /// chair opens the floor, members speak (one asks a short question the presenter answers),
+    /// and the chair closes in words that share nothing with the forslag.
+    fn tagged_sak(chair: &str) -> Transcript {
+        let c = Some(chair);
+        transcript(vec![
+            seg(0.0, 4.0, "Da tar vi for oss beredskapsplanen. Kari Lunde, værsågod.", c),
+            seg(4.5, 15.0, "Takk. Vi har laget et utkast til en felles plan for alle fem kommunene i regionen.", Some("Kari Lunde")),
+            seg(15.5, 25.0, "Planen beskriver hvem som leder arbeidet når elvene går over sine bredder.", Some("Kari Lunde")),
+            seg(25.5, 28.0, "Takk for det. Hvem vil starte?", c),
+            seg(28.5, 40.0, "De små kommunene har ikke nok folk til å bemanne en krisestab i flere døgn.", Some("Ingrid Berg")),
+            seg(40.5, 43.0, "Når skal planen være ferdig?", Some("Tor Aas")),
+            seg(43.5, 47.0, "Vi legger fram den ferdige planen for rådet til sommeren, etter en høring i kommunene.", Some("Kari Lunde")),
+            seg(47.5, 58.0, "Planen må også omfatte hvordan vi varsler innbyggere som ikke har mobiltelefon.", Some("Liv Strand")),
+            seg(58.5, 70.0, "Takk, alle. Jeg hører bred støtte, med vekt på bemanning og varsling av eldre.", c),
+        ])
+    }
+
+    fn seg_of(spans: &[(&str, f64, f64)]) -> Segmentation {
+        Segmentation {
             version: 1,
             inputs: Default::default(),
-            source: "json".into(),
-            model: None,
-            duration: 0.0,
-            segments: segs,
-            warnings: vec![],
+            items: spans
+                .iter()
+                .map(|(s, a, b)| ItemSegment {
+                    saksnr: s.to_string(),
+                    spans: vec![[*a, *b]],
+                    status: ItemStatus::Discussed,
+                    joint_with: vec![],
+                    confidence: [1.0, 1.0],
+                    manual: false,
+                })
+                .collect(),
+            other: vec![],
         }
     }
 
-    const PRESENTATION: &str = "Takk for det. Vi har laget et forslag til en nasjonal veilednings- og godkjenningsordning \
-        for helseteknologier, der leverandører og kommuner får ett sted å henvende seg. Ordningen skal gi veiledning \
-        om regelverk, og på sikt en godkjenning av løsninger før de tas i bruk. Vi ber om rådets innspill til \
-        avgrensning og organisering.";
+    #[test]
+    fn the_chair_is_who_opens_and_closes_the_saker() {
+        let m = meeting();
+        let mut t = tagged_sak("Ole Vik");
+        // another sak before it, opened and closed by the same speaker
+        t.segments.insert(0, seg(-20.0, -15.0, "Vi begynner med innkallingen.", Some("Ole Vik")));
+        t.segments.insert(1, seg(-14.0, -10.0, "Den er godkjent.", Some("Ole Vik")));
+        let s = seg_of(&[("41/26", -20.0, -1.0), ("42/26", 0.0, 70.0)]);
+        assert_eq!(chair_speaker(&m, &t, &s).as_deref(), Some("Ole Vik"));
+        // the meeting file's chair wins where a speaker tag matches it
+        let mut m2 = m.clone();
+        m2.chair = Some("Kari Lunde".into());
+        assert_eq!(chair_speaker(&m2, &t, &s).as_deref(), Some("Kari Lunde"));
+        // no speakers, no chair
+        let untagged = transcript(vec![seg(0.0, 1.0, "Hei.", None)]);
+        assert_eq!(chair_speaker(&m, &untagged, &s), None);
+    }
 
     #[test]
-    fn untagged_turns_split_on_pauses_and_cues_and_are_classified() {
+    fn roles_and_summing_up_come_from_structure() {
         let m = meeting();
-        let item = m.item("13/25").unwrap();
-        let t = transcript(vec![
-            seg(0.0, 4.0, "Da går vi til sak 13. Norunn, værsågod.", None),
-            seg(4.5, 30.0, PRESENTATION, None),
-            seg(32.0, 36.0, "Takk for det. Noen innspill? Kari.", None),
-            seg(
-                37.5,
-                50.0,
-                "Ja, takk. Jeg tenker at kommunene trenger tydeligere krav før de gjør anskaffelser av helseteknologi. Det haster.",
-                None,
-            ),
-            seg(52.0, 54.0, "Takk.", None),
-            seg(56.0, 64.0, "Takk. Da oppsummerer jeg: rådet støtter forslaget og ber om en ny runde til høsten.", None),
-        ]);
-        let turns = split_turns(&t, &[[0.0, 70.0]], &m, item);
-        // Hand-over sentences become turns of their own (procedural); what matters is that
-        // the presentation, the member's point and the summing-up come out right.
-        let kept: Vec<&Turn> = turns.iter().filter(|t| t.kind != TurnKind::Procedural).collect();
-        let kinds: Vec<(TurnRole, TurnKind)> = kept.iter().map(|t| (t.role, t.kind)).collect();
+        let item = m.item("42/26").unwrap();
+        let turns = split_turns(&tagged_sak("Ole Vik"), &[[0.0, 70.0]], &m, item, Some("Ole Vik"));
         assert_eq!(
-            kinds,
+            kinds(&turns),
             vec![
+                (TurnRole::Chair, TurnKind::Procedural),
+                (TurnRole::Presenter, TurnKind::Substantive),
+                (TurnRole::Chair, TurnKind::Procedural),
+                (TurnRole::Member, TurnKind::Substantive),
+                (TurnRole::Member, TurnKind::Procedural),
                 (TurnRole::Presenter, TurnKind::Substantive),
                 (TurnRole::Member, TurnKind::Substantive),
-                (TurnRole::Chair, TurnKind::SummingUp)
+                (TurnRole::Chair, TurnKind::SummingUp),
             ],
             "{turns:#?}"
         );
-        assert!(turns[0].role == TurnRole::Chair && turns[0].kind == TurnKind::Procedural);
-        assert!(kept[1].text().contains("kommunene"));
-        assert_eq!(kept[1].span, [37.5, 50.0]);
+        assert!(turns[1].presenting && !turns[5].presenting);
+        // a presenter the agenda does not name is still the presenter: who speaks after the
+        // announcement until the chair opens the floor, when not a member
+        let mut unlisted = item.clone();
+        unlisted.presenters.clear();
+        let turns = split_turns(&tagged_sak("Ole Vik"), &[[0.0, 70.0]], &m, &unlisted, Some("Ole Vik"));
+        assert_eq!(turns[1].role, TurnRole::Presenter);
+        assert_eq!(turns[3].role, TurnRole::Member);
     }
 
     #[test]
-    fn speaker_tags_decide_turns_and_roles() {
+    fn untagged_turns_split_on_pauses_and_cues() {
         let m = meeting();
-        let item = m.item("13/25").unwrap();
+        let item = m.item("42/26").unwrap();
         let t = transcript(vec![
-            seg(0.0, 4.0, "Da går vi til sak 13.", Some("Rune Simensen")),
-            seg(4.1, 5.0, "Norunn, værsågod.", Some("Rune Simensen")),
-            seg(5.1, 30.0, PRESENTATION, Some("Norunn Saure")),
-            seg(
-                30.1,
-                40.0,
-                "Kommunene trenger tydeligere krav før de gjør anskaffelser av helseteknologi, og det haster.",
-                Some("Kari Nordmann"),
-            ),
-            seg(40.1, 48.0, "Takk. Vi tar med oss det. Da konkluderer vi med at rådet støtter forslaget.", Some("Rune Simensen")),
+            seg(0.0, 4.0, "Da tar vi for oss beredskapsplanen. Kari Lunde, værsågod.", None),
+            seg(4.5, 25.0, "Takk. Vi har laget et utkast til en felles plan for alle fem kommunene i regionen, og planen beskriver hvem som leder arbeidet.", None),
+            seg(26.5, 28.0, "Takk for det. Hvem vil starte?", None),
+            seg(29.5, 40.0, "De små kommunene har ikke nok folk til å bemanne en krisestab i flere døgn, og det bekymrer oss.", None),
+            seg(41.5, 55.0, "Takk. Da oppsummerer jeg: regionrådet drøfter utkastet og ber sekretariatet innarbeide innspillene.", None),
         ]);
-        let turns = split_turns(&t, &[[0.0, 50.0]], &m, item);
-        assert_eq!(turns.len(), 4, "{turns:#?}");
-        assert_eq!((turns[0].role, turns[0].kind), (TurnRole::Chair, TurnKind::Procedural));
-        assert_eq!((turns[1].role, turns[1].kind), (TurnRole::Presenter, TurnKind::Substantive));
-        assert_eq!((turns[2].role, turns[2].kind), (TurnRole::Member, TurnKind::Substantive));
-        assert_eq!((turns[3].role, turns[3].kind), (TurnRole::Chair, TurnKind::SummingUp));
-    }
-
-    #[test]
-    fn procedural_rules() {
-        assert!(is_procedural_text("Takk skal du ha.", 4));
-        assert!(is_procedural_text("Er det noen flere innspill til denne saken? Ser ingen hender.", 10));
-        assert!(is_procedural_text("Da går vi til sak fjorten, og jeg gir ordet til Erik.", 11));
-        assert!(!is_procedural_text(
-            "Jeg mener at samtykkebestemmelsene i kjernejournalforskriften må endres slik at pasientene slipper å reservere seg flere ganger.",
-            19
-        ));
-    }
-
-    fn with_forslag(forslag: &str) -> Item {
-        let mut it = meeting().item("13/25").unwrap().clone();
-        it.forslag = forslag.into();
-        it
-    }
-
-    #[test]
-    fn garbled_council_name_and_forslag_mark_the_summing_up() {
-        let m = meeting();
-        let item = with_forslag(
-            "Nasjonalt e-helseråd anbefaler at rådsmodellen fortsetter med tre nivåer, og at det lages nye mandater for hvert utvalg.",
+        let turns = split_turns(&t, &[[0.0, 60.0]], &m, item, None);
+        let kept: Vec<(TurnRole, TurnKind)> = turns.iter().filter(|t| t.kind != TurnKind::Procedural).map(|t| (t.role, t.kind)).collect();
+        assert_eq!(
+            kept,
+            vec![(TurnRole::Presenter, TurnKind::Substantive), (TurnRole::Member, TurnKind::Substantive), (TurnRole::Chair, TurnKind::SummingUp)],
+            "{turns:#?}"
         );
-        assert!(fuzzy_contains("Takk, da opp som er grei, Nafsjonalte er helser rådene befaller at", "Nasjonalt e-helseråd", 0.7));
-        assert!(!fuzzy_contains("Kommunene er for svakt representert i utvalgene.", "Nasjonalt e-helseråd", 0.7));
-        let s = "Takk, da opp som er grei, Nafsjonalte er helser rådene befaller at rådsmodellen fortsetter med tre nivåer, mener til det lagets nye mandat.";
-        assert!(summing_up_score(s, &item, &m) >= 2, "{}", summing_up_score(s, &item, &m));
-        assert_eq!(summing_up_score("Kommunene er for svakt representert i utvalgene, det bør ses på.", &item, &m), 0);
     }
 
     #[test]
-    fn untagged_summing_up_is_split_off_the_last_speakers_turn() {
+    fn procedural_talk_and_hand_overs() {
         let m = meeting();
-        let item =
-            with_forslag("Nasjonalt e-helseråd drøftet saken og ber Helsedirektoratet ta med seg innspillene i det videre arbeidet.");
-        let t = transcript(vec![
-            seg(0.0, 4.0, "Da går vi til sak 13. Norunn, værsågod.", None),
-            seg(4.5, 30.0, PRESENTATION, None),
-            // Member and chair in one ASR segment, no pause between them.
-            seg(32.0, 60.0, "Takk for det, ordet er frit, Kari Nordmann, du er så god. Kommunene trenger tydeligere krav før de gjør anskaffelser av helseteknologi. Takk, da opp som er jeg, Nafsjonalte e-helser råd røftet saken og ber Helsedirektoratet ta med seg innspillene i videre arbeidet.", None),
-        ]);
-        let turns = split_turns(&t, &[[0.0, 70.0]], &m, &item);
-        let last = turns.last().unwrap();
-        assert_eq!((last.role, last.kind), (TurnRole::Chair, TurnKind::SummingUp), "{turns:#?}");
-        let member: Vec<&Turn> = turns.iter().filter(|t| t.role == TurnRole::Member && t.kind == TurnKind::Substantive).collect();
-        assert_eq!(member.len(), 1, "{turns:#?}");
-        assert!(member[0].text().starts_with("Kommunene") && !member[0].text().contains("røftet"), "{}", member[0].text());
-    }
-
-    #[test]
-    fn a_last_turn_running_into_the_next_item_is_the_summing_up() {
-        let m = meeting();
-        let item = m.item("13/25").unwrap();
-        let t = transcript(vec![
-            seg(0.0, 4.0, "Da går vi til sak 13. Norunn, værsågod.", None),
-            seg(4.5, 30.0, PRESENTATION, None),
-            seg(32.0, 34.0, "Takk for det, ordet er frit, Kari Nordmann, du er så god.", None),
-            seg(34.5, 50.0, "Kommunene trenger tydeligere krav før de gjør anskaffelser av helseteknologi.", None),
-            // Garbled beyond the council-name match; only the position and the run-on
-            // announcement tell it is the chair.
-            seg(52.0, 64.0, "Takk, jeg jobb som er der. Nå skjømme alltid helser åre gangsmilt til å stille seg bak ordningen. Da rår vi til saknyttren.", None),
-        ]);
-        let turns = split_turns(&t, &[[0.0, 70.0]], &m, item);
-        let last = turns.last().unwrap();
-        assert_eq!((last.role, last.kind), (TurnRole::Chair, TurnKind::SummingUp), "{turns:#?}");
-        assert_eq!(turns.iter().filter(|t| t.role == TurnRole::Member && t.kind == TurnKind::Substantive).count(), 1, "{turns:#?}");
-    }
-
-    #[test]
-    fn garbled_break_and_next_item_announcements() {
-        assert!(is_announcement("Dattavelunf, vidttavelunf, kott paelse og starte det igjen med saken 15."));
-        assert!(is_announcement("Da rår vi til saknyttren, ordentlig ring fra helsen i ryktoratet."));
-        assert!(is_announcement("Vi tar en kort pause."));
-        assert!(is_announcement("Velkommen tilbake."));
-        assert!(!is_announcement("Pasientene må fortsatt kunne reservere seg på en enkel måte."));
-        assert!(!is_announcement("Transkripsjon av samtaler er et godt sted å starte."));
-    }
-
-    #[test]
-    fn hand_over_sentences_name_the_next_speaker() {
-        let m = meeting();
-        assert!(is_handover_sentence("Takk for det, ordet er frit, Kari Nordmann, du er så god.", &m));
-        assert!(is_handover_sentence("Takk, Norunn, vil du kommet dere?", &m));
+        for p in ["Takk skal du ha.", "Er det noen flere innspill til denne saken? Ser ingen hender.", "Når er neste møte?", "Ja, takk."] {
+            assert!(is_procedural_text(p, &m), "{p}");
+        }
+        assert!(!is_procedural_text("De små kommunene har ikke nok folk til å bemanne en krisestab i flere døgn.", &m));
+        assert!(is_handover_sentence("Takk for det, ordet er fritt, Ingrid Berg, du er så god.", &m));
+        assert!(is_handover_sentence("Takk, Tor, vil du kommentere?", &m));
         assert!(is_handover_sentence("Takk, noen kommentarer.", &m));
-        assert!(is_handover_sentence("Thank, Kari.", &m));
-        assert!(!is_handover_sentence(
-            "Jeg er enig med Kari Nordmann i at kommunene trenger mer veiledning og tydelige krav før anskaffelser.",
-            &m
-        ));
-        let item = m.item("13/25").unwrap();
-        // The chair thanks the presenter and calls on a member: the member speaks next.
-        assert!(!calls_presenter("Takk, Norunn. Kari Nordmann.", item, &m));
-        assert!(calls_presenter("Takk. Norunn Saure.", item, &m));
+        assert!(!is_handover_sentence("Jeg er enig med Ingrid Berg i at kommunene trenger mer folk i krisestaben når det er flom.", &m));
+        assert!(is_announcement("Da går vi videre til neste sak."));
+        assert!(is_announcement("Vi tar en kort pause."));
+        assert!(!is_announcement("Pasientene må fortsatt kunne reservere seg på en enkel måte."));
     }
 
     #[test]
-    fn sentences_get_interpolated_times() {
+    fn sentences_get_word_times_or_interpolated_ones() {
         let t = transcript(vec![seg(10.0, 20.0, "Første setning her. Andre setning her.", None)]);
         let s = sentences(&t, &[[0.0, 30.0]]);
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].span[0], 10.0);
         assert!((s[0].span[1] - 15.0).abs() < 0.6);
         assert_eq!(s[1].span[1], 20.0);
+        // with word times, and a sak boundary inside the segment
+        let mut seg2 = seg(10.0, 20.0, "Første setning her. Andre setning her.", None);
+        let ws = ["Første", "setning", "her.", "Andre", "setning", "her."];
+        seg2.words = ws.iter().enumerate().map(|(i, w)| crate::artifact::Word { start: 10.0 + i as f64, end: 10.9 + i as f64, text: w.to_string() }).collect();
+        let t = transcript(vec![seg2]);
+        let s = sentences(&t, &[[12.9, 30.0]]);
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert_eq!(s[0].span, [13.0, 15.9]);
     }
 }

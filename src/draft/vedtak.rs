@@ -4,8 +4,10 @@
 
 use super::check::{self, LineKind};
 use super::innspill::finish_sentence;
-use super::turns::{split_sentences, Turn};
+use super::turns::Turn;
+use crate::text::split_sentences;
 use crate::artifact::{FlagKind, Line, Span};
+use crate::text;
 use crate::meeting::{Item, Meeting, Sakstype};
 
 /// Phrases by which a summing-up asks for or adds something.
@@ -40,7 +42,7 @@ fn addition_opening(t: &str) -> Option<(usize, &'static str)> {
         for k in 1..=words.len().min(5) {
             let cat = letters(&words[..k].join(" "));
             let n = target.chars().count().max(cat.chars().count());
-            let sim = 1.0 - check::edit_distance(&cat, &target) as f64 / n as f64;
+            let sim = 1.0 - text::levenshtein(&cat, &target) as f64 / n as f64;
             if sim >= *min && best.is_none_or(|b| sim > b.0) {
                 best = Some((sim, k, cue));
             }
@@ -88,8 +90,8 @@ pub fn draft_vedtak(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_
             .collect();
         let reads_out = |t: &str| {
             group_forslag.iter().any(|f| {
-                check::fuzzy_overlap(t, f) >= COVERED
-                    || std::iter::once(f.clone()).chain(split_sentences(f)).any(|fs| check::char_similarity(t, &fs) >= READ_OUT)
+                text::fuzzy_overlap(t, f) >= COVERED
+                    || std::iter::once(f.clone()).chain(split_sentences(f)).any(|fs| text::char_similarity(t, &fs) >= READ_OUT)
             })
         };
         let additions: Vec<String> = sentences
@@ -206,7 +208,7 @@ pub fn mentions_sak(text: &str, saksnr: &str) -> bool {
     let Some(n) = saksnr.split('/').next().and_then(|n| n.trim().parse::<u32>().ok()) else {
         return false;
     };
-    let words = check::words(&lc);
+    let words = text::words(&lc);
     words.windows(2).any(|w| (w[0] == "sak" || w[0] == "sakene") && (w[1] == n.to_string() || w[1] == number_word(n)))
         || words.windows(3).any(|w| w[0] == "sak" && format!("{}{}", w[1], w[2]) == number_word(n))
 }
@@ -299,10 +301,11 @@ sakstype = "Orientering"
     fn chair(span: Span, text: &str) -> Turn {
         Turn {
             span,
-            sentences: vec![Sentence { span, text: text.into(), speaker: None }],
+            sentences: vec![Sentence { span, text: text.into(), speaker: None, starts_segment: true }],
             speaker: None,
             role: TurnRole::Chair,
             kind: TurnKind::SummingUp,
+            presenting: false,
         }
     }
 
