@@ -187,7 +187,9 @@ fn mentions_person(text: &str, name: &str) -> bool {
 /// run that equals a vocabulary term case-insensitively, or is within a small edit distance,
 /// is replaced by the term.
 pub fn correct_spelling(text: &str, meeting: &Meeting) -> String {
-    let mut terms: Vec<String> = meeting.vocabulary_terms();
+    // Names, organisations and acronyms only: a lower-case vocabulary word ("kjernejournal")
+    // has inflected forms that are right as they stand.
+    let mut terms: Vec<String> = meeting.vocabulary_terms().into_iter().filter(|t| t.chars().any(|c| c.is_uppercase())).collect();
     // Longest terms first so "Helse Sør-Øst RHF" wins over "RHF".
     terms.sort_by_key(|t| std::cmp::Reverse(t.chars().count()));
 

@@ -123,17 +123,26 @@ fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
         .sentences
         .iter()
         .filter(|s| {
-            !is_filler_sentence(&s.text) && !is_meta_sentence(&s.text) && !turns::is_handover_sentence(&s.text, meeting) && !turns::is_announcement(&s.text)
+            !is_filler_sentence(&s.text)
+                && !is_meta_sentence(&s.text)
+                && !is_question(&s.text)
+                && !turns::is_handover_sentence(&s.text, meeting)
+                && !turns::is_announcement(&s.text)
         })
         .collect();
+    // Content words from each sentence to the end of its transcript segment: a new line of
+    // the speaker's is a point of its own when it says enough.
+    let line_stems: Vec<usize> = (0..ss.len())
+        .map(|k| ss[k..].iter().enumerate().take_while(|(i, x)| *i == 0 || !x.starts_segment).map(|(_, x)| text::content_stems(&x.text).len()).sum())
+        .collect();
     let mut groups: Vec<Vec<&Sentence>> = Vec::new();
-    for s in ss {
+    for (k, s) in ss.iter().copied().enumerate() {
         let stems = text::content_stems(&s.text).len();
         // A new point: a topic opener, a contrast with a new claim, or a new line of the
         // speaker's (a transcript segment) that makes a claim of its own after one already made.
         let new_point = groups.last().is_some_and(|g| {
             let so_far: usize = g.iter().map(|x| text::content_stems(&x.text).len()).sum();
-            let own_line = s.starts_segment && !leans_back(&s.text) && stems >= 4 && so_far >= SEGMENT_POINT_STEMS;
+            let own_line = s.starts_segment && !leans_back(&s.text) && line_stems[k] >= 4 && so_far >= SEGMENT_POINT_STEMS;
             so_far >= 4 && (own_line || opens_topic(&s.text) || (opens_contrast(&s.text) && so_far >= CONTRAST_MIN_STEMS.0 && stems >= CONTRAST_MIN_STEMS.1))
         });
         match groups.last_mut() {
@@ -253,6 +262,11 @@ fn split_long_at(p: Point, sentences: &[Sentence], max: usize) -> Vec<Point> {
     }
 }
 
+/// A question asks; it makes no point of its own in the referat.
+fn is_question(s: &str) -> bool {
+    s.trim_end().ends_with('?')
+}
+
 /// "Takk.", "Ja.", "Om prismodellen.": no content of their own.
 fn is_filler_sentence(s: &str) -> bool {
     let w = text::words(s);
@@ -329,7 +343,7 @@ pub fn bullet_for(p: &Point, meeting: &Meeting, item: &Item, llm: &mut dyn Llm, 
 
 /// Most words an extractive line keeps: a long point (garbled ASR runs on) is cut to its
 /// most content-bearing sentences.
-pub const MAX_EXTRACTIVE_WORDS: usize = 30;
+pub const MAX_EXTRACTIVE_WORDS: usize = 45;
 
 /// The point's own words, lightly normalised and cut to [`MAX_EXTRACTIVE_WORDS`], checked
 /// like any other line.

@@ -207,7 +207,8 @@ pub fn is_handover_sentence(sentence: &str, meeting: &Meeting) -> bool {
 /// ("kott paelse og starte det igjen med saken 15").
 pub fn is_announcement(sentence: &str) -> bool {
     let toks = text::tokens(sentence);
-    let moves = cue("moves_on").find(&toks).is_some() || cue("resume").find(&toks).is_some();
+    let lead = toks.iter().take_while(|t| matches!(t.w.as_str(), "takk" | "ok" | "okei" | "fint" | "flott" | "bra" | "ja")).count();
+    let moves = cue("moves_on").at(&toks, lead).is_some() || cue("resume").find(&toks).is_some();
     let sak = toks.windows(2).any(|w| cue("sak_words").word(&w[0].w) && text::number_value(&w[1].w).is_some());
     let pause = toks.iter().any(|t| cue("break_words").word(&t.w));
     moves || (pause && toks.len() <= 12) || (sak && toks.len() <= 12)
@@ -233,6 +234,12 @@ pub fn summing_up_score(sentence: &str, item: &Item, meeting: &Meeting) -> u32 {
 /// Greetings, thanks, hand-overs and short questions: talk that makes no point of its own.
 fn is_procedural_text(t: &str, meeting: &Meeting) -> bool {
     let words = t.split_whitespace().count();
+    // Questions (and fillers around them) ask for facts: no point of the speaker's own.
+    let sentences = text::split_sentences(t);
+    let asks = sentences.iter().any(|s| s.trim_end().ends_with('?'));
+    if asks && sentences.iter().all(|s| s.trim_end().ends_with('?') || text::content_stems(s).len() <= 3) {
+        return true;
+    }
     if cue("greetings").whole(t) || words < 6 {
         return true;
     }
@@ -241,7 +248,6 @@ fn is_procedural_text(t: &str, meeting: &Meeting) -> bool {
         return true;
     }
     let content = text::content_stems(t).len();
-    let sentences = text::split_sentences(t);
     let all_procedural = sentences.iter().all(|s| {
         is_handover_sentence(s, meeting) || cue("procedural").in_text(s) || cue("greetings").whole(s) || s.split_whitespace().count() < 4
     });
@@ -311,10 +317,12 @@ fn tagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item, chair: Opt
             TurnRole::Member
         };
     }
-    for t in turns.iter_mut() {
-        t.kind = match t.role {
+    for i in 0..turns.len() {
+        // A short reply to a question gives a fact asked for, not a point.
+        let answers = i > 0 && turns[i - 1].text().trim_end().ends_with('?') && turns[i].word_count() <= 12;
+        turns[i].kind = match turns[i].role {
             TurnRole::Chair => TurnKind::Procedural,
-            _ if is_procedural_text(&t.text(), meeting) => TurnKind::Procedural,
+            _ if answers || is_procedural_text(&turns[i].text(), meeting) => TurnKind::Procedural,
             _ => TurnKind::Substantive,
         };
     }
