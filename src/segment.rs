@@ -1860,14 +1860,3 @@ time = "11:15"
     }
 
 }
-#[cfg(test)]
-mod probe {
-    #[test]
-    fn p() {
-        let m = crate::meeting::Meeting::load(std::path::Path::new("samples/hovedutvalg-2025-10/meeting.toml")).unwrap();
-        let ag = super::Agenda::new(&m);
-        for t in ["Da er saks tret til en enda jord, nestet saks er tret til to, protokalen fremøtet 16 december.", "Så går vi tilbake til sagt 36. Med evendelen 46."] {
-            eprintln!("{t}\n  {:?}", super::find_cues(t, &ag));
-        }
-    }
-}

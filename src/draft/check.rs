@@ -187,6 +187,42 @@ fn mentions_person(text: &str, name: &str) -> bool {
 /// run that equals a vocabulary term case-insensitively, or is within a small edit distance,
 /// is replaced by the term.
 pub fn correct_spelling(text: &str, meeting: &Meeting) -> String {
+    correct_terms(&write_saksnr(text, meeting), meeting)
+}
+
+/// Items named by their spoken number ("sak trettiåtte") written as the agenda writes them
+/// ("PS 38/25", "sak 38/25").
+fn write_saksnr(line: &str, meeting: &Meeting) -> String {
+    let toks = text::tokens(line);
+    let mut out = String::new();
+    let mut last = 0;
+    let mut i = 0;
+    while i < toks.len() {
+        if crate::text::cue("sak_words").word(&toks[i].w) && toks[i].w.starts_with("sak") {
+            let reading = text::number_readings(&toks, i + 1)
+                .into_iter()
+                .find_map(|(n, used)| meeting.items.iter().find(|it| it.number() == Some(n)).map(|it| (it, used)));
+            if let Some((it, used)) = reading {
+                let end = toks[i + used].end;
+                // leave "sak 38/25" as it is
+                if !line[end..].starts_with('/') {
+                    let prefixed = it.saksnr.starts_with(|c: char| c.is_alphabetic());
+                    let written = if prefixed { it.saksnr.clone() } else { format!("{} {}", &line[toks[i].start..toks[i].end], it.saksnr) };
+                    out.push_str(&line[last..toks[i].start]);
+                    out.push_str(&written);
+                    last = end;
+                    i += used + 1;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&line[last..]);
+    out
+}
+
+fn correct_terms(text: &str, meeting: &Meeting) -> String {
     // Names, organisations and acronyms only: a lower-case vocabulary word ("kjernejournal")
     // has inflected forms that are right as they stand.
     let mut terms: Vec<String> = meeting.vocabulary_terms().into_iter().filter(|t| t.chars().any(|c| c.is_uppercase())).collect();

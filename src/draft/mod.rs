@@ -281,7 +281,7 @@ pub fn draft_with_stats(
             })
             .collect();
 
-        let vedtak = vedtak::draft_vedtak(meeting, item, &summing_up, &group);
+        let vedtak = vedtak::draft_vedtak_with(meeting, item, &summing_up, &group, &all_refs);
         let mut intro = intro::draft_intro(meeting, item, &presenter_turns, !member_turns.is_empty(), llm, prompts, &mut stats)?;
         if let Some(r) = intro.rejected.take() {
             stats.rejected.push(format!("(intro {}) {}", item.saksnr, r));

@@ -5,27 +5,9 @@
 use super::check::{self, LineKind};
 use super::innspill::finish_sentence;
 use super::turns::Turn;
-use crate::text::split_sentences;
+use crate::text::{self, cue, split_sentences};
 use crate::artifact::{FlagKind, Line, Span};
-use crate::text;
 use crate::meeting::{Item, Meeting, Sakstype};
-
-/// Phrases by which a summing-up asks for or adds something.
-const ADDITION_CUES: &[&str] = &[
-    "i tillegg",
-    "ber om",
-    "ber rådet",
-    "rådet ber",
-    "ber at",
-    "ønsker at",
-    "forutsetter",
-    "med den endring",
-    "med de endringer",
-    "endres",
-    "utsett",
-    "ikke godkjent",
-    "godkjennes ikke",
-];
 
 /// Openings of an addition, as the chair says them; ASR runs their words together ("I
 /// tilegbetrådet om at KS får ..."), so they are also found letter by letter.
@@ -70,7 +52,13 @@ pub const NO_FORSLAG_REASON: &str = "Ingen forslag til vedtak i sakskartet: kont
 /// The vedtak of one item. `summing_up` are the chair's closing turns of the sak (of the whole
 /// group for joint items); `joint` is the group size (for "sakene").
 pub fn draft_vedtak(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_group: &[String]) -> Line {
-    let sentences: Vec<(Span, String)> = summing_up_for(item, summing_up, joint_group);
+    draft_vedtak_with(meeting, item, summing_up, joint_group, &[])
+}
+
+/// [`draft_vedtak`] that also sees every turn of the sak, for formal proposals put to the vote
+/// ("Høyre fremmer følgende tilleggsforslag: ...").
+pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_group: &[String], all: &[&Turn]) -> Line {
+    let sentences: Vec<(Span, String)> = after_last_question(summing_up_for(meeting, item, summing_up, joint_group));
     let source: Vec<Span> = merge_spans(sentences.iter().map(|(s, _)| *s).collect());
     let su_text = sentences.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join(" ");
     let council = meeting.council.trim();
@@ -94,19 +82,43 @@ pub fn draft_vedtak(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_
                     || std::iter::once(f.clone()).chain(split_sentences(f)).any(|fs| text::char_similarity(t, &fs) >= READ_OUT)
             })
         };
-        let additions: Vec<String> = sentences
-            .iter()
-            .map(|(_, t)| t.clone())
-            .filter(|t| {
-                let lc = t.to_lowercase();
-                (ADDITION_CUES.iter().any(|c| lc.contains(c)) || addition_opening(t).is_some()) && !reads_out(t)
-            })
-            .map(|t| finish_sentence(&check::correct_spelling(&repair_opening(&t), meeting)))
-            .collect();
-        if additions.is_empty() {
-            (forslag.to_string(), "template")
+        let mut additions: Vec<String> = Vec::new();
+        let mut clause: Option<String> = None;
+        for (_, t) in &sentences {
+            let t = repair_opening(t);
+            // "godkjent, med den endringen at sak 38 utsettes": the clause is the addition
+            if let Some(c) = amendment_clause(&t) {
+                clause.get_or_insert(c);
+                continue;
+            }
+            if reads_out(&t) || !is_decision(&t) || text::content_stems(&t).len() < 3 {
+                continue;
+            }
+            // The chair's "vi" is the council; other first-person talk is no decision.
+            let mut a = strip_framing(&t);
+            if let Some(rest) = a.strip_prefix("vi ").or_else(|| a.strip_prefix("Vi ")) {
+                a = format!("{council} {rest}");
+            }
+            if text::words(&a).iter().any(|w| text::is_first_person(w)) {
+                continue;
+            }
+            additions.push(finish_sentence(&check::correct_spelling(&a, meeting)));
+        }
+        additions.extend(adopted_proposals(all, &sentences));
+        additions.extend(vote_outcome(&sentences));
+        let forslag_tensed = if item.sakstype == Sakstype::Drøfting { past_tense(forslag) } else { forslag.to_string() };
+        let base = match &clause {
+            Some(c) => format!("{}, {}.", finish_sentence(&forslag_tensed).trim_end_matches('.'), check::correct_spelling(c, meeting)),
+            None => forslag_tensed,
+        };
+        if clause.is_some() && additions.is_empty() {
+            flags.push(check::flag(FlagKind::DepartsFromForslag, &format!("Ordstyrer godkjente med en endring: «{}»", clause.clone().unwrap_or_default())));
+            (base, "extractive")
+        } else if additions.is_empty() {
+            let origin = if base == forslag { "template" } else { "extractive" };
+            (base, origin)
         } else {
-            let text = format!("{} {}", finish_sentence(forslag), additions.join(" "));
+            let text = format!("{} {}", finish_sentence(&base), additions.join(" "));
             flags.push(check::flag(
                 FlagKind::DepartsFromForslag,
                 &format!("Ordstyrers oppsummering legger til noe som ikke står i forslaget til vedtak: «{}»", additions.join(" ")),
@@ -147,6 +159,130 @@ pub fn draft_vedtak(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_
     Line { text, source, flags, origin: origin.into() }
 }
 
+/// Sentences after the chair's last question to the room ("Er det merknader?"): the
+/// conclusion comes after it. All of them when there is no question, or nothing after it.
+fn after_last_question(sentences: Vec<(Span, String)>) -> Vec<(Span, String)> {
+    match sentences.iter().rposition(|(_, t)| t.trim_end().ends_with('?')) {
+        Some(q) if q + 1 < sentences.len() => sentences[q + 1..].to_vec(),
+        _ => sentences,
+    }
+}
+
+/// "..., med den endringen at sak 38 utsettes": the amendment as a clause of the vedtak
+/// ("med den endring at sak 38 utsettes").
+fn amendment_clause(sentence: &str) -> Option<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"(?i)\bmed (den endringen?|de endringene|det tillegget|det tillegg|følgende tillegg|følgende endring|den rettelsen?|rettelsen?) (at |om at |:\s*)?([^.!?]+)").expect("static regex")
+    });
+    let c = re.captures(sentence)?;
+    let kind = c[1].to_lowercase();
+    let noun = if kind.contains("tillegg") { "det tillegg" } else if kind.contains("rettels") { "den rettelse" } else { "den endring" };
+    Some(format!("med {noun} at {}", c[3].trim()))
+}
+
+/// A sentence of the summing-up that states a decision: a request, support, a recommendation,
+/// an addition, or the council named as the one deciding.
+fn is_decision(sentence: &str) -> bool {
+    let toks = text::tokens(sentence);
+    cue("addition").find(&toks).is_some() || cue("decision").find(&toks).is_some()
+}
+
+/// The summing-up's own framing removed ("Da konkluderer vi med at ...", "Slik jeg hører det, ...").
+fn strip_framing(sentence: &str) -> String {
+    let mut s = sentence.trim().to_string();
+    for _ in 0..2 {
+        for (re, rep) in &text::rules().framing {
+            s = re.replace(&s, rep.as_str()).trim().to_string();
+        }
+    }
+    s
+}
+
+/// Formal proposals made in the sak and adopted by the vote the chair announces
+/// ("Høyre fremmer følgende tilleggsforslag: X." ... "Tilleggsforslaget er vedtatt.").
+fn adopted_proposals(all: &[&Turn], summing_up: &[(Span, String)]) -> Vec<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"(?i)\bfremmer (følgende |et |eit )?(tilleggsforslag|endringsforslag|alternativt forslag|alternative forslag|forslag)( om)?\s*:\s*(.+)$").expect("static regex")
+    });
+    let mut out = Vec::new();
+    for t in all.iter().filter(|t| t.kind != super::turns::TurnKind::SummingUp) {
+        for (k, s) in t.sentences.iter().enumerate() {
+            let Some(c) = re.captures(&s.text) else { continue };
+            let kind = c[2].to_lowercase();
+            let head = if kind.starts_with("tillegg") { "tilleggsforslag" } else if kind.starts_with("endring") { "endringsforslag" } else { "forslag" };
+            let adopted = summing_up.iter().any(|(_, su)| {
+                let lc = su.to_lowercase();
+                lc.contains(head) && (lc.contains("vedtatt") || lc.contains("enstemmig") || lc.contains("flertall")) && !lc.contains("falt") && !lc.contains("ikke vedtatt")
+            });
+            // Only additions and amendments join the vedtak; an adopted alternative replaces it,
+            // which the secretary must see (left to the departure flag).
+            if adopted && head != "forslag" {
+                let mut text = c[4].trim().to_string();
+                // the proposal may go on in the speaker's next sentence
+                if let Some(next) = t.sentences.get(k + 1).filter(|n| !text.ends_with(['.', '!', '?']) || n.text.starts_with(char::is_lowercase)) {
+                    text = format!("{text} {}", next.text);
+                }
+                out.push(finish_sentence(&text));
+            }
+        }
+    }
+    out
+}
+
+/// The vote as the chair announces it: "Vedtaket var enstemmig." or "Innstillingen ble vedtatt
+/// med 7 mot 2 stemmer."
+fn vote_outcome(summing_up: &[(Span, String)]) -> Vec<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(r"(?i)\b(innstillingen|forslaget|vedtaket) (er|ble) vedtatt med (\w+) mot (\w+)( stemmer)?").expect("static regex"));
+    for (_, s) in summing_up {
+        if let Some(c) = re.captures(s) {
+            let n = |w: &str| text::number_value(&w.to_lowercase()).map(|v| v.to_string()).unwrap_or_else(|| w.to_string());
+            return vec![format!("{} ble vedtatt med {} mot {} stemmer.", finish_sentence(&c[1]).trim_end_matches('.'), n(&c[3]), n(&c[4]))];
+        }
+    }
+    if summing_up.iter().any(|(_, s)| text::words(s).iter().any(|w| w == "enstemmig" || w == "enstemmige")) {
+        return vec!["Vedtaket var enstemmig.".to_string()];
+    }
+    Vec::new()
+}
+
+/// A Drøfting vedtak in the referat's past tense: "drøfter" → "drøftet", and the verb that
+/// follows "drøftet ... og" ("og ber om" → "og ba om"), from the tense table in `rules.toml`.
+pub fn past_tense(vedtak: &str) -> String {
+    let table = &text::rules().past_tense;
+    let mut out: Vec<String> = Vec::new();
+    for sent in split_sentences(vedtak) {
+        let words: Vec<&str> = sent.split(' ').collect();
+        let mut after_drøftet = false;
+        let mut changed = Vec::with_capacity(words.len());
+        for w in words {
+            let core = w.trim_matches(|c: char| !c.is_alphanumeric());
+            let lc = core.to_lowercase();
+            let mut word = w.to_string();
+            if lc == "drøfter" {
+                word = w.replacen(core, "drøftet", 1);
+            }
+            if after_drøftet {
+                if let Some(p) = table.get(&lc) {
+                    word = w.replacen(core, p, 1);
+                    after_drøftet = false;
+                }
+            }
+            if lc == "drøftet" || lc == "drøfter" {
+                after_drøftet = false;
+            }
+            if lc == "og" && changed.iter().any(|x: &String| x.to_lowercase().starts_with("drøftet")) {
+                after_drøftet = true;
+            }
+            changed.push(word);
+        }
+        out.push(changed.join(" "));
+    }
+    out.join(" ")
+}
+
 /// The sakstype's wording when the agenda has no forslag.
 pub fn standard_wording(council: &str, item: &Item, plural: bool) -> String {
     let saken = if plural { "sakene" } else { "saken" };
@@ -170,7 +306,7 @@ pub fn godkjenning_object(title: &str) -> Option<String> {
 
 /// Summing-up sentences of the chair, restricted to this item in a joint group where the
 /// chair names the items ("Da oppsummerer jeg sak femten. ... Og sak seksten. ...").
-fn summing_up_for(item: &Item, summing_up: &[&Turn], group: &[String]) -> Vec<(Span, String)> {
+fn summing_up_for(meeting: &Meeting, item: &Item, summing_up: &[&Turn], group: &[String]) -> Vec<(Span, String)> {
     let all: Vec<(Span, String)> = summing_up
         .iter()
         .flat_map(|t| t.sentences.iter().map(|s| (s.span, s.text.clone())))
@@ -193,10 +329,16 @@ fn summing_up_for(item: &Item, summing_up: &[&Turn], group: &[String]) -> Vec<(S
         }
     }
     if any_named {
-        out
-    } else {
-        all
+        return out;
     }
+    // Nobody named: each sentence goes to the item whose title and forslag it shares most with.
+    let share = |t: &str, s: &str| meeting.item(s).map(|i| text::fuzzy_overlap(t, &format!("{} {}", i.title, i.forslag))).unwrap_or(0.0);
+    all.into_iter()
+        .filter(|(_, t)| {
+            let mine = share(t, &item.saksnr);
+            group.iter().all(|g| share(t, g) <= mine + 1e-9)
+        })
+        .collect()
 }
 
 /// "sak 16", "sak seksten", "16/25".

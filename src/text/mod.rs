@@ -17,6 +17,8 @@ struct RulesFile {
     cues: HashMap<String, Vec<String>>,
     cues2: HashMap<String, Vec<String>>,
     register: Vec<RewriteFile>,
+    framing: Vec<RewriteFile>,
+    past_tense: HashMap<String, String>,
     thresholds: HashMap<String, f64>,
 }
 
@@ -54,6 +56,10 @@ pub struct Rules {
     cues: HashMap<String, Phrases>,
     /// Register rewrites for referat style, in order.
     pub register: Vec<(Regex, String)>,
+    /// The framing of a summing-up sentence ("Da konkluderer vi med at"), removed.
+    pub framing: Vec<(Regex, String)>,
+    /// Present → past tense of the verbs a Drøfting vedtak coordinates.
+    pub past_tense: HashMap<String, String>,
     thresholds: HashMap<String, f64>,
 }
 
@@ -73,11 +79,11 @@ impl Rules {
         for (name, list) in f.cues.into_iter().chain(f.cues2) {
             cues.insert(name, Phrases::new(&list));
         }
-        let register = f
-            .register
-            .iter()
-            .map(|r| Ok((Regex::new(&format!("(?i){}", r.pattern))?, r.replace.clone())))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let compile = |list: &[RewriteFile]| -> anyhow::Result<Vec<(Regex, String)>> {
+            list.iter().map(|r| Ok((Regex::new(&format!("(?i){}", r.pattern))?, r.replace.clone()))).collect()
+        };
+        let register = compile(&f.register)?;
+        let framing = compile(&f.framing)?;
         Ok(Rules {
             stop: f.words.stop.into_iter().collect(),
             abbreviations: f.words.abbreviations,
@@ -87,6 +93,8 @@ impl Rules {
             forms,
             cues,
             register,
+            framing,
+            past_tense: f.past_tense,
             thresholds: f.thresholds,
         })
     }
