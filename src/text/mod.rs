@@ -2,3 +2,4 @@
 //! words, edit distance and cue phrases, used by segmentation, drafting and evaluation alike.
 //! The word lists, cue phrases and thresholds are data (`rules.toml`, compiled in); the code
 //! here only interprets them.
+pub mod phrases;
