@@ -44,7 +44,8 @@ pub fn translate_lines(texts: &[String], keep: &[String]) -> Result<Vec<String>>
 /// Apertium marks words it could not generate with `#` and transfer problems with `@`
 /// (unknown words are left bare by `-u`); the word itself is still the best guess.
 fn clean(out: &str, orig: &str) -> String {
-    let mut s: String = out.chars().filter(|c| !((*c == '#' && !orig.contains('#')) || (*c == '@' && !orig.contains('@')))).collect();
+    let marks: Vec<char> = ['#', '@'].into_iter().filter(|m| !orig.contains(*m)).collect();
+    let mut s: String = out.chars().filter(|c| !marks.contains(c)).collect();
     // Keep the original's outer whitespace (Apertium trims the line end).
     if orig.ends_with(' ') && !s.ends_with(' ') {
         s.push(' ');

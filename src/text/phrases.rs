@@ -133,8 +133,9 @@ mod tests {
 
     #[test]
     fn every_key_the_code_uses_is_in_the_table() {
-        // Calls written as phrase(lang, "key") / fill(lang, "key", ...) anywhere in src/.
-        let re = regex::Regex::new(r#"\b(?:phrase|fill)\(\s*[A-Za-z_.:()]+\s*,\s*"([a-z_.]+)""#).unwrap();
+        // Every string literal in src/ that names a key of one of the table's groups.
+        let groups: Vec<&str> = TABLE.lines().filter_map(|l| l.strip_prefix('[')?.split(['.', ']']).next()).collect();
+        let re = regex::Regex::new(&format!(r#""((?:{})\.[a-z_.]+)""#, groups.join("|"))).unwrap();
         let mut used = 0;
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut stack = vec![root];
@@ -145,24 +146,30 @@ mod tests {
                     stack.push(p);
                 } else if p.extension().is_some_and(|x| x == "rs") {
                     let src = std::fs::read_to_string(&p).unwrap();
-                    for c in re.captures_iter(&src) {
+                    // File names ("referat.md") are not phrase keys.
+                    for c in re.captures_iter(&src).filter(|c| {
+                        !c[1].rsplit('.').next().is_some_and(|e| ["md", "docx", "odt", "pdf", "vtt", "srt", "json"].contains(&e))
+                    }) {
                         used += 1;
                         assert!(table().contains_key(&c[1]), "{} uses phrase {:?}, missing in phrases.toml", p.display(), &c[1]);
                     }
                 }
             }
         }
-        assert!(used > 20, "found only {used} phrase uses: has the call syntax changed?");
+        assert!(used > 20, "found only {used} phrase keys in the code");
     }
 
     #[test]
     fn fill_and_lookup() {
         assert_eq!(fill(Language::Nn, "referat.title", &[("council", "Kontrollutvalet")]), "Referat frå møte i Kontrollutvalet");
         assert_eq!(
-            fill(Language::Nb, "vedtak.orientering", &[("council", "Rådet"), ("saken", "sakene")]),
+            fill(Language::Nb, "draft.vedtak.orientering", &[("council", "Rådet"), ("saken", "sakene")]),
             "Rådet tar sakene til orientering."
         );
-        assert_eq!(fill(Language::Nn, "vedtak.orientering", &[("council", "Rådet"), ("saken", "saka")]), "Rådet tek saka til orientering.");
+        assert_eq!(
+            fill(Language::Nn, "draft.vedtak.orientering", &[("council", "Rådet"), ("saken", "saka")]),
+            "Rådet tek saka til orientering."
+        );
         // A filled value with braces in it stays as written; unknown braces stay too.
         assert_eq!(fill_text("a {x} {y}", &[("x", "{y}")]), "a {y} {y}");
         assert_eq!(phrase(Language::Nn, "referat.absent"), "Ikkje til stades:");
