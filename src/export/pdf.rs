@@ -46,12 +46,35 @@ struct Metrics<'a> {
 }
 
 impl Metrics<'_> {
+    /// `s` with the characters the font cannot show replaced by "□" (which it can), and
+    /// whether anything was replaced.
+    fn drawable(&self, s: &str, bold: bool) -> (String, bool) {
+        let face = if bold { &self.bold } else { &self.regular };
+        let mut changed = false;
+        let out = s
+            .chars()
+            .map(|c| {
+                if c == ' ' || face.glyph_index(c).is_some_and(|g| g.0 != 0) {
+                    c
+                } else {
+                    changed = true;
+                    '□'
+                }
+            })
+            .collect();
+        (out, changed)
+    }
+
     /// Width of `s` in points at `size`.
     fn width(&self, s: &str, bold: bool, size: f32) -> f32 {
         let face = if bold { &self.bold } else { &self.regular };
         let upem = face.units_per_em() as f32;
-        let units: f32 =
-            s.chars().map(|c| face.glyph_index(c).and_then(|g| face.glyph_hor_advance(g)).unwrap_or(upem as u16 / 2) as f32).sum();
+        let units: f32 = self
+            .drawable(s, bold)
+            .0
+            .chars()
+            .map(|c| face.glyph_index(c).and_then(|g| face.glyph_hor_advance(g)).unwrap_or(upem as u16 / 2) as f32)
+            .sum();
         units / upem * size
     }
 }
@@ -76,11 +99,27 @@ fn color_of(s: Style) -> (u8, u8, u8) {
     }
 }
 
-/// One thing to draw on a page. Text is a leaf of the structure tree (its index in
-/// `Layout::leaves` order); rules are layout artifacts.
+/// One thing to draw on a page. Text is a leaf of the structure tree (its number in
+/// `Layout::leaves` order), or with no leaf a pagination artifact (a table header repeated on
+/// the next page); rules are layout artifacts.
 enum Op {
-    Text { x: f32, y: f32, size: f32, bold: bool, color: (u8, u8, u8), text: String, leaf: usize },
+    Text(TextOp),
     Rule { x0: f32, y0: f32, x1: f32, y1: f32 },
+}
+
+struct TextOp {
+    x: f32,
+    y: f32,
+    size: f32,
+    bold: bool,
+    color: (u8, u8, u8),
+    /// What is drawn: the text with any character the font lacks shown as "□".
+    text: String,
+    /// The text as written, when it differs from what is drawn (PDF `/ActualText`, so
+    /// copying and screen readers get the real characters; PDF/A forbids drawing a glyph the
+    /// font does not have).
+    actual: Option<String>,
+    leaf: Option<usize>,
 }
 
 /// The structure tree as laid out; leaves are filled with krilla's identifiers once drawn.
@@ -122,11 +161,20 @@ impl Layout<'_> {
         }
     }
 
+    fn text_op(&self, x: f32, baseline: f32, size: f32, style: Style, text: String, leaf: Option<usize>) -> Op {
+        let bold = is_bold(style);
+        // Control characters have no glyph and no meaning on paper.
+        let text: String = text.chars().filter(|c| !c.is_control()).collect();
+        let (drawn, changed) = self.m.drawable(&text, bold);
+        let actual = changed.then_some(text);
+        Op::Text(TextOp { x, y: baseline, size: size_of(style, size), bold, color: color_of(style), text: drawn, actual, leaf })
+    }
+
     fn text(&mut self, x: f32, baseline: f32, size: f32, style: Style, text: String) -> SNode {
         let leaf = self.leaves;
         self.leaves += 1;
-        let (bold, color) = (is_bold(style), color_of(style));
-        self.page().push(Op::Text { x, y: baseline, size: size_of(style, size), bold, color, text, leaf });
+        let op = self.text_op(x, baseline, size, style, text, Some(leaf));
+        self.page().push(op);
         SNode::Leaf(leaf)
     }
 
@@ -208,61 +256,80 @@ impl Layout<'_> {
         SNode::Group(Tag::Hn(level, Some(t.to_string())).into(), leaves)
     }
 
+    /// One table row at the current position, with its rules; the text of each cell as
+    /// structure leaves, or (`tagged` false) as artifacts.
+    fn row(&mut self, cells: &[Vec<Words>], h: f32, size: f32, tagged: bool) -> Vec<Vec<SNode>> {
+        let (lh, pad) = (size * 1.35, 1.5 * MM);
+        let top = self.y;
+        let mut x = MARGIN;
+        let mut out = Vec::new();
+        for (i, cell) in cells.iter().enumerate() {
+            let mut leaves = Vec::new();
+            for (k, l) in cell.iter().enumerate() {
+                let baseline = top + pad + (k + 1) as f32 * lh - 0.25 * size;
+                let wraps = k + 1 < cell.len();
+                if tagged {
+                    leaves.extend(self.line(l, x + pad, baseline, size, wraps));
+                } else {
+                    let text = l.iter().map(|w| w.0.as_str()).collect::<Vec<_>>().join(" ");
+                    let op = self.text_op(x + pad, baseline, size, l.first().map(|w| w.1).unwrap_or(Style::Normal), text, None);
+                    self.page().push(op);
+                }
+            }
+            out.push(leaves);
+            x += WIDTHS.get(i).copied().unwrap_or(WIDTHS[2]);
+        }
+        let right = MARGIN + WIDTHS.iter().sum::<f32>();
+        self.rule(MARGIN, top, right, top);
+        self.rule(MARGIN, top + h, right, top + h);
+        let mut x = MARGIN;
+        self.rule(x, top, x, top + h);
+        for w in WIDTHS {
+            x += w;
+            self.rule(x, top, x, top + h);
+        }
+        self.y = top + h;
+        out
+    }
+
     fn table(&mut self, header: &[String], rows: &[Vec<String>], summary: &str) -> SNode {
         let size = BODY - 0.5;
-        let lh = size * 1.35;
-        let pad = 1.5 * MM;
+        let (lh, pad) = (size * 1.35, 1.5 * MM);
         self.y += 4.0 * MM;
         let header_id = |i: usize| TagId::from(format!("agenda-col-{i}").into_bytes());
-        let mut head_rows = Vec::new();
-        let mut body_rows = Vec::new();
-        let all = std::iter::once((header, true)).chain(rows.iter().map(|r| (r.as_slice(), false)));
-        for (cells, head) in all {
-            let style = if head { Style::Bold } else { Style::Normal };
+        let wrap_row = |l: &Self, cells: &[String], style: Style| -> (Vec<Vec<Words>>, f32) {
             let wrapped: Vec<Vec<Words>> = cells
                 .iter()
                 .enumerate()
-                .map(|(i, c)| self.wrap(&[Run::new(c.as_str(), style)], size, WIDTHS.get(i).copied().unwrap_or(WIDTHS[2]) - 2.0 * pad))
+                .map(|(i, c)| l.wrap(&[Run::new(c.as_str(), style)], size, WIDTHS.get(i).copied().unwrap_or(WIDTHS[2]) - 2.0 * pad))
                 .collect();
             let n = wrapped.iter().map(|w| w.len()).max().unwrap_or(1).max(1);
-            let h = n as f32 * lh + 2.0 * pad;
+            (wrapped, n as f32 * lh + 2.0 * pad)
+        };
+        let (head, head_h) = wrap_row(self, header, Style::Bold);
+        self.need(head_h + lh + 2.0 * pad);
+        let ths = self.row(&head, head_h, size, true);
+        let th_row = ths
+            .into_iter()
+            .enumerate()
+            .map(|(i, leaves)| SNode::Group(Tag::TH(TableHeaderScope::Column).with_id(Some(header_id(i))).into(), leaves));
+        let mut parts = vec![SNode::Group(Tag::THead.into(), vec![SNode::Group(Tag::TR.into(), th_row.collect())])];
+        let mut body_rows = Vec::new();
+        for r in rows {
+            let (cells, h) = wrap_row(self, r, Style::Normal);
+            let page = self.pages.len();
             self.need(h);
-            let top = self.y;
-            let mut x = MARGIN;
-            let mut row_cells = Vec::new();
-            for (i, cell) in wrapped.iter().enumerate() {
-                let mut leaves = Vec::new();
-                for (k, l) in cell.iter().enumerate() {
-                    let baseline = top + pad + (k + 1) as f32 * lh - 0.25 * size;
-                    leaves.extend(self.line(l, x + pad, baseline, size, k + 1 < cell.len()));
-                }
-                let tag: TagKind = if head {
-                    Tag::TH(TableHeaderScope::Column).with_id(Some(header_id(i))).into()
-                } else {
-                    Tag::TD.with_headers(Some([header_id(i)])).into()
-                };
-                row_cells.push(SNode::Group(tag, leaves));
-                x += WIDTHS.get(i).copied().unwrap_or(WIDTHS[2]);
+            if self.pages.len() != page {
+                // The header row again at the top of the next page, as in DOCX and ODT.
+                self.need(head_h + h);
+                self.row(&head, head_h, size, false);
             }
-            let right = MARGIN + WIDTHS.iter().sum::<f32>();
-            self.rule(MARGIN, top, right, top);
-            self.rule(MARGIN, top + h, right, top + h);
-            let mut x = MARGIN;
-            self.rule(x, top, x, top + h);
-            for w in WIDTHS {
-                x += w;
-                self.rule(x, top, x, top + h);
-            }
-            self.y = top + h;
-            let tr = SNode::Group(Tag::TR.into(), row_cells);
-            if head {
-                head_rows.push(tr)
-            } else {
-                body_rows.push(tr)
-            }
+            let tds = self.row(&cells, h, size, true);
+            let tds =
+                tds.into_iter().enumerate().map(|(i, leaves)| SNode::Group(Tag::TD.with_headers(Some([header_id(i)])).into(), leaves));
+            body_rows.push(SNode::Group(Tag::TR.into(), tds.collect()));
         }
         self.y += 4.0 * MM;
-        let mut parts = vec![SNode::Group(Tag::THead.into(), head_rows)];
         if !body_rows.is_empty() {
             parts.push(SNode::Group(Tag::TBody.into(), body_rows));
         }
@@ -303,7 +370,8 @@ fn lay_out<'a>(blocks: &[Block], m: Metrics<'a>) -> (Layout<'a>, Vec<SNode>) {
                 let leaf = l.leaves;
                 l.leaves += 1;
                 let (x, size) = (MARGIN + 1.5 * MM, BODY);
-                l.pages[page].push(Op::Text { x, y: baseline, size, bold: false, color: (0, 0, 0), text: "•".into(), leaf });
+                let op = l.text_op(x, baseline, size, Style::Normal, "•".into(), Some(leaf));
+                l.pages[page].push(op);
                 let label = SNode::Group(Tag::Lbl.into(), vec![SNode::Leaf(leaf)]);
                 list.push(SNode::Group(Tag::LI.into(), vec![label, SNode::Group(Tag::LBody.into(), body)]));
             }
@@ -394,22 +462,24 @@ pub fn render(blocks: &[Block], info: &DocInfo) -> Result<Vec<u8>> {
         let mut s = page.surface();
         for op in ops {
             match op {
-                Op::Text { x, y, size, bold: b, color, text, leaf } => {
-                    let (r, g, bl) = *color;
+                Op::Text(t) => {
+                    let (r, g, b) = t.color;
                     s.set_fill(Some(Fill {
-                        paint: rgb::Color::new(r, g, bl).into(),
+                        paint: rgb::Color::new(r, g, b).into(),
                         opacity: NormalizedF32::ONE,
                         rule: Default::default(),
                     }));
-                    ids[*leaf] = Some(s.start_tagged(ContentTag::Span(SpanTag::empty())));
-                    s.draw_text(
-                        Point::from_xy(*x, *y),
-                        if *b { bold.clone() } else { regular.clone() },
-                        *size,
-                        text,
-                        false,
-                        TextDirection::Auto,
-                    );
+                    match t.leaf {
+                        Some(leaf) => {
+                            let span = SpanTag::empty().with_actual_text(t.actual.as_deref());
+                            ids[leaf] = Some(s.start_tagged(ContentTag::Span(span)));
+                        }
+                        None => {
+                            s.start_tagged(ContentTag::Artifact(Artifact::with_kind(ArtifactType::PaginationOther)));
+                        }
+                    }
+                    let font = if t.bold { bold.clone() } else { regular.clone() };
+                    s.draw_text(Point::from_xy(t.x, t.y), font, t.size, &t.text, false, TextDirection::Auto);
                     s.end_tagged();
                 }
                 Op::Rule { x0, y0, x1, y1 } => {
