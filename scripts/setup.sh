@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Install what referat needs on Debian 12, as root: system packages, the release build, the models.
 #   bash scripts/setup.sh          # to run referat
-#   bash scripts/setup.sh --test   # also what the tests need (sox, ffmpeg, LibreOffice, Chromium, test models)
+#   bash scripts/setup.sh --test   # also what the tests need (sox, ffmpeg, qpdf, LibreOffice, Chromium, test models)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TEST=0; [ "${1:-}" = "--test" ] && TEST=1
 
-pkgs=(cmake libclang-dev pkg-config unzip)
+# apertium-nno-nob: Bokmål→Nynorsk for the free text of a Nynorsk referat (language = "nn").
+pkgs=(cmake libclang-dev pkg-config unzip apertium-nno-nob)
 # pip and node may come from elsewhere than Debian (pyenv, nodesource): only add them when absent.
 command -v pip >/dev/null 2>&1 || pkgs+=(python3-pip)
 if [ $TEST = 1 ]; then
-  pkgs+=(sox libsox-fmt-all ffmpeg espeak-ng poppler-utils libreoffice-writer-nogui chromium chromium-driver iproute2 util-linux)
+  pkgs+=(sox libsox-fmt-all ffmpeg espeak-ng poppler-utils qpdf libreoffice-writer-nogui chromium chromium-driver iproute2 util-linux)
   command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 fi
 missing=()

@@ -67,7 +67,7 @@ pub fn render(blocks: &[Block]) -> String {
                 }
                 out.push_str(&format!("- {}\n\n", runs(rs)));
             }
-            Block::Table { header, rows } => {
+            Block::Table { header, rows, .. } => {
                 let row = |cells: &[String]| format!("| {} |\n", cells.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" | "));
                 out.push_str(&row(header));
                 out.push_str(&format!("|{}\n", "---|".repeat(header.len())));

@@ -2,16 +2,24 @@
 //!
 //! The layout of `docs/minutes-format.md` is built once, as a small list of [`Block`]s
 //! ([`layout`]); each format module only turns blocks into bytes, so the four documents
-//! always say the same thing.
+//! always say the same thing. Every fixed phrase comes from the phrase table in the meeting's
+//! language (`language = "nn"`: Nynorsk, with the free text carried over by [`nynorsk`]).
+//!
+//! The documents are structured for publishing and archiving: the title is a level-1 heading,
+//! each section and sak a level-2 heading, each label ("Innspill:") a level-3 heading, bullets
+//! are real lists, the agenda table has a header row, and the document language and title are
+//! set. The PDF is tagged PDF/A-2a and PDF/UA-1 ([`pdf`]).
 
 mod docx;
 mod markdown;
+pub mod nynorsk;
 mod odt;
 mod pdf;
 
 use crate::artifact::{Draft, DraftItem, Line, Span};
-use crate::meeting::{Attendance, Meeting, Sakstype};
+use crate::meeting::{Attendance, Language, Meeting, Sakstype};
 use crate::review::reviewed_draft;
+use crate::text::phrases::{fill, lang_tag, phrase};
 use crate::workdir::{write_atomic, WorkDir};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -67,15 +75,33 @@ pub struct ExportOptions {
     pub times: bool,
 }
 
+/// What a document says about itself: its title (document properties, PDF title bar) and
+/// its language tag ("nb-NO", "nn-NO").
+#[derive(Debug, Clone)]
+pub struct DocInfo {
+    pub title: String,
+    pub lang: &'static str,
+}
+
 /// Render the referat for `meeting` from `draft` (already reviewed, if there was a review).
+/// In a Nynorsk meeting the draft's free text is carried into Nynorsk first (Apertium).
 pub fn render(meeting: &Meeting, draft: &Draft, opts: &ExportOptions, format: Format) -> Result<Vec<u8>> {
+    let nn;
+    let draft = if meeting.language == Language::Nn {
+        nn = nynorsk::draft_to_nynorsk(meeting, draft)?;
+        &nn
+    } else {
+        draft
+    };
     let blocks = layout(meeting, draft, opts);
-    let title = format!("Referat fra møte i {} {}", meeting.council, meeting.number);
+    let lang = meeting.language;
+    let title = format!("{} {}", fill(lang, "referat.title", &[("council", &meeting.council)]), meeting.number);
+    let info = DocInfo { title, lang: lang_tag(lang) };
     match format {
         Format::Md => Ok(markdown::render(&blocks).into_bytes()),
-        Format::Docx => docx::render(&blocks),
-        Format::Odt => odt::render(&blocks, &title),
-        Format::Pdf => pdf::render(&blocks, &title),
+        Format::Docx => docx::render(&blocks, &info),
+        Format::Odt => odt::render(&blocks, &info),
+        Format::Pdf => pdf::render(&blocks, &info),
     }
 }
 
@@ -120,19 +146,24 @@ impl Run {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
+    /// The document title: the one level-1 heading.
     Title(String),
     Subtitle(String),
     /// The visible "Utkast" marking of a draft document.
     Notice(String),
-    /// Section heading ("Medlemmer", "<saksnr> <tittel>").
+    /// Section heading ("Medlemmer", "<saksnr> <tittel>"): level 2.
     Heading(String),
-    /// A bold label on its own line ("Innspill:", "Til stede:").
+    /// A label on its own line ("Innspill:", "Til stede:"), shown bold: a level-3 heading,
+    /// so a screen reader can jump to it.
     Label(String),
     Para(Vec<Run>),
+    /// One item of a bullet list; consecutive bullets form one list.
     Bullet(Vec<Run>),
     Table {
         header: Vec<String>,
         rows: Vec<Vec<String>>,
+        /// What the table holds, for readers that cannot see it (PDF table summary).
+        summary: String,
     },
 }
 
@@ -163,11 +194,11 @@ fn span_text(spans: &[Span]) -> String {
 }
 
 /// A referat line with, in a draft, its check notes and source times.
-fn line_runs(line: &Line, opts: &ExportOptions) -> Vec<Run> {
+fn line_runs(line: &Line, opts: &ExportOptions, lang: Language) -> Vec<Run> {
     let mut runs = vec![Run::new(line.text.trim(), Style::Normal)];
     if !opts.final_ {
         for f in &line.flags {
-            runs.push(Run::new(format!(" [Sjekk: {}]", f.reason.trim()), Style::Flag));
+            runs.push(Run::new(fill(lang, "referat.check", &[("reason", f.reason.trim())]), Style::Flag));
         }
         if opts.times && !line.source.is_empty() {
             runs.push(Run::new(format!(" ({})", span_text(&line.source)), Style::Time));
@@ -176,24 +207,33 @@ fn line_runs(line: &Line, opts: &ExportOptions) -> Vec<Run> {
     runs
 }
 
-/// The referat as blocks, in the order of `minutes-format.md`.
-pub fn layout(meeting: &Meeting, draft: &Draft, opts: &ExportOptions) -> Vec<Block> {
-    let mut out = Vec::new();
-    out.push(Block::Title(format!("Referat fra møte i {}", meeting.council)));
-    out.push(Block::Subtitle(format!("Møte {}", meeting.number)));
-    if !opts.final_ {
-        out.push(Block::Notice(
-            "Utkast – ikke godkjent. Maskinlaget utkast som skal kontrolleres mot opptaket; \
-             linjer merket [Sjekk: …] trenger særskilt kontroll."
-                .into(),
-        ));
+/// The phrase key of a sakstype's name.
+fn sakstype_key(t: Sakstype) -> &'static str {
+    match t {
+        Sakstype::Godkjenning => "sakstype.godkjenning",
+        Sakstype::Orientering => "sakstype.orientering",
+        Sakstype::Drøfting => "sakstype.drofting",
+        Sakstype::Beslutning => "sakstype.beslutning",
+        Sakstype::Annet => "sakstype.annet",
     }
-    for (label, value) in [("Dato", &meeting.date), ("Tid", &meeting.time), ("Sted", &meeting.place)] {
-        out.push(Block::Para(vec![Run::new(format!("{label}: "), Style::Bold), Run::new(value.as_str(), Style::Normal)]));
+}
+
+/// The referat as blocks, in the order of `minutes-format.md`, in the meeting's language.
+pub fn layout(meeting: &Meeting, draft: &Draft, opts: &ExportOptions) -> Vec<Block> {
+    let lang = meeting.language;
+    let p = |key: &str| phrase(lang, key).to_string();
+    let mut out = Vec::new();
+    out.push(Block::Title(fill(lang, "referat.title", &[("council", &meeting.council)])));
+    out.push(Block::Subtitle(fill(lang, "referat.subtitle", &[("number", &meeting.number)])));
+    if !opts.final_ {
+        out.push(Block::Notice(p("referat.draft_notice")));
+    }
+    for (label, value) in [("referat.date", &meeting.date), ("referat.time", &meeting.time), ("referat.place", &meeting.place)] {
+        out.push(Block::Para(vec![Run::new(format!("{}: ", phrase(lang, label)), Style::Bold), Run::new(value.as_str(), Style::Normal)]));
     }
 
     // Medlemmer
-    out.push(Block::Heading("Medlemmer".into()));
+    out.push(Block::Heading(p("referat.members")));
     let with_org = |name: &str, org: &str| {
         if org.trim().is_empty() {
             name.to_string()
@@ -204,18 +244,18 @@ pub fn layout(meeting: &Meeting, draft: &Draft, opts: &ExportOptions) -> Vec<Blo
     let present: Vec<_> = meeting.members.iter().filter(|m| m.status == Attendance::Present).collect();
     let absent: Vec<_> = meeting.members.iter().filter(|m| m.status == Attendance::Absent).collect();
     let subs: Vec<_> = meeting.members.iter().filter(|m| m.status == Attendance::Substitute).collect();
-    out.push(Block::Label("Til stede:".into()));
+    out.push(Block::Label(p("referat.present")));
     for m in &present {
         out.push(Block::text(with_org(&m.name, &m.organisation)));
     }
     if !absent.is_empty() {
-        out.push(Block::Label("Ikke til stede:".into()));
+        out.push(Block::Label(p("referat.absent")));
         for m in &absent {
             out.push(Block::text(with_org(&m.name, &m.organisation)));
         }
     }
     if !subs.is_empty() {
-        out.push(Block::Label("Stedfortreder:".into()));
+        out.push(Block::Label(p("referat.substitutes")));
         for m in &subs {
             let other = m.substitute_for.as_deref().unwrap_or("");
             let org = if m.organisation.trim().is_empty() {
@@ -223,11 +263,11 @@ pub fn layout(meeting: &Meeting, draft: &Draft, opts: &ExportOptions) -> Vec<Blo
             } else {
                 m.organisation.as_str()
             };
-            out.push(Block::text(with_org(&format!("{} for {}", m.name, other), org)));
+            out.push(Block::text(with_org(&fill(lang, "referat.substitute_for", &[("name", &m.name), ("other", other)]), org)));
         }
     }
     if let Some(s) = &meeting.secretariat {
-        out.push(Block::Label("Sekretariat:".into()));
+        out.push(Block::Label(p("referat.secretariat")));
         if s.names.is_empty() {
             out.push(Block::text(s.organisation.clone()));
         }
@@ -238,15 +278,20 @@ pub fn layout(meeting: &Meeting, draft: &Draft, opts: &ExportOptions) -> Vec<Blo
 
     // Agenda table
     out.push(Block::Table {
-        header: vec!["Sak".into(), format!("Agenda {}", meeting.council), "Sakstype".into()],
+        header: vec![
+            p("referat.agenda_sak"),
+            fill(lang, "referat.agenda_title", &[("council", &meeting.council)]),
+            p("referat.agenda_sakstype"),
+        ],
         rows: meeting
             .items
             .iter()
             .map(|i| {
-                let t = if i.sakstype == Sakstype::Annet { "" } else { i.sakstype.as_str() };
+                let t = if i.sakstype == Sakstype::Annet { "" } else { phrase(lang, sakstype_key(i.sakstype)) };
                 vec![i.saksnr.clone(), i.title.clone(), t.to_string()]
             })
             .collect(),
+        summary: p("referat.agenda_summary"),
     });
 
     // Items in meeting order; draft items the meeting file does not know come last.
@@ -260,7 +305,7 @@ pub fn layout(meeting: &Meeting, draft: &Draft, opts: &ExportOptions) -> Vec<Blo
     for (pos, (nr, title)) in order.iter().enumerate() {
         out.push(Block::Heading(format!("{nr} {title}").trim().to_string()));
         let Some(item) = find(nr) else {
-            out.push(Block::Para(vec![Run::new("Ingen tekst i utkastet for denne saken.", Style::Flag)]));
+            out.push(Block::Para(vec![Run::new(p("referat.no_text"), Style::Flag)]));
             continue;
         };
         if !item.intro.trim().is_empty() {
@@ -280,18 +325,18 @@ pub fn layout(meeting: &Meeting, draft: &Draft, opts: &ExportOptions) -> Vec<Blo
             let mut seen = std::collections::HashSet::new();
             innspill.retain(|l| seen.insert(l.text.trim().to_string()));
             if !innspill.is_empty() {
-                out.push(Block::Label("Innspill:".into()));
-                out.extend(innspill.into_iter().map(|l| Block::Bullet(line_runs(l, opts))));
+                out.push(Block::Label(p("referat.innspill")));
+                out.extend(innspill.into_iter().map(|l| Block::Bullet(line_runs(l, opts, lang))));
             }
         }
         if !item.aksjonspunkter.is_empty() {
-            out.push(Block::Label("Aksjonspunkter:".into()));
-            out.extend(item.aksjonspunkter.iter().map(|l| Block::Bullet(line_runs(l, opts))));
+            out.push(Block::Label(p("referat.aksjonspunkter")));
+            out.extend(item.aksjonspunkter.iter().map(|l| Block::Bullet(line_runs(l, opts, lang))));
         }
         // An item that was not discussed has no vedtak.
         if !item.vedtak.text.trim().is_empty() {
-            out.push(Block::Label("Vedtak:".into()));
-            out.push(Block::Para(line_runs(&item.vedtak, opts)));
+            out.push(Block::Label(p("referat.vedtak")));
+            out.push(Block::Para(line_runs(&item.vedtak, opts, lang)));
         }
     }
     out

@@ -1,8 +1,10 @@
 //! ODT (OpenDocument Text), the public sector's required editable format, written directly
 //! as an ODF package: `mimetype` first and stored uncompressed, then content, styles, meta and
-//! the manifest.
+//! the manifest. Headings are `text:h` with outline levels 1–3 in the Heading styles, bullets a
+//! `text:list` in a list style, the agenda's first row a `table:table-header-rows`, and the
+//! language is set in the default style and the metadata.
 
-use super::{Block, Run, Style};
+use super::{Block, DocInfo, Run, Style};
 use anyhow::{Context, Result};
 use std::io::Write;
 use zip::write::SimpleFileOptions;
@@ -73,17 +75,21 @@ fn content(blocks: &[Block]) -> String {
         }
         in_list = bullet;
         match b {
-            Block::Title(t) => body.push_str(&format!(r#"<text:p text:style-name="Title">{}</text:p>"#, odf_text(t))),
+            Block::Title(t) => {
+                body.push_str(&format!(r#"<text:h text:style-name="Heading_20_1" text:outline-level="1">{}</text:h>"#, odf_text(t)))
+            }
             Block::Subtitle(t) => body.push_str(&format!(r#"<text:p text:style-name="Subtitle">{}</text:p>"#, odf_text(t))),
             Block::Notice(t) => body.push_str(&format!(r#"<text:p text:style-name="Notice">{}</text:p>"#, odf_text(t))),
             Block::Heading(t) => {
                 body.push_str(&format!(r#"<text:h text:style-name="Heading_20_2" text:outline-level="2">{}</text:h>"#, odf_text(t)))
             }
-            Block::Label(t) => body.push_str(&format!(r#"<text:p text:style-name="Label">{}</text:p>"#, odf_text(t))),
+            Block::Label(t) => {
+                body.push_str(&format!(r#"<text:h text:style-name="Heading_20_3" text:outline-level="3">{}</text:h>"#, odf_text(t)))
+            }
             Block::Para(rs) => body.push_str(&format!(r#"<text:p text:style-name="Text_20_body">{}</text:p>"#, spans(rs))),
             Block::Bullet(rs) => body
                 .push_str(&format!(r#"<text:list-item><text:p text:style-name="List_20_Bullet">{}</text:p></text:list-item>"#, spans(rs))),
-            Block::Table { header, rows } => {
+            Block::Table { header, rows, .. } => {
                 body.push_str(r#"<table:table table:name="Agenda" table:style-name="Agenda">"#);
                 for c in ["A", "B", "C"].iter().take(header.len().max(1)) {
                     body.push_str(&format!(r#"<table:table-column table:style-name="Agenda.{c}"/>"#));
@@ -116,18 +122,20 @@ fn content(blocks: &[Block]) -> String {
     )
 }
 
-fn styles() -> String {
+fn styles(lang: &str) -> String {
+    let (language, country) = lang.split_once('-').unwrap_or((lang, ""));
     format!(
         r##"<?xml version="1.0" encoding="UTF-8"?>
 <office:document-styles {NS}><office:font-face-decls/><office:styles>
-<style:default-style style:family="paragraph"><style:paragraph-properties fo:margin-bottom="0.15cm"/><style:text-properties style:font-name="Arial" fo:font-family="Arial" fo:font-size="11pt" fo:language="nb" fo:country="NO"/></style:default-style>
+<style:default-style style:family="paragraph"><style:paragraph-properties fo:margin-bottom="0.15cm"/><style:text-properties style:font-name="Arial" fo:font-family="Arial" fo:font-size="11pt" fo:language="{language}" fo:country="{country}"/></style:default-style>
 <style:style style:name="Standard" style:family="paragraph" style:class="text"/>
 <style:style style:name="Text_20_body" style:display-name="Text body" style:family="paragraph" style:parent-style-name="Standard" style:class="text"><style:paragraph-properties fo:margin-top="0cm" fo:margin-bottom="0.15cm"/></style:style>
-<style:style style:name="Title" style:family="paragraph" style:parent-style-name="Standard" style:class="chapter"><style:paragraph-properties fo:margin-bottom="0.2cm"/><style:text-properties fo:font-size="18pt" fo:font-weight="bold"/></style:style>
+<style:style style:name="Heading" style:family="paragraph" style:parent-style-name="Standard" style:next-style-name="Text_20_body" style:class="text"><style:paragraph-properties fo:keep-with-next="always"/><style:text-properties fo:font-weight="bold"/></style:style>
+<style:style style:name="Heading_20_1" style:display-name="Heading 1" style:family="paragraph" style:parent-style-name="Heading" style:default-outline-level="1" style:class="text"><style:paragraph-properties fo:margin-top="0cm" fo:margin-bottom="0.2cm"/><style:text-properties fo:font-size="18pt"/></style:style>
 <style:style style:name="Subtitle" style:family="paragraph" style:parent-style-name="Standard" style:class="chapter"><style:paragraph-properties fo:margin-bottom="0.4cm"/><style:text-properties fo:font-size="13pt"/></style:style>
 <style:style style:name="Notice" style:family="paragraph" style:parent-style-name="Standard"><style:paragraph-properties fo:margin-bottom="0.4cm" fo:padding="0.1cm" fo:border="1pt solid #c00000"/><style:text-properties fo:font-weight="bold" fo:color="#c00000"/></style:style>
-<style:style style:name="Heading_20_2" style:display-name="Heading 2" style:family="paragraph" style:parent-style-name="Standard" style:next-style-name="Text_20_body" style:default-outline-level="2" style:class="text"><style:paragraph-properties fo:margin-top="0.5cm" fo:margin-bottom="0.2cm" fo:keep-with-next="always"/><style:text-properties fo:font-size="13pt" fo:font-weight="bold"/></style:style>
-<style:style style:name="Label" style:family="paragraph" style:parent-style-name="Standard"><style:paragraph-properties fo:margin-top="0.2cm" fo:keep-with-next="always"/><style:text-properties fo:font-weight="bold"/></style:style>
+<style:style style:name="Heading_20_2" style:display-name="Heading 2" style:family="paragraph" style:parent-style-name="Heading" style:default-outline-level="2" style:class="text"><style:paragraph-properties fo:margin-top="0.5cm" fo:margin-bottom="0.2cm"/><style:text-properties fo:font-size="13pt"/></style:style>
+<style:style style:name="Heading_20_3" style:display-name="Heading 3" style:family="paragraph" style:parent-style-name="Heading" style:default-outline-level="3" style:class="text"><style:paragraph-properties fo:margin-top="0.2cm" fo:margin-bottom="0.1cm"/><style:text-properties fo:font-size="11pt"/></style:style>
 <style:style style:name="List_20_Bullet" style:display-name="List Bullet" style:family="paragraph" style:parent-style-name="Standard" style:list-style-name="Bullets"/>
 <style:style style:name="Table_20_Contents" style:display-name="Table Contents" style:family="paragraph" style:parent-style-name="Standard"><style:paragraph-properties fo:margin-bottom="0cm"/></style:style>
 <style:style style:name="Table_20_Heading" style:display-name="Table Heading" style:family="paragraph" style:parent-style-name="Table_20_Contents"><style:text-properties fo:font-weight="bold"/></style:style>
@@ -139,26 +147,27 @@ fn styles() -> String {
     )
 }
 
-fn meta(title: &str) -> String {
+fn meta(info: &DocInfo) -> String {
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
-<office:document-meta {NS}><office:meta><meta:generator>referat</meta:generator><dc:title>{}</dc:title><dc:language>nb-NO</dc:language></office:meta></office:document-meta>"#,
-        xml_escape(title)
+<office:document-meta {NS}><office:meta><meta:generator>referat</meta:generator><dc:title>{}</dc:title><dc:language>{}</dc:language></office:meta></office:document-meta>"#,
+        xml_escape(&info.title),
+        info.lang
     )
 }
 
 const MANIFEST: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry manifest:full-path="/" manifest:version="1.3" manifest:media-type="application/vnd.oasis.opendocument.text"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/><manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/><manifest:file-entry manifest:full-path="meta.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
 
-pub fn render(blocks: &[Block], title: &str) -> Result<Vec<u8>> {
+pub fn render(blocks: &[Block], info: &DocInfo) -> Result<Vec<u8>> {
     let mut z = ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
     let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
     let files: [(&str, String, SimpleFileOptions); 5] = [
         ("mimetype", "application/vnd.oasis.opendocument.text".into(), stored),
         ("content.xml", content(blocks), deflated),
-        ("styles.xml", styles(), deflated),
-        ("meta.xml", meta(title), deflated),
+        ("styles.xml", styles(info.lang), deflated),
+        ("meta.xml", meta(info), deflated),
         ("META-INF/manifest.xml", MANIFEST.into(), deflated),
     ];
     for (name, data, opts) in files {
@@ -174,11 +183,12 @@ mod tests {
 
     #[test]
     fn mimetype_first_and_stored() {
-        let bytes = render(&[Block::Title("A & <b>".into())], "t").unwrap();
+        let bytes = render(&[Block::Title("A & <b>".into())], &DocInfo { title: "t".into(), lang: "nn-NO" }).unwrap();
         // ODF: the first local header names "mimetype", uncompressed, at offset 30.
         assert_eq!(&bytes[30..38], b"mimetype");
         assert_eq!(&bytes[38..77], b"application/vnd.oasis.opendocument.text");
         let c = content(&[Block::Title("A & <b>\u{1}".into())]);
-        assert!(c.contains("A &amp; &lt;b&gt;</text:p>"), "{c}");
+        assert!(c.contains("A &amp; &lt;b&gt;</text:h>"), "{c}");
+        assert!(styles("nn-NO").contains(r#"fo:language="nn" fo:country="NO""#));
     }
 }

@@ -3,6 +3,8 @@
 //! alike. The word lists, cue phrases and thresholds are data ([`rules`], from `rules.toml`,
 //! compiled in); the code here only interprets them.
 
+pub mod phrases;
+
 use regex::Regex;
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
