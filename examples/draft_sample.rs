@@ -15,7 +15,7 @@
 
 use anyhow::{Context, Result};
 use referat::artifact::*;
-use referat::draft::{self, check, Prompts};
+use referat::draft::{self, Prompts};
 use referat::meeting::Meeting;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -137,7 +137,7 @@ fn main() -> Result<()> {
         }
         let Some(t) = t else { continue };
         let tv = t["vedtak"].as_str().unwrap_or("");
-        let vsim = check::similarity(&it.vedtak.text, tv);
+        let vsim = referat::text::jaccard(&it.vedtak.text, tv);
         let vok = it.vedtak.text.trim() == tv.trim() || vsim >= 0.6;
         vedtak_ok += vok as usize;
         println!("  vedtak vs truth: similarity {vsim:.2} {}", if vok { "OK" } else { "DIFFERENT" });

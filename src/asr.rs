@@ -524,6 +524,9 @@ fn run_window(
 
 // ---------------------------------------------------------------- stage
 
+/// Key in transcript.json's `inputs` holding the transcribed recording's absolute path.
+pub const RECORDING: &str = "recording";
+
 /// Inputs recorded in transcript.json for an ASR run.
 pub fn stage_inputs(audio_path: &Path, meeting_path: &Path, opts: &AsrOptions) -> Result<Inputs> {
     let mut inputs = Inputs::new();
@@ -533,6 +536,10 @@ pub fn stage_inputs(audio_path: &Path, meeting_path: &Path, opts: &AsrOptions) -
         workdir::file_fingerprint(audio_path)
             .with_context(|| format!("cannot open audio file {}: check the --audio path", audio_path.display()))?,
     );
+    // Where the recording is, so `referat review` can play it without --audio (absolute: the
+    // review may be started from another folder). Part of the fingerprint above already.
+    let recording = std::fs::canonicalize(audio_path).unwrap_or_else(|_| audio_path.to_path_buf());
+    inputs.insert(RECORDING.into(), recording.to_string_lossy().into_owned());
     inputs.insert("model".into(), workdir::file_fingerprint(&opts.model)?);
     if opts.use_prompt {
         inputs.insert("meeting".into(), workdir::sha256_file(meeting_path)?);

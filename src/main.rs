@@ -70,6 +70,9 @@ enum Cmd {
         /// Port (0 picks a free one).
         #[arg(long, default_value_t = 8737)]
         port: u16,
+        /// The language model for «Lag nytt utkast» on the page.
+        #[command(flatten)]
+        llm: LlmArgs,
     },
     /// All stages, skipping those whose artifact is up to date.
     Run {
@@ -153,6 +156,12 @@ struct ModelArgs {
     /// A whisper.cpp ggml model file (e.g. NB-Whisper's ggml-model.bin).
     #[arg(long)]
     whisper_model: Option<PathBuf>,
+    #[command(flatten)]
+    llm: LlmArgs,
+}
+
+#[derive(Args, Default)]
+struct LlmArgs {
     /// A GGUF language model.
     #[arg(long)]
     llm_model: Option<PathBuf>,
@@ -194,7 +203,7 @@ fn main() {
 }
 
 fn dispatch(cli: Cli) -> Result<()> {
-    use referat::{export, meeting::Meeting, pipeline, workdir::WorkDir};
+    use referat::{export, meeting::Meeting, pipeline, workdir, workdir::WorkDir};
     match cli.cmd {
         Cmd::Models { cmd } => {
             use referat::models::{self, manifest::Selection};
@@ -213,6 +222,8 @@ fn dispatch(cli: Cli) -> Result<()> {
         Cmd::Agenda { cmd: AgendaCmd::Import { file, out, force } } => referat::agenda::import_cmd(&file, &out, force),
         Cmd::Transcribe { io, input, models, no_prompt } => {
             let meeting = Meeting::load(&io.meeting)?;
+            // Stages that write artifacts hold the work dir's lock (a review open on it holds it too).
+            let _lock = workdir::lock(&io.out)?;
             let wd = WorkDir::create(&io.out)?;
             let t = pipeline::transcribe(&io.meeting, &meeting, &input.into(), &wd, &models.into(), !no_prompt, io.force)?;
             eprintln!("{}: {} segments, {:.0} s", wd.path("transcript.json").display(), t.segments.len(), t.duration);
@@ -221,6 +232,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Cmd::Segment { io } => {
             let meeting = Meeting::load(&io.meeting)?;
             let wd = WorkDir::open(&io.out)?;
+            let _lock = workdir::lock(&io.out)?;
             let seg = referat::segment::run_stage(&io.meeting, &meeting, &wd, io.force)?;
             let discussed = seg.items.iter().filter(|i| !i.spans.is_empty()).count();
             eprintln!("{}: {discussed} of {} items placed", wd.path("segments.json").display(), seg.items.len());
@@ -229,6 +241,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Cmd::Draft { io, models } => {
             let meeting = Meeting::load(&io.meeting)?;
             let wd = WorkDir::open(&io.out)?;
+            let _lock = workdir::lock(&io.out)?;
             pipeline::draft(&io.meeting, &meeting, &wd, &models.into(), io.force)?;
             Ok(())
         }
@@ -256,11 +269,34 @@ fn dispatch(cli: Cli) -> Result<()> {
             println!("{}", path.display());
             Ok(())
         }
-        Cmd::Review { io, audio, port } => referat::review::server::run(&io.meeting, &io.out, audio.as_deref(), port),
+        Cmd::Review { io, audio, port, llm } => {
+            let opts = referat::draft::DraftOptions {
+                llm_model: llm.llm_model,
+                tokenizer: llm.tokenizer,
+                prompts: llm.prompts,
+                threads: llm.threads,
+                rules_only: llm.rules_only,
+            };
+            referat::review::server::run(&io.meeting, &io.out, audio.as_deref(), port, opts)
+        }
         Cmd::Run { io, input, models } => {
+            // A bad meeting file is reported before the lock creates the work dir.
+            Meeting::load(&io.meeting)?;
+            let _lock = workdir::lock(&io.out)?;
+            let imported = input.transcript.is_some();
+            // The same language model for a re-draft from the review page.
+            let flags: Vec<(&str, PathBuf)> =
+                [("--llm-model", &models.llm.llm_model), ("--tokenizer", &models.llm.tokenizer), ("--prompts", &models.llm.prompts)]
+                    .into_iter()
+                    .filter_map(|(f, p)| Some((f, p.clone()?)))
+                    .collect();
             let reports = pipeline::run(&io.meeting, &input.into(), &io.out, &models.into(), io.force)?;
             pipeline::print_reports(&reports);
             println!("{}", io.out.join("referat.md").display());
+            // The command that opens the review: it finds the recording through transcript.json.
+            let program = std::env::args().next().unwrap_or_else(|| "referat".into());
+            let cmd = referat::review::review_command(&program, &io.meeting, &io.out, &flags);
+            eprintln!("referat: review it in the browser: {cmd}{}", if imported { " --audio RECORDING (to play it)" } else { "" });
             Ok(())
         }
         Cmd::Eval { io, truth, json } => {
@@ -292,11 +328,11 @@ impl From<ModelArgs> for referat::pipeline::ModelChoice {
     fn from(m: ModelArgs) -> Self {
         referat::pipeline::ModelChoice {
             whisper: m.whisper_model,
-            llm: m.llm_model,
-            tokenizer: m.tokenizer,
-            prompts: m.prompts,
-            threads: m.threads,
-            rules_only: m.rules_only,
+            llm: m.llm.llm_model,
+            tokenizer: m.llm.tokenizer,
+            prompts: m.llm.prompts,
+            threads: m.llm.threads,
+            rules_only: m.llm.rules_only,
         }
     }
 }

@@ -83,6 +83,48 @@ impl WorkDir {
     }
 }
 
+/// Exclusive use of a work dir by one referat process that writes artifacts (a stage, `run`,
+/// or the review server for as long as it serves). An advisory `flock` on the folder itself,
+/// so no lock file is left behind and a killed process releases it at once.
+pub struct WorkLock {
+    _dir: std::fs::File,
+}
+
+/// Note left in the work dir by the review server while it serves, so a command that finds
+/// the work dir locked can say where the page is. Removed when the server stops.
+pub const REVIEW_NOTE: &str = ".referat-review";
+
+/// Take the work dir's lock (creating the folder if needed), or fail with a message that
+/// says who holds it and what to do.
+pub fn lock(root: &Path) -> Result<WorkLock> {
+    std::fs::create_dir_all(root).with_context(|| format!("cannot create work dir {}: choose a writable --out folder", root.display()))?;
+    let dir = std::fs::File::open(root).with_context(|| format!("cannot open work dir {}", root.display()))?;
+    match dir.try_lock() {
+        Ok(()) => Ok(WorkLock { _dir: dir }),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let note = std::fs::read_to_string(root.join(REVIEW_NOTE)).unwrap_or_default();
+            // The note is only believed while its process lives (a killed server leaves it behind).
+            let live = note
+                .lines()
+                .next()
+                .and_then(|pid| pid.trim().parse::<u32>().ok())
+                .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists() || !Path::new("/proc/self").exists());
+            match note.lines().nth(1).filter(|_| live) {
+                Some(url) => bail!(
+                    "work dir {} is open for review at {url} (`referat review`, pid {}): use that page (its «Lag nytt utkast» re-drafts from there), or stop the review with Ctrl-C and run this again",
+                    root.display(),
+                    note.lines().next().unwrap_or("").trim()
+                ),
+                None => bail!(
+                    "work dir {} is in use by another referat process (a stage, `referat run` or `referat review`): wait for it to finish or stop it, then run this again",
+                    root.display()
+                ),
+            }
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock work dir {}", root.display())),
+    }
+}
+
 /// Write a file so that readers see either the old or the complete new content, never half:
 /// write a temporary file in the same folder, fsync, rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -197,6 +239,21 @@ mod tests {
         std::fs::write(wd.path(Transcript::FILE), r#"{"segments":[]}"#).unwrap();
         let e = format!("{:#}", wd.load_opt::<Transcript>().unwrap_err());
         assert!(e.contains("--force"), "{e}");
+    }
+
+    #[test]
+    fn a_locked_work_dir_is_refused_with_who_holds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("w");
+        let held = lock(&root).unwrap();
+        let e = format!("{:#}", lock(&root).err().expect("second lock must fail"));
+        assert!(e.contains("in use by another referat process"), "{e}");
+        std::fs::write(root.join(REVIEW_NOTE), format!("{}\nhttp://127.0.0.1:8737/\n", std::process::id())).unwrap();
+        let e = format!("{:#}", lock(&root).err().unwrap());
+        assert!(e.contains("open for review at http://127.0.0.1:8737/"), "{e}");
+        drop(held);
+        lock(&root).unwrap();
+        assert_eq!(std::fs::read_dir(&root).unwrap().count(), 1, "only the note: no lock file");
     }
 
     #[test]

@@ -15,14 +15,24 @@
 //!   machine line, flagged so the secretary compares it with the new text; accept, reject and
 //!   move were decisions about the old text and lapse (the new line shows as unreviewed);
 //! - added and moved-in bullets always survive.
+//!
+//! A re-draft started from the review page ([`redraft`]) does better: it knows the old and the
+//! new machine lines of each sak it re-drafts and moves each review over with [`carry_over`],
+//! matching lines by text and then by source times, so nothing the secretary accepted or
+//! edited is lost even when the lines are renumbered.
+//!
+//! The page also corrects the transcript itself and moves a sak's boundaries ([`edit`]); the
+//! saker whose grounds changed are listed in `outdated` until they are re-drafted.
 
+pub mod edit;
+pub mod redraft;
 pub mod server;
 
 use crate::artifact::{Draft, DraftItem, Flag, FlagKind, Line, Span};
 use crate::workdir::{write_atomic, WorkDir};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// File name of the review artifact inside the work dir.
 pub const FILE: &str = "review.json";
@@ -38,6 +48,10 @@ pub struct Review {
     /// Per sak (by saksnr).
     #[serde(default)]
     pub items: BTreeMap<String, ItemReview>,
+    /// Saker whose transcript or boundaries the secretary changed after they were drafted:
+    /// their lines may no longer say what the corrected transcript says.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub outdated: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -129,6 +143,9 @@ pub struct ViewLine {
     pub source: Vec<Span>,
     pub origin: String,
     pub edited: bool,
+    /// The secretary's text stands, but the machine line under it was re-drafted since: the
+    /// page offers the new machine text (`machine`) in its place.
+    pub machine_changed: bool,
     /// Moved to this saksnr (hidden from the referat here).
     pub moved_to: Option<String>,
     /// Moved here from this saksnr.
@@ -158,6 +175,7 @@ fn view_line(key: String, section: Section, line: &Line, lr: Option<&LineReview>
         source: line.source.clone(),
         origin: line.origin.clone(),
         edited: false,
+        machine_changed: false,
         moved_to: None,
         from: None,
     };
@@ -178,6 +196,7 @@ fn view_line(key: String, section: Section, line: &Line, lr: Option<&LineReview>
         // Re-drafted since the edit: keep the human text, ask for a comparison.
         v.text = t.clone();
         v.edited = true;
+        v.machine_changed = true;
         v.origin = "human".into();
         v.flags = vec![Flag {
             kind: FlagKind::Uncertain,
@@ -190,14 +209,8 @@ fn view_line(key: String, section: Section, line: &Line, lr: Option<&LineReview>
 /// A draft item with the review applied, every line included (rejected and moved lines too).
 pub fn item_view(item: &DraftItem, ir: Option<&ItemReview>) -> (String, Vec<ViewLine>) {
     let get = |k: &str| ir.and_then(|r| r.lines.get(k));
-    let mut lines = Vec::new();
-    for (section, list) in [(Section::Innspill, &item.innspill), (Section::Aksjonspunkter, &item.aksjonspunkter)] {
-        for (i, l) in list.iter().enumerate() {
-            let key = format!("{}/{i}", section.as_str());
-            lines.push(view_line(key.clone(), section, l, get(&key)));
-        }
-    }
-    lines.push(view_line("vedtak".into(), Section::Vedtak, &item.vedtak, get("vedtak")));
+    let mut lines: Vec<ViewLine> =
+        keyed_lines(item).into_iter().map(|(key, section, l)| view_line(key.clone(), section, l, get(&key))).collect();
     if let Some(ir) = ir {
         for a in &ir.added {
             let mut flags = a.flags.clone();
@@ -214,6 +227,7 @@ pub fn item_view(item: &DraftItem, ir: Option<&ItemReview>) -> (String, Vec<View
                 source: a.source.clone(),
                 origin: "human".into(),
                 edited: true,
+                machine_changed: false,
                 moved_to: None,
                 from: (!a.from.is_empty()).then(|| a.from.clone()),
             });
@@ -221,6 +235,123 @@ pub fn item_view(item: &DraftItem, ir: Option<&ItemReview>) -> (String, Vec<View
     }
     let intro = ir.and_then(|r| r.intro.clone()).unwrap_or_else(|| item.intro.clone());
     (intro, lines)
+}
+
+/// What is left to do in a list of lines: lines in the referat not yet accepted (or rejected),
+/// and lines that carry a flag.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub todo: usize,
+    pub flagged: usize,
+}
+
+impl Counts {
+    pub fn of(lines: &[ViewLine]) -> Counts {
+        let open = lines.iter().filter(|l| l.moved_to.is_none() && l.status != Status::Rejected);
+        let (mut todo, mut flagged) = (0, 0);
+        for l in open {
+            todo += usize::from(l.status == Status::Pending);
+            flagged += usize::from(!l.flags.is_empty());
+        }
+        Counts { todo, flagged }
+    }
+
+    pub fn add(&mut self, o: Counts) {
+        self.todo += o.todo;
+        self.flagged += o.flagged;
+    }
+}
+
+/// Machine lines of a draft item with their review keys, in page order.
+fn keyed_lines(item: &DraftItem) -> Vec<(String, Section, &Line)> {
+    let mut out = Vec::new();
+    for (section, list) in [(Section::Innspill, &item.innspill), (Section::Aksjonspunkter, &item.aksjonspunkter)] {
+        for (i, l) in list.iter().enumerate() {
+            out.push((format!("{}/{i}", section.as_str()), section, l));
+        }
+    }
+    out.push(("vedtak".into(), Section::Vedtak, &item.vedtak));
+    out
+}
+
+/// Seconds two lists of spans share.
+fn overlap(a: &[Span], b: &[Span]) -> f64 {
+    a.iter().flat_map(|x| b.iter().map(move |y| (x[1].min(y[1]) - x[0].max(y[0])).max(0.0))).sum()
+}
+
+/// Move the review of one sak over from its old machine lines (`old`) to the re-drafted ones
+/// (`new`), so that every line the secretary accepted or edited is kept:
+/// - a line whose text came back unchanged (at any position) keeps its review as it was;
+/// - a line re-drafted from the same source times (a changed text of the same point): an
+///   edited or accepted text stays in place of the new machine text, which the page offers
+///   for comparison; a rejection or a move still holds;
+/// - a line with no successor: an edited or accepted text is kept as an added bullet, flagged
+///   so the secretary checks it against the corrected transcript.
+///
+/// `next_id` hands out ids for added bullets.
+pub fn carry_over(old: &DraftItem, new: &DraftItem, ir: &mut ItemReview, next_id: &mut dyn FnMut() -> String) {
+    let old_lines = keyed_lines(old);
+    let new_lines = keyed_lines(new);
+    let mut taken = vec![false; new_lines.len()];
+    let mut lines = BTreeMap::new();
+    let mut reviews = std::mem::take(&mut ir.lines);
+    // Exact matches first, so a renumbered line is not claimed by a neighbour's source match.
+    let mut pending = Vec::new();
+    for (key, section, line) in &old_lines {
+        let Some(lr) = reviews.remove(key) else { continue };
+        // A review made against older machine text than `old` keeps only its edit (see view_line).
+        let valid = lr.orig == line.text;
+        let status = if valid { lr.status } else { Status::Pending };
+        let moved_to = if valid { lr.moved_to.clone() } else { None };
+        if lr.text.is_none() && status == Status::Pending && moved_to.is_none() {
+            continue;
+        }
+        let exact = (0..new_lines.len()).find(|&j| !taken[j] && new_lines[j].1 == *section && new_lines[j].2.text == line.text);
+        match exact {
+            Some(j) => {
+                taken[j] = true;
+                // The same machine text: the review stands exactly as it was (stale or not).
+                lines.insert(new_lines[j].0.clone(), LineReview { orig: lr.orig, text: lr.text, status, moved_to });
+            }
+            None => pending.push((*section, *line, lr.text, status, moved_to)),
+        }
+    }
+    for (section, line, text, status, moved_to) in pending {
+        let similar = new_lines
+            .iter()
+            .enumerate()
+            .filter(|(j, (_, s, l))| !taken[*j] && *s == section && (section == Section::Vedtak || overlap(&l.source, &line.source) > 0.0))
+            .max_by(|a, b| overlap(&a.1 .2.source, &line.source).total_cmp(&overlap(&b.1 .2.source, &line.source)))
+            .map(|(j, _)| j);
+        let human = text.clone().or_else(|| (status == Status::Accepted).then(|| line.text.clone()));
+        match (similar, human) {
+            (Some(j), Some(human)) => {
+                taken[j] = true;
+                // orig = the old machine text: the view shows the human text, flagged, with the new one.
+                lines.insert(new_lines[j].0.clone(), LineReview { orig: line.text.clone(), text: Some(human), ..Default::default() });
+            }
+            (Some(j), None) => {
+                taken[j] = true;
+                let orig = new_lines[j].2.text.clone();
+                lines.insert(new_lines[j].0.clone(), LineReview { orig, text: None, status, moved_to });
+            }
+            (None, Some(human)) if section != Section::Vedtak => ir.added.push(AddedLine {
+                id: next_id(),
+                section,
+                text: human,
+                status: Status::Pending,
+                source: line.source.clone(),
+                flags: vec![Flag {
+                    kind: FlagKind::Uncertain,
+                    reason: "det nye utkastet har ingen linje fra denne kilden; linjen er beholdt fordi du hadde godtatt eller redigert den: sjekk den mot transkripsjonen".into(),
+                }],
+                from: String::new(),
+            }),
+            // A rejected or moved line that is gone needs nothing (a moved copy lives on elsewhere).
+            _ => {}
+        }
+    }
+    ir.lines = lines;
 }
 
 /// The draft as the secretary left it: edits applied, rejected and moved-away lines left out,
@@ -265,6 +396,41 @@ pub fn save(wd: &WorkDir, r: &Review) -> Result<()> {
     write_atomic(&wd.path(FILE), &serde_json::to_vec_pretty(r)?)
 }
 
+/// The highest number among the added bullets' ids (`a1`, `a2`, ...), 0 when there are none.
+pub fn last_id(review: &Review) -> u64 {
+    review
+        .items
+        .values()
+        .flat_map(|ir| ir.added.iter())
+        .filter_map(|a| a.id.strip_prefix('a').and_then(|n| n.parse().ok()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The next free id for an added bullet.
+pub fn next_id(review: &Review) -> String {
+    format!("a{}", last_id(review) + 1)
+}
+
+/// The shell command that opens the review of a work dir: `program` as it was invoked, the
+/// meeting file and work dir as the user gave them, and the language model flags so a
+/// re-draft from the page uses the same model. Arguments are quoted for a POSIX shell.
+pub fn review_command(program: &str, meeting: &std::path::Path, out: &std::path::Path, llm_flags: &[(&str, std::path::PathBuf)]) -> String {
+    fn quote(s: &str) -> String {
+        if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@".contains(c)) {
+            s.to_string()
+        } else {
+            format!("'{}'", s.replace('\'', "'\\''"))
+        }
+    }
+    let mut cmd =
+        format!("{} review --meeting {} --out {}", quote(program), quote(&meeting.to_string_lossy()), quote(&out.to_string_lossy()));
+    for (flag, p) in llm_flags {
+        cmd.push_str(&format!(" {flag} {}", quote(&p.to_string_lossy())));
+    }
+    cmd
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +466,19 @@ mod tests {
                 },
             ],
         }
+    }
+
+    #[test]
+    fn the_review_command_is_quoted_for_the_shell() {
+        use std::path::Path;
+        assert_eq!(
+            review_command("./target/release/referat", Path::new("samples/m.toml"), Path::new("work/sample"), &[]),
+            "./target/release/referat review --meeting samples/m.toml --out work/sample"
+        );
+        assert_eq!(
+            review_command("referat", Path::new("Møte 2.toml"), Path::new("it's"), &[("--llm-model", "/m/x.gguf".into())]),
+            "referat review --meeting 'Møte 2.toml' --out 'it'\\''s' --llm-model /m/x.gguf"
+        );
     }
 
     #[test]

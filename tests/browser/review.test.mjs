@@ -1,8 +1,9 @@
-// Drives the review page in headless Chromium: edit, accept, reject, add, move, play, reload,
-// export. Usage: node review.test.mjs <url> <screenshot.png>
-// Started by tests/review_browser.rs, which serves a work dir and checks review.json after.
-import { chromium } from "playwright-core";
+// Drives the review page in headless Chromium on a fixture work dir (no model): edit, accept,
+// reject, add, move, play, reload, export, a transcript correction, a moved boundary, the
+// flagged filter and a second tab's stale change. Usage: node review.test.mjs <url> <screenshot.png>
+// Started by tests/review_browser.rs, which serves a work dir and checks what is on disk after.
 import assert from "node:assert/strict";
+import { launch, on, step, watch } from "./lib.mjs";
 
 const [url, shot] = process.argv.slice(2);
 if (!url || !shot) {
@@ -10,26 +11,11 @@ if (!url || !shot) {
   process.exit(2);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"],
-});
-const step = (s) => console.log("step:", s);
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-  // The page must not reach anything but its own server.
-  const foreign = [];
-  page.on("request", (r) => { if (!r.url().startsWith(url)) foreign.push(r.url()); });
-
-  const ready = async () => page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
-  const sak = (nr) => page.locator(`article.sak[data-saksnr="${nr}"]`);
-  const line = (nr, key) => sak(nr).locator(`li.line[data-key="${key}"]`);
-  const saved = async () => page.waitForSelector(".status.show:not(.err)", { timeout: 5000 });
-  const waitIdle = () => page.waitForFunction(() => !document.querySelector(".status.show"), null, { timeout: 8000 });
+  const { errors, foreign } = watch(page, url);
+  const { ready, sak, line, saved, waitIdle } = on(page);
 
   step("load");
   await page.goto(url);
@@ -117,6 +103,54 @@ try {
   // (from Node, so the expected 404 is not logged as a page error)
   const bad = (await fetch(new URL("download/..%2Fdraft.json", url))).status;
   assert.equal(bad, 404);
+
+  step("flagged filter");
+  await page.locator("#filter").selectOption("flagged");
+  const shown = await page.locator("#items li.line:not(.hidden)").evaluateAll((ls) => ls.map((l) => l.classList.contains("flagged")));
+  assert.ok(shown.length >= 2 && shown.every(Boolean), `only flagged lines show: ${shown}`);
+  await page.locator("#filter").selectOption("all");
+
+  step("correct a transcript line; the VTT has it; its sak is outdated");
+  await line("14/25", "innspill/0").locator(".text").click();
+  const seg = page.locator("#transcript .seg", { hasText: "Legeforeningen støtter en endring" });
+  await seg.hover();
+  await seg.locator("button.segedit-btn").click();
+  await page.locator(".segedit textarea").fill("Takk. Legeforeningen støtter en slik endring. Dagens samtykke gir mye ekstra arbeid for legene.");
+  await page.locator(".segedit button.save").click();
+  await page.waitForSelector('#transcript .seg.edited .tag');
+  await page.waitForSelector('article.sak[data-saksnr="14/25"].outdated');
+  assert.match(await page.locator("#outdated").textContent(), /14\/25/);
+  await page.locator('button[data-format="vtt"]').click();
+  await page.waitForSelector('#downloads a[download="transcript.vtt"]');
+  const vtt = await page.evaluate(() => fetch("/download/transcript.vtt").then((r) => r.text()));
+  assert.match(vtt, /<v Tobias Iveland>Takk\. Legeforeningen støtter en slik endring/);
+
+  step("move the end of 19/25 to a transcript line");
+  await waitIdle();
+  await line("19/25", "aksjonspunkter/0").locator(".text").click();
+  const last = page.locator("#transcript .seg", { hasText: "Vi kommer tilbake med en ny status om EHDS" });
+  await last.hover();
+  await last.locator("button.bend").click();
+  await saved();
+  await page.waitForFunction(() => /–08:33/.test(document.querySelector('article.sak[data-saksnr="19/25"] .sub').textContent));
+  assert.match(await sak("19/25").locator(".sub").textContent(), /grenser satt for hånd/);
+
+  step("a second tab's change against an older state is refused");
+  const tab2 = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const w2 = watch(tab2, url);
+  const t2 = on(tab2);
+  await tab2.goto(url);
+  await t2.ready();
+  await waitIdle();
+  await line("18/25", "innspill/0").locator("button.accept").click();
+  await saved();
+  await t2.line("18/25", "innspill/1").locator("button.reject").click();
+  await tab2.waitForSelector("#conflict:not([hidden])");
+  assert.match(await tab2.locator("#conflict").textContent(), /Endringen ble ikke lagret: referatet er endret i en annen fane/);
+  assert.ok(await t2.line("18/25", "innspill/0").evaluate((e) => e.classList.contains("accepted")), "tab 2 now shows tab 1's change");
+  assert.ok(!(await t2.line("18/25", "innspill/1").evaluate((e) => e.classList.contains("rejected"))), "the stale change did not land");
+  assert.deepEqual(w2.errors, []);
+  await tab2.close();
 
   step("screenshot");
   await line("13/25", "innspill/0").locator(".text").click();
