@@ -31,6 +31,8 @@ enum Cmd {
         input: InputArgs,
         #[command(flatten)]
         models: ModelArgs,
+        #[command(flatten)]
+        asr: AsrArgs,
         /// Transcribe without the vocabulary prompt built from the meeting file.
         #[arg(long)]
         no_prompt: bool,
@@ -79,6 +81,8 @@ enum Cmd {
         input: InputArgs,
         #[command(flatten)]
         models: ModelArgs,
+        #[command(flatten)]
+        asr: AsrArgs,
     },
     /// Score a work dir against a truth file (WER, segmentation, innspill, vedtak).
     Eval {
@@ -164,6 +168,38 @@ struct ModelArgs {
     threads: Option<usize>,
 }
 
+#[derive(Args, Default)]
+struct AsrArgs {
+    /// Greedy decoding: faster, more wrong words.
+    #[arg(long)]
+    fast: bool,
+    /// Beam search of this width (1 = greedy).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16))]
+    beam_size: Option<u32>,
+    /// Candidates per temperature step when greedy decoding falls back to sampling.
+    #[arg(long, hide = true, value_parser = clap::value_parser!(u32).range(1..=16))]
+    best_of: Option<u32>,
+    /// Keep Whisper's words as they are (no lexical correction with the Bokmål dictionary).
+    #[arg(long)]
+    no_correct: bool,
+    /// Give each window the previous window's last words as prompt (measured: see bench/).
+    #[arg(long, hide = true)]
+    carry_context: bool,
+}
+
+impl AsrArgs {
+    fn choice(&self, use_prompt: bool) -> referat::pipeline::AsrChoice {
+        referat::pipeline::AsrChoice {
+            use_prompt,
+            fast: self.fast,
+            beam_size: self.beam_size,
+            best_of: self.best_of,
+            correct: !self.no_correct,
+            carry_context: self.carry_context,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Md,
@@ -205,10 +241,10 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
         }
         Cmd::Agenda { cmd: AgendaCmd::Import { file, out, force } } => referat::agenda::import_cmd(&file, &out, force),
-        Cmd::Transcribe { io, input, models, no_prompt } => {
+        Cmd::Transcribe { io, input, models, asr, no_prompt } => {
             let meeting = Meeting::load(&io.meeting)?;
             let wd = WorkDir::create(&io.out)?;
-            let t = pipeline::transcribe(&io.meeting, &meeting, &input.into(), &wd, &models.into(), !no_prompt, io.force)?;
+            let t = pipeline::transcribe(&io.meeting, &meeting, &input.into(), &wd, &models.into(), &asr.choice(!no_prompt), io.force)?;
             eprintln!("{}: {} segments, {:.0} s", wd.path("transcript.json").display(), t.segments.len(), t.duration);
             Ok(())
         }
@@ -251,8 +287,8 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Cmd::Review { io, audio, port } => referat::review::server::run(&io.meeting, &io.out, audio.as_deref(), port),
-        Cmd::Run { io, input, models } => {
-            let reports = pipeline::run(&io.meeting, &input.into(), &io.out, &models.into(), io.force)?;
+        Cmd::Run { io, input, models, asr } => {
+            let reports = pipeline::run(&io.meeting, &input.into(), &io.out, &models.into(), &asr.choice(true), io.force)?;
             pipeline::print_reports(&reports);
             println!("{}", io.out.join("referat.md").display());
             Ok(())

@@ -19,7 +19,7 @@ pub struct Manifest {
 pub struct Model {
     /// Folder name in the store.
     pub id: String,
-    /// "asr", "llm" or "test".
+    /// "asr", "llm", "lexicon" or "test".
     pub role: String,
     /// Installed by a plain `referat models install` and used when no model is given.
     pub default: bool,
