@@ -4,6 +4,9 @@
 #   bash bench/asr_decoding.sh                       # the settings below, every meeting
 #   bash bench/asr_decoding.sh today default carry   # only these settings
 #   MEETINGS="ehelse-2025-06 hovedutvalg-2025-10" bash bench/asr_decoding.sh ...
+#   CLIP_SECONDS=120 bash bench/asr_decoding.sh ...  # only the first 120 s of each meeting (sox),
+#                                                    # scored on the utterances that start in it
+#   REPORT=bench/other.md WORK=bench/tmp/other bash bench/asr_decoding.sh ...  # table and work dir
 #
 # Settings (flags of `referat transcribe`):
 #   today     greedy, best-of 3 fallback, no correction: transcription as it was before issue 15
@@ -25,7 +28,7 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 export REFERAT_MODELS_DIR=${REFERAT_MODELS_DIR:-$PWD/models}
 # REFERAT_BIN_DIR: run binaries copied elsewhere (so a rebuild during the run changes nothing).
 bin=${REFERAT_BIN_DIR:-$CARGO_TARGET_DIR/release}
-work=$PWD/bench/tmp/decoding
+work=${WORK:-$PWD/bench/tmp/decoding}
 threads=${THREADS:-$(nproc)}
 settings=("$@")
 [ ${#settings[@]} -eq 0 ] && settings=(today default beam2 beam3 beam5 bestof5 carry)
@@ -53,8 +56,16 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for m in "${meetings[@]}"; do
   dir=samples/$m
   [ -f "$dir/truth.json" ] || continue
-  audio=$(ls "$dir"/recording.wav "$dir"/recording.flac 2>/dev/null | head -1)
+  audio=
+  for f in "$dir"/recording.wav "$dir"/recording.flac; do [ -f "$f" ] && audio=$f && break; done
   [ -n "$audio" ] || continue
+  until=()
+  if [ -n "${CLIP_SECONDS:-}" ]; then
+    mkdir -p "$work/$m"
+    sox "$audio" "$work/$m/clip.wav" trim 0 "$CLIP_SECONDS"
+    audio=$work/$m/clip.wav
+    until=("$CLIP_SECONDS")
+  fi
   for s in "${settings[@]}"; do
     out=$work/$m/$s
     mkdir -p "$out"
@@ -63,27 +74,28 @@ for m in "${meetings[@]}"; do
     "$bin/referat" transcribe --meeting "$dir/meeting.toml" --audio "$audio" --out "$out" --force --threads "$threads" $(flags "$s") 2>"$out/log.txt"
     t1=$(date +%s.%N)
     secs=$(awk "BEGIN {print $t1 - $t0}")
-    raw=$(python3 bench/wer.py --asr "$out/transcript.json" "$dir/truth.json" | awk '{print $2}')
+    raw=$(python3 bench/wer.py --asr "$out/transcript.json" "$dir/truth.json" "${until[@]}" | awk '{print $2}')
     if [ "$s" = today ]; then
       # Correction afterwards: the same Corrector over the same segments, as the pipeline runs it.
       "$bin/bench_lexicon" "$dir/meeting.toml" "$dir/truth.json" "$out/transcript.json" "$out/corrected.json" >"$out/lexicon.txt" 2>/dev/null
-      cor=$(python3 bench/wer.py "$out/corrected.json" "$dir/truth.json" | awk '{print $2}')
+      cor=$(python3 bench/wer.py "$out/corrected.json" "$dir/truth.json" "${until[@]}" | awk '{print $2}')
     else
-      cor=$(python3 bench/wer.py "$out/transcript.json" "$dir/truth.json" | awk '{print $2}')
+      cor=$(python3 bench/wer.py "$out/transcript.json" "$dir/truth.json" "${until[@]}" | awk '{print $2}')
     fi
     printf '%s\t%s\t%s\t%s\t%.1f\n' "$m" "$s" "$raw" "$cor" "$secs" | tee -a "$rows" >&2
   done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
-python3 - "$rows" "$threads" "$(cut -d' ' -f1-3 /proc/loadavg)" >bench/asr-decoding.md <<'EOF'
+python3 - "$rows" "$threads" "$(cut -d' ' -f1-3 /proc/loadavg)" "${CLIP_SECONDS:-}" >"${REPORT:-bench/asr-decoding.md}" <<'EOF'
 import sys, collections
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 settings = list(dict.fromkeys(r[1] for r in rows))
 meetings = list(dict.fromkeys(r[0] for r in rows))
 by = {(r[0], r[1]): (float(r[2]), float(r[3]), float(r[4])) for r in rows}
 print("# ASR decoding settings: WER and time per sample meeting\n")
-print(f"`bash bench/asr_decoding.sh {' '.join(settings)}`, {sys.argv[2]} threads, load average at the end {sys.argv[3]}.")
+clip = f"CLIP_SECONDS={sys.argv[4]} " if sys.argv[4] else ""
+print(f"`{clip}bash bench/asr_decoding.sh {' '.join(settings)}`, {sys.argv[2]} threads, load average at the end {sys.argv[3]}.")
 print("WER: bench/wer.py (lower-case, punctuation removed, numbers as the truth writes them);")
 print("'raw' is Whisper's own text, 'corrected' after the lexical corrector. Time: wall seconds of")
 print("`referat transcribe` (model and lexicon loading included), and its ratio to `today` on the")

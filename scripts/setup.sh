@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TEST=0; [ "${1:-}" = "--test" ] && TEST=1
 
-pkgs=(cmake libclang-dev pkg-config unzip)
+# hunspell-no: the Bokmål dictionary (nb_NO) of the lexical corrector after ASR.
+pkgs=(cmake libclang-dev pkg-config unzip hunspell-no)
 # pip and node may come from elsewhere than Debian (pyenv, nodesource): only add them when absent.
 command -v pip >/dev/null 2>&1 || pkgs+=(python3-pip)
 if [ $TEST = 1 ]; then

@@ -376,7 +376,8 @@ pub fn transcribe(audio_path: &Path, meeting: &Meeting, opts: &AsrOptions) -> Re
     let mut state = ctx.create_state().map_err(|e| anyhow::anyhow!("{e}")).context("cannot create whisper state")?;
     let lang = whisper_language(&opts.language);
     let context_budget = if opts.carry_context { CONTEXT_TOKENS + 2 } else { 0 };
-    let vocab_prompt = if opts.use_prompt { fit_prompt(&ctx, &build_prompt(meeting), PROMPT_TOKENS - context_budget) } else { String::new() };
+    let vocab_prompt =
+        if opts.use_prompt { fit_prompt(&ctx, &build_prompt(meeting), PROMPT_TOKENS - context_budget) } else { String::new() };
     let eot = ctx.token_eot();
     let lexicon = if opts.correct { load_lexicon(&mut warnings) } else { None };
     let mut corrector = lexicon.as_ref().map(|l| crate::lexicon::Corrector::new(l, meeting));

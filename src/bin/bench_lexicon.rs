@@ -1,6 +1,7 @@
 //! Lexical corrector benchmark (not part of the referat CLI).
 //!
 //! Usage: bench_lexicon MEETING.toml TRUTH.json [TRANSCRIPT.json OUT.json]
+//!        bench_lexicon --why MEETING.toml WORD...   (the candidates for each word)
 //!
 //! Feeds the true utterances of a sample meeting through the corrector and counts the words it
 //! changes (each one is a correct word made wrong: the goal is fewer than 1 in 1,000). With a
@@ -16,6 +17,18 @@ use std::path::Path;
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--why") && args.len() >= 3 {
+        let meeting = Meeting::load(Path::new(&args[1]))?;
+        let lex = Lexicon::load(&referat::models::lexicon_files()?)?;
+        let c = Corrector::new(&lex, &meeting);
+        for w in &args[2..] {
+            println!("{w}: {:?} (zipf {:?}, word {})", c.judge(w, false), lex.zipf(w), lex.is_word(w));
+            for k in c.candidates(&w.to_lowercase(), false, 2.0).iter().take(6) {
+                println!("  {:<24} score {:.2} cost {:.2} zipf {:?}", k.word, k.score, k.cost, lex.zipf(&k.word));
+            }
+        }
+        return Ok(());
+    }
     if args.len() != 2 && args.len() != 4 {
         anyhow::bail!("usage: bench_lexicon MEETING.toml TRUTH.json [TRANSCRIPT.json OUT.json]");
     }
