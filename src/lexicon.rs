@@ -492,8 +492,8 @@ impl Lexicon {
         // Depth-first over the sorted pool as an implicit trie: a block of words sharing a
         // prefix is one node; one row of the edit-distance table per depth, reused.
         let mut rows = vec![vec![0f32; w.len() + 1]; w.len() + max_cost.ceil() as usize * 2 + 2];
-        for j in 0..=w.len() {
-            rows[0][j] = start_cost + (0..j).map(|k| if k > 0 && w[k] == w[k - 1] { self.costs.double_cost } else { 1.0 }).sum::<f32>();
+        for (j, cell) in rows[0].iter_mut().enumerate() {
+            *cell = start_cost + (0..j).map(|k| if k > 0 && w[k] == w[k - 1] { self.costs.double_cost } else { 1.0 }).sum::<f32>();
         }
         let mut s = Search { lex: self, w, max_cost, rows, out };
         s.descend(0, self.pool.len(), 0);
