@@ -628,7 +628,7 @@ fn round3(x: f32) -> f32 {
 }
 
 /// A segment's confidence: the mean of its words' confidences (None without word data).
-pub fn segment_confidence(words: &[Word]) -> Option<f32> {
+fn segment_confidence(words: &[Word]) -> Option<f32> {
     let c: Vec<f32> = words.iter().filter_map(|w| w.confidence).collect();
     (!c.is_empty()).then(|| round3(c.iter().sum::<f32>() / c.len() as f32))
 }

@@ -846,7 +846,9 @@ fn weighted_distance(costs: &Costs, a: &[char], b: &[char]) -> f32 {
 
 // ---------------------------------------------------------------- confidence of a span
 
-/// Below this, Whisper was unsure of a word.
+/// Below this, Whisper was unsure of a word. Measured (bench/confidence.py, first 120 s of
+/// three meetings): words under 0.6 were right 20 to 35 % of the time, over 0.6 63 to 77 %,
+/// words marked unknown never; 0.5 keeps the flag for the clearly unsure.
 pub const LOW_CONFIDENCE: f32 = 0.5;
 /// A span whose content words are at least this share unclear is "garbled".
 pub const GARBLED: f32 = 0.5;
