@@ -4,8 +4,9 @@
 Normalisation: lower-case, punctuation removed (hyphens inside words kept), integers written
 in digits turned into Norwegian words as the truth writes them ("11" -> "elleve",
 "15/25" -> "femten tjuefem"). Until `referat::eval::wer` is merged this is the reference.
-usage: wer.py transcript.json truth.json [UNTIL_SECONDS]
-(with UNTIL_SECONDS only utterances and segments starting before it count)
+usage: wer.py [--asr] transcript.json truth.json [UNTIL_SECONDS]
+(with UNTIL_SECONDS only utterances and segments starting before it count; with --asr the
+score is of Whisper's own text, `asr_text`, where the corrector changed a segment)
 """
 import json, re, sys
 
@@ -46,9 +47,13 @@ def wer(ref, hyp):
     return d[len(hyp)] / max(1, len(ref))
 
 if __name__ == "__main__":
-    t = json.load(open(sys.argv[1]))
-    truth = json.load(open(sys.argv[2]))
-    until = float(sys.argv[3]) if len(sys.argv) > 3 else float("inf")
-    hyp = norm(" ".join(s["text"] for s in t["segments"] if s["start"] < until))
+    args = sys.argv[1:]
+    asr = "--asr" in args
+    args = [a for a in args if a != "--asr"]
+    t = json.load(open(args[0]))
+    truth = json.load(open(args[1]))
+    until = float(args[2]) if len(args) > 2 else float("inf")
+    text = lambda s: (s.get("asr_text") or s["text"]) if asr else s["text"]
+    hyp = norm(" ".join(text(s) for s in t["segments"] if s["start"] < until))
     ref = norm(" ".join(u["text"] for u in truth["utterances"] if u["start"] < until))
     print(f"WER {wer(ref, hyp):.3f} ({len(ref)} reference words, {len(hyp)} hypothesis words)")

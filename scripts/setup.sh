@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 TEST=0; [ "${1:-}" = "--test" ] && TEST=1
 
 # apertium-nno-nob: Bokmål→Nynorsk for the free text of a Nynorsk referat (language = "nn").
-pkgs=(cmake libclang-dev pkg-config unzip apertium-nno-nob)
+# hunspell-no: the Bokmål dictionary (nb_NO) of the lexical corrector after ASR.
+pkgs=(cmake libclang-dev pkg-config unzip apertium-nno-nob hunspell-no)
 # pip and node may come from elsewhere than Debian (pyenv, nodesource): only add them when absent.
 command -v pip >/dev/null 2>&1 || pkgs+=(python3-pip)
 if [ $TEST = 1 ]; then

@@ -70,6 +70,9 @@ pub struct Segment {
     /// speaker again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub edited: bool,
+    /// Whisper's confidence in the segment (0..1): the mean of its words' confidences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f32>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -77,6 +80,13 @@ pub struct Word {
     pub start: f64,
     pub end: f64,
     pub text: String,
+    /// Whisper's confidence in the word (0..1): the mean probability of its tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f32>,
+    /// Neither a Bokmål word nor one of the meeting's names and terms, and no correction was
+    /// certain enough: likely misheard.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unknown: bool,
 }
 
 impl Artifact for Transcript {

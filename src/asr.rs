@@ -6,8 +6,10 @@
 //!    the quietest point;
 //! 2. decode again and hand each window to whisper as soon as its audio is in.
 //!
-//! Every window is decoded on its own (no carried-over context, the vocabulary prompt is given
-//! to each window), which keeps whisper out of repetition loops that run across silence.
+//! Every window is decoded on its own (no carried-over decoder state, the vocabulary prompt is
+//! given to each window), which keeps whisper out of repetition loops that run across silence.
+//! Each window's text then goes through the lexical corrector ([`crate::lexicon`]), which keeps
+//! Whisper's own text beside the corrected one, and every word carries Whisper's confidence.
 
 use crate::artifact::{Inputs, Segment, Transcript, Word, FORMAT_VERSION};
 use crate::audio::{self, SAMPLE_RATE};
@@ -29,11 +31,62 @@ pub struct AsrOptions {
     pub language: String,
     /// Longest window handed to whisper in one call, in seconds.
     pub max_window: f64,
+    pub decoding: Decoding,
+    /// Correct non-Norwegian words after ASR with the Bokmål word lists and the meeting's
+    /// vocabulary (see [`crate::lexicon`]).
+    pub correct: bool,
+    /// Append the (corrected) last words of the previous window to the next window's prompt.
+    /// Off: measured worse (WER +0.025 on two tuning meetings, bench/asr-carry-clip120.md),
+    /// partly because it leaves less room for the vocabulary.
+    pub carry_context: bool,
 }
 
 impl AsrOptions {
     pub fn new(model: PathBuf) -> AsrOptions {
-        AsrOptions { model, threads: default_threads(), use_prompt: true, language: "no".into(), max_window: 28.0 }
+        AsrOptions {
+            model,
+            threads: default_threads(),
+            use_prompt: true,
+            language: "no".into(),
+            max_window: 28.0,
+            decoding: Decoding::DEFAULT,
+            correct: true,
+            carry_context: false,
+        }
+    }
+}
+
+/// How whisper picks tokens. Both settings fall back to sampling at rising temperatures
+/// (`best_of` candidates each) when a window's decode looks wrong (high entropy or low
+/// log-probability); `bench/asr_decoding.sh` measures them against each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decoding {
+    /// 1 = greedy; more = beam search of that width.
+    pub beam_size: u32,
+    /// Candidates sampled per temperature step of the fallback (greedy only: whisper-rs leaves
+    /// whisper.cpp's 5 in place for beam search).
+    pub best_of: u32,
+}
+
+impl Decoding {
+    /// Greedy (`--fast`).
+    pub const GREEDY: Decoding = Decoding { beam_size: 1, best_of: 3 };
+    /// The default, chosen by `bench/asr_decoding.sh` (bench/asr-quality.md): greedy. Beam 5
+    /// gained 0.02 WER after correction at 2 to 3.7 times the time (the goal allows 1.3),
+    /// beam 2 was worse, best-of 5 changed nothing (the fallback rarely fires).
+    pub const DEFAULT: Decoding = Decoding::GREEDY;
+
+    fn strategy(&self) -> SamplingStrategy {
+        if self.beam_size > 1 {
+            SamplingStrategy::BeamSearch { beam_size: self.beam_size as i32, patience: -1.0 }
+        } else {
+            SamplingStrategy::Greedy { best_of: self.best_of.max(1) as i32 }
+        }
+    }
+
+    /// The key hashed into transcript.json's inputs.
+    fn key(&self) -> String {
+        format!("beam={};best_of={}", self.beam_size, self.best_of)
     }
 }
 
@@ -325,9 +378,15 @@ pub fn transcribe(audio_path: &Path, meeting: &Meeting, opts: &AsrOptions) -> Re
             format!("cannot load whisper model {}: it must be a whisper.cpp ggml file (run `referat models verify`)", opts.model.display())
         })?;
     let mut state = ctx.create_state().map_err(|e| anyhow::anyhow!("{e}")).context("cannot create whisper state")?;
-    let prompt = if opts.use_prompt { fit_prompt(&ctx, &build_prompt(meeting), 200) } else { String::new() };
     let lang = whisper_language(&opts.language);
+    let context_budget = if opts.carry_context { CONTEXT_TOKENS + 2 } else { 0 };
+    let vocab_prompt =
+        if opts.use_prompt { fit_prompt(&ctx, &build_prompt(meeting), PROMPT_TOKENS - context_budget) } else { String::new() };
     let eot = ctx.token_eot();
+    let lexicon = if opts.correct { load_lexicon(&mut warnings) } else { None };
+    let mut corrector = lexicon.as_ref().map(|l| crate::lexicon::Corrector::new(l, meeting));
+    let mut corrections = 0usize;
+    let mut previous = String::new();
 
     let speech_secs: f64 = windows.iter().map(|w| w.end - w.start).sum();
     let pb = crate::progress::bar("transkriberer", duration.ceil() as u64, "s");
@@ -355,9 +414,19 @@ pub fn transcribe(audio_path: &Path, meeting: &Meeting, opts: &AsrOptions) -> Re
             let a = s0.saturating_sub(*buf_start).min(buf.len());
             let b = s1.saturating_sub(*buf_start).min(buf.len());
             if b - a >= SAMPLE_RATE as usize / 10 {
-                let (mut new, d, l) = run_window(&mut state, &buf[a..b], w.start, &lang, &prompt, opts.threads, eot)?;
+                let prompt = if opts.carry_context { window_prompt(&ctx, &vocab_prompt, &previous) } else { vocab_prompt.clone() };
+                let cfg = WindowConfig { lang: &lang, prompt: &prompt, threads: opts.threads, eot, decoding: opts.decoding };
+                let (mut new, d, l) = run_window(&mut state, &buf[a..b], w.start, &cfg)?;
                 dropped_silence += d;
                 loops += l;
+                if let Some(c) = corrector.as_mut() {
+                    for s in new.iter_mut() {
+                        corrections += c.correct_segment(s);
+                    }
+                }
+                if opts.carry_context {
+                    previous = new.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
+                }
                 segs.append(&mut new);
             }
             pb.set_position(w.end.min(duration) as u64);
@@ -409,16 +478,35 @@ pub fn transcribe(audio_path: &Path, meeting: &Meeting, opts: &AsrOptions) -> Re
     }
     let elapsed = t_start.elapsed().as_secs_f64();
     eprintln!(
-        "transcribed {:.0} s of audio ({:.0} s in {} speech windows) in {:.1} s: real-time factor {:.3}",
+        "transcribed {:.0} s of audio ({:.0} s in {} speech windows) in {:.1} s: real-time factor {:.3}; {} word(s) corrected",
         duration,
         speech_secs,
         windows.len(),
         elapsed,
-        elapsed / duration.max(1e-9)
+        elapsed / duration.max(1e-9),
+        corrections
     );
     t.segments = cleaned;
     t.warnings = warnings;
     Ok(t)
+}
+
+/// The Bokmål lexicon for the corrector, or None with a warning that says how to install it:
+/// the transcript is still written, uncorrected.
+fn load_lexicon(warnings: &mut Vec<String>) -> Option<crate::lexicon::Lexicon> {
+    let t = std::time::Instant::now();
+    let loaded = crate::models::lexicon_files().and_then(|f| crate::lexicon::Lexicon::load(&f));
+    match loaded {
+        Ok(l) => {
+            eprintln!("loaded the Bokmål lexicon in {:.1} s", t.elapsed().as_secs_f64());
+            Some(l)
+        }
+        Err(e) => {
+            eprintln!("warning: no lexical correction: {e:#}");
+            warnings.push(format!("Ordene fra talegjenkjenningen er ikke rettet mot ordlisten: {e:#}"));
+            None
+        }
+    }
 }
 
 /// Whisper encoder frames (50 per second, at most 1500 = 30 s) for a window of `samples` PCM
@@ -429,19 +517,10 @@ fn audio_ctx_frames(samples: usize) -> i32 {
 
 /// Transcribe one window; returns segments on the recording's time line, the number of
 /// dropped silence hallucinations and of collapsed loops.
-#[allow(clippy::too_many_arguments)]
-fn run_window(
-    state: &mut whisper_rs::WhisperState,
-    pcm: &[f32],
-    offset: f64,
-    lang: &str,
-    prompt: &str,
-    threads: usize,
-    eot: i32,
-) -> Result<(Vec<Segment>, usize, usize)> {
-    let mut p = FullParams::new(SamplingStrategy::Greedy { best_of: 3 });
-    p.set_language(Some(lang));
-    p.set_n_threads(threads.max(1) as i32);
+fn run_window(state: &mut whisper_rs::WhisperState, pcm: &[f32], offset: f64, cfg: &WindowConfig) -> Result<(Vec<Segment>, usize, usize)> {
+    let mut p = FullParams::new(cfg.decoding.strategy());
+    p.set_language(Some(cfg.lang));
+    p.set_n_threads(cfg.threads.max(1) as i32);
     p.set_translate(false);
     p.set_no_context(true);
     p.set_token_timestamps(true);
@@ -459,8 +538,8 @@ fn run_window(
     p.set_entropy_thold(2.4);
     p.set_logprob_thold(-1.0);
     p.set_no_speech_thold(0.6);
-    if !prompt.is_empty() {
-        p.set_initial_prompt(prompt);
+    if !cfg.prompt.is_empty() {
+        p.set_initial_prompt(cfg.prompt);
     }
     // SAFETY: the callback only reads a static atomic flag.
     unsafe {
@@ -491,10 +570,13 @@ fn run_window(
         }
         let start = (offset + seg.start_timestamp() as f64 / 100.0).min(win_end);
         let end = (offset + seg.end_timestamp() as f64 / 100.0).clamp(start, win_end);
+        // Words from the text tokens, each with the mean probability of its tokens (the
+        // convention of faster-whisper's word probabilities).
         let mut words: Vec<Word> = Vec::new();
+        let mut probs: Vec<(f32, u32)> = Vec::new();
         for i in 0..seg.n_tokens() {
             let Some(tok) = seg.get_token(i) else { continue };
-            if tok.token_id() >= eot {
+            if tok.token_id() >= cfg.eot {
                 continue;
             }
             let piece = tok.to_str_lossy().map(|s| s.into_owned()).unwrap_or_default();
@@ -504,22 +586,80 @@ fn run_window(
             let d = tok.token_data();
             let t0 = (offset + d.t0 as f64 / 100.0).clamp(start, end);
             let t1 = (offset + d.t1 as f64 / 100.0).clamp(t0, end);
-            match words.last_mut() {
-                Some(w) if !piece.starts_with(' ') => {
+            match (words.last_mut(), probs.last_mut()) {
+                (Some(w), Some(pr)) if !piece.starts_with(' ') => {
                     w.text.push_str(&piece);
                     w.end = t1;
+                    pr.0 += d.p;
+                    pr.1 += 1;
                 }
-                _ => words.push(Word { start: t0, end: t1, text: piece.trim().to_string() }),
+                _ => {
+                    words.push(Word { start: t0, end: t1, text: piece.trim().to_string(), ..Default::default() });
+                    probs.push((d.p, 1));
+                }
             }
         }
+        for (w, (sum, n)) in words.iter_mut().zip(&probs) {
+            w.confidence = Some(round3(sum / *n as f32));
+        }
         words.retain(|w| !w.text.is_empty());
+        let confidence = segment_confidence(&words);
         if looped {
             // Word times no longer match the shortened text.
             words.clear();
         }
-        out.push(Segment { start, end, text, speaker: None, words, ..Default::default() });
+        out.push(Segment { start, end, text, speaker: None, words, confidence, ..Default::default() });
     }
     Ok((out, dropped, loops))
+}
+
+/// What every window of one run shares.
+struct WindowConfig<'a> {
+    lang: &'a str,
+    prompt: &'a str,
+    threads: usize,
+    eot: i32,
+    decoding: Decoding,
+}
+
+/// Three decimals are plenty for a probability and keep transcript.json readable.
+fn round3(x: f32) -> f32 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// A segment's confidence: the mean of its words' confidences (None without word data).
+fn segment_confidence(words: &[Word]) -> Option<f32> {
+    let c: Vec<f32> = words.iter().filter_map(|w| w.confidence).collect();
+    (!c.is_empty()).then(|| round3(c.iter().sum::<f32>() / c.len() as f32))
+}
+
+/// The prompt for the next window: the vocabulary prompt plus, with `carry_context`, the last
+/// words of the previous window (Whisper reads a prompt as the text said just before).
+fn window_prompt(ctx: &WhisperContext, vocab: &str, previous: &str) -> String {
+    if previous.is_empty() {
+        return vocab.to_string();
+    }
+    let tail = fit_prompt_tail(ctx, previous, CONTEXT_TOKENS);
+    format!("{vocab} {tail}").trim().to_string()
+}
+
+/// Tokens of the previous window's text carried into the next prompt.
+const CONTEXT_TOKENS: usize = 48;
+/// The whole prompt stays under whisper's limit of 224 tokens.
+const PROMPT_TOKENS: usize = 200;
+
+/// The last words of `text` that fit in `max_tokens` whisper tokens.
+fn fit_prompt_tail(ctx: &WhisperContext, text: &str, max_tokens: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut from = words.len().saturating_sub(max_tokens);
+    loop {
+        let s = words[from..].join(" ");
+        let n = ctx.tokenize(&s, 1024).map(|t| t.len()).unwrap_or(usize::MAX);
+        if n <= max_tokens || from >= words.len() {
+            return s;
+        }
+        from += 1;
+    }
 }
 
 // ---------------------------------------------------------------- stage
@@ -541,14 +681,31 @@ pub fn stage_inputs(audio_path: &Path, meeting_path: &Path, opts: &AsrOptions) -
     let recording = std::fs::canonicalize(audio_path).unwrap_or_else(|_| audio_path.to_path_buf());
     inputs.insert(RECORDING.into(), recording.to_string_lossy().into_owned());
     inputs.insert("model".into(), workdir::file_fingerprint(&opts.model)?);
-    if opts.use_prompt {
+    // The corrector reads the meeting's vocabulary too.
+    if opts.use_prompt || opts.correct {
         inputs.insert("meeting".into(), workdir::sha256_file(meeting_path)?);
+    }
+    if opts.correct {
+        // A lexicon installed later makes the transcript stale, so the next run corrects it.
+        let lex = match crate::models::lexicon_files() {
+            Ok(f) => f.fingerprint()?,
+            Err(_) => "missing".into(),
+        };
+        inputs.insert("lexicon".into(), lex);
     }
     inputs.insert(
         "asr_options".into(),
         workdir::sha256_bytes(
-            format!("lang={};prompt={};window={};packed;actx", whisper_language(&opts.language), opts.use_prompt, opts.max_window)
-                .as_bytes(),
+            format!(
+                "lang={};prompt={};window={};packed;actx;{};correct={};carry={}",
+                whisper_language(&opts.language),
+                opts.use_prompt,
+                opts.max_window,
+                opts.decoding.key(),
+                opts.correct,
+                opts.carry_context
+            )
+            .as_bytes(),
         ),
     );
     Ok(inputs)

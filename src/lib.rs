@@ -11,6 +11,7 @@ pub mod audio;
 pub mod draft;
 pub mod eval;
 pub mod export;
+pub mod lexicon;
 pub mod llm;
 pub mod meeting;
 pub mod models;

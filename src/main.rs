@@ -31,6 +31,8 @@ enum Cmd {
         input: InputArgs,
         #[command(flatten)]
         models: ModelArgs,
+        #[command(flatten)]
+        asr: AsrArgs,
         /// Transcribe without the vocabulary prompt built from the meeting file.
         #[arg(long)]
         no_prompt: bool,
@@ -82,6 +84,8 @@ enum Cmd {
         input: InputArgs,
         #[command(flatten)]
         models: ModelArgs,
+        #[command(flatten)]
+        asr: AsrArgs,
     },
     /// Score a work dir against a truth file (WER, segmentation, innspill, vedtak).
     Eval {
@@ -179,6 +183,38 @@ struct LlmArgs {
     rules_only: bool,
 }
 
+#[derive(Args, Default)]
+struct AsrArgs {
+    /// Greedy decoding: faster, more wrong words.
+    #[arg(long)]
+    fast: bool,
+    /// Beam search of this width (1 = greedy).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16))]
+    beam_size: Option<u32>,
+    /// Candidates per temperature step when greedy decoding falls back to sampling.
+    #[arg(long, hide = true, value_parser = clap::value_parser!(u32).range(1..=16))]
+    best_of: Option<u32>,
+    /// Keep Whisper's words as they are (no lexical correction with the Bokmål dictionary).
+    #[arg(long)]
+    no_correct: bool,
+    /// Give each window the previous window's last words as prompt (measured: see bench/).
+    #[arg(long, hide = true)]
+    carry_context: bool,
+}
+
+impl AsrArgs {
+    fn choice(&self, use_prompt: bool) -> referat::pipeline::AsrChoice {
+        referat::pipeline::AsrChoice {
+            use_prompt,
+            fast: self.fast,
+            beam_size: self.beam_size,
+            best_of: self.best_of,
+            correct: !self.no_correct,
+            carry_context: self.carry_context,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Md,
@@ -220,12 +256,12 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
         }
         Cmd::Agenda { cmd: AgendaCmd::Import { file, out, force } } => referat::agenda::import_cmd(&file, &out, force),
-        Cmd::Transcribe { io, input, models, no_prompt } => {
+        Cmd::Transcribe { io, input, models, asr, no_prompt } => {
             let meeting = Meeting::load(&io.meeting)?;
             // Stages that write artifacts hold the work dir's lock (a review open on it holds it too).
             let _lock = workdir::lock(&io.out)?;
             let wd = WorkDir::create(&io.out)?;
-            let t = pipeline::transcribe(&io.meeting, &meeting, &input.into(), &wd, &models.into(), !no_prompt, io.force)?;
+            let t = pipeline::transcribe(&io.meeting, &meeting, &input.into(), &wd, &models.into(), &asr.choice(!no_prompt), io.force)?;
             eprintln!("{}: {} segments, {:.0} s", wd.path("transcript.json").display(), t.segments.len(), t.duration);
             Ok(())
         }
@@ -279,7 +315,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             };
             referat::review::server::run(&io.meeting, &io.out, audio.as_deref(), port, opts)
         }
-        Cmd::Run { io, input, models } => {
+        Cmd::Run { io, input, models, asr } => {
             // A bad meeting file is reported before the lock creates the work dir.
             Meeting::load(&io.meeting)?;
             let _lock = workdir::lock(&io.out)?;
@@ -290,7 +326,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                     .into_iter()
                     .filter_map(|(f, p)| Some((f, p.clone()?)))
                     .collect();
-            let reports = pipeline::run(&io.meeting, &input.into(), &io.out, &models.into(), io.force)?;
+            let reports = pipeline::run(&io.meeting, &input.into(), &io.out, &models.into(), &asr.choice(true), io.force)?;
             pipeline::print_reports(&reports);
             println!("{}", io.out.join("referat.md").display());
             // The command that opens the review: it finds the recording through transcript.json.

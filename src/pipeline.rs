@@ -27,6 +27,46 @@ pub struct ModelChoice {
     pub rules_only: bool,
 }
 
+/// Transcription choices from the command line.
+#[derive(Debug, Clone)]
+pub struct AsrChoice {
+    /// Give Whisper the meeting's vocabulary prompt.
+    pub use_prompt: bool,
+    /// Greedy decoding (`--fast`) instead of the default.
+    pub fast: bool,
+    /// Beam width, overriding both.
+    pub beam_size: Option<u32>,
+    /// Sampled candidates per fallback step (greedy).
+    pub best_of: Option<u32>,
+    /// Lexical correction after ASR.
+    pub correct: bool,
+    /// Carry the previous window's words into the next prompt.
+    pub carry_context: bool,
+}
+
+impl Default for AsrChoice {
+    fn default() -> Self {
+        AsrChoice { use_prompt: true, fast: false, beam_size: None, best_of: None, correct: true, carry_context: false }
+    }
+}
+
+impl AsrChoice {
+    fn apply(&self, opts: &mut crate::asr::AsrOptions) {
+        opts.use_prompt = self.use_prompt;
+        if self.fast {
+            opts.decoding = crate::asr::Decoding::GREEDY;
+        }
+        if let Some(b) = self.beam_size {
+            opts.decoding.beam_size = b.max(1);
+        }
+        if let Some(b) = self.best_of {
+            opts.decoding.best_of = b.max(1);
+        }
+        opts.correct = self.correct;
+        opts.carry_context = self.carry_context;
+    }
+}
+
 pub struct StageReport {
     pub stage: &'static str,
     pub secs: f64,
@@ -41,7 +81,7 @@ pub fn transcribe(
     input: &Input,
     wd: &WorkDir,
     models: &ModelChoice,
-    use_prompt: bool,
+    asr: &AsrChoice,
     force: bool,
 ) -> Result<Transcript> {
     match input {
@@ -49,7 +89,7 @@ pub fn transcribe(
         Input::Audio(audio) => {
             let model = crate::models::whisper_path(models.whisper.as_deref(), Some(meeting))?;
             let mut opts = crate::asr::AsrOptions::new(model);
-            opts.use_prompt = use_prompt;
+            asr.apply(&mut opts);
             if let Some(n) = models.threads {
                 opts.threads = n.max(1);
             }
@@ -72,7 +112,7 @@ pub fn draft(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir, models: &Mode
 
 /// Every stage in order; each one skips itself when its artifact is up to date, so a rerun
 /// after an interruption resumes at the first stage that has not finished.
-pub fn run(meeting_path: &Path, input: &Input, out: &Path, models: &ModelChoice, force: bool) -> Result<Vec<StageReport>> {
+pub fn run(meeting_path: &Path, input: &Input, out: &Path, models: &ModelChoice, asr: &AsrChoice, force: bool) -> Result<Vec<StageReport>> {
     let meeting = Meeting::load(meeting_path)?;
     let wd = WorkDir::create(out)?;
     let mut reports = Vec::new();
@@ -84,7 +124,7 @@ pub fn run(meeting_path: &Path, input: &Input, out: &Path, models: &ModelChoice,
         reports.push(StageReport { stage: name, secs: t.elapsed().as_secs_f64(), peak_rss_mib: peak_rss_mib() });
         Ok(())
     };
-    stage("transcribe", &mut || transcribe(meeting_path, &meeting, input, &wd, models, true, force).map(drop))?;
+    stage("transcribe", &mut || transcribe(meeting_path, &meeting, input, &wd, models, asr, force).map(drop))?;
     stage("segment", &mut || crate::segment::run_stage(meeting_path, &meeting, &wd, force).map(drop))?;
     stage("draft", &mut || draft(meeting_path, &meeting, &wd, models, force).map(drop))?;
     stage("export", &mut || crate::export::run_stage(&meeting, &wd, crate::export::Format::Md, &Default::default()).map(drop))?;

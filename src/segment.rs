@@ -1830,7 +1830,7 @@ time = "11:15"
         let n = text.split_whitespace().count();
         for (i, w) in text.split_whitespace().enumerate() {
             let a = prev.start + (ann.end - prev.start) * i as f64 / n as f64;
-            words.push(crate::artifact::Word { start: a, end: a + 0.1, text: w.to_string() });
+            words.push(crate::artifact::Word { start: a, end: a + 0.1, text: w.to_string(), ..Default::default() });
         }
         let takk = words.iter().find(|w| w.text == "Takk.").unwrap().start;
         prev.text = text;

@@ -62,6 +62,51 @@ fn norwegian_clip_gives_norwegian_text_with_times() {
 }
 
 #[test]
+fn confidence_is_stored_and_a_clear_clip_is_not_garbled() {
+    let m = Meeting::parse(MEETING).unwrap();
+    let t = asr::transcribe(&clip(), &m, &opts()).unwrap();
+    let mut confs = Vec::new();
+    for s in &t.segments {
+        let c = s.confidence.unwrap_or_else(|| panic!("no segment confidence: {s:?}"));
+        assert!(c > 0.0 && c <= 1.0, "{s:?}");
+        for w in &s.words {
+            let c = w.confidence.unwrap_or_else(|| panic!("no word confidence: {w:?}"));
+            assert!(c > 0.0 && c <= 1.0, "{w:?}");
+            confs.push(c);
+        }
+    }
+    // Clear speech: Whisper is mostly sure of it.
+    let mean = confs.iter().sum::<f32>() / confs.len() as f32;
+    assert!(mean >= 0.6, "mean word confidence {mean}: {:?}", t.segments);
+    let json = serde_json::to_string(&t).unwrap();
+    assert!(json.contains("\"confidence\":"), "{json}");
+    let c = referat::lexicon::clarity(&t.segments, [0.0, 1e9]);
+    assert!(!c.is_garbled(), "{c:?}");
+    assert!(c.clear_words.iter().any(|w| w.to_lowercase() == "velkommen"), "{c:?}");
+}
+
+#[test]
+fn reversed_speech_is_garbled() {
+    // The clip played backwards: speech-like sound with no words in it. Whatever Whisper
+    // writes for it must come out unsure or unknown.
+    let (mut pcm, _) = referat::audio::decode_all(&clip()).unwrap();
+    pcm.reverse();
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("reversed.wav");
+    let spec = hound::WavSpec { channels: 1, sample_rate: 16_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let mut w = hound::WavWriter::create(&f, spec).unwrap();
+    for x in &pcm {
+        w.write_sample((x * 32767.0) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+    let m = Meeting::parse(MEETING).unwrap();
+    let t = asr::transcribe(&f, &m, &opts()).unwrap();
+    let c = referat::lexicon::clarity(&t.segments, [0.0, 1e9]);
+    eprintln!("{:?}\n{c:?}", t.segments.iter().map(|s| &s.text).collect::<Vec<_>>());
+    assert!(c.words == 0 || c.is_garbled(), "{c:?}");
+}
+
+#[test]
 #[ignore = "slow: two whisper passes plus a minute of silence"]
 fn long_silence_is_skipped_and_times_stay_on_the_recording() {
     // clip, 60 s of silence, clip: the silence produces no text and the second copy's text

@@ -717,7 +717,7 @@ forslag = "Regionrådet i Nordfjell drøfter utkastet til felles beredskapsplan 
         // with word times, and a sak boundary inside the segment
         let mut seg2 = seg(10.0, 20.0, "Første setning her. Andre setning her.", None);
         let ws = ["Første", "setning", "her.", "Andre", "setning", "her."];
-        seg2.words = ws.iter().enumerate().map(|(i, w)| crate::artifact::Word { start: 10.0 + i as f64, end: 10.9 + i as f64, text: w.to_string() }).collect();
+        seg2.words = ws.iter().enumerate().map(|(i, w)| crate::artifact::Word { start: 10.0 + i as f64, end: 10.9 + i as f64, text: w.to_string(), ..Default::default() }).collect();
         let t = transcript(vec![seg2]);
         let s = sentences(&t, &[[12.9, 30.0]]);
         assert_eq!(s.len(), 1, "{s:?}");

@@ -19,7 +19,7 @@ pub struct Manifest {
 pub struct Model {
     /// Folder name in the store.
     pub id: String,
-    /// "asr", "llm" or "test".
+    /// "asr", "llm", "lexicon" or "test".
     pub role: String,
     /// Installed by a plain `referat models install` and used when no model is given.
     pub default: bool,
@@ -144,6 +144,7 @@ mod tests {
         assert_eq!(m.version, 1);
         assert_eq!(m.default_for("asr").unwrap().id, "whisper-base");
         assert_eq!(m.default_for("llm").unwrap().id, "qwen2.5-coder-1.5b-instruct");
+        assert_eq!(m.default_for("lexicon").unwrap().id, "wordfreq-nb");
         for model in &m.models {
             model.main_file().unwrap();
             for f in &model.files {
