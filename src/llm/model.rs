@@ -156,16 +156,7 @@ impl GgufLlm {
         }
         Ok((ids, sys_len))
     }
-}
 
-/// Run `ids` at position `pos` and return the last position's logits.
-fn forward(path: &Path, device: &Device, m: &mut Weights, ids: &[u32], pos: usize) -> Result<Tensor> {
-    let input = Tensor::new(ids, device)?.unsqueeze(0)?;
-    let logits = m.forward(&input, pos).with_context(|| format!("{}: forward pass failed", path.display()))?;
-    Ok(logits.squeeze(0)?.to_dtype(candle_core::DType::F32)?)
-}
-
-impl GgufLlm {
     fn check_context(&self, ids: &[u32], params: &GenParams) -> Result<()> {
         if ids.len() + params.max_tokens > self.context_len {
             bail!(
@@ -329,6 +320,54 @@ impl GgufLlm {
         }
         Ok(results.into_iter().map(|c| c.unwrap_or_default()).collect())
     }
+
+    /// The reference decode loop: one forward pass per token, no batching, no speculation
+    /// (what `complete` ran before batched decoding; every architecture). For qwen2,
+    /// `complete` and `complete_batch` give exactly its text (tests/llm.rs).
+    pub fn complete_stepwise(&mut self, messages: &[ChatMessage], prefill: &str, params: &GenParams) -> Result<Completion> {
+        let t0 = Instant::now();
+        let (ids, sys_len) = self.prompt_tokens(messages, prefill)?;
+        self.check_context(&ids, params)?;
+        let (mut owned, start) = self.start_state(&ids, sys_len)?;
+        let m = match owned.as_mut() {
+            Some(w) => w,
+            None => &mut self.model,
+        };
+        let mut logits = forward(&self.path, &self.device, m, &ids[start..], start)?;
+        let prompt_secs = t0.elapsed().as_secs_f64();
+
+        let t1 = Instant::now();
+        let mut lp = LogitsProcessor::from_sampling(params.seed, sampling(params));
+        let mut out = Output::new(params);
+        let mut pos = ids.len();
+        while !out.done {
+            // Ctrl-C: stop between tokens; the caller writes nothing.
+            if crate::progress::interrupted() {
+                anyhow::bail!("interrupted: nothing was written");
+            }
+            let next = lp.sample(&logits)?;
+            if out.push(next, &self.stop_ids, &self.tokenizer, params)? {
+                logits = forward(&self.path, &self.device, m, &[next], pos)?;
+                pos += 1;
+            }
+        }
+        let generated_tokens = out.gen.len();
+        Ok(Completion {
+            text: out.into_text(),
+            prompt_tokens: ids.len(),
+            generated_tokens,
+            prompt_secs,
+            gen_secs: t1.elapsed().as_secs_f64(),
+            ..Completion::default()
+        })
+    }
+}
+
+/// Run `ids` at position `pos` and return the last position's logits.
+fn forward(path: &Path, device: &Device, m: &mut Weights, ids: &[u32], pos: usize) -> Result<Tensor> {
+    let input = Tensor::new(ids, device)?.unsqueeze(0)?;
+    let logits = m.forward(&input, pos).with_context(|| format!("{}: forward pass failed", path.display()))?;
+    Ok(logits.squeeze(0)?.to_dtype(candle_core::DType::F32)?)
 }
 
 fn sampling(params: &GenParams) -> Sampling {
@@ -431,49 +470,6 @@ fn lookup(prompt: &[u32], gen: &[u32], k: usize) -> Vec<u32> {
         }
     }
     Vec::new()
-}
-
-impl GgufLlm {
-    /// The reference decode loop: one forward pass per token, no batching, no speculation
-    /// (what `complete` ran before batched decoding; every architecture). For qwen2,
-    /// `complete` and `complete_batch` give exactly its text (tests/llm.rs).
-    pub fn complete_stepwise(&mut self, messages: &[ChatMessage], prefill: &str, params: &GenParams) -> Result<Completion> {
-        let t0 = Instant::now();
-        let (ids, sys_len) = self.prompt_tokens(messages, prefill)?;
-        self.check_context(&ids, params)?;
-        let (mut owned, start) = self.start_state(&ids, sys_len)?;
-        let m = match owned.as_mut() {
-            Some(w) => w,
-            None => &mut self.model,
-        };
-        let mut logits = forward(&self.path, &self.device, m, &ids[start..], start)?;
-        let prompt_secs = t0.elapsed().as_secs_f64();
-
-        let t1 = Instant::now();
-        let mut lp = LogitsProcessor::from_sampling(params.seed, sampling(params));
-        let mut out = Output::new(params);
-        let mut pos = ids.len();
-        while !out.done {
-            // Ctrl-C: stop between tokens; the caller writes nothing.
-            if crate::progress::interrupted() {
-                anyhow::bail!("interrupted: nothing was written");
-            }
-            let next = lp.sample(&logits)?;
-            if out.push(next, &self.stop_ids, &self.tokenizer, params)? {
-                logits = forward(&self.path, &self.device, m, &[next], pos)?;
-                pos += 1;
-            }
-        }
-        let generated_tokens = out.gen.len();
-        Ok(Completion {
-            text: out.into_text(),
-            prompt_tokens: ids.len(),
-            generated_tokens,
-            prompt_secs,
-            gen_secs: t1.elapsed().as_secs_f64(),
-            ..Completion::default()
-        })
-    }
 }
 
 impl Llm for GgufLlm {

@@ -80,7 +80,7 @@ fn gemv_q4k(t: &QTensor, xs: &Tensor, n: usize, k: usize) -> Result<Tensor> {
     let data = t.data()?;
     let size = std::mem::size_of::<k_quants::BlockQ4K>();
     let n_blocks = n * k / k_quants::QK_K;
-    if data.len() != n_blocks * size || data.as_ptr() as usize % std::mem::align_of::<k_quants::BlockQ4K>() != 0 {
+    if data.len() != n_blocks * size || !(data.as_ptr() as usize).is_multiple_of(std::mem::align_of::<k_quants::BlockQ4K>()) {
         candle_core::bail!("unexpected Q4_K storage of {} bytes for {n}x{k}", data.len())
     }
     // SAFETY: on the CPU the bytes are the QTensor's own Vec<BlockQ4K> (checked: length and

@@ -75,7 +75,7 @@ pub fn matmul(w: &QTensor, x: &[f32], m: usize, dst: &mut [f32]) -> Result<()> {
 
 /// The weight's blocks, borrowed from its CPU storage (checked: length and alignment).
 fn blocks_of<T>(data: &[u8], count: usize) -> Result<&[T]> {
-    if data.len() != count * std::mem::size_of::<T>() || data.as_ptr() as usize % std::mem::align_of::<T>() != 0 {
+    if data.len() != count * std::mem::size_of::<T>() || !(data.as_ptr() as usize).is_multiple_of(std::mem::align_of::<T>()) {
         bail!("unexpected quantized storage of {} bytes for {count} blocks", data.len())
     }
     // SAFETY: on the CPU these bytes are the QTensor's own Vec<T> of blocks.
@@ -104,6 +104,8 @@ fn vnni() -> bool {
 }
 
 #[cfg(target_arch = "x86_64")]
+// Indexed loops over the const row count: LLVM unrolls them and keeps the accumulators in registers.
+#[allow(clippy::needless_range_loop)]
 mod x86 {
     use super::*;
     use core::arch::x86_64::*;
@@ -208,7 +210,6 @@ mod x86 {
         let act = acts(x);
         let p = Ptrs { w: w.as_ptr() as *const Q4K, x: act.as_ptr(), dst: dst.as_mut_ptr() };
         super::run(n, |cols| {
-            let p = p;
             for col in cols {
                 for r0 in (0..m).step_by(GROUP) {
                     match m - r0 {
@@ -297,7 +298,6 @@ mod x86 {
         let act = acts(x);
         let p = Ptrs { w: w.as_ptr() as *const Q6K, x: act.as_ptr(), dst: dst.as_mut_ptr() };
         super::run(n, |cols| {
-            let p = p;
             for col in cols {
                 for r0 in (0..m).step_by(GROUP) {
                     match m - r0 {
