@@ -105,7 +105,8 @@ if "tasks" in kv:
     w("")
     w(f"Prefill (system prompt cached, the rest read per request) is the same in every row: "
       f"{fmt(f('stepwise_prefill_s'))} s of the reference's {fmt(f('stepwise_total_s'))} s. "
-      "llama.cpp: the cyllama binding offers no batched decoding, so there is no batched llama.cpp figure beside these.")
+      "No batched llama.cpp figure: bench/llamacpp_compare.py runs one sequence (whether cyllama 0.2.18 exposes "
+      "batched decoding is not checked yet).")
     w("")
 
 # ---------------------------------------------------------------- end to end
@@ -120,8 +121,9 @@ def draft_line(log):
 
 
 runs = [("sample recording (8.7 min)", read("e2e-sample.log")), ("truth transcript (imported VTT)", read("e2e-truth.log"))]
-for name in sorted(os.listdir(work), key=lambda n: float(re.findall(r"[\d.]+", n)[0]) if re.findall(r"[\d.]+", n) else 0):
-    m = re.match(r"e2e-long-([\d.]+)\.log$", name)
+longs = [(float(m.group(1)), m) for m in (re.match(r"e2e-long-(\d+(?:\.\d+)?)\.log$", n) for n in os.listdir(work)) if m]
+for _, m in sorted(longs, key=lambda x: x[0]):
+    name = m.group(0)
     if m:
         desc = re.search(r"long meeting: (\d+) meetings, (\d+) saker, ([\d.]+) h", read(f"long-{m.group(1)}.txt"))
         what = f"{desc.group(3)} h meeting ({desc.group(1)} sample meetings in a row, {desc.group(2)} saker)" if desc else f"{m.group(1)} h meeting"

@@ -210,7 +210,7 @@ fn innspill_requests(n: usize) -> Vec<llm::Request> {
                 .replace("{tittel}", "")
                 .replace("{sakstype}", "")
                 .replace("{tur}", u["text"].as_str().unwrap());
-            let params = GenParams { max_tokens: 48, stop: vec!["\n".into()], ..GenParams::default() };
+            let params = GenParams { max_tokens: 32, stop: vec!["\n".into()], ..GenParams::default() };
             llm::Request::new(vec![ChatMessage::system(system.replace("{council}", council)), ChatMessage::user(user)], "", params)
         })
         .collect()
@@ -220,6 +220,7 @@ fn innspill_requests(n: usize) -> Vec<llm::Request> {
 /// one-token-per-pass loop, on the real model and real drafting tasks (with a sampled request,
 /// a 3-token cap and a request that stops at once among them); and speculation did happen.
 #[test]
+#[ignore = "slow: loads the 1.5B model and decodes ~150 tokens four ways"]
 fn qwen2_batched_and_speculative_equal_stepwise() {
     let mut m = llm::load(&model(QWEN), None, None).unwrap();
     let mut reqs = innspill_requests(5);
@@ -228,7 +229,7 @@ fn qwen2_batched_and_speculative_equal_stepwise() {
     reqs[3].params.max_tokens = 0;
     let want: Vec<_> = reqs.iter().map(|r| m.complete_stepwise(&r.messages, &r.prefill, &r.params).unwrap()).collect();
     assert!(want[0].generated_tokens >= 8, "{:?}", want[0]);
-    for (batch, lookahead) in [(1, 0), (3, 0), (4, 6)] {
+    for (batch, lookahead) in [(3, 0), (4, 6)] {
         m.batch_size = batch;
         m.lookahead = lookahead;
         let got = m.complete_batch(&reqs).unwrap();

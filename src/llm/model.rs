@@ -66,9 +66,9 @@ pub struct GgufLlm {
     pub lookahead: usize,
 }
 
-/// Default of [`GgufLlm::batch_size`] (measured with `bench_llm --batch`, see bench/results.md).
+/// Default of [`GgufLlm::batch_size`] (`bench_llm --tasks N --configs B:L,...` compares).
 pub const DEFAULT_BATCH: usize = 4;
-/// Default of [`GgufLlm::lookahead`] (measured with `bench_llm --lookahead`).
+/// Default of [`GgufLlm::lookahead`] (`bench_llm --tasks N --configs B:L,...` compares).
 pub const DEFAULT_LOOKAHEAD: usize = 6;
 
 /// Load a GGUF model once. `tokenizer_json` overrides the tokenizer built from the GGUF
@@ -226,6 +226,7 @@ impl GgufLlm {
             next,
             pos,
             greedy,
+            lookahead: self.lookahead,
             prompt_secs,
             gen_secs: t1.elapsed().as_secs_f64(),
             drafted: 0,
@@ -244,7 +245,7 @@ impl GgufLlm {
             .map(|(s, p)| {
                 // A step yields at most drafts + 1 tokens: propose none beyond max_tokens.
                 let room = p.max_tokens.saturating_sub(s.out.gen.len() + 1);
-                let k = if s.greedy { self.lookahead.min(room) } else { 0 };
+                let k = if s.greedy { s.lookahead.min(self.lookahead).min(room) } else { 0 };
                 let mut toks = vec![s.next];
                 if k > 0 {
                     toks.extend(lookup(&s.prompt, &s.out.gen, k));
@@ -273,6 +274,11 @@ impl GgufLlm {
             }
             s.drafted += draft.len();
             s.accepted += j;
+            // Every rejected proposal is a wasted row: propose one more than was taken last
+            // time, two more after a full match.
+            if !draft.is_empty() {
+                s.lookahead = if j == draft.len() { j + 2 } else { j + 1 };
+            }
             // Valid in the cache: the fed token and the j accepted ones.
             s.pos += j + 1;
             if !s.out.done {
@@ -430,6 +436,8 @@ struct Seq {
     /// Its position (the KV cache holds the positions before it).
     pos: usize,
     greedy: bool,
+    /// Tokens to propose next step (adapts to how many were taken; at most `GgufLlm::lookahead`).
+    lookahead: usize,
     prompt_secs: f64,
     gen_secs: f64,
     drafted: usize,
