@@ -2,10 +2,14 @@
 //! wall tok/s and process CPU ms per token: with CANDLE_NUM_THREADS=1 the CPU time per token
 //! compares kernels even on a busy machine, where wall time does not.
 //! Usage: PRE=50 CANDLE_NUM_THREADS=1 cargo run --release --example decode_probe -- MODEL.gguf 40
+// The batched-decoding half of qwen2.rs is not used here.
+#[allow(dead_code)]
 #[path = "../src/llm/qwen2.rs"]
 mod qwen2;
+// qwen2.rs's exact multi-row products.
 use candle_core::quantized::gguf_file;
 use candle_core::{Device, Tensor};
+use referat::llm::rows;
 use std::time::Instant;
 fn main() -> anyhow::Result<()> {
     let p = std::env::args().nth(1).unwrap();

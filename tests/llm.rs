@@ -189,3 +189,74 @@ fn stop_strings_and_max_tokens_are_honoured() {
     let b = m.complete(&msgs, "", &p).unwrap();
     assert_eq!(a.text, b.text);
 }
+
+/// Real drafting tasks: the innspill prompt over member turns of a sample meeting.
+fn innspill_requests(n: usize) -> Vec<llm::Request> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap().trim_end_matches('\n').to_string();
+    let (system, user) = (read("prompts/system.txt"), read("prompts/innspill.txt"));
+    let truth: serde_json::Value = serde_json::from_str(&read("samples/hovedutvalg-2025-10/truth.json")).unwrap();
+    let council = "Hovedutvalg for helse og velferd";
+    truth["utterances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["speaker"] != truth["chair"] && u["item"].is_string() && u["text"].as_str().unwrap().split_whitespace().count() >= 8)
+        .take(n)
+        .map(|u| {
+            let user = user
+                .replace("{council}", council)
+                .replace("{saksnr}", u["item"].as_str().unwrap())
+                .replace("{tittel}", "")
+                .replace("{sakstype}", "")
+                .replace("{tur}", u["text"].as_str().unwrap());
+            let params = GenParams { max_tokens: 32, stop: vec!["\n".into()], ..GenParams::default() };
+            llm::Request::new(vec![ChatMessage::system(system.replace("{council}", council)), ChatMessage::user(user)], "", params)
+        })
+        .collect()
+}
+
+/// Batched decoding and prompt-lookup speculation give, token for token, the text of the
+/// one-token-per-pass loop, on the real model and real drafting tasks (with a sampled request,
+/// a 3-token cap and a request that stops at once among them); and speculation did happen.
+#[test]
+#[ignore = "slow: loads the 1.5B model and decodes ~150 tokens four ways"]
+fn qwen2_batched_and_speculative_equal_stepwise() {
+    let mut m = llm::load(&model(QWEN), None, None).unwrap();
+    let mut reqs = innspill_requests(5);
+    reqs[1].params.temperature = 0.8;
+    reqs[2].params.max_tokens = 3;
+    reqs[3].params.max_tokens = 0;
+    let want: Vec<_> = reqs.iter().map(|r| m.complete_stepwise(&r.messages, &r.prefill, &r.params).unwrap()).collect();
+    assert!(want[0].generated_tokens >= 8, "{:?}", want[0]);
+    for (batch, lookahead) in [(3, 0), (4, 6)] {
+        m.batch_size = batch;
+        m.lookahead = lookahead;
+        let got = m.complete_batch(&reqs).unwrap();
+        assert_eq!(got.len(), reqs.len());
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g.text, w.text, "batch {batch}, lookahead {lookahead}: request {i} differs");
+            assert_eq!(g.generated_tokens, w.generated_tokens, "batch {batch}, lookahead {lookahead}: request {i}");
+        }
+        if lookahead > 0 {
+            let accepted: usize = got.iter().map(|c| c.accepted_tokens).sum();
+            assert!(accepted >= 5, "prompt lookup accepted only {accepted} tokens: {got:?}");
+        }
+    }
+    // `complete` takes the same path for one request.
+    let one = m.complete(&reqs[0].messages, &reqs[0].prefill, &reqs[0].params).unwrap();
+    assert_eq!(one.text, want[0].text);
+}
+
+/// Models without a batched path run `complete_batch` one request after the other.
+#[test]
+fn complete_batch_on_other_architectures_keeps_order() {
+    let mut m = llm::load(&model(SMOL), None, None).unwrap();
+    let p = GenParams { max_tokens: 6, ..GenParams::default() };
+    let reqs: Vec<llm::Request> =
+        ["red", "green"].iter().map(|c| llm::Request::new(vec![ChatMessage::user(format!("Say the word {c}."))], "", p.clone())).collect();
+    let got = m.complete_batch(&reqs).unwrap();
+    for (g, r) in got.iter().zip(&reqs) {
+        assert_eq!(g.text, m.complete(&r.messages, &r.prefill, &r.params).unwrap().text);
+    }
+}

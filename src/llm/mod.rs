@@ -6,6 +6,7 @@ use anyhow::Result;
 pub mod gguf;
 mod model;
 mod qwen2;
+pub mod rows;
 pub mod template;
 pub mod tokenizer;
 
@@ -57,13 +58,39 @@ pub struct Completion {
     pub prompt_tokens: usize,
     pub generated_tokens: usize,
     pub prompt_secs: f64,
+    /// Time spent generating. In a batch, this request's share of the batch's decode time
+    /// (so that the shares add up to the wall time).
     pub gen_secs: f64,
+    /// Speculative decoding: tokens proposed from the prompt, and how many the model agreed with.
+    pub drafted_tokens: usize,
+    pub accepted_tokens: usize,
+}
+
+/// One chat turn for [`Llm::complete_batch`]: the same three things [`Llm::complete`] takes.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub messages: Vec<ChatMessage>,
+    pub prefill: String,
+    pub params: GenParams,
+}
+
+impl Request {
+    pub fn new(messages: Vec<ChatMessage>, prefill: impl Into<String>, params: GenParams) -> Self {
+        Request { messages, prefill: prefill.into(), params }
+    }
 }
 
 pub trait Llm {
     /// Run one chat turn. `prefill` is put at the start of the assistant's answer
     /// (a skeleton the model continues); it is not repeated in the result.
     fn complete(&mut self, messages: &[ChatMessage], prefill: &str, params: &GenParams) -> Result<Completion>;
+    /// Run several independent chat turns; the results come in the order of `requests`, each
+    /// with the same text `complete` gives for that request alone. A model may run them
+    /// together (the GGUF qwen2 model decodes them as one batch); by default they run one
+    /// after the other.
+    fn complete_batch(&mut self, requests: &[Request]) -> Result<Vec<Completion>> {
+        requests.iter().map(|r| self.complete(&r.messages, &r.prefill, &r.params)).collect()
+    }
     /// Short identity for artifacts and logs (model file name).
     fn name(&self) -> String;
 }

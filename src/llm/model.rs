@@ -6,11 +6,16 @@
 //! shared instructions there. Logits can differ in the last digits between a prompt read in
 //! one piece and in two, so a run with prefix reuse may differ from one without; both are
 //! deterministic.
+//!
+//! qwen2 decodes through `qwen2::forward_spans`, whose rows are bit-identical to one-token
+//! steps; so `complete_batch` (several requests decoded together) and speculative decoding
+//! (tokens proposed from the prompt, verified in one pass) give exactly the text `complete`
+//! gives for each request alone.
 
 use super::gguf::{self, Arch};
 use super::template::ChatTemplate;
 use super::tokenizer::Tokenizer;
-use super::{ChatMessage, Completion, GenParams, Llm};
+use super::{qwen2, ChatMessage, Completion, GenParams, Llm, Request};
 use anyhow::{anyhow, bail, Context, Result};
 use candle_core::{Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
@@ -55,7 +60,16 @@ pub struct GgufLlm {
     /// Reuse the system prefix's KV cache across calls (default: on for qwen2 and llama, where
     /// candle's models handle a prompt chunk that starts after a cached prefix).
     pub reuse_prefix: bool,
+    /// qwen2: requests of one `complete_batch` decoded together (1: one after the other).
+    pub batch_size: usize,
+    /// qwen2, greedy requests: most tokens proposed per step by prompt lookup (0: off).
+    pub lookahead: usize,
 }
+
+/// Default of [`GgufLlm::batch_size`] (`bench_llm --tasks N --configs B:L,...` compares).
+pub const DEFAULT_BATCH: usize = 4;
+/// Default of [`GgufLlm::lookahead`] (`bench_llm --tasks N --configs B:L,...` compares).
+pub const DEFAULT_LOOKAHEAD: usize = 6;
 
 /// Load a GGUF model once. `tokenizer_json` overrides the tokenizer built from the GGUF
 /// metadata. `threads` sets candle's CPU thread count (default: all cores); it only takes
@@ -107,6 +121,8 @@ pub fn load(gguf_path: &Path, tokenizer_json: Option<&Path>, threads: Option<usi
         // qwen3's CPU cache is written in place, so a snapshot would be overwritten; candle's
         // gemma3 builds a wrong mask for a chunk that does not start at position 0.
         reuse_prefix: matches!(arch, Arch::Qwen2 | Arch::Llama),
+        batch_size: DEFAULT_BATCH,
+        lookahead: DEFAULT_LOOKAHEAD,
     })
 }
 
@@ -140,19 +156,8 @@ impl GgufLlm {
         }
         Ok((ids, sys_len))
     }
-}
 
-/// Run `ids` at position `pos` and return the last position's logits.
-fn forward(path: &Path, device: &Device, m: &mut Weights, ids: &[u32], pos: usize) -> Result<Tensor> {
-    let input = Tensor::new(ids, device)?.unsqueeze(0)?;
-    let logits = m.forward(&input, pos).with_context(|| format!("{}: forward pass failed", path.display()))?;
-    Ok(logits.squeeze(0)?.to_dtype(candle_core::DType::F32)?)
-}
-
-impl Llm for GgufLlm {
-    fn complete(&mut self, messages: &[ChatMessage], prefill: &str, params: &GenParams) -> Result<Completion> {
-        let t0 = Instant::now();
-        let (ids, sys_len) = self.prompt_tokens(messages, prefill)?;
+    fn check_context(&self, ids: &[u32], params: &GenParams) -> Result<()> {
         if ids.len() + params.max_tokens > self.context_len {
             bail!(
                 "prompt of {} tokens plus {} new tokens exceeds the context of {} tokens of {}",
@@ -162,72 +167,333 @@ impl Llm for GgufLlm {
                 self.path.display()
             );
         }
-        // Start from the cached system prefix when this prompt begins with it.
-        let reuse = self.reuse_prefix && sys_len > 0;
-        let cached = match &self.prefix {
-            Some((p, w)) if reuse && p.len() == sys_len && ids.starts_with(p) => Some(w.clone()),
-            _ => None,
-        };
-        let mut owned;
-        let (m, start): (&mut Weights, usize) = match cached {
-            Some(w) => {
-                owned = w;
-                (&mut owned, sys_len)
-            }
-            None if reuse => {
-                let mut w = self.model.clone();
-                forward(&self.path, &self.device, &mut w, &ids[..sys_len], 0)?;
-                self.prefix = Some((ids[..sys_len].to_vec(), w.clone()));
-                owned = w;
-                (&mut owned, sys_len)
-            }
-            // qwen3 keeps a preallocated in-place cache: reset it rather than clone it.
-            None => match &mut self.model {
-                Weights::Qwen3(q) => {
-                    q.clear_kv_cache();
-                    (&mut self.model, 0)
+        Ok(())
+    }
+
+    /// The model state a prompt continues from, and the position from which the prompt must
+    /// still be read: a clone holding the cached system prefix when the prompt starts with it
+    /// (reading and keeping the prefix first if it is new), else a clone with an empty cache;
+    /// `None`: run on `self.model` in place (qwen3 keeps a preallocated in-place cache: reset
+    /// it rather than clone it).
+    fn start_state(&mut self, ids: &[u32], sys_len: usize) -> Result<(Option<Weights>, usize)> {
+        if self.reuse_prefix && sys_len > 0 {
+            if let Some((p, w)) = &self.prefix {
+                if p.len() == sys_len && ids.starts_with(p) {
+                    return Ok((Some(w.clone()), sys_len));
                 }
-                w => {
-                    owned = w.clone();
-                    (&mut owned, 0)
+            }
+            let mut w = self.model.clone();
+            forward(&self.path, &self.device, &mut w, &ids[..sys_len], 0)?;
+            self.prefix = Some((ids[..sys_len].to_vec(), w.clone()));
+            return Ok((Some(w), sys_len));
+        }
+        match &mut self.model {
+            Weights::Qwen3(q) => {
+                q.clear_kv_cache();
+                Ok((None, 0))
+            }
+            w => Ok((Some(w.clone()), 0)),
+        }
+    }
+
+    /// Read a qwen2 request's prompt and take its first token.
+    fn start(&mut self, idx: usize, req: &Request) -> Result<Seq> {
+        let t0 = Instant::now();
+        let (ids, sys_len) = self.prompt_tokens(&req.messages, &req.prefill)?;
+        self.check_context(&ids, &req.params)?;
+        let (state, start) = self.start_state(&ids, sys_len)?;
+        let Some(mut w) = state else { bail!("{}: no batched decoding for {}", self.path.display(), self.arch.as_str()) };
+        let logits = forward(&self.path, &self.device, &mut w, &ids[start..], start)?;
+        let Weights::Qwen2(model) = w else { bail!("{}: no batched decoding for {}", self.path.display(), self.arch.as_str()) };
+        let prompt_secs = t0.elapsed().as_secs_f64();
+        let t1 = Instant::now();
+        let params = &req.params;
+        let mut lp = LogitsProcessor::from_sampling(params.seed, sampling(params));
+        let mut out = Output::new(params);
+        let mut next = 0;
+        if !out.done {
+            next = lp.sample(&logits)?;
+            out.push(next, &self.stop_ids, &self.tokenizer, params)?;
+        }
+        let pos = ids.len();
+        let greedy = params.temperature <= 0.0;
+        Ok(Seq {
+            idx,
+            model,
+            prompt: ids,
+            out,
+            lp,
+            next,
+            pos,
+            greedy,
+            lookahead: self.lookahead,
+            prompt_secs,
+            gen_secs: t1.elapsed().as_secs_f64(),
+            drafted: 0,
+            accepted: 0,
+        })
+    }
+
+    /// One decode step for every active sequence: each feeds its last token and the tokens
+    /// proposed from its prompt, all rows in one pass; each takes the tokens the model agrees
+    /// with, then the model's own next one.
+    fn step(&self, active: &mut [Seq], params: &[&GenParams]) -> Result<()> {
+        let t = Instant::now();
+        let inputs: Vec<Vec<u32>> = active
+            .iter()
+            .zip(params)
+            .map(|(s, p)| {
+                // A step yields at most drafts + 1 tokens: propose none beyond max_tokens.
+                let room = p.max_tokens.saturating_sub(s.out.gen.len() + 1);
+                let k = if s.greedy { s.lookahead.min(self.lookahead).min(room) } else { 0 };
+                let mut toks = vec![s.next];
+                if k > 0 {
+                    toks.extend(lookup(&s.prompt, &s.out.gen, k));
                 }
-            },
+                toks
+            })
+            .collect();
+        let mut spans: Vec<qwen2::Span> =
+            active.iter_mut().zip(&inputs).map(|(s, toks)| qwen2::Span { model: &mut s.model, tokens: toks, pos: s.pos }).collect();
+        let logits = qwen2::forward_spans(&mut spans).with_context(|| format!("{}: forward pass failed", self.path.display()))?;
+        drop(spans);
+        for ((s, (rows, toks)), p) in active.iter_mut().zip(logits.iter().zip(&inputs)).zip(params) {
+            let draft = &toks[1..];
+            let mut j = 0;
+            loop {
+                let tok = s.lp.sample(&rows.get(j)?)?;
+                if !s.out.push(tok, &self.stop_ids, &self.tokenizer, p)? {
+                    break;
+                }
+                if j < draft.len() && tok == draft[j] {
+                    j += 1;
+                    continue;
+                }
+                s.next = tok;
+                break;
+            }
+            s.drafted += draft.len();
+            s.accepted += j;
+            // Every rejected proposal is a wasted row: propose one more than was taken last
+            // time, two more after a full match.
+            if !draft.is_empty() {
+                s.lookahead = if j == draft.len() { j + 2 } else { j + 1 };
+            }
+            // Valid in the cache: the fed token and the j accepted ones.
+            s.pos += j + 1;
+            if !s.out.done {
+                s.model.truncate(s.pos)?;
+            }
+        }
+        let share = t.elapsed().as_secs_f64() / active.len() as f64;
+        for s in active.iter_mut() {
+            s.gen_secs += share;
+        }
+        Ok(())
+    }
+
+    fn complete_qwen2(&mut self, requests: &[Request]) -> Result<Vec<Completion>> {
+        let mut results: Vec<Option<Completion>> = vec![None; requests.len()];
+        let mut pending = 0;
+        let mut active: Vec<Seq> = Vec::new();
+        while pending < requests.len() || !active.is_empty() {
+            // Keep batch_size sequences decoding: a finished one's place goes to the next request.
+            while active.len() < self.batch_size.max(1) && pending < requests.len() {
+                let s = self.start(pending, &requests[pending])?;
+                pending += 1;
+                if s.out.done {
+                    let i = s.idx;
+                    results[i] = Some(s.finish());
+                } else {
+                    active.push(s);
+                }
+            }
+            if active.is_empty() {
+                continue;
+            }
+            // Ctrl-C: stop between tokens; the caller writes nothing.
+            if crate::progress::interrupted() {
+                anyhow::bail!("interrupted: nothing was written");
+            }
+            let params: Vec<&GenParams> = active.iter().map(|s| &requests[s.idx].params).collect();
+            self.step(&mut active, &params)?;
+            let (done, rest): (Vec<Seq>, Vec<Seq>) = active.into_iter().partition(|s| s.out.done);
+            active = rest;
+            for s in done {
+                let i = s.idx;
+                results[i] = Some(s.finish());
+            }
+        }
+        Ok(results.into_iter().map(|c| c.unwrap_or_default()).collect())
+    }
+
+    /// The reference decode loop: one forward pass per token, no batching, no speculation
+    /// (what `complete` ran before batched decoding; every architecture). For qwen2,
+    /// `complete` and `complete_batch` give exactly its text (tests/llm.rs).
+    pub fn complete_stepwise(&mut self, messages: &[ChatMessage], prefill: &str, params: &GenParams) -> Result<Completion> {
+        let t0 = Instant::now();
+        let (ids, sys_len) = self.prompt_tokens(messages, prefill)?;
+        self.check_context(&ids, params)?;
+        let (mut owned, start) = self.start_state(&ids, sys_len)?;
+        let m = match owned.as_mut() {
+            Some(w) => w,
+            None => &mut self.model,
         };
         let mut logits = forward(&self.path, &self.device, m, &ids[start..], start)?;
         let prompt_secs = t0.elapsed().as_secs_f64();
 
         let t1 = Instant::now();
-        let sampling = if params.temperature <= 0.0 { Sampling::ArgMax } else { Sampling::All { temperature: params.temperature } };
-        let mut lp = LogitsProcessor::from_sampling(params.seed, sampling);
-        let mut gen: Vec<u32> = Vec::new();
-        let mut text = String::new();
+        let mut lp = LogitsProcessor::from_sampling(params.seed, sampling(params));
+        let mut out = Output::new(params);
         let mut pos = ids.len();
-        while gen.len() < params.max_tokens {
+        while !out.done {
             // Ctrl-C: stop between tokens; the caller writes nothing.
             if crate::progress::interrupted() {
                 anyhow::bail!("interrupted: nothing was written");
             }
             let next = lp.sample(&logits)?;
-            if self.stop_ids.contains(&next) {
-                break;
+            if out.push(next, &self.stop_ids, &self.tokenizer, params)? {
+                logits = forward(&self.path, &self.device, m, &[next], pos)?;
+                pos += 1;
             }
-            gen.push(next);
-            text = self.tokenizer.decode(&gen)?;
-            if let Some(cut) = params.stop.iter().filter(|s| !s.is_empty()).filter_map(|s| text.find(s.as_str())).min() {
-                text.truncate(cut);
-                break;
-            }
-            if gen.len() >= params.max_tokens {
-                break;
-            }
-            logits = forward(&self.path, &self.device, m, &[next], pos)?;
-            pos += 1;
         }
+        let generated_tokens = out.gen.len();
+        Ok(Completion {
+            text: out.into_text(),
+            prompt_tokens: ids.len(),
+            generated_tokens,
+            prompt_secs,
+            gen_secs: t1.elapsed().as_secs_f64(),
+            ..Completion::default()
+        })
+    }
+}
+
+/// Run `ids` at position `pos` and return the last position's logits.
+fn forward(path: &Path, device: &Device, m: &mut Weights, ids: &[u32], pos: usize) -> Result<Tensor> {
+    let input = Tensor::new(ids, device)?.unsqueeze(0)?;
+    let logits = m.forward(&input, pos).with_context(|| format!("{}: forward pass failed", path.display()))?;
+    Ok(logits.squeeze(0)?.to_dtype(candle_core::DType::F32)?)
+}
+
+fn sampling(params: &GenParams) -> Sampling {
+    if params.temperature <= 0.0 {
+        Sampling::ArgMax
+    } else {
+        Sampling::All { temperature: params.temperature }
+    }
+}
+
+/// A request's answer so far, with its stop rules applied token by token.
+struct Output {
+    gen: Vec<u32>,
+    text: String,
+    done: bool,
+}
+
+impl Output {
+    fn new(params: &GenParams) -> Self {
+        Output { gen: Vec::new(), text: String::new(), done: params.max_tokens == 0 }
+    }
+
+    /// Take the next token; false once the answer is complete (end-of-turn token, a stop
+    /// string, or max_tokens).
+    fn push(&mut self, next: u32, stop_ids: &[u32], tokenizer: &Tokenizer, params: &GenParams) -> Result<bool> {
+        if stop_ids.contains(&next) {
+            self.done = true;
+            return Ok(false);
+        }
+        self.gen.push(next);
+        self.text = tokenizer.decode(&self.gen)?;
+        if let Some(cut) = params.stop.iter().filter(|s| !s.is_empty()).filter_map(|s| self.text.find(s.as_str())).min() {
+            self.text.truncate(cut);
+            self.done = true;
+        }
+        if self.gen.len() >= params.max_tokens {
+            self.done = true;
+        }
+        Ok(!self.done)
+    }
+
+    fn into_text(mut self) -> String {
         // A cut inside a multi-byte character decodes to U+FFFD: drop the partial character.
-        while text.ends_with('\u{FFFD}') {
-            text.pop();
+        while self.text.ends_with('\u{FFFD}') {
+            self.text.pop();
         }
-        Ok(Completion { text, prompt_tokens: ids.len(), generated_tokens: gen.len(), prompt_secs, gen_secs: t1.elapsed().as_secs_f64() })
+        self.text
+    }
+}
+
+/// One qwen2 request being decoded by `complete_batch`.
+struct Seq {
+    idx: usize,
+    model: qwen2::ModelWeights,
+    prompt: Vec<u32>,
+    out: Output,
+    lp: LogitsProcessor,
+    /// The last token taken, not yet run through the model.
+    next: u32,
+    /// Its position (the KV cache holds the positions before it).
+    pos: usize,
+    greedy: bool,
+    /// Tokens to propose next step (adapts to how many were taken; at most `GgufLlm::lookahead`).
+    lookahead: usize,
+    prompt_secs: f64,
+    gen_secs: f64,
+    drafted: usize,
+    accepted: usize,
+}
+
+impl Seq {
+    fn finish(self) -> Completion {
+        let (prompt_tokens, generated_tokens) = (self.prompt.len(), self.out.gen.len());
+        Completion {
+            text: self.out.into_text(),
+            prompt_tokens,
+            generated_tokens,
+            prompt_secs: self.prompt_secs,
+            gen_secs: self.gen_secs,
+            drafted_tokens: self.drafted,
+            accepted_tokens: self.accepted,
+        }
+    }
+}
+
+/// Longest n-gram first, down to this many tokens.
+const NGRAM_MAX: usize = 3;
+const NGRAM_MIN: usize = 1;
+
+/// Prompt lookup: the up to `k` tokens that followed the latest earlier occurrence of the
+/// answer's last n-gram in the prompt and the answer (a rewrite largely copies its source).
+fn lookup(prompt: &[u32], gen: &[u32], k: usize) -> Vec<u32> {
+    let ctx: Vec<u32> = prompt.iter().chain(gen).copied().collect();
+    for n in (NGRAM_MIN..=NGRAM_MAX).rev() {
+        if gen.len() < n || ctx.len() <= n {
+            continue;
+        }
+        let pat = &ctx[ctx.len() - n..];
+        if let Some(start) = (0..ctx.len() - n).rev().find(|&i| &ctx[i..i + n] == pat) {
+            let from = start + n;
+            return ctx[from..(from + k).min(ctx.len())].to_vec();
+        }
+    }
+    Vec::new()
+}
+
+impl Llm for GgufLlm {
+    fn complete(&mut self, messages: &[ChatMessage], prefill: &str, params: &GenParams) -> Result<Completion> {
+        if matches!(self.model, Weights::Qwen2(_)) {
+            let req = Request::new(messages.to_vec(), prefill, params.clone());
+            return Ok(self.complete_qwen2(std::slice::from_ref(&req))?.remove(0));
+        }
+        self.complete_stepwise(messages, prefill, params)
+    }
+
+    fn complete_batch(&mut self, requests: &[Request]) -> Result<Vec<Completion>> {
+        if matches!(self.model, Weights::Qwen2(_)) {
+            return self.complete_qwen2(requests);
+        }
+        requests.iter().map(|r| self.complete_stepwise(&r.messages, &r.prefill, &r.params)).collect()
     }
 
     fn name(&self) -> String {

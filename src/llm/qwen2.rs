@@ -3,7 +3,10 @@
 //! of a shared prompt prefix (the system message) can then be snapshotted and reused across
 //! calls. Changes: `#[derive(Clone)]` on `ModelWeights`, tracing spans removed, grouped-query
 //! attention without copying the KV cache per query head (`forward_attn`), one-row Q4_K
-//! products on the GGUF blocks (`QLinear`), the token embedding table kept in f16.
+//! products on the GGUF blocks (`QLinear`), the token embedding table kept in f16; the
+//! weights shared behind an `Arc` and the KV cache per sequence, and [`forward_spans`]: new
+//! tokens of several sequences in one pass, each row's logits bit-identical to decoding it
+//! alone (batched decoding, speculative verification).
 
 use candle_core::{
     quantized::{gguf_file, k_quants, GgmlDType, QMatMul, QTensor},
@@ -12,6 +15,7 @@ use candle_core::{
 use candle_nn::{Embedding, Module};
 use candle_transformers::quantized_nn::RmsNorm;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A quantized weight. For a single input row (decode) a Q4_K weight is multiplied on its
 /// GGUF blocks with `k_quants::matmul`: candle's default x86 path first repacks Q4_K into
@@ -44,12 +48,39 @@ impl Module for QLinear {
     }
 }
 
+impl QLinear {
+    /// The product for decode rows: each row's result bit-identical to `forward` on that row
+    /// alone (`forward` on several rows takes candle's tiled kernels, which round differently).
+    fn forward_rows(&self, xs: &Tensor) -> Result<Tensor> {
+        let QMatMul::QTensor(t) = &self.0 else { return self.0.forward(xs) };
+        let (n, k) = t.shape().dims2()?;
+        let m = xs.elem_count() / k;
+        if m <= 1 {
+            return self.forward(xs);
+        }
+        let mut dims = xs.dims().to_vec();
+        if let Some(last) = dims.last_mut() {
+            *last = n;
+        }
+        if super::rows::supported(t.dtype()) && xs.dtype() == DType::F32 && xs.device().is_cpu() && k % k_quants::QK_K == 0 {
+            let x = xs.flatten_all()?.to_vec1::<f32>()?;
+            let mut dst = vec![0f32; m * n];
+            super::rows::matmul(t, &x, m, &mut dst)?;
+            return Tensor::from_vec(dst, dims, xs.device());
+        }
+        // Other quantizations: one row at a time, exact by construction.
+        let flat = xs.reshape((m, k))?;
+        let rows = (0..m).map(|r| self.forward(&flat.narrow(0, r, 1)?)).collect::<Result<Vec<_>>>()?;
+        Tensor::cat(&rows, 0)?.reshape(dims)
+    }
+}
+
 fn gemv_q4k(t: &QTensor, xs: &Tensor, n: usize, k: usize) -> Result<Tensor> {
     let x = xs.flatten_all()?.to_vec1::<f32>()?;
     let data = t.data()?;
     let size = std::mem::size_of::<k_quants::BlockQ4K>();
     let n_blocks = n * k / k_quants::QK_K;
-    if data.len() != n_blocks * size || data.as_ptr() as usize % std::mem::align_of::<k_quants::BlockQ4K>() != 0 {
+    if data.len() != n_blocks * size || !(data.as_ptr() as usize).is_multiple_of(std::mem::align_of::<k_quants::BlockQ4K>()) {
         candle_core::bail!("unexpected Q4_K storage of {} bytes for {n}x{k}", data.len())
     }
     // SAFETY: on the CPU the bytes are the QTensor's own Vec<BlockQ4K> (checked: length and
@@ -79,6 +110,17 @@ impl Module for Mlp {
     }
 }
 
+impl Mlp {
+    fn forward_rows(&self, xs: &Tensor) -> Result<Tensor> {
+        let w1 = self.feed_forward_w1.forward_rows(xs)?;
+        let w3 = self.feed_forward_w3.forward_rows(xs)?;
+        self.feed_forward_w2.forward_rows(&(candle_nn::ops::silu(&w1)? * w3)?)
+    }
+}
+
+/// A layer's key and value cache, `(1, n_kv_head, positions, head_dim)` each.
+type Kv = Option<(Tensor, Tensor)>;
+
 #[derive(Debug, Clone)]
 struct LayerWeights {
     attention_wq: QLinear,
@@ -97,7 +139,6 @@ struct LayerWeights {
     cos: Tensor,
     sin: Tensor,
     neg_inf: Tensor,
-    kv_cache: Option<(Tensor, Tensor)>,
 }
 
 fn masked_fill(on_false: &Tensor, mask: &Tensor, on_true: &Tensor) -> Result<Tensor> {
@@ -114,7 +155,7 @@ impl LayerWeights {
         candle_nn::rotary_emb::rope(&x.contiguous()?, &cos, &sin)
     }
 
-    fn forward_attn(&mut self, x: &Tensor, mask: Option<&Tensor>, index_pos: usize) -> Result<Tensor> {
+    fn forward_attn(&self, x: &Tensor, mask: Option<&Tensor>, index_pos: usize, kv_cache: &mut Kv) -> Result<Tensor> {
         let (b_sz, seq_len, n_embd) = x.dims3()?;
 
         let q = self.attention_wq.forward(x)?;
@@ -135,7 +176,7 @@ impl LayerWeights {
         let q = self.apply_rotary_emb(&q, index_pos)?;
         let k = self.apply_rotary_emb(&k, index_pos)?;
 
-        let (k, v) = match &self.kv_cache {
+        let (k, v) = match &*kv_cache {
             None => (k, v),
             Some((k_cache, v_cache)) => {
                 if index_pos == 0 {
@@ -147,8 +188,23 @@ impl LayerWeights {
                 }
             }
         };
-        self.kv_cache = Some((k.clone(), v.clone()));
+        *kv_cache = Some((k.clone(), v.clone()));
+        self.attend(&q, &k, &v, mask, b_sz, seq_len, n_embd)
+    }
 
+    /// Attention of `q` (after rope) over the whole cache `k`, `v`, and the output projection's
+    /// input, `(b, seq_len, n_embd)`.
+    #[allow(clippy::too_many_arguments)]
+    fn attend(
+        &self,
+        q: &Tensor,
+        k: &Tensor,
+        v: &Tensor,
+        mask: Option<&Tensor>,
+        b_sz: usize,
+        seq_len: usize,
+        n_embd: usize,
+    ) -> Result<Tensor> {
         // Grouped-query attention without `repeat_kv`: the query heads that share a KV head
         // are adjacent, so fold them into the row dimension and multiply against the KV
         // head directly. Saves copying the whole cache n_rep times per layer per token.
@@ -171,18 +227,55 @@ impl LayerWeights {
         let att = candle_nn::ops::softmax_last_dim(&att)?;
         // Convert to contiguous as matmul doesn't support strided vs for now.
         let y = att.matmul(&v.contiguous()?)?;
-        let y = y.reshape((b_sz, self.n_head, seq_len, self.head_dim))?.transpose(1, 2)?.reshape(&[b_sz, seq_len, n_embd])?;
-        let y = self.attention_wo.forward(&y)?;
-        Ok(y)
+        y.reshape((b_sz, self.n_head, seq_len, self.head_dim))?.transpose(1, 2)?.reshape(&[b_sz, seq_len, n_embd])
+    }
+
+    /// Attention for `t` new decode rows of one sequence starting at `pos` (`q`, `k`, `v`:
+    /// `(1, t, dim)` after the projections and biases). Each row attends exactly as a one-token
+    /// decode step at its position would: same rope, the cache up to and including itself as
+    /// a contiguous tensor of that length, same shapes, so the same floats.
+    fn attend_rows(&self, q: &Tensor, k: &Tensor, v: &Tensor, pos: usize, kv_cache: &mut Kv) -> Result<Tensor> {
+        let (_, t, n_embd) = q.dims3()?;
+        let q = q.reshape((1, t, self.n_head, self.head_dim))?.transpose(1, 2)?.contiguous()?;
+        let k = k.reshape((1, t, self.n_kv_head, self.head_dim))?.transpose(1, 2)?.contiguous()?;
+        let v = v.reshape((1, t, self.n_kv_head, self.head_dim))?.transpose(1, 2)?.contiguous()?;
+        let q = self.apply_rotary_emb(&q, pos)?;
+        let k = self.apply_rotary_emb(&k, pos)?;
+        let (k, v) = match &*kv_cache {
+            Some((kc, vc)) if pos > 0 => (Tensor::cat(&[kc, &k], 2)?, Tensor::cat(&[vc, &v], 2)?),
+            _ => (k, v),
+        };
+        *kv_cache = Some((k.clone(), v.clone()));
+        let mut ys = Vec::with_capacity(t);
+        for i in 0..t {
+            let qi = if t == 1 { q.clone() } else { q.narrow(2, i, 1)?.contiguous()? };
+            let len = pos + i + 1;
+            let (ki, vi) =
+                if i + 1 == t { (k.clone(), v.clone()) } else { (k.narrow(2, 0, len)?.contiguous()?, v.narrow(2, 0, len)?.contiguous()?) };
+            ys.push(self.attend(&qi, &ki, &vi, None, 1, 1, n_embd)?);
+        }
+        if t == 1 {
+            Ok(ys.remove(0))
+        } else {
+            Tensor::cat(&ys, 1)
+        }
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct ModelWeights {
+#[derive(Debug)]
+struct Weights {
     tok_embeddings: Embedding,
     layers: Vec<LayerWeights>,
     norm: RmsNorm,
     output: QLinear,
+}
+
+/// The shared weights and one sequence's KV cache: a clone is a new sequence with a copy of
+/// this one's cache (tensors are reference-counted, so cloning copies no data).
+#[derive(Debug, Clone)]
+pub struct ModelWeights {
+    weights: Arc<Weights>,
+    kv: Vec<Kv>,
     masks: HashMap<(usize, usize), Tensor>,
 }
 
@@ -277,11 +370,28 @@ impl ModelWeights {
                 n_kv_head: head_count_kv,
                 head_dim,
                 neg_inf: neg_inf.clone(),
-                kv_cache: None,
             });
         }
 
-        Ok(Self { tok_embeddings: Embedding::new(tok_embeddings, embedding_length), layers, norm, output, masks: HashMap::new() })
+        let kv = vec![None; layers.len()];
+        let weights = Weights { tok_embeddings: Embedding::new(tok_embeddings, embedding_length), layers, norm, output };
+        Ok(Self { weights: Arc::new(weights), kv, masks: HashMap::new() })
+    }
+
+    /// Positions held in the KV cache.
+    pub fn cached_len(&self) -> usize {
+        self.kv.first().and_then(|c| c.as_ref()).map_or(0, |(k, _)| k.dim(2).unwrap_or(0))
+    }
+
+    /// Keep only the first `len` positions of the KV cache (drop rejected speculative tokens).
+    pub fn truncate(&mut self, len: usize) -> Result<()> {
+        for (k, v) in self.kv.iter_mut().flatten() {
+            if k.dim(2)? > len {
+                *k = k.narrow(2, 0, len)?;
+                *v = v.narrow(2, 0, len)?;
+            }
+        }
+        Ok(())
     }
 
     fn mask(&mut self, seq_len: usize, index_pos: usize, device: &Device) -> Result<Tensor> {
@@ -298,12 +408,14 @@ impl ModelWeights {
     pub fn forward(&mut self, x: &Tensor, index_pos: usize) -> Result<Tensor> {
         let (_b_sz, seq_len) = x.dims2()?;
         let mask = if seq_len == 1 { None } else { Some(self.mask(seq_len, index_pos, x.device())?) };
-        let mut layer_in = self.tok_embeddings.forward(x)?.to_dtype(DType::F32)?;
-        for layer in self.layers.iter_mut() {
+        let w = self.weights.clone();
+        let mut layer_in = w.tok_embeddings.forward(x)?.to_dtype(DType::F32)?;
+        for (layer, kv) in w.layers.iter().zip(self.kv.iter_mut()) {
             let x = layer_in;
             let residual = &x;
             let x = layer.attention_norm.forward(&x)?;
-            let attn = layer.forward_attn(&x, mask.as_ref(), index_pos)?;
+            let attn = layer.forward_attn(&x, mask.as_ref(), index_pos, kv)?;
+            let attn = layer.attention_wo.forward(&attn)?;
             let x = (attn + residual)?;
 
             // MLP
@@ -313,8 +425,66 @@ impl ModelWeights {
             let x = (x + residual)?;
             layer_in = x
         }
-        let x = self.norm.forward(&layer_in)?;
+        let x = w.norm.forward(&layer_in)?;
         let x = x.i((.., seq_len - 1, ..))?;
-        self.output.forward(&x)
+        w.output.forward(&x)
     }
+}
+
+/// New tokens of one sequence for [`forward_spans`]: its model (KV cache), the tokens, and
+/// the position of the first (the cache must hold exactly the positions before it).
+pub struct Span<'a> {
+    pub model: &'a mut ModelWeights,
+    pub tokens: &'a [u32],
+    pub pos: usize,
+}
+
+/// Run the new tokens of several sequences in one pass: the projections stream the weights
+/// once for all rows, attention runs per sequence against its own cache. Returns per span
+/// the logits of each of its tokens, `(tokens, vocab)`, every row bit-identical to what
+/// `forward` of that token alone at its position would give (see `QLinear::forward_rows`,
+/// `LayerWeights::attend_rows`). All spans must come from the same loaded model.
+pub fn forward_spans(spans: &mut [Span<'_>]) -> Result<Vec<Tensor>> {
+    let Some(first) = spans.first() else { return Ok(vec![]) };
+    let w = first.model.weights.clone();
+    for s in spans.iter() {
+        if !Arc::ptr_eq(&s.model.weights, &w) {
+            candle_core::bail!("forward_spans: sequences of different models")
+        }
+        if s.tokens.is_empty() || s.model.cached_len() != s.pos {
+            candle_core::bail!("forward_spans: {} tokens at {} after a cache of {}", s.tokens.len(), s.pos, s.model.cached_len())
+        }
+    }
+    let ids: Vec<u32> = spans.iter().flat_map(|s| s.tokens.iter().copied()).collect();
+    let device = w.tok_embeddings.embeddings().device().clone();
+    let mut x = w.tok_embeddings.forward(&Tensor::new(ids.as_slice(), &device)?.unsqueeze(0)?)?.to_dtype(DType::F32)?;
+    for (li, layer) in w.layers.iter().enumerate() {
+        let residual = &x;
+        let h = layer.attention_norm.forward(&x)?;
+        let q = layer.attention_wq.forward_rows(&h)?.broadcast_add(&layer.attention_bq)?;
+        let k = layer.attention_wk.forward_rows(&h)?.broadcast_add(&layer.attention_bk)?;
+        let v = layer.attention_wv.forward_rows(&h)?.broadcast_add(&layer.attention_bv)?;
+        let mut ys = Vec::with_capacity(spans.len());
+        let mut off = 0;
+        for s in spans.iter_mut() {
+            let t = s.tokens.len();
+            ys.push(layer.attend_rows(&q.narrow(1, off, t)?, &k.narrow(1, off, t)?, &v.narrow(1, off, t)?, s.pos, &mut s.model.kv[li])?);
+            off += t;
+        }
+        let y = if ys.len() == 1 { ys.remove(0) } else { Tensor::cat(&ys, 1)? };
+        let y = layer.attention_wo.forward_rows(&y)?;
+        let x2 = (y + residual)?;
+        let h = layer.ffn_norm.forward(&x2)?;
+        let h = layer.mlp.forward_rows(&h)?;
+        x = (h + &x2)?;
+    }
+    let x = w.norm.forward(&x)?;
+    let logits = w.output.forward_rows(&x)?.squeeze(0)?;
+    let mut out = Vec::with_capacity(spans.len());
+    let mut off = 0;
+    for s in spans.iter() {
+        out.push(logits.narrow(0, off, s.tokens.len())?);
+        off += s.tokens.len();
+    }
+    Ok(out)
 }

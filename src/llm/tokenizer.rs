@@ -98,11 +98,7 @@ pub struct Spm {
 }
 
 fn strings(v: &Value, key: &str) -> Result<Vec<String>> {
-    v.to_vec()
-        .map_err(|e| anyhow!("{key}: {e}"))?
-        .iter()
-        .map(|x| x.to_string().map(|s| s.clone()).map_err(|e| anyhow!("{key}: {e}")))
-        .collect()
+    v.to_vec().map_err(|e| anyhow!("{key}: {e}"))?.iter().map(|x| x.to_string().cloned().map_err(|e| anyhow!("{key}: {e}"))).collect()
 }
 
 impl Spm {
