@@ -6,42 +6,30 @@ use super::check::{self, LineKind};
 use super::innspill::{finish_sentence, normalise};
 use super::turns::{speaker_is, Turn, TurnKind, TurnRole};
 use crate::artifact::{FlagKind, Line};
-use crate::text;
+use crate::text::{self, cue};
 use crate::meeting::{Item, Meeting};
 use regex::Regex;
 use std::sync::OnceLock;
 
-const COMMITMENT_CUES: &[&str] = &[
-    "kommer tilbake med",
-    "kommer tilbake til",
-    "komme tilbake med",
-    "komme tilbake til",
-    "tar med seg",
-    "tar med oss",
-    "følger opp",
-    "følge opp",
-    "innen ",
-    "til neste møte",
-    "i neste møte",
-    "til høsten",
-    "sender ut",
-    "sende ut",
-    "sørger for",
-    "skal lage",
-];
-
-/// The sentences of a turn that commit someone to something concrete.
+/// The sentences of a turn that commit someone to something concrete: a commitment phrase
+/// ("kommer tilbake med", "til neste møte"), or the speaker's own intent ("vi skal informere
+/// om ...", "jeg tar det opp med ..."). Questions, formal proposals and courtesies ("vi tar med
+/// oss innspillene") are none.
 pub fn commitments(turn: &Turn) -> Vec<String> {
     turn.sentences
         .iter()
         .flat_map(|s| text::split_sentences(&s.text))
         .filter(|s| {
-            let lc = s.to_lowercase();
-            if !COMMITMENT_CUES.iter().any(|c| lc.contains(c)) || s.trim_end().ends_with('?') {
+            let toks = text::tokens(s);
+            if s.trim_end().ends_with('?') || cue("proposal").find(&toks).is_some() {
                 return false;
             }
-            // "Vi tar med oss innspillene" is a courtesy, not an action: require some object.
-            let generic = ["tar med seg", "tar med oss"].iter().any(|c| lc.contains(c))
+            let cued = cue("commitment").find(&toks).is_some() || cue("intent").find(&toks).is_some();
+            if !cued {
+                return false;
+            }
+            let lc = s.to_lowercase();
+            let generic = cue("courtesy").find(&toks).is_some()
                 && text::content_stems(&lc.replace("innspillene", "").replace("innspill", "")).len() < 4;
             !generic
         })
@@ -77,9 +65,15 @@ pub fn draft_aksjon(turns: &[&Turn], meeting: &Meeting, item: &Item) -> Vec<Line
     static FIRST_PERSON: OnceLock<Regex> = OnceLock::new();
     let fp = FIRST_PERSON.get_or_init(|| Regex::new(r"(?i)^(vi|jeg)\s+").expect("static regex"));
     let mut out = Vec::new();
-    for t in turns.iter().filter(|t| t.kind != TurnKind::SummingUp) {
+    for t in turns {
         for sent in commitments(t) {
-            let who = speaker_org(t, meeting, item);
+            // In the summing-up only the chair's own undertakings count ("Jeg tar det opp med
+            // kommunedirektøren"); the rest of it states the vedtak.
+            let own = text::words(&sent).first().is_some_and(|w| w == "jeg" || w == "vi");
+            if t.kind == TurnKind::SummingUp && !own {
+                continue;
+            }
+            let who = if t.role == TurnRole::Chair { Some(text::phrases::phrase(meeting.language, "draft.aksjon.chair").to_string()) } else { speaker_org(t, meeting, item) };
             let mut text = strip_opening(&sent);
             let mut flags = Vec::new();
             if fp.is_match(&text) {

@@ -9,7 +9,7 @@ use super::check::{self, LineKind};
 use super::turns::{self, Sentence, Turn};
 use super::{Prompts, Stats};
 use crate::artifact::{FlagKind, Line, Span};
-use crate::llm::{ChatMessage, GenParams, Llm};
+use crate::llm::{ChatMessage, GenParams, Llm, Request};
 use crate::text::{self, cue};
 use crate::meeting::{Item, Meeting};
 use anyhow::Result;
@@ -284,18 +284,24 @@ pub fn draft_innspill(
     stats: &mut Stats,
     tick: &mut dyn FnMut(),
 ) -> Result<Vec<Line>> {
-    let mut lines = Vec::new();
-    for turn in turns {
-        for p in points(turn, meeting) {
-            lines.push(bullet_for(&p, meeting, item, llm, prompts, stats)?);
-        }
+    // Every point of the sak goes to the model in one batch: one pass over the weights serves
+    // several rewrites.
+    let pts: Vec<Point> = turns.iter().flat_map(|t| points(t, meeting)).collect();
+    let requests: Vec<Request> = pts.iter().map(|p| request_for(p, meeting, item, prompts)).collect();
+    let completions = llm.complete_batch(&requests)?;
+    for _ in turns {
         tick();
+    }
+    let mut lines = Vec::with_capacity(pts.len());
+    for ((p, r), c) in pts.iter().zip(&requests).zip(&completions) {
+        stats.add(c);
+        lines.push(bullet_from(p, &c.text, &r.messages[1].content, meeting, item, stats));
     }
     Ok(merge_duplicates(lines))
 }
 
-/// One bullet for one point: the model's rewrite if it passes the checks, else extractive.
-pub fn bullet_for(p: &Point, meeting: &Meeting, item: &Item, llm: &mut dyn Llm, prompts: &Prompts, stats: &mut Stats) -> Result<Line> {
+/// The rewrite task for one point.
+fn request_for(p: &Point, meeting: &Meeting, item: &Item, prompts: &Prompts) -> Request {
     let user = prompts.fill(
         "innspill",
         &[
@@ -309,14 +315,17 @@ pub fn bullet_for(p: &Point, meeting: &Meeting, item: &Item, llm: &mut dyn Llm, 
     let system = prompts.fill("system", &[("council", &meeting.council)]);
     let prefill = prompts.fill("innspill.svar", &[]);
     let params = GenParams { max_tokens: 80, stop: vec!["\n".into()], ..GenParams::default() };
-    let c = llm.complete(&[ChatMessage::system(system), ChatMessage::user(user.clone())], &prefill, &params)?;
-    stats.add(&c);
+    Request { messages: vec![ChatMessage::system(system), ChatMessage::user(user)], prefill, params }
+}
 
+/// The bullet from the model's answer `answer` to the task `user`, checked, or the
+/// extractive line where it fails.
+fn bullet_from(p: &Point, answer: &str, user: &str, meeting: &Meeting, item: &Item, stats: &mut Stats) -> Line {
     // The small model often hands back the speaker's words nearly verbatim: the same
     // light normalisation as the extractive line applies.
     // A rewrite says no more than the point: sentences beyond the point's own count are the
     // model's additions ("Det er viktig å bruke språkmodellene for å ...") and are dropped.
-    let cleaned = at_most_sentences(&clean_model_line(&c.text), text::split_sentences(&p.text).len().max(1));
+    let cleaned = at_most_sentences(&clean_model_line(answer), text::split_sentences(&p.text).len().max(1));
     let normalised = normalise(&cleaned);
     let text = check::correct_spelling(if normalised.is_empty() { &cleaned } else { &normalised }, meeting);
     let mut flags = check::check_line_as(&text, &p.text, "", meeting, LineKind::Innspill);
@@ -329,16 +338,18 @@ pub fn bullet_for(p: &Point, meeting: &Meeting, item: &Item, llm: &mut dyn Llm, 
     if let Some(why) = bad_style(&text) {
         flags.push(check::flag(FlagKind::Unsupported, why));
     }
-    if is_echo(&text, &user) {
+    if is_echo(&text, user) {
         flags.push(check::flag(FlagKind::Unsupported, "Modellen gjentok oppgaveteksten."));
     }
     if !flags.iter().any(|f| f.kind == FlagKind::Unsupported) {
         stats.model_lines += 1;
-        return Ok(Line { text, source: vec![p.span], flags, origin: "model".into() });
+        return Line { text, source: vec![p.span], flags, origin: "model".into() };
     }
-    stats.rejected.push(format!("{} | {}", text, flags.iter().map(|f| f.reason.as_str()).collect::<Vec<_>>().join(" ")));
+    if !answer.trim().is_empty() {
+        stats.rejected.push(format!("{} | {}", text, flags.iter().map(|f| f.reason.as_str()).collect::<Vec<_>>().join(" ")));
+    }
     stats.extractive_lines += 1;
-    Ok(extractive_line(p, meeting, item))
+    extractive_line(p, meeting, item)
 }
 
 /// Most words an extractive line keeps: a long point (garbled ASR runs on) is cut to its

@@ -77,11 +77,56 @@ pub fn asked_for(presenter_text: &str) -> Option<String> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
         Regex::new(
-            r"(?i)\b(?:vi|jeg) (?:ønsker|ber om|vil ha|trenger) (rådets (?:innspill|syn|råd|støtte|vurdering)(?: (?:til|på|om) [^.!?]+)?)",
+            r"(?i)\b(?:vi|jeg) (?:ønsker|ber om|vil (?:gjerne )?ha|trenger|spør om) ((?:\p{L}+ets|\p{L}+ens|deres) (?:innspill|syn|råd|støtte|vurdering|tilbakemelding|innspel)(?: (?:til|på|om) [^.!?]+)?)",
         )
         .expect("static regex")
     });
     re.captures(presenter_text).map(|c| c[1].trim().to_string())
+}
+
+/// What was presented, by rule, when the model gives nothing usable: the presentation's most
+/// content-bearing sentence, reported ("Helsedirektoratet orienterte om at ..."), with the
+/// presenter's "vi" as the organisation.
+pub fn reported(presenter_text: &str, item: &Item) -> Option<String> {
+    let sents: Vec<String> = text::split_sentences(presenter_text)
+        .into_iter()
+        .filter(|s| !s.trim_end().ends_with('?') && text::content_stems(s).len() >= 4 && s.split_whitespace().count() <= 30)
+        .collect();
+    let agenda: std::collections::HashSet<String> = text::content_stems(&format!("{} {}", item.title, item.forslag)).into_iter().collect();
+    let best = sents.iter().max_by(|a, b| {
+        let score = |s: &str| {
+            let st = text::content_stems(s);
+            (st.len() + st.iter().filter(|x| agenda.contains(*x)).count()) as f64 / (s.split_whitespace().count() as f64).sqrt()
+        };
+        score(a).total_cmp(&score(b))
+    })?;
+    let mut orgs: Vec<&str> = item.presenters.iter().map(|p| p.organisation.as_str()).filter(|o| !o.is_empty()).collect();
+    orgs.dedup();
+    let org = (orgs.len() == 1).then(|| orgs[0].to_string());
+    let body = super::innspill::normalise(best);
+    let body = body.trim_end_matches('.');
+    let mut words: Vec<String> = body.split(' ').map(String::from).collect();
+    if let (Some(first), Some(org)) = (words.first_mut(), &org) {
+        if first.eq_ignore_ascii_case("vi") {
+            *first = org.clone();
+        }
+    }
+    let mut clause = words.join(" ");
+    // lower-case the first letter unless it starts a name
+    if !text::words(&clause).first().is_some_and(|w| item.presenters.iter().any(|p| p.organisation.to_lowercase().starts_with(w.as_str()))) {
+        let mut c = clause.chars();
+        if let Some(f) = c.next() {
+            if !c.as_str().starts_with(char::is_uppercase) {
+                clause = f.to_lowercase().collect::<String>() + c.as_str();
+            }
+        }
+    }
+    if text::words(&clause).iter().any(|w| text::is_first_person(w)) {
+        return None;
+    }
+    let subject = org.unwrap_or_else(|| "Det".to_string());
+    let verb = if subject == "Det" { "ble orientert om at" } else { "orienterte om at" };
+    Some(finish_sentence(&format!("{subject} {verb} {clause}")))
 }
 
 pub struct Intro {
@@ -142,8 +187,14 @@ pub fn draft_intro(
     let flags = check::check_line_as(cut, &ptext, &agenda, meeting, LineKind::Intro);
     let bad = cut.split_whitespace().count() < 3 || flags.iter().any(|f| f.kind != FlagKind::Uncertain) || text::words(cut).len() > 40;
     if bad {
-        stats.intro_rejected += 1;
-        return Ok(Intro { text: first, rejected: Some(sentence) });
+        if !c.text.trim().is_empty() {
+            stats.intro_rejected += 1;
+        }
+        let text = match reported(&ptext, item) {
+            Some(r) => format!("{first} {r}"),
+            None => first,
+        };
+        return Ok(Intro { text, rejected: (!c.text.trim().is_empty()).then_some(sentence) });
     }
     stats.intro_model += 1;
     Ok(Intro { text: format!("{first} {sentence}"), rejected: None })
