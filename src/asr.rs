@@ -1,9 +1,9 @@
 //! Speech recognition: recording → timed Norwegian transcript with whisper.cpp (whisper-rs).
 //!
 //! Two streaming passes over the recording keep memory bounded for 6-hour meetings:
-//! 1. decode and measure frame energies → speech regions (long silences such as breaks are
-//!    skipped: no decode time, no hallucinated text), split into windows of at most ~28 s at
-//!    the quietest point;
+//! 1. decode, measure frame energies and detect speech ([`crate::vad`]: Silero by default) →
+//!    speech regions (long silences such as breaks are skipped: no decode time, no
+//!    hallucinated text), split into windows of at most ~28 s at the quietest point;
 //! 2. decode again and hand each window to whisper as soon as its audio is in.
 //!
 //! Every window is decoded on its own (no carried-over context, the vocabulary prompt is given
@@ -13,6 +13,7 @@ use crate::artifact::{Inputs, Segment, Transcript, Word, FORMAT_VERSION};
 use crate::audio::{self, SAMPLE_RATE};
 use crate::meeting::Meeting;
 use crate::progress::interrupted;
+use crate::vad::{self, Vad, VadKind};
 use crate::workdir::{self, WorkDir};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -29,11 +30,30 @@ pub struct AsrOptions {
     pub language: String,
     /// Longest window handed to whisper in one call, in seconds.
     pub max_window: f64,
+    /// Which detector finds the speech whisper gets.
+    pub vad: VadKind,
+    /// The Silero VAD model (ggml); `None`: the installed `silero-vad`.
+    pub vad_model: Option<PathBuf>,
 }
 
 impl AsrOptions {
     pub fn new(model: PathBuf) -> AsrOptions {
-        AsrOptions { model, threads: default_threads(), use_prompt: true, language: "no".into(), max_window: 28.0 }
+        AsrOptions {
+            model,
+            threads: default_threads(),
+            use_prompt: true,
+            language: "no".into(),
+            max_window: 28.0,
+            vad: VadKind::default(),
+            vad_model: None,
+        }
+    }
+}
+
+impl AsrOptions {
+    /// The voice activity detector with its model file.
+    pub fn resolve_vad(&self) -> Result<Vad> {
+        Vad::resolve(self.vad, self.vad_model.as_deref())
     }
 }
 
@@ -57,40 +77,6 @@ unsafe extern "C" fn abort_on_interrupt(_: *mut std::ffi::c_void) -> bool {
 
 // ---------------------------------------------------------------- speech regions
 
-/// Energy frame length: 30 ms.
-const FRAME: usize = 480;
-
-/// Per-frame energies (dB) of the whole recording, from a first streaming pass.
-pub struct EnergyMap {
-    pub db: Vec<f32>,
-    pub info: audio::DecodeInfo,
-}
-
-pub fn energy_map(path: &Path) -> Result<EnergyMap> {
-    let mut db = Vec::new();
-    let mut acc = 0f64;
-    let mut n = 0usize;
-    let info = audio::decode_chunks(path, 10.0, |c| {
-        if interrupted() {
-            bail!("interrupted: nothing was written");
-        }
-        for &x in c {
-            acc += (x as f64) * (x as f64);
-            n += 1;
-            if n == FRAME {
-                db.push((10.0 * (acc / FRAME as f64 + 1e-10).log10()) as f32);
-                acc = 0.0;
-                n = 0;
-            }
-        }
-        Ok(())
-    })?;
-    if n > 0 {
-        db.push((10.0 * (acc / n as f64 + 1e-10).log10()) as f32);
-    }
-    Ok(EnergyMap { db, info })
-}
-
 /// A stretch of the recording to transcribe, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Window {
@@ -98,38 +84,24 @@ pub struct Window {
     pub end: f64,
 }
 
-/// Speech windows from frame energies: frames above an adaptive threshold, gaps shorter than
-/// `min_silence` merged, padded, then cut into windows of at most `max_window` seconds at the
-/// quietest frame, and short neighbours packed together. Returns an empty list for a silent
-/// recording.
+/// Speech windows from frame energies alone (the energy detector): see [`windows`].
 pub fn speech_windows(db: &[f32], min_silence: f64, max_window: f64) -> Vec<Window> {
-    let fs = FRAME as f64 / SAMPLE_RATE as f64;
-    if db.is_empty() {
-        return vec![];
-    }
-    let mut sorted: Vec<f32> = db.to_vec();
-    sorted.sort_by(|a, b| a.total_cmp(b));
-    let floor = sorted[((sorted.len() - 1) as f64 * 0.15) as usize];
-    // "Active" frames stand clearly above the noise floor; a recording that is mostly silence
-    // (a 6-hour file with minutes of talk) still has its speech level measured on them.
-    let active_min = (floor + 10.0).max(-60.0);
-    let first_active = sorted.partition_point(|&e| e <= active_min);
-    let active = &sorted[first_active..];
+    windows(db, &vad::energy_speech(db), min_silence, max_window)
+}
+
+/// Speech windows from per-frame speech decisions: gaps shorter than `min_silence` merged,
+/// runs with less than 0.3 s of speech dropped, padded, then cut into windows of at most
+/// `max_window` seconds at the quietest frame (by energy `db`), and short neighbours packed
+/// together. Returns an empty list when no frame is speech.
+pub fn windows(db: &[f32], speech: &[bool], min_silence: f64, max_window: f64) -> Vec<Window> {
+    let fs = vad::FRAME_SECS;
     let min_speech = (0.3 / fs).round() as usize;
-    if active.len() < min_speech.max(1) {
-        return vec![];
-    }
-    let loud = active[((active.len() - 1) as f64 * 0.95) as usize];
-    let thr = (floor + 0.3 * (loud - floor)).max(-58.0);
     let gap_frames = (min_silence / fs).round() as usize;
     let pad = (0.25 / fs).round() as usize;
 
     // Runs of speech frames, merged across short gaps.
     let mut regions: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, speech frames)
-    for (i, &e) in db.iter().enumerate() {
-        if e <= thr {
-            continue;
-        }
+    for (i, _) in speech.iter().enumerate().filter(|(_, &s)| s) {
         match regions.last_mut() {
             Some(r) if i - r.1 <= gap_frames => {
                 r.1 = i + 1;
@@ -292,12 +264,16 @@ pub fn collapse_repetitions(text: &str) -> (String, bool) {
 
 /// Transcribe a recording. `meeting` supplies the vocabulary prompt when `opts.use_prompt`.
 pub fn transcribe(audio_path: &Path, meeting: &Meeting, opts: &AsrOptions) -> Result<Transcript> {
+    let map = vad::speech_map(audio_path, &opts.resolve_vad()?)?;
+    transcribe_speech(audio_path, &map, meeting, opts)
+}
+
+/// Transcribe the speech `map` found in the recording (pass 1 done by [`vad::speech_map`]).
+pub fn transcribe_speech(audio_path: &Path, map: &vad::SpeechMap, meeting: &Meeting, opts: &AsrOptions) -> Result<Transcript> {
     let t_start = std::time::Instant::now();
-    let energies = energy_map(audio_path)?;
-    let duration = energies.info.duration();
-    let mut warnings = energies.info.warnings.clone();
-    let windows = speech_windows(&energies.db, 2.0, opts.max_window);
-    drop(energies.db);
+    let duration = map.info.duration();
+    let mut warnings = map.info.warnings.clone();
+    let windows = windows(&map.db, &map.speech, 2.0, opts.max_window);
     let model_name = opts.model.file_name().map(|f| f.to_string_lossy().into_owned());
     let mut t = Transcript {
         version: FORMAT_VERSION,
@@ -408,12 +384,14 @@ pub fn transcribe(audio_path: &Path, meeting: &Meeting, opts: &AsrOptions) -> Re
         warnings.push("Ingen tale ble gjenkjent i opptaket.".into());
     }
     let elapsed = t_start.elapsed().as_secs_f64();
+    let elapsed = elapsed + map.secs;
     eprintln!(
-        "transcribed {:.0} s of audio ({:.0} s in {} speech windows) in {:.1} s: real-time factor {:.3}",
+        "transcribed {:.0} s of audio ({:.0} s in {} speech windows) in {:.1} s (speech detection {:.1} s): real-time factor {:.3}",
         duration,
         speech_secs,
         windows.len(),
         elapsed,
+        map.secs,
         elapsed / duration.max(1e-9)
     );
     t.segments = cleaned;
@@ -537,11 +515,20 @@ pub fn stage_inputs(audio_path: &Path, meeting_path: &Path, opts: &AsrOptions) -
     if opts.use_prompt {
         inputs.insert("meeting".into(), workdir::sha256_file(meeting_path)?);
     }
+    if let Vad::Silero(model) = opts.resolve_vad()? {
+        inputs.insert("vad_model".into(), workdir::file_fingerprint(&model)?);
+    }
     inputs.insert(
         "asr_options".into(),
         workdir::sha256_bytes(
-            format!("lang={};prompt={};window={};packed;actx", whisper_language(&opts.language), opts.use_prompt, opts.max_window)
-                .as_bytes(),
+            format!(
+                "lang={};prompt={};window={};packed;actx;vad={}",
+                whisper_language(&opts.language),
+                opts.use_prompt,
+                opts.max_window,
+                opts.vad.as_str()
+            )
+            .as_bytes(),
         ),
     );
     Ok(inputs)
@@ -600,7 +587,7 @@ mod tests {
 
     #[test]
     fn silence_gives_no_windows_and_breaks_are_skipped() {
-        let fs = FRAME as f64 / SAMPLE_RATE as f64;
+        let fs = vad::FRAME_SECS;
         assert!(speech_windows(&vec![-100.0; 1000], 2.0, 28.0).is_empty());
         // 10 s speech, 60 s silence, 40 s speech.
         let n = |s: f64| (s / fs) as usize;

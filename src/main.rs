@@ -162,6 +162,9 @@ struct ModelArgs {
     /// CPU threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Voice activity detector for transcription and speaker detection: silero (default) or energy.
+    #[arg(long)]
+    vad: Option<referat::vad::VadKind>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -286,6 +289,7 @@ impl From<ModelArgs> for referat::pipeline::ModelChoice {
             tokenizer: m.tokenizer,
             prompts: m.prompts,
             threads: m.threads,
+            vad: m.vad,
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct ModelChoice {
     pub tokenizer: Option<PathBuf>,
     pub prompts: Option<PathBuf>,
     pub threads: Option<usize>,
+    /// Voice activity detector (default: [`crate::vad::VadKind::default`]).
+    pub vad: Option<crate::vad::VadKind>,
 }
 
 pub struct StageReport {
@@ -50,6 +52,9 @@ pub fn transcribe(
             opts.use_prompt = use_prompt;
             if let Some(n) = models.threads {
                 opts.threads = n.max(1);
+            }
+            if let Some(v) = models.vad {
+                opts.vad = v;
             }
             crate::asr::run_stage(wd, meeting_path, meeting, audio, &opts, force)
         }
