@@ -534,22 +534,83 @@ pub fn stage_inputs(audio_path: &Path, meeting_path: &Path, opts: &AsrOptions) -
     Ok(inputs)
 }
 
+/// Where the transcribe stage keeps Whisper's transcript before speakers are added, so that a
+/// run interrupted during speaker detection resumes without redoing the transcription.
+pub const ASR_CHECKPOINT: &str = "transcript-asr.json";
+
+fn load_checkpoint(wd: &WorkDir, inputs: &Inputs) -> Option<Transcript> {
+    let text = std::fs::read_to_string(wd.path(ASR_CHECKPOINT)).ok()?;
+    let t: Transcript = serde_json::from_str(&text).ok()?;
+    (t.version == FORMAT_VERSION && &t.inputs == inputs).then_some(t)
+}
+
 /// The `transcribe --audio` stage: transcribe into `wd/transcript.json` (plus .vtt and .srt),
-/// unless it is up to date. Returns the transcript (loaded when fresh).
+/// with the speakers from `speakers` (diarization) when given, unless it is up to date.
+/// Returns the transcript (loaded when fresh).
 pub fn run_stage(
     wd: &WorkDir,
     meeting_path: &Path,
     meeting: &Meeting,
     audio_path: &Path,
     opts: &AsrOptions,
+    speakers: Option<&crate::diarize::DiarizeOptions>,
     force: bool,
 ) -> Result<Transcript> {
-    let inputs = stage_inputs(audio_path, meeting_path, opts)?;
+    let asr_inputs = stage_inputs(audio_path, meeting_path, opts)?;
+    let mut inputs = asr_inputs.clone();
+    if let Some(d) = speakers {
+        inputs.insert("speaker_model".into(), workdir::file_fingerprint(&d.encoder)?);
+        inputs.insert("speakers".into(), workdir::sha256_bytes(d.key().as_bytes()));
+    }
     if !force && wd.is_fresh::<Transcript>(&inputs) {
         eprintln!("{} is up to date (use --force to redo it)", wd.path("transcript.json").display());
         return wd.load("referat transcribe");
     }
-    let mut t = transcribe(audio_path, meeting, opts)?;
+    let checkpoint = if force || speakers.is_none() { None } else { load_checkpoint(wd, &asr_inputs) };
+    // Wall time of the transcription (None when resumed), to report what speakers add.
+    let mut asr_secs = None;
+    let (mut t, map) = match checkpoint {
+        Some(t) => {
+            eprintln!("resuming from {}: the transcription is done, adding speakers", wd.path(ASR_CHECKPOINT).display());
+            (t, None)
+        }
+        None => {
+            let t0 = std::time::Instant::now();
+            let map = vad::speech_map(audio_path, &opts.resolve_vad()?)?;
+            let mut t = transcribe_speech(audio_path, &map, meeting, opts)?;
+            t.inputs = asr_inputs;
+            asr_secs = Some(t0.elapsed().as_secs_f64());
+            if interrupted() {
+                bail!("interrupted: nothing was written");
+            }
+            if speakers.is_some() {
+                workdir::write_atomic(&wd.path(ASR_CHECKPOINT), &serde_json::to_vec_pretty(&t)?)?;
+            }
+            (t, Some(map))
+        }
+    };
+    if let Some(d) = speakers {
+        let map = match map {
+            Some(m) => m,
+            None => vad::speech_map(audio_path, &opts.resolve_vad()?)?,
+        };
+        let r = crate::diarize::diarize(audio_path, &map, d).map_err(|e| {
+            if interrupted() {
+                anyhow::anyhow!("interrupted: the transcription is kept in {ASR_CHECKPOINT}; rerun to add the speakers")
+            } else {
+                e
+            }
+        })?;
+        crate::diarize::assign(&mut t, &r.turns);
+        t.warnings.extend(r.warnings);
+        eprintln!(
+            "found {} speaker(s) in {} turns in {:.1} s{}",
+            r.speakers,
+            r.turns.len(),
+            r.secs,
+            asr_secs.map(|a| format!(" ({:.1} % of the transcription time)", 100.0 * r.secs / a)).unwrap_or_default()
+        );
+    }
     t.inputs = inputs;
     if interrupted() {
         bail!("interrupted: nothing was written");

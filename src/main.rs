@@ -165,6 +165,9 @@ struct ModelArgs {
     /// Voice activity detector for transcription and speaker detection: silero (default) or energy.
     #[arg(long)]
     vad: Option<referat::vad::VadKind>,
+    /// Transcribe without telling the speakers apart (no "Taler 1", "Taler 2", ...).
+    #[arg(long)]
+    no_speakers: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -290,6 +293,7 @@ impl From<ModelArgs> for referat::pipeline::ModelChoice {
             prompts: m.prompts,
             threads: m.threads,
             vad: m.vad,
+            no_speakers: m.no_speakers,
         }
     }
 }

@@ -4,7 +4,7 @@
 use crate::artifact::{Draft, Transcript};
 use crate::meeting::Meeting;
 use crate::workdir::WorkDir;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -25,6 +25,8 @@ pub struct ModelChoice {
     pub threads: Option<usize>,
     /// Voice activity detector (default: [`crate::vad::VadKind::default`]).
     pub vad: Option<crate::vad::VadKind>,
+    /// Transcribe without speaker detection (diarization).
+    pub no_speakers: bool,
 }
 
 pub struct StageReport {
@@ -56,7 +58,14 @@ pub fn transcribe(
             if let Some(v) = models.vad {
                 opts.vad = v;
             }
-            crate::asr::run_stage(wd, meeting_path, meeting, audio, &opts, force)
+            let speakers = if models.no_speakers {
+                None
+            } else {
+                let encoder = crate::models::installed("resemblyzer")
+                    .context("speaker detection needs the speaker encoder (or use --no-speakers)")?;
+                Some(crate::diarize::DiarizeOptions::new(encoder, crate::diarize::people(meeting).len()))
+            };
+            crate::asr::run_stage(wd, meeting_path, meeting, audio, &opts, speakers.as_ref(), force)
         }
     }
 }
