@@ -102,7 +102,7 @@ fn one_voice_is_one_speaker_and_silence_has_none() {
     let mut one = Vec::new();
     for u in truth.utterances.iter().filter(|u| u.speaker == "Rune Simensen") {
         one.extend_from_slice(&pcm[(u.start * 16000.0) as usize..(u.end * 16000.0) as usize]);
-        one.extend(std::iter::repeat(0.0).take(8000));
+        one.extend(std::iter::repeat_n(0.0, 8000));
     }
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("one.wav");
@@ -116,4 +116,59 @@ fn one_voice_is_one_speaker_and_silence_has_none() {
     let d = diarize::speakers_of(&regions_of(&f), diarize::DEFAULT_THRESHOLD, 16);
     assert!(d.turns.is_empty() && d.speakers == 0);
     assert!(d.warnings.iter().any(|w| w.contains("ingen tale")), "{:?}", d.warnings);
+}
+
+/// A transcribe stage interrupted during speaker detection resumes from Whisper's saved
+/// transcript (transcript-asr.json) without transcribing again, and then is up to date.
+#[test]
+fn the_stage_resumes_from_the_saved_transcription() {
+    use referat::artifact::{Segment, Transcript, Word};
+    let dir = tempfile::tempdir().unwrap();
+    let (pcm, _) = referat::audio::decode_all(&common::sample("recording.wav")).unwrap();
+    // 0-47 s: the chair, then 48-71.4 s: Norunn Saure.
+    let audio = dir.path().join("cut.wav");
+    write_wav(&audio, &pcm[..16000 * 72]);
+    let meeting_path = common::sample("meeting.toml");
+    let meeting = referat::meeting::Meeting::load(&meeting_path).unwrap();
+    let whisper = referat::models::whisper_path(None, None).unwrap();
+    let opts = referat::asr::AsrOptions::new(whisper);
+    let speakers = diarize::DiarizeOptions::new(referat::models::installed("resemblyzer").unwrap(), diarize::people(&meeting).len());
+    let wd = referat::workdir::WorkDir::create(&dir.path().join("work")).unwrap();
+    // What an interrupted run leaves: Whisper's transcript (text made up here, so that a real
+    // transcription would show).
+    let w = |s: f64, e: f64, t: &str| Word { start: s, end: e, text: t.into() };
+    let checkpoint = Transcript {
+        version: referat::artifact::FORMAT_VERSION,
+        inputs: referat::asr::stage_inputs(&audio, &meeting_path, &opts).unwrap(),
+        source: "asr".into(),
+        model: None,
+        duration: 72.0,
+        segments: vec![Segment {
+            start: 38.0,
+            end: 71.4,
+            text: "eins zwei drei vier fünf sechs".into(),
+            words: vec![
+                w(38.0, 40.0, "eins"),
+                w(40.0, 43.0, "zwei"),
+                w(43.0, 46.5, "drei"),
+                w(52.4, 55.0, "vier"),
+                w(56.0, 60.0, "fünf"),
+                w(62.0, 67.0, "sechs"),
+            ],
+            ..Default::default()
+        }],
+        warnings: vec![],
+    };
+    std::fs::write(wd.path(referat::asr::ASR_CHECKPOINT), serde_json::to_vec(&checkpoint).unwrap()).unwrap();
+    let t = referat::asr::run_stage(&wd, &meeting_path, &meeting, &audio, &opts, Some(&speakers), false).unwrap();
+    let texts: Vec<&str> = t.segments.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(texts, ["eins zwei drei", "vier fünf sechs"], "{:#?}", t.segments);
+    assert_eq!(t.segments[0].speaker.as_deref(), Some("Taler 1"));
+    assert_eq!(t.segments[1].speaker.as_deref(), Some("Taler 2"));
+    let vtt = std::fs::read_to_string(wd.path("transcript.vtt")).unwrap();
+    assert!(vtt.contains("<v Taler 2>vier fünf sechs</v>"), "{vtt}");
+    // Up to date now: loaded, not redone.
+    std::fs::remove_file(wd.path(referat::asr::ASR_CHECKPOINT)).unwrap();
+    let again = referat::asr::run_stage(&wd, &meeting_path, &meeting, &audio, &opts, Some(&speakers), false).unwrap();
+    assert_eq!(again, t);
 }

@@ -232,6 +232,9 @@ pub fn cluster_regions(regions: &[Region], threshold: f32, max_speakers: usize) 
     Clustering { labels, speakers, over_bound }
 }
 
+/// One voice is worth a warning only in this much speech (seconds): a meeting, not a clip.
+const ONE_VOICE_WARNING: f64 = 60.0;
+
 /// The most speakers looked for when the meeting file lists nobody.
 const UNBOUNDED: usize = 30;
 
@@ -252,7 +255,7 @@ pub fn speakers_of(regions: &[Region], threshold: f32, max_speakers: usize) -> D
     let mut warnings = Vec::new();
     if regions.is_empty() {
         warnings.push("Fant ingen tale å skille talere i.".to_string());
-    } else if c.speakers == 1 {
+    } else if c.speakers == 1 && regions.iter().map(|r| r.end - r.start).sum::<f64>() >= ONE_VOICE_WARNING {
         warnings.push("Bare én stemme ble funnet i opptaket: alle segmentene er merket «Taler 1».".to_string());
     } else if c.over_bound {
         warnings.push(format!(
