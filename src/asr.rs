@@ -48,9 +48,7 @@ impl AsrOptions {
             vad_model: None,
         }
     }
-}
 
-impl AsrOptions {
     /// The voice activity detector with its model file.
     pub fn resolve_vad(&self) -> Result<Vad> {
         Vad::resolve(self.vad, self.vad_model.as_deref())
@@ -383,8 +381,7 @@ pub fn transcribe_speech(audio_path: &Path, map: &vad::SpeechMap, meeting: &Meet
     if cleaned.is_empty() {
         warnings.push("Ingen tale ble gjenkjent i opptaket.".into());
     }
-    let elapsed = t_start.elapsed().as_secs_f64();
-    let elapsed = elapsed + map.secs;
+    let elapsed = t_start.elapsed().as_secs_f64() + map.secs;
     eprintln!(
         "transcribed {:.0} s of audio ({:.0} s in {} speech windows) in {:.1} s (speech detection {:.1} s): real-time factor {:.3}",
         duration,

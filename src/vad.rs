@@ -25,8 +25,12 @@ pub enum VadKind {
 }
 
 impl Default for VadKind {
-    /// Silero: on the sample meetings it matches the energy detector on clean audio and keeps
-    /// its accuracy in room noise, babble and music where the energy detector fails (bench/vad.sh).
+    /// Silero, from bench/vad.sh on the five sample meetings (10 ms frame accuracy, energy →
+    /// Silero): clean 0.850 → 0.948, room noise at 5 dB SNR 0.556 → 0.947, music at 5 dB
+    /// 0.519 → 0.943; the energy detector loses speech as the floor rises (miss 0.17 clean,
+    /// 0.52 at 5 dB). Babble made of other meetings is speech to both (Silero keeps all of it).
+    /// The windows whisper gets miss no speech with either; WER on the first sample 0.654
+    /// against 0.657. Cost: about 9 s per hour of audio on one core.
     fn default() -> Self {
         VadKind::Silero
     }
