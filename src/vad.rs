@@ -74,13 +74,6 @@ impl Vad {
             }),
         })
     }
-
-    pub fn kind(&self) -> VadKind {
-        match self {
-            Vad::Energy => VadKind::Energy,
-            Vad::Silero(_) => VadKind::Silero,
-        }
-    }
 }
 
 /// Per-frame energies and speech decisions of a whole recording.
@@ -92,13 +85,6 @@ pub struct SpeechMap {
     pub info: audio::DecodeInfo,
     /// Wall time the pass took, seconds.
     pub secs: f64,
-}
-
-impl SpeechMap {
-    /// Seconds of speech.
-    pub fn speech_secs(&self) -> f64 {
-        self.speech.iter().filter(|&&s| s).count() as f64 * FRAME_SECS
-    }
 }
 
 /// Decode `path` once and decide speech per frame with `vad`.
