@@ -1,9 +1,9 @@
 //! Speech recognition: recording → timed Norwegian transcript with whisper.cpp (whisper-rs).
 //!
 //! Two streaming passes over the recording keep memory bounded for 6-hour meetings:
-//! 1. decode and measure frame energies → speech regions (long silences such as breaks are
-//!    skipped: no decode time, no hallucinated text), split into windows of at most ~28 s at
-//!    the quietest point;
+//! 1. decode, measure frame energies and detect speech ([`crate::vad`]: Silero by default) →
+//!    speech regions (long silences such as breaks are skipped: no decode time, no
+//!    hallucinated text), split into windows of at most ~28 s at the quietest point;
 //! 2. decode again and hand each window to whisper as soon as its audio is in.
 //!
 //! Every window is decoded on its own (no carried-over decoder state, the vocabulary prompt is
@@ -15,6 +15,7 @@ use crate::artifact::{Inputs, Segment, Transcript, Word, FORMAT_VERSION};
 use crate::audio::{self, SAMPLE_RATE};
 use crate::meeting::Meeting;
 use crate::progress::interrupted;
+use crate::vad::{self, Vad, VadKind};
 use crate::workdir::{self, WorkDir};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -39,6 +40,10 @@ pub struct AsrOptions {
     /// Off: measured worse (WER +0.025 on two tuning meetings, bench/asr-carry-clip120.md),
     /// partly because it leaves less room for the vocabulary.
     pub carry_context: bool,
+    /// Which detector finds the speech whisper gets.
+    pub vad: VadKind,
+    /// The Silero VAD model (ggml); `None`: the installed `silero-vad`.
+    pub vad_model: Option<PathBuf>,
 }
 
 impl AsrOptions {
@@ -52,7 +57,14 @@ impl AsrOptions {
             decoding: Decoding::DEFAULT,
             correct: true,
             carry_context: false,
+            vad: VadKind::default(),
+            vad_model: None,
         }
+    }
+
+    /// The voice activity detector with its model file.
+    pub fn resolve_vad(&self) -> Result<Vad> {
+        Vad::resolve(self.vad, self.vad_model.as_deref())
     }
 }
 
@@ -110,40 +122,6 @@ unsafe extern "C" fn abort_on_interrupt(_: *mut std::ffi::c_void) -> bool {
 
 // ---------------------------------------------------------------- speech regions
 
-/// Energy frame length: 30 ms.
-const FRAME: usize = 480;
-
-/// Per-frame energies (dB) of the whole recording, from a first streaming pass.
-pub struct EnergyMap {
-    pub db: Vec<f32>,
-    pub info: audio::DecodeInfo,
-}
-
-pub fn energy_map(path: &Path) -> Result<EnergyMap> {
-    let mut db = Vec::new();
-    let mut acc = 0f64;
-    let mut n = 0usize;
-    let info = audio::decode_chunks(path, 10.0, |c| {
-        if interrupted() {
-            bail!("interrupted: nothing was written");
-        }
-        for &x in c {
-            acc += (x as f64) * (x as f64);
-            n += 1;
-            if n == FRAME {
-                db.push((10.0 * (acc / FRAME as f64 + 1e-10).log10()) as f32);
-                acc = 0.0;
-                n = 0;
-            }
-        }
-        Ok(())
-    })?;
-    if n > 0 {
-        db.push((10.0 * (acc / n as f64 + 1e-10).log10()) as f32);
-    }
-    Ok(EnergyMap { db, info })
-}
-
 /// A stretch of the recording to transcribe, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Window {
@@ -151,38 +129,24 @@ pub struct Window {
     pub end: f64,
 }
 
-/// Speech windows from frame energies: frames above an adaptive threshold, gaps shorter than
-/// `min_silence` merged, padded, then cut into windows of at most `max_window` seconds at the
-/// quietest frame, and short neighbours packed together. Returns an empty list for a silent
-/// recording.
+/// Speech windows from frame energies alone (the energy detector): see [`windows`].
 pub fn speech_windows(db: &[f32], min_silence: f64, max_window: f64) -> Vec<Window> {
-    let fs = FRAME as f64 / SAMPLE_RATE as f64;
-    if db.is_empty() {
-        return vec![];
-    }
-    let mut sorted: Vec<f32> = db.to_vec();
-    sorted.sort_by(|a, b| a.total_cmp(b));
-    let floor = sorted[((sorted.len() - 1) as f64 * 0.15) as usize];
-    // "Active" frames stand clearly above the noise floor; a recording that is mostly silence
-    // (a 6-hour file with minutes of talk) still has its speech level measured on them.
-    let active_min = (floor + 10.0).max(-60.0);
-    let first_active = sorted.partition_point(|&e| e <= active_min);
-    let active = &sorted[first_active..];
+    windows(db, &vad::energy_speech(db), min_silence, max_window)
+}
+
+/// Speech windows from per-frame speech decisions: gaps shorter than `min_silence` merged,
+/// runs with less than 0.3 s of speech dropped, padded, then cut into windows of at most
+/// `max_window` seconds at the quietest frame (by energy `db`), and short neighbours packed
+/// together. Returns an empty list when no frame is speech.
+pub fn windows(db: &[f32], speech: &[bool], min_silence: f64, max_window: f64) -> Vec<Window> {
+    let fs = vad::FRAME_SECS;
     let min_speech = (0.3 / fs).round() as usize;
-    if active.len() < min_speech.max(1) {
-        return vec![];
-    }
-    let loud = active[((active.len() - 1) as f64 * 0.95) as usize];
-    let thr = (floor + 0.3 * (loud - floor)).max(-58.0);
     let gap_frames = (min_silence / fs).round() as usize;
     let pad = (0.25 / fs).round() as usize;
 
     // Runs of speech frames, merged across short gaps.
     let mut regions: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, speech frames)
-    for (i, &e) in db.iter().enumerate() {
-        if e <= thr {
-            continue;
-        }
+    for (i, _) in speech.iter().enumerate().filter(|(_, &s)| s) {
         match regions.last_mut() {
             Some(r) if i - r.1 <= gap_frames => {
                 r.1 = i + 1;
@@ -345,12 +309,16 @@ pub fn collapse_repetitions(text: &str) -> (String, bool) {
 
 /// Transcribe a recording. `meeting` supplies the vocabulary prompt when `opts.use_prompt`.
 pub fn transcribe(audio_path: &Path, meeting: &Meeting, opts: &AsrOptions) -> Result<Transcript> {
+    let map = vad::speech_map(audio_path, &opts.resolve_vad()?)?;
+    transcribe_speech(audio_path, &map, meeting, opts)
+}
+
+/// Transcribe the speech `map` found in the recording (pass 1 done by [`vad::speech_map`]).
+pub fn transcribe_speech(audio_path: &Path, map: &vad::SpeechMap, meeting: &Meeting, opts: &AsrOptions) -> Result<Transcript> {
     let t_start = std::time::Instant::now();
-    let energies = energy_map(audio_path)?;
-    let duration = energies.info.duration();
-    let mut warnings = energies.info.warnings.clone();
-    let windows = speech_windows(&energies.db, 2.0, opts.max_window);
-    drop(energies.db);
+    let duration = map.info.duration();
+    let mut warnings = map.info.warnings.clone();
+    let windows = windows(&map.db, &map.speech, 2.0, opts.max_window);
     let model_name = opts.model.file_name().map(|f| f.to_string_lossy().into_owned());
     let mut t = Transcript {
         version: FORMAT_VERSION,
@@ -476,13 +444,14 @@ pub fn transcribe(audio_path: &Path, meeting: &Meeting, opts: &AsrOptions) -> Re
     if cleaned.is_empty() {
         warnings.push("Ingen tale ble gjenkjent i opptaket.".into());
     }
-    let elapsed = t_start.elapsed().as_secs_f64();
+    let elapsed = t_start.elapsed().as_secs_f64() + map.secs;
     eprintln!(
-        "transcribed {:.0} s of audio ({:.0} s in {} speech windows) in {:.1} s: real-time factor {:.3}; {} word(s) corrected",
+        "transcribed {:.0} s of audio ({:.0} s in {} speech windows) in {:.1} s (speech detection {:.1} s): real-time factor {:.3}; {} word(s) corrected",
         duration,
         speech_secs,
         windows.len(),
         elapsed,
+        map.secs,
         elapsed / duration.max(1e-9),
         corrections
     );
@@ -693,17 +662,21 @@ pub fn stage_inputs(audio_path: &Path, meeting_path: &Path, opts: &AsrOptions) -
         };
         inputs.insert("lexicon".into(), lex);
     }
+    if let Vad::Silero(model) = opts.resolve_vad()? {
+        inputs.insert("vad_model".into(), workdir::file_fingerprint(&model)?);
+    }
     inputs.insert(
         "asr_options".into(),
         workdir::sha256_bytes(
             format!(
-                "lang={};prompt={};window={};packed;actx;{};correct={};carry={}",
+                "lang={};prompt={};window={};packed;actx;{};correct={};carry={};vad={}",
                 whisper_language(&opts.language),
                 opts.use_prompt,
                 opts.max_window,
                 opts.decoding.key(),
                 opts.correct,
-                opts.carry_context
+                opts.carry_context,
+                opts.vad.as_str()
             )
             .as_bytes(),
         ),
@@ -711,22 +684,83 @@ pub fn stage_inputs(audio_path: &Path, meeting_path: &Path, opts: &AsrOptions) -
     Ok(inputs)
 }
 
+/// Where the transcribe stage keeps Whisper's transcript before speakers are added, so that a
+/// run interrupted during speaker detection resumes without redoing the transcription.
+pub const ASR_CHECKPOINT: &str = "transcript-asr.json";
+
+fn load_checkpoint(wd: &WorkDir, inputs: &Inputs) -> Option<Transcript> {
+    let text = std::fs::read_to_string(wd.path(ASR_CHECKPOINT)).ok()?;
+    let t: Transcript = serde_json::from_str(&text).ok()?;
+    (t.version == FORMAT_VERSION && &t.inputs == inputs).then_some(t)
+}
+
 /// The `transcribe --audio` stage: transcribe into `wd/transcript.json` (plus .vtt and .srt),
-/// unless it is up to date. Returns the transcript (loaded when fresh).
+/// with the speakers from `speakers` (diarization) when given, unless it is up to date.
+/// Returns the transcript (loaded when fresh).
 pub fn run_stage(
     wd: &WorkDir,
     meeting_path: &Path,
     meeting: &Meeting,
     audio_path: &Path,
     opts: &AsrOptions,
+    speakers: Option<&crate::diarize::DiarizeOptions>,
     force: bool,
 ) -> Result<Transcript> {
-    let inputs = stage_inputs(audio_path, meeting_path, opts)?;
+    let asr_inputs = stage_inputs(audio_path, meeting_path, opts)?;
+    let mut inputs = asr_inputs.clone();
+    if let Some(d) = speakers {
+        inputs.insert("speaker_model".into(), workdir::file_fingerprint(&d.encoder)?);
+        inputs.insert("speakers".into(), workdir::sha256_bytes(d.key().as_bytes()));
+    }
     if !force && wd.is_fresh::<Transcript>(&inputs) {
         eprintln!("{} is up to date (use --force to redo it)", wd.path("transcript.json").display());
         return wd.load("referat transcribe");
     }
-    let mut t = transcribe(audio_path, meeting, opts)?;
+    let checkpoint = if force || speakers.is_none() { None } else { load_checkpoint(wd, &asr_inputs) };
+    // Wall time of the transcription (None when resumed), to report what speakers add.
+    let mut asr_secs = None;
+    let (mut t, map) = match checkpoint {
+        Some(t) => {
+            eprintln!("resuming from {}: the transcription is done, adding speakers", wd.path(ASR_CHECKPOINT).display());
+            (t, None)
+        }
+        None => {
+            let t0 = std::time::Instant::now();
+            let map = vad::speech_map(audio_path, &opts.resolve_vad()?)?;
+            let mut t = transcribe_speech(audio_path, &map, meeting, opts)?;
+            t.inputs = asr_inputs;
+            asr_secs = Some(t0.elapsed().as_secs_f64());
+            if interrupted() {
+                bail!("interrupted: nothing was written");
+            }
+            if speakers.is_some() {
+                workdir::write_atomic(&wd.path(ASR_CHECKPOINT), &serde_json::to_vec_pretty(&t)?)?;
+            }
+            (t, Some(map))
+        }
+    };
+    if let Some(d) = speakers {
+        let map = match map {
+            Some(m) => m,
+            None => vad::speech_map(audio_path, &opts.resolve_vad()?)?,
+        };
+        let r = crate::diarize::diarize(audio_path, &map, d).map_err(|e| {
+            if interrupted() {
+                anyhow::anyhow!("interrupted: the transcription is kept in {ASR_CHECKPOINT}; rerun to add the speakers")
+            } else {
+                e
+            }
+        })?;
+        crate::diarize::assign(&mut t, &r.turns);
+        t.warnings.extend(r.warnings);
+        eprintln!(
+            "found {} speaker(s) in {} turns in {:.1} s{}",
+            r.speakers,
+            r.turns.len(),
+            r.secs,
+            asr_secs.map(|a| format!(" ({:.1} % of the transcription time)", 100.0 * r.secs / a)).unwrap_or_default()
+        );
+    }
     t.inputs = inputs;
     if interrupted() {
         bail!("interrupted: nothing was written");
@@ -764,7 +798,7 @@ mod tests {
 
     #[test]
     fn silence_gives_no_windows_and_breaks_are_skipped() {
-        let fs = FRAME as f64 / SAMPLE_RATE as f64;
+        let fs = vad::FRAME_SECS;
         assert!(speech_windows(&vec![-100.0; 1000], 2.0, 28.0).is_empty());
         // 10 s speech, 60 s silence, 40 s speech.
         let n = |s: f64| (s / fs) as usize;

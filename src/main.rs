@@ -200,6 +200,12 @@ struct AsrArgs {
     /// Give each window the previous window's last words as prompt (measured: see bench/).
     #[arg(long, hide = true)]
     carry_context: bool,
+    /// Voice activity detector for transcription and speaker detection: silero (default) or energy.
+    #[arg(long)]
+    vad: Option<referat::vad::VadKind>,
+    /// Transcribe without telling the speakers apart (no "Taler 1", "Taler 2", ...).
+    #[arg(long)]
+    no_speakers: bool,
 }
 
 impl AsrArgs {
@@ -211,6 +217,8 @@ impl AsrArgs {
             best_of: self.best_of,
             correct: !self.no_correct,
             carry_context: self.carry_context,
+            vad: self.vad,
+            no_speakers: self.no_speakers,
         }
     }
 }

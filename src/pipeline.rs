@@ -4,7 +4,7 @@
 use crate::artifact::{Draft, Transcript};
 use crate::meeting::Meeting;
 use crate::workdir::WorkDir;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -42,11 +42,15 @@ pub struct AsrChoice {
     pub correct: bool,
     /// Carry the previous window's words into the next prompt.
     pub carry_context: bool,
+    /// Voice activity detector (default: [`crate::vad::VadKind::default`]).
+    pub vad: Option<crate::vad::VadKind>,
+    /// Transcribe without speaker detection (diarization).
+    pub no_speakers: bool,
 }
 
 impl Default for AsrChoice {
     fn default() -> Self {
-        AsrChoice { use_prompt: true, fast: false, beam_size: None, best_of: None, correct: true, carry_context: false }
+        AsrChoice { use_prompt: true, fast: false, beam_size: None, best_of: None, correct: true, carry_context: false, vad: None, no_speakers: false }
     }
 }
 
@@ -64,6 +68,9 @@ impl AsrChoice {
         }
         opts.correct = self.correct;
         opts.carry_context = self.carry_context;
+        if let Some(v) = self.vad {
+            opts.vad = v;
+        }
     }
 }
 
@@ -93,7 +100,14 @@ pub fn transcribe(
             if let Some(n) = models.threads {
                 opts.threads = n.max(1);
             }
-            crate::asr::run_stage(wd, meeting_path, meeting, audio, &opts, force)
+            let speakers = if asr.no_speakers {
+                None
+            } else {
+                let encoder = crate::models::installed("resemblyzer")
+                    .context("speaker detection needs the speaker encoder (or use --no-speakers)")?;
+                Some(crate::diarize::DiarizeOptions::new(encoder, crate::diarize::people(meeting).len()))
+            };
+            crate::asr::run_stage(wd, meeting_path, meeting, audio, &opts, speakers.as_ref(), force)
         }
     }
 }

