@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 bin=${REFERAT_BIN:-./target/release/referat}
-[ -x "$bin" ] || cargo build --release --locked -q
+[ -n "${REFERAT_BIN:-}" ] || cargo build --release --locked -q
 mkdir -p "$out"
 for id in $(python3 bench/quality.py --list); do
   if [ -n "$only" ] && [[ ",$only," != *",$id,"* ]]; then continue; fi

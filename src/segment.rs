@@ -64,6 +64,9 @@ struct Weights {
     fuzzy_number: f64,
     title_share: f64,
     title_only_share: f64,
+    chair_turn: f64,
+    mid_turn: f64,
+    presenter_cue: f64,
 }
 
 fn weights() -> &'static Weights {
@@ -86,6 +89,9 @@ fn weights() -> &'static Weights {
             fuzzy_number: t("fuzzy_number"),
             title_share: t("title_share"),
             title_only_share: t("title_only_share"),
+            chair_turn: t("chair_turn"),
+            mid_turn: t("mid_turn"),
+            presenter_cue: t("presenter_cue"),
         }
     })
 }
@@ -104,6 +110,8 @@ struct Agenda {
     number_keys: Vec<(u32, String)>,
     /// The specificity of a title word no other title has.
     unique_weight: f64,
+    /// Per presenter name part (first or last name, lower-case): the items they present.
+    presenters: Vec<(String, Vec<usize>)>,
 }
 
 impl Agenda {
@@ -137,7 +145,27 @@ impl Agenda {
                 }
             }
         }
-        Agenda { numbers, titles, number_keys, unique_weight: specificity(1) }
+        let mut presenters: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, it) in meeting.items.iter().enumerate() {
+            for p in &it.presenters {
+                for part in text::words(&p.name).into_iter().filter(|w| w.chars().count() >= 3) {
+                    match presenters.iter_mut().find(|(n, _)| *n == part) {
+                        Some((_, v)) if !v.contains(&i) => v.push(i),
+                        Some(_) => {}
+                        None => presenters.push((part, vec![i])),
+                    }
+                }
+            }
+        }
+        // A name part shared with a member who is not a presenter says nothing about the item.
+        let members: Vec<String> = meeting
+            .members
+            .iter()
+            .filter(|m| !meeting.items.iter().any(|it| it.presenters.iter().any(|p| p.name == m.name)))
+            .flat_map(|m| text::words(&m.name))
+            .collect();
+        presenters.retain(|(n, _)| !members.contains(n));
+        Agenda { numbers, titles, number_keys, unique_weight: specificity(1), presenters }
     }
 
     fn items_numbered(&self, n: u32) -> Vec<usize> {
@@ -252,6 +280,8 @@ enum CueKind {
     Opening,
     /// "lunsj", "pause": only cuts the segment there, so a break can start at its announcement.
     BreakWord,
+    /// The chair gives the word to a presenter of these items ("Kjetil, du har ordet").
+    Presenter(Vec<usize>),
 }
 
 #[derive(Debug, Clone)]
@@ -453,7 +483,12 @@ fn find_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
                 // "Da er vi ved ...": the chair's "vi" is the meeting; "jeg" speaks for oneself.
                 st.len() <= 15 && !st.iter().any(|t| matches!(t.w.as_str(), "jeg" | "meg" | "min" | "mitt")) && covered * 2 >= content.len()
             };
-            if !items.is_empty() && (moves || title_like()) {
+            // A title read out in full announces its item in any sentence ("..., så er det
+            // orienteringen fra administrerende direktør", with the moving-on words misheard).
+            let in_full = || {
+                items.len() == 1 && best >= 0.9 && content.iter().filter(|w| ag.titles[items[0]].iter().any(|(t, _)| title_word_match(std::slice::from_ref(w), t) > 0.0)).count() >= 3
+            };
+            if !items.is_empty() && (moves || title_like() || in_full()) {
                 let kind = if postponed { CueKind::Postponed(items) } else { CueKind::Announce(items) };
                 let strength = if moves { 0.6 + 0.4 * best.min(1.0) } else { 0.5 * best.min(1.0) };
                 let mut c = cue_of(kind, strength, off);
@@ -471,6 +506,16 @@ fn find_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
         }
         if cue("opening").find(&st).is_some() && !cues.iter().any(|c| c.kind == CueKind::Opening) {
             cues.push(cue_of(CueKind::Opening, 1.0, off));
+        }
+        // A short sentence giving a presenter the word.
+        if st.len() <= 20 && (cue("handover").find(&st).is_some() || st.len() <= 6) {
+            let mut items: Vec<usize> =
+                st.iter().filter_map(|t| ag.presenters.iter().find(|(n, _)| *n == t.w)).flat_map(|(_, v)| v.iter().copied()).collect();
+            items.sort_unstable();
+            items.dedup();
+            if !items.is_empty() {
+                cues.push(cue_of(CueKind::Presenter(items), weights().presenter_cue, off));
+            }
         }
     }
     cues.sort_by_key(|c| c.sentence_at);
@@ -502,6 +547,8 @@ struct Unit {
     end: f64,
     text: String,
     cues: Vec<Cue>,
+    /// The speaker tag of the transcript segment (imported, or from speaker detection).
+    speaker: Option<String>,
 }
 
 /// Transcript segments as units, split where a cue's sentence starts inside a segment.
@@ -558,7 +605,7 @@ fn build_units(t: &Transcript, ag: &Agenda) -> Vec<Unit> {
         }
         let cuts = kept;
         if cuts.is_empty() {
-            units.push(Unit { start: s.start, end, text, cues });
+            units.push(Unit { start: s.start, end, text, cues, speaker: s.speaker.clone() });
             continue;
         }
         let time_at = |byte: usize| -> f64 {
@@ -588,7 +635,7 @@ fn build_units(t: &Transcript, ag: &Agenda) -> Vec<Unit> {
             let (ts, te) = (time_at(a), if b == text.len() { end } else { time_at(b) });
             let pc: Vec<Cue> =
                 cues.iter().filter(|c| c.sentence_at >= a && c.sentence_at < b).map(|c| Cue { sentence_at: c.sentence_at - a, ..c.clone() }).collect();
-            units.push(Unit { start: ts, end: te.max(ts), text: piece, cues: pc });
+            units.push(Unit { start: ts, end: te.max(ts), text: piece, cues: pc, speaker: s.speaker.clone() });
         }
     }
     units
@@ -727,6 +774,9 @@ struct Problem<'a> {
     skip_cost: Vec<f64>,
     declared: Vec<Vec<usize>>,
     gap_before: Vec<f64>,
+    /// Per unit: evidence from who speaks. A sak starts where the chair takes the word, not in
+    /// the middle of someone else's talk.
+    turn_bonus: Vec<f64>,
 }
 
 /// One decoding: per unit the state, in terms of an item order, and its score.
@@ -823,6 +873,7 @@ impl Problem<'_> {
                         }
                     }
                     (CueKind::Next, State::Items(..)) => w.announce * 0.5 * c.strength,
+                    (CueKind::Presenter(set), State::Items(f, l)) if order[f..=l].iter().any(|i| set.contains(i)) => w.announce * c.strength,
                     (CueKind::Close, State::Post) => w.announce * c.strength,
                     // "velkommen" opens an item at the start and after a break; elsewhere it
                     // greets a presenter
@@ -848,7 +899,7 @@ impl Problem<'_> {
                 _ => 0.0,
             };
             let gap = if j > 0 && self.gap_before[j] > 1.0 { w.gap * ((self.gap_before[j] - 1.0) / 10.0).min(1.0) } else { 0.0 };
-            bonus + gap - joint - if j > 0 { w.switch } else { 0.0 }
+            bonus + gap + self.turn_bonus[j] - joint - if j > 0 { w.switch } else { 0.0 }
         };
 
         let mut score = vec![f64::NEG_INFINITY; ns];
@@ -920,6 +971,36 @@ impl Problem<'_> {
     }
 }
 
+/// Per unit: a bonus where the chair takes the word after someone else, a cost where someone
+/// other than the chair goes on talking. The chair is the speaker with the most turns (the
+/// chair speaks between everyone else). Nothing without speaker tags.
+fn turn_bonus(units: &[Unit]) -> Vec<f64> {
+    let w = weights();
+    let mut runs: HashMap<&str, usize> = HashMap::new();
+    for (j, u) in units.iter().enumerate() {
+        if let Some(sp) = u.speaker.as_deref() {
+            if j == 0 || units[j - 1].speaker.as_deref() != Some(sp) {
+                *runs.entry(sp).or_default() += 1;
+            }
+        }
+    }
+    let chair = runs.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(s, _)| *s);
+    (0..units.len())
+        .map(|j| {
+            let (Some(sp), Some(prev)) = (units[j].speaker.as_deref(), j.checked_sub(1).and_then(|p| units[p].speaker.as_deref())) else {
+                return 0.0;
+            };
+            if Some(sp) == chair && prev != sp {
+                w.chair_turn
+            } else if sp == prev && Some(sp) != chair {
+                -w.mid_turn
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
 /// Per agenda index: does `order` keep the item in agenda order, i.e. in its longest
 /// increasing run (one item taken early is the one out of place, however far it moved)?
 fn in_agenda_order(order: &[usize]) -> Vec<bool> {
@@ -955,21 +1036,33 @@ fn moved_items(order: &[usize]) -> usize {
 /// `segment.reorder` per item out of agenda order, improves.
 fn decode_best_order(problem: &Problem, m: usize) -> Result<Decoded> {
     let w = weights();
+    // Per item, its last strong announcement (a move's target) and its last announcement of
+    // any strength (to see what is out of order).
     let mut last: Vec<Option<usize>> = vec![None; m];
+    let mut heard: Vec<Option<usize>> = vec![None; m];
     for (j, u) in problem.units.iter().enumerate() {
         for c in &u.cues {
-            if let (CueKind::Announce(set), true) = (&c.kind, c.strength >= 0.7) {
+            if let CueKind::Announce(set) = &c.kind {
                 for &i in set {
-                    last[i] = Some(j);
+                    heard[i] = Some(j);
+                    if c.strength >= 0.7 {
+                        last[i] = Some(j);
+                    }
                 }
             }
         }
     }
+    // Only an item announced out of agenda order is worth moving: announced after an item the
+    // agenda puts later, or before one it puts earlier.
+    let inverted = |x: usize| {
+        let Some(jx) = last[x] else { return false };
+        (0..m).any(|y| heard[y].is_some_and(|jy| (y < x && jy > jx) || (y > x && jy < jx)))
+    };
     let mut best = problem.decode(&(0..m).collect::<Vec<_>>())?;
     let mut best_adj = best.score;
     for _ in 0..m.min(8) {
         let mut improved: Option<(Decoded, f64)> = None;
-        for (x, j) in last.iter().enumerate().filter_map(|(x, j)| j.map(|j| (x, j))) {
+        for (x, j) in last.iter().enumerate().filter_map(|(x, j)| j.map(|j| (x, j))).filter(|(x, _)| inverted(*x)) {
             let target = match best.states[best.path[j]] {
                 State::Items(f, l) if best.order[f..=l].contains(&x) => continue,
                 State::Items(f, _) => f,
@@ -1096,7 +1189,8 @@ pub fn segment_with_manual(meeting: &Meeting, transcript: &Transcript, manual_it
         .collect();
     let gap_before: Vec<f64> =
         (0..n).map(|j| if j == 0 { units[0].start } else { (units[j].start - units[j - 1].end).max(0.0) }).collect();
-    let problem = Problem { units: &units, emit, time, forced, manual: &manual, skip_cost, declared: declared_groups(&units), gap_before };
+    let turn_bonus = turn_bonus(&units);
+    let problem = Problem { units: &units, emit, time, forced, turn_bonus, manual: &manual, skip_cost, declared: declared_groups(&units), gap_before };
 
     let best = decode_best_order(&problem, m)?;
     if std::env::var_os("REFERAT_DEBUG_SEGMENT").is_some() {

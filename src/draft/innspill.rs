@@ -277,6 +277,7 @@ fn is_filler_sentence(s: &str) -> bool {
 /// Draft the innspill bullets of one sak from its member turns.
 pub fn draft_innspill(
     turns: &[&Turn],
+    segments: &[crate::artifact::Segment],
     meeting: &Meeting,
     item: &Item,
     llm: &mut dyn Llm,
@@ -295,7 +296,9 @@ pub fn draft_innspill(
     let mut lines = Vec::with_capacity(pts.len());
     for ((p, r), c) in pts.iter().zip(&requests).zip(&completions) {
         stats.add(c);
-        lines.push(bullet_from(p, &c.text, &r.messages[1].content, meeting, item, stats));
+        let clarity = crate::lexicon::clarity(segments, p.span);
+        let garbled = clarity.words > 0 && f64::from(clarity.score) >= text::threshold("innspill.unclear_share");
+        lines.push(if garbled { unclear_line(p, &clarity, meeting) } else { bullet_from(p, &c.text, &r.messages[1].content, meeting, item, stats) });
     }
     Ok(merge_duplicates(lines))
 }
@@ -350,6 +353,22 @@ fn bullet_from(p: &Point, answer: &str, user: &str, meeting: &Meeting, item: &It
     }
     stats.extractive_lines += 1;
     extractive_line(p, meeting, item)
+}
+
+/// A point heard too unclearly to write up: not passed off as a bullet, but flagged with the
+/// span to listen to and the clear words it has.
+fn unclear_line(p: &Point, clarity: &crate::lexicon::Clarity, meeting: &Meeting) -> Line {
+    let clock = |t: f64| {
+        let s = t.max(0.0).round() as u64;
+        if s >= 3600 {
+            format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+        } else {
+            format!("{:02}:{:02}", s / 60, s % 60)
+        }
+    };
+    let reason = text::phrases::fill(meeting.language, "draft.flag.unclear", &[("from", &clock(p.span[0])), ("to", &clock(p.span[1]))]);
+    let text = if clarity.clear_words.is_empty() { "…".to_string() } else { format!("… {} …", clarity.clear_words.join(" … ")) };
+    Line { text, source: vec![p.span], flags: vec![check::flag(FlagKind::Uncertain, &reason)], origin: "unclear".into() }
 }
 
 /// Most words an extractive line keeps: a long point (garbled ASR runs on) is cut to its
@@ -536,6 +555,42 @@ mod tests {
         let sentences: Vec<Sentence> =
             sents.iter().map(|(s, e, t)| Sentence { span: [*s, *e], text: t.to_string(), speaker: None, starts_segment: true }).collect();
         Turn { span: [sents[0].0, sents[sents.len() - 1].1], sentences, speaker: None, role: TurnRole::Member, kind: TurnKind::Substantive, presenting: false }
+    }
+
+    #[test]
+    fn a_point_heard_unclearly_is_flagged_with_its_clear_words_not_written_up() {
+        let m = crate::draft::turns::tests::meeting();
+        let item = m.item("42/26").unwrap();
+        let words = |pairs: &[(&str, f32)], start: f64| -> Vec<crate::artifact::Word> {
+            pairs
+                .iter()
+                .enumerate()
+                .map(|(i, (w, c))| crate::artifact::Word {
+                    start: start + i as f64 * 0.5,
+                    end: start + i as f64 * 0.5 + 0.4,
+                    text: w.to_string(),
+                    confidence: Some(*c),
+                    ..Default::default()
+                })
+                .collect()
+        };
+        let garbled = [("Fjelle", 0.2), ("kommunene", 0.9), ("trængre", 0.1), ("kriseståbben", 0.2), ("flomvarsling", 0.8), ("skjøl", 0.3), ("mannskapsplanl", 0.2), ("venterne", 0.3)];
+        let clear = [("Kommunene", 0.9), ("trenger", 0.9), ("flere", 0.8), ("folk", 0.9), ("i", 0.9), ("krisestaben", 0.8), ("ved", 0.9), ("flom.", 0.9)];
+        let text = |ws: &[(&str, f32)]| ws.iter().map(|(w, _)| *w).collect::<Vec<_>>().join(" ");
+        let segs = vec![
+            crate::artifact::Segment { start: 0.0, end: 3.0, text: text(&garbled), words: words(&garbled, 0.0), ..Default::default() },
+            crate::artifact::Segment { start: 4.0, end: 8.0, text: text(&clear), words: words(&clear, 4.0), ..Default::default() },
+        ];
+        let t1 = turn(&[(0.0, 3.0, &text(&garbled))]);
+        let t2 = turn(&[(4.0, 8.0, &text(&clear))]);
+        let mut stats = Stats::default();
+        let lines = draft_innspill(&[&t1, &t2], &segs, &m, item, &mut crate::llm::RulesOnly, &Prompts::bundled(), &mut stats, &mut || {}).unwrap();
+        assert_eq!(lines.len(), 2, "{lines:#?}");
+        assert_eq!(lines[0].origin, "unclear");
+        assert!(lines[0].flags.iter().any(|f| f.reason.starts_with("Uklart i opptaket, lytt på 00:00–00:03")), "{lines:#?}");
+        assert!(lines[0].text.contains("kommunene") && lines[0].text.contains("flomvarsling") && !lines[0].text.contains("trængre"), "{}", lines[0].text);
+        assert_ne!(lines[1].origin, "unclear");
+        assert!(lines[1].text.starts_with("Kommunene trenger flere folk"), "{}", lines[1].text);
     }
 
     #[test]

@@ -256,7 +256,7 @@ pub fn draft_with_stats(
 
         let innspill = if is_last {
             let mut tick = || progress.inc(1);
-            innspill::draft_innspill(&member_turns, meeting, item, llm, prompts, &mut stats, &mut tick)?
+            innspill::draft_innspill(&member_turns, &transcript.segments, meeting, item, llm, prompts, &mut stats, &mut tick)?
         } else {
             Vec::new()
         };

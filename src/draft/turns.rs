@@ -128,13 +128,15 @@ fn round2(x: f64) -> f64 {
 
 /// True when a speaker tag ("Kari Nordmann", "Kari", "KARI NORDMANN (KS)") refers to `name`.
 pub fn speaker_is(tag: &str, name: &str) -> bool {
-    let tag = tag.to_lowercase();
-    let name = name.to_lowercase();
-    if tag.contains(&name) {
+    let parts = text::words(name);
+    let tag_words = text::words(tag);
+    if parts.is_empty() {
+        return false;
+    }
+    // The whole name, word for word ("KARI NORDMANN (KS)", but "Taler 10" is not "Taler 1").
+    if tag_words.windows(parts.len()).any(|w| w == parts.as_slice()) {
         return true;
     }
-    let parts: Vec<&str> = name.split_whitespace().collect();
-    let tag_words = text::words(&tag);
     match (parts.first(), parts.last()) {
         (Some(f), Some(l)) if parts.len() >= 2 => {
             (tag_words.iter().any(|w| w == f) && tag_words.iter().any(|w| w == l))
@@ -274,9 +276,14 @@ fn tagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item, chair: Opt
         }
     }
     let mut turns: Vec<Turn> = groups.into_iter().map(Turn::new).collect();
-    let is_chair = |t: &Turn| match (chair, &t.speaker) {
-        (Some(c), Some(sp)) => sp == c || speaker_is(sp, c),
-        _ => false,
+    // The chair, by tag; or whoever hands the word on in a short turn (speaker detection can
+    // split the chair's voice, or give it to someone else).
+    let is_chair = |t: &Turn| {
+        let tagged_chair = match (chair, &t.speaker) {
+            (Some(c), Some(sp)) => sp == c || speaker_is(sp, c),
+            _ => false,
+        };
+        tagged_chair || acts_as_chair(t, meeting)
     };
     let listed = |t: &Turn| t.speaker.as_deref().is_some_and(|sp| item.presenters.iter().any(|p| speaker_is(sp, &p.name)));
     let member = |t: &Turn| t.speaker.as_deref().is_some_and(|sp| meeting.members.iter().any(|m| speaker_is(sp, &m.name)));
@@ -328,6 +335,20 @@ fn tagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item, chair: Opt
     }
     mark_summing_up(&mut turns, item, meeting);
     turns
+}
+
+/// A short turn that only hands the word on ("Takk. Hans Olav Berg.", "Noen flere innspill?").
+fn acts_as_chair(t: &Turn, meeting: &Meeting) -> bool {
+    let hands_on = t.sentences.iter().any(|s| is_handover_sentence(&s.text, meeting) || calls_on_person(&s.text, meeting));
+    hands_on
+        && t.word_count() < 25
+        && t.sentences.iter().all(|s| {
+            is_handover_sentence(&s.text, meeting)
+                || calls_on_person(&s.text, meeting)
+                || cue("greetings").whole(&s.text)
+                || cue("procedural").in_text(&s.text)
+                || s.text.split_whitespace().count() < 4
+        })
 }
 
 /// The chair's closing turns of the sak are its summing-up: the chair talking after the last
@@ -704,6 +725,15 @@ forslag = "Regionrådet i Nordfjell drøfter utkastet til felles beredskapsplan 
         assert!(is_announcement("Da går vi videre til neste sak."));
         assert!(is_announcement("Vi tar en kort pause."));
         assert!(!is_announcement("Pasientene må fortsatt kunne reservere seg på en enkel måte."));
+    }
+
+    #[test]
+    fn speaker_tags_match_whole_names() {
+        assert!(speaker_is("KARI NORDMANN (KS)", "Kari Nordmann"));
+        assert!(speaker_is("Kari", "Kari Nordmann"));
+        assert!(speaker_is("Taler 1", "Taler 1"));
+        assert!(!speaker_is("Taler 10", "Taler 1"));
+        assert!(!speaker_is("Kari Nordby", "Kari Nordmann"));
     }
 
     #[test]

@@ -474,9 +474,9 @@ pub fn fuzzy_contains(text: &str, target: &str, min: f64) -> bool {
 }
 
 /// A rough phonetic key for matching misheard words: letters only, vowel variants folded
-/// (æ/ä → e, ø/ö/å → o, y → i), "hv" → "v", doubled letters single.
+/// (æ/ä → e, ø/ö/å → o, y → i), "hv" → "v", "x" → "ks", doubled letters single.
 pub fn phonetic(s: &str) -> String {
-    let l = letters(s).replace("hv", "v");
+    let l = letters(s).replace("hv", "v").replace('x', "ks");
     let mut out = String::with_capacity(l.len());
     for c in l.chars() {
         let c = match c {
