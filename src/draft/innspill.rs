@@ -578,16 +578,16 @@ mod tests {
         let clear = [("Kommunene", 0.9), ("trenger", 0.9), ("flere", 0.8), ("folk", 0.9), ("i", 0.9), ("krisestaben", 0.8), ("ved", 0.9), ("flom.", 0.9)];
         let text = |ws: &[(&str, f32)]| ws.iter().map(|(w, _)| *w).collect::<Vec<_>>().join(" ");
         let segs = vec![
-            crate::artifact::Segment { start: 0.0, end: 3.0, text: text(&garbled), words: words(&garbled, 0.0), ..Default::default() },
+            crate::artifact::Segment { start: 0.0, end: 4.0, text: text(&garbled), words: words(&garbled, 0.0), ..Default::default() },
             crate::artifact::Segment { start: 4.0, end: 8.0, text: text(&clear), words: words(&clear, 4.0), ..Default::default() },
         ];
-        let t1 = turn(&[(0.0, 3.0, &text(&garbled))]);
+        let t1 = turn(&[(0.0, 4.0, &text(&garbled))]);
         let t2 = turn(&[(4.0, 8.0, &text(&clear))]);
         let mut stats = Stats::default();
         let lines = draft_innspill(&[&t1, &t2], &segs, &m, item, &mut crate::llm::RulesOnly, &Prompts::bundled(), &mut stats, &mut || {}).unwrap();
         assert_eq!(lines.len(), 2, "{lines:#?}");
         assert_eq!(lines[0].origin, "unclear");
-        assert!(lines[0].flags.iter().any(|f| f.reason.starts_with("Uklart i opptaket, lytt på 00:00–00:03")), "{lines:#?}");
+        assert!(lines[0].flags.iter().any(|f| f.reason.starts_with("Uklart i opptaket, lytt på 00:00–00:04")), "{lines:#?}");
         assert!(lines[0].text.contains("kommunene") && lines[0].text.contains("flomvarsling") && !lines[0].text.contains("trængre"), "{}", lines[0].text);
         assert_ne!(lines[1].origin, "unclear");
         assert!(lines[1].text.starts_with("Kommunene trenger flere folk"), "{}", lines[1].text);
