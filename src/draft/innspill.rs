@@ -329,7 +329,7 @@ fn bullet_from(p: &Point, answer: &str, user: &str, meeting: &Meeting, item: &It
     // A rewrite says no more than the point: sentences beyond the point's own count are the
     // model's additions ("Det er viktig å bruke språkmodellene for å ...") and are dropped.
     let cleaned = at_most_sentences(&clean_model_line(answer), text::split_sentences(&p.text).len().max(1));
-    let normalised = normalise(&cleaned);
+    let normalised = in_register(&cleaned);
     let text = check::correct_spelling(if normalised.is_empty() { &cleaned } else { &normalised }, meeting);
     let mut flags = check::check_line_as(&text, &p.text, "", meeting, LineKind::Innspill);
     // A faithful but empty line ("Kommunene trenger krav.") loses the point: require that
@@ -378,7 +378,7 @@ pub const MAX_EXTRACTIVE_WORDS: usize = 45;
 /// The point's own words, lightly normalised and cut to [`MAX_EXTRACTIVE_WORDS`], checked
 /// like any other line.
 pub fn extractive_line(p: &Point, meeting: &Meeting, item: &Item) -> Line {
-    let text = check::correct_spelling(&key_sentences(&normalise(&p.text), item, MAX_EXTRACTIVE_WORDS), meeting);
+    let text = check::correct_spelling(&key_sentences(&in_register(&p.text), item, MAX_EXTRACTIVE_WORDS), meeting);
     let flags = check::check_line_as(&text, &p.text, "", meeting, LineKind::Innspill);
     Line { text, source: vec![p.span], flags, origin: "extractive".into() }
 }
@@ -523,6 +523,26 @@ pub fn normalise(text: &str) -> String {
         out.push(finish_sentence(&s));
     }
     out.join(" ")
+}
+
+/// [`normalise`], then the innspill's own register: the speakers' "vi" as the general "man",
+/// and a sentence still spoken in the first person left out where the line has others.
+pub fn in_register(text: &str) -> String {
+    let mut sents: Vec<String> = text::split_sentences(&normalise(text))
+        .into_iter()
+        .map(|s| {
+            let mut s = s;
+            for (r, rep) in &text::rules().neutral {
+                s = r.replace_all(&s, rep.as_str()).to_string();
+            }
+            finish_sentence(&s)
+        })
+        .collect();
+    let personal = |s: &str| text::words(s).iter().any(|w| text::is_first_person(w));
+    if sents.iter().any(|s| !personal(s) && text::content_stems(s).len() >= 4) {
+        sents.retain(|s| !personal(s));
+    }
+    sents.join(" ")
 }
 
 /// Merge bullets that say nearly the same thing; the merged line keeps both sources.

@@ -19,6 +19,7 @@ struct RulesFile {
     cues: HashMap<String, Vec<String>>,
     cues2: HashMap<String, Vec<String>>,
     register: Vec<RewriteFile>,
+    neutral: Vec<RewriteFile>,
     framing: Vec<RewriteFile>,
     past_tense: HashMap<String, String>,
     thresholds: HashMap<String, f64>,
@@ -58,6 +59,8 @@ pub struct Rules {
     cues: HashMap<String, Phrases>,
     /// Register rewrites for referat style, in order.
     pub register: Vec<(Regex, String)>,
+    /// The last step of an innspill's register: "vi" as "man", postposed "våre" dropped.
+    pub neutral: Vec<(Regex, String)>,
     /// The framing of a summing-up sentence ("Da konkluderer vi med at"), removed.
     pub framing: Vec<(Regex, String)>,
     /// Present → past tense of the verbs a Drøfting vedtak coordinates.
@@ -86,6 +89,7 @@ impl Rules {
         };
         let register = compile(&f.register)?;
         let framing = compile(&f.framing)?;
+        let neutral = compile(&f.neutral)?;
         Ok(Rules {
             stop: f.words.stop.into_iter().collect(),
             abbreviations: f.words.abbreviations,
@@ -96,6 +100,7 @@ impl Rules {
             cues,
             register,
             framing,
+            neutral,
             past_tense: f.past_tense,
             thresholds: f.thresholds,
         })
