@@ -50,7 +50,16 @@ pub struct AsrChoice {
 
 impl Default for AsrChoice {
     fn default() -> Self {
-        AsrChoice { use_prompt: true, fast: false, beam_size: None, best_of: None, correct: true, carry_context: false, vad: None, no_speakers: false }
+        AsrChoice {
+            use_prompt: true,
+            fast: false,
+            beam_size: None,
+            best_of: None,
+            correct: true,
+            carry_context: false,
+            vad: None,
+            no_speakers: false,
+        }
     }
 }
 

@@ -486,7 +486,13 @@ fn find_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
             // A title read out in full announces its item in any sentence ("..., så er det
             // orienteringen fra administrerende direktør", with the moving-on words misheard).
             let in_full = || {
-                items.len() == 1 && best >= 0.9 && content.iter().filter(|w| ag.titles[items[0]].iter().any(|(t, _)| title_word_match(std::slice::from_ref(w), t) > 0.0)).count() >= 3
+                items.len() == 1
+                    && best >= 0.9
+                    && content
+                        .iter()
+                        .filter(|w| ag.titles[items[0]].iter().any(|(t, _)| title_word_match(std::slice::from_ref(w), t) > 0.0))
+                        .count()
+                        >= 3
             };
             if !items.is_empty() && (moves || title_like() || in_full()) {
                 let kind = if postponed { CueKind::Postponed(items) } else { CueKind::Announce(items) };
@@ -633,8 +639,11 @@ fn build_units(t: &Transcript, ag: &Agenda) -> Vec<Unit> {
                 continue;
             }
             let (ts, te) = (time_at(a), if b == text.len() { end } else { time_at(b) });
-            let pc: Vec<Cue> =
-                cues.iter().filter(|c| c.sentence_at >= a && c.sentence_at < b).map(|c| Cue { sentence_at: c.sentence_at - a, ..c.clone() }).collect();
+            let pc: Vec<Cue> = cues
+                .iter()
+                .filter(|c| c.sentence_at >= a && c.sentence_at < b)
+                .map(|c| Cue { sentence_at: c.sentence_at - a, ..c.clone() })
+                .collect();
             units.push(Unit { start: ts, end: te.max(ts), text: piece, cues: pc, speaker: s.speaker.clone() });
         }
     }
@@ -735,8 +744,7 @@ impl Profiles {
         if let Some(v) = cache.get(stem) {
             return v.clone();
         }
-        let mut v: Vec<f64> =
-            self.items.iter().map(|p| p.iter().map(|(k, w)| text::stem_match(stem, k) * w).fold(0.0, f64::max)).collect();
+        let mut v: Vec<f64> = self.items.iter().map(|p| p.iter().map(|(k, w)| text::stem_match(stem, k) * w).fold(0.0, f64::max)).collect();
         let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
         for x in &mut v {
             *x -= mean;
@@ -854,7 +862,9 @@ impl Problem<'_> {
                         // a manually placed item gets no speech outside its spans
                         return f64::NEG_INFINITY;
                     }
-                    mine.iter().map(|&i| self.emit[j][i] + if in_place[i] { self.time[j][i] } else { 0.0 }).fold(f64::NEG_INFINITY, f64::max)
+                    mine.iter()
+                        .map(|&i| self.emit[j][i] + if in_place[i] { self.time[j][i] } else { 0.0 })
+                        .fold(f64::NEG_INFINITY, f64::max)
                 }
             }
         };
@@ -873,7 +883,9 @@ impl Problem<'_> {
                         }
                     }
                     (CueKind::Next, State::Items(..)) => w.announce * 0.5 * c.strength,
-                    (CueKind::Presenter(set), State::Items(f, l)) if order[f..=l].iter().any(|i| set.contains(i)) => w.announce * c.strength,
+                    (CueKind::Presenter(set), State::Items(f, l)) if order[f..=l].iter().any(|i| set.contains(i)) => {
+                        w.announce * c.strength
+                    }
                     (CueKind::Close, State::Post) => w.announce * c.strength,
                     // "velkommen" opens an item at the start and after a break; elsewhere it
                     // greets a presenter
@@ -1187,18 +1199,33 @@ pub fn segment_with_manual(meeting: &Meeting, transcript: &Transcript, manual_it
             _ => w.skip,
         })
         .collect();
-    let gap_before: Vec<f64> =
-        (0..n).map(|j| if j == 0 { units[0].start } else { (units[j].start - units[j - 1].end).max(0.0) }).collect();
+    let gap_before: Vec<f64> = (0..n).map(|j| if j == 0 { units[0].start } else { (units[j].start - units[j - 1].end).max(0.0) }).collect();
     let turn_bonus = turn_bonus(&units);
-    let problem = Problem { units: &units, emit, time, forced, turn_bonus, manual: &manual, skip_cost, declared: declared_groups(&units), gap_before };
+    let problem = Problem {
+        units: &units,
+        emit,
+        time,
+        forced,
+        turn_bonus,
+        manual: &manual,
+        skip_cost,
+        declared: declared_groups(&units),
+        gap_before,
+    };
 
     let best = decode_best_order(&problem, m)?;
     if std::env::var_os("REFERAT_DEBUG_SEGMENT").is_some() {
         for u in &units {
-            let cues: Vec<String> = u.cues.iter().map(|c| format!("{:?}@{:.2}{}", c.kind, c.strength, if c.declared_joint { "+joint" } else { "" })).collect();
+            let cues: Vec<String> =
+                u.cues.iter().map(|c| format!("{:?}@{:.2}{}", c.kind, c.strength, if c.declared_joint { "+joint" } else { "" })).collect();
             eprintln!("[{:7.1}-{:7.1}] {} :: {}", u.start, u.end, cues.join(" "), u.text.chars().take(110).collect::<String>());
         }
-        eprintln!("agenda order score {:.1}; chosen {:?} score {:.1}", problem.decode(&(0..m).collect::<Vec<_>>())?.score, best.order, best.score);
+        eprintln!(
+            "agenda order score {:.1}; chosen {:?} score {:.1}",
+            problem.decode(&(0..m).collect::<Vec<_>>())?.score,
+            best.order,
+            best.score
+        );
     }
     let Decoded { order, states, path, .. } = best;
 
@@ -1702,7 +1729,8 @@ time = "11:15"
             let ag = agenda(&[if n > 1 { n - 1 } else { n + 2 }, n, n + 1]);
             let i = ag.items_numbered(n)[0];
             let word = text::number_word(n);
-            let mut forms = vec![format!("Da går vi til sak {word}."), format!("Neste sak er {n}."), format!("Vi tar sak nummer {word} nå.")];
+            let mut forms =
+                vec![format!("Da går vi til sak {word}."), format!("Neste sak er {n}."), format!("Vi tar sak nummer {word} nå.")];
             if n >= 20 && n % 10 != 0 {
                 let (t, u) = (text::number_word(n / 10 * 10), text::number_word(n % 10));
                 forms.push(format!("Så er det sak {t} {u}."));
@@ -1952,5 +1980,4 @@ time = "11:15"
         let (t, _) = transcript(&script(&ALL));
         assert_eq!(segment(&meeting(), &t).unwrap(), segment(&meeting(), &t).unwrap());
     }
-
 }

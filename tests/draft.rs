@@ -6,8 +6,12 @@
 
 use referat::artifact::*;
 use referat::draft::{self, check, Prompts};
+use referat::llm::RulesOnly;
 use referat::meeting::Meeting;
 use std::path::PathBuf;
+
+mod common;
+use common::{quoted_turn, Scripted};
 
 fn model(id: &str) -> PathBuf {
     let dir = std::env::var_os("REFERAT_MODELS_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("models"));
@@ -173,4 +177,65 @@ fn stage_writes_draft_and_skips_when_fresh() {
     let bad = draft::DraftOptions { llm_model: Some(dir.path().join("nope.gguf")), ..Default::default() };
     let e = format!("{:#}", draft::run_stage(&meeting_path, &meeting, &wd, &bad, true).unwrap_err());
     assert!(e.contains("nope.gguf") && e.contains("--llm-model"), "{e}");
+}
+
+/// The origin of a line as written in draft.json ("model", "extractive", "template").
+fn origin(l: &Line) -> String {
+    serde_json::to_value(&l.origin).unwrap().as_str().unwrap_or_default().to_string()
+}
+
+/// Draft the sample inputs with a scripted model that answers every innspill task with
+/// `answer(turn)` and every other task with nothing; returns the bullets of 13/25.
+fn innspill_with(answer: impl Fn(&str) -> String) -> Vec<Line> {
+    let (meeting, transcript, seg) = inputs();
+    let mut llm = Scripted::new(|task: &str| quoted_turn(task).filter(|_| task.contains("kulepunkt")).map(&answer).unwrap_or_default());
+    let d = draft::draft(&meeting, &transcript, &seg, &mut llm, &Prompts::bundled(), &indicatif::ProgressBar::hidden()).unwrap();
+    assert!(llm.seen.iter().any(|t| t.contains("Kommunene trenger tydelige krav")), "the member's turn never reached the model");
+    d.items.into_iter().find(|i| i.saksnr == "13/25").unwrap().innspill
+}
+
+/// A faithful neutral rewrite is taken as the model's line, with the turn as its source.
+#[test]
+fn a_faithful_rewrite_is_accepted() {
+    let rewrite = "Kommunene trenger tydelige krav før de starter en anskaffelse, og kravene må komme tidlig nok.";
+    let b = innspill_with(|_| rewrite.to_string());
+    assert_eq!(b.len(), 1, "{b:#?}");
+    assert_eq!(origin(&b[0]), "model", "{b:#?}");
+    assert_eq!(b[0].text, rewrite);
+    assert_eq!(b[0].source, vec![[24.5, 31.0]]);
+    assert!(b[0].flags.is_empty(), "{:?}", b[0].flags);
+}
+
+/// A rewrite that says what the speaker did not is rejected: the extractive line from the
+/// speaker's own words stands instead, unflagged as unsupported.
+#[test]
+fn an_invented_rewrite_falls_back_to_the_speakers_words() {
+    let b = innspill_with(|_| "Rådet vedtok å kjøpe nye datamaskiner til alle sykehusene i landet innen neste år.".to_string());
+    assert_eq!(b.len(), 1, "{b:#?}");
+    assert_eq!(origin(&b[0]), "extractive", "{b:#?}");
+    assert!(b[0].text.contains("tydelige krav"), "{}", b[0].text);
+    assert!(!b[0].text.contains("datamaskiner"), "{}", b[0].text);
+    assert!(!b[0].flags.iter().any(|f| f.kind == FlagKind::Unsupported), "{:?}", b[0].flags);
+}
+
+/// A rewrite in the first person never reaches the referat as such: it is recast neutrally
+/// or replaced by the extractive line.
+#[test]
+fn a_first_person_rewrite_is_not_kept_in_the_first_person() {
+    let b = innspill_with(|_| "Jeg mener at kommunene trenger tydelige krav før de starter en anskaffelse.".to_string());
+    assert_eq!(b.len(), 1, "{b:#?}");
+    let words = referat::text::words(&b[0].text);
+    assert!(!words.iter().any(|w| w == "jeg" || w == "meg"), "{}", b[0].text);
+    assert!(b[0].text.contains("tydelige krav"), "{}", b[0].text);
+}
+
+/// An empty answer (the model gave nothing) is the extractive line, the same as rules-only.
+#[test]
+fn an_empty_answer_is_the_extractive_line() {
+    let b = innspill_with(|_| String::new());
+    assert_eq!(b.len(), 1, "{b:#?}");
+    assert_eq!(origin(&b[0]), "extractive");
+    let (meeting, transcript, seg) = inputs();
+    let rules = draft::draft(&meeting, &transcript, &seg, &mut RulesOnly, &Prompts::bundled(), &indicatif::ProgressBar::hidden()).unwrap();
+    assert_eq!(b, rules.items.into_iter().find(|i| i.saksnr == "13/25").unwrap().innspill);
 }

@@ -6,8 +6,8 @@ use super::check::{self, LineKind};
 use super::innspill::{finish_sentence, normalise};
 use super::turns::{speaker_is, Turn, TurnKind, TurnRole};
 use crate::artifact::{FlagKind, Line};
-use crate::text::{self, cue};
 use crate::meeting::{Item, Meeting};
+use crate::text::{self, cue};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -73,7 +73,11 @@ pub fn draft_aksjon(turns: &[&Turn], meeting: &Meeting, item: &Item) -> Vec<Line
             if t.kind == TurnKind::SummingUp && !own {
                 continue;
             }
-            let who = if t.role == TurnRole::Chair { Some(text::phrases::phrase(meeting.language, "draft.aksjon.chair").to_string()) } else { speaker_org(t, meeting, item) };
+            let who = if t.role == TurnRole::Chair {
+                Some(text::phrases::phrase(meeting.language, "draft.aksjon.chair").to_string())
+            } else {
+                speaker_org(t, meeting, item)
+            };
             let mut text = strip_opening(&sent);
             let mut flags = Vec::new();
             if fp.is_match(&text) {
@@ -136,7 +140,12 @@ presenters = [{ name = "Norunn Saure", organisation = "Helsedirektoratet" }]
         let t = Turn {
             span: [115.9, 121.4],
             sentences: vec![
-                Sentence { span: [115.9, 118.0], text: "Takk for gode innspill.".into(), speaker: Some("Norunn Saure".into()), starts_segment: true },
+                Sentence {
+                    span: [115.9, 118.0],
+                    text: "Takk for gode innspill.".into(),
+                    speaker: Some("Norunn Saure".into()),
+                    starts_segment: true,
+                },
                 Sentence {
                     span: [118.0, 121.4],
                     text: "Vi kommer tilbake med en plan for aktørnettverket til neste møte.".into(),

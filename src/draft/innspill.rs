@@ -10,8 +10,8 @@ use super::turns::{self, Sentence, Turn};
 use super::{Prompts, Stats};
 use crate::artifact::{FlagKind, Line, Span};
 use crate::llm::{ChatMessage, GenParams, Llm, Request};
-use crate::text::{self, cue};
 use crate::meeting::{Item, Meeting};
+use crate::text::{self, cue};
 use anyhow::Result;
 
 /// A point made in a turn: one or more consecutive sentences.
@@ -133,7 +133,14 @@ fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
     // Content words from each sentence to the end of its transcript segment: a new line of
     // the speaker's is a point of its own when it says enough.
     let line_stems: Vec<usize> = (0..ss.len())
-        .map(|k| ss[k..].iter().enumerate().take_while(|(i, x)| *i == 0 || !x.starts_segment).map(|(_, x)| text::content_stems(&x.text).len()).sum())
+        .map(|k| {
+            ss[k..]
+                .iter()
+                .enumerate()
+                .take_while(|(i, x)| *i == 0 || !x.starts_segment)
+                .map(|(_, x)| text::content_stems(&x.text).len())
+                .sum()
+        })
         .collect();
     let mut groups: Vec<Vec<&Sentence>> = Vec::new();
     for (k, s) in ss.iter().copied().enumerate() {
@@ -143,7 +150,10 @@ fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
         let new_point = groups.last().is_some_and(|g| {
             let so_far: usize = g.iter().map(|x| text::content_stems(&x.text).len()).sum();
             let own_line = s.starts_segment && !leans_back(&s.text) && line_stems[k] >= 4 && so_far >= SEGMENT_POINT_STEMS;
-            so_far >= 4 && (own_line || opens_topic(&s.text) || (opens_contrast(&s.text) && so_far >= CONTRAST_MIN_STEMS.0 && stems >= CONTRAST_MIN_STEMS.1))
+            so_far >= 4
+                && (own_line
+                    || opens_topic(&s.text)
+                    || (opens_contrast(&s.text) && so_far >= CONTRAST_MIN_STEMS.0 && stems >= CONTRAST_MIN_STEMS.1))
         });
         match groups.last_mut() {
             Some(g) if !new_point => g.push(s),
@@ -153,7 +163,10 @@ fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
     let all: Vec<Sentence> = turn.sentences.clone();
     groups
         .into_iter()
-        .map(|g| Point { span: [g[0].span[0], g[g.len() - 1].span[1]], text: g.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ") })
+        .map(|g| Point {
+            span: [g[0].span[0], g[g.len() - 1].span[1]],
+            text: g.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" "),
+        })
         .flat_map(|p| split_long_at(p, &all, LONG_POINT_WORDS))
         .collect()
 }
@@ -182,7 +195,9 @@ fn opens_contrast(sentence: &str) -> bool {
 /// det jeg sa." (first person, next to no content, or a meta phrase).
 fn is_meta_sentence(sentence: &str) -> bool {
     let w = text::words(sentence);
-    (w.iter().any(|x| text::is_first_person(x)) && text::content_stems(sentence).len() <= 2) || cue("meta").whole(sentence) || cue("meta").starts(sentence) && w.len() <= 8
+    (w.iter().any(|x| text::is_first_person(x)) && text::content_stems(sentence).len() <= 2)
+        || cue("meta").whole(sentence)
+        || cue("meta").starts(sentence) && w.len() <= 8
 }
 
 /// Content words before and after ", men" for the sentence to be cut there.
@@ -298,7 +313,11 @@ pub fn draft_innspill(
         stats.add(c);
         let clarity = crate::lexicon::clarity(segments, p.span);
         let garbled = clarity.words > 0 && f64::from(clarity.score) >= text::threshold("innspill.unclear_share");
-        lines.push(if garbled { unclear_line(p, &clarity, meeting) } else { bullet_from(p, &c.text, &r.messages[1].content, meeting, item, stats) });
+        lines.push(if garbled {
+            unclear_line(p, &clarity, meeting)
+        } else {
+            bullet_from(p, &c.text, &r.messages[1].content, meeting, item, stats)
+        });
     }
     Ok(merge_duplicates(lines))
 }
@@ -504,7 +523,6 @@ fn is_echo(text: &str, prompt: &str) -> bool {
     }
 }
 
-
 /// Referat style from spoken words: drop fillers and "jeg tenker at", turn the simplest
 /// first-person forms neutral ("vi må skille" → "det må skilles", "vi trenger" → "det trengs").
 pub fn normalise(text: &str) -> String {
@@ -542,7 +560,22 @@ pub fn in_register(text: &str) -> String {
     if sents.iter().any(|s| !personal(s) && text::content_stems(s).len() >= 4) {
         sents.retain(|s| !personal(s));
     }
-    sents.join(" ")
+    sents
+        .iter()
+        .map(|s| if personal(s) { impersonal_clauses(s).unwrap_or_else(|| s.clone()) } else { s.clone() })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A sentence still in the first person without its first-person clauses (split at commas),
+/// when what is left carries the point (two content words or more); `None` otherwise.
+fn impersonal_clauses(sentence: &str) -> Option<String> {
+    let personal = |s: &str| text::words(s).iter().any(|w| text::is_first_person(w));
+    let kept: Vec<&str> = sentence.trim_end_matches(['.', '!', '?']).split(", ").filter(|c| !personal(c)).collect();
+    // The register rules again: a clause left at the front may open with the conjunction that
+    // tied it to the one dropped.
+    let joined = normalise(&kept.join(", "));
+    (text::content_stems(&joined).len() >= 2).then(|| finish_sentence(&joined))
 }
 
 /// Merge bullets that say nearly the same thing; the merged line keeps both sources.
@@ -574,7 +607,14 @@ mod tests {
     fn turn(sents: &[(f64, f64, &str)]) -> Turn {
         let sentences: Vec<Sentence> =
             sents.iter().map(|(s, e, t)| Sentence { span: [*s, *e], text: t.to_string(), speaker: None, starts_segment: true }).collect();
-        Turn { span: [sents[0].0, sents[sents.len() - 1].1], sentences, speaker: None, role: TurnRole::Member, kind: TurnKind::Substantive, presenting: false }
+        Turn {
+            span: [sents[0].0, sents[sents.len() - 1].1],
+            sentences,
+            speaker: None,
+            role: TurnRole::Member,
+            kind: TurnKind::Substantive,
+            presenting: false,
+        }
     }
 
     #[test]
@@ -594,8 +634,26 @@ mod tests {
                 })
                 .collect()
         };
-        let garbled = [("Fjelle", 0.2), ("kommunene", 0.9), ("trængre", 0.1), ("kriseståbben", 0.2), ("flomvarsling", 0.8), ("skjøl", 0.3), ("mannskapsplanl", 0.2), ("venterne", 0.3)];
-        let clear = [("Kommunene", 0.9), ("trenger", 0.9), ("flere", 0.8), ("folk", 0.9), ("i", 0.9), ("krisestaben", 0.8), ("ved", 0.9), ("flom.", 0.9)];
+        let garbled = [
+            ("Fjelle", 0.2),
+            ("kommunene", 0.9),
+            ("trængre", 0.1),
+            ("kriseståbben", 0.2),
+            ("flomvarsling", 0.8),
+            ("skjøl", 0.3),
+            ("mannskapsplanl", 0.2),
+            ("venterne", 0.3),
+        ];
+        let clear = [
+            ("Kommunene", 0.9),
+            ("trenger", 0.9),
+            ("flere", 0.8),
+            ("folk", 0.9),
+            ("i", 0.9),
+            ("krisestaben", 0.8),
+            ("ved", 0.9),
+            ("flom.", 0.9),
+        ];
         let text = |ws: &[(&str, f32)]| ws.iter().map(|(w, _)| *w).collect::<Vec<_>>().join(" ");
         let segs = vec![
             crate::artifact::Segment { start: 0.0, end: 4.0, text: text(&garbled), words: words(&garbled, 0.0), ..Default::default() },
@@ -604,11 +662,16 @@ mod tests {
         let t1 = turn(&[(0.0, 4.0, &text(&garbled))]);
         let t2 = turn(&[(4.0, 8.0, &text(&clear))]);
         let mut stats = Stats::default();
-        let lines = draft_innspill(&[&t1, &t2], &segs, &m, item, &mut crate::llm::RulesOnly, &Prompts::bundled(), &mut stats, &mut || {}).unwrap();
+        let lines =
+            draft_innspill(&[&t1, &t2], &segs, &m, item, &mut crate::llm::RulesOnly, &Prompts::bundled(), &mut stats, &mut || {}).unwrap();
         assert_eq!(lines.len(), 2, "{lines:#?}");
         assert_eq!(lines[0].origin, "unclear");
         assert!(lines[0].flags.iter().any(|f| f.reason.starts_with("Uklart i opptaket, lytt på 00:00–00:04")), "{lines:#?}");
-        assert!(lines[0].text.contains("kommunene") && lines[0].text.contains("flomvarsling") && !lines[0].text.contains("trængre"), "{}", lines[0].text);
+        assert!(
+            lines[0].text.contains("kommunene") && lines[0].text.contains("flomvarsling") && !lines[0].text.contains("trængre"),
+            "{}",
+            lines[0].text
+        );
         assert_ne!(lines[1].origin, "unclear");
         assert!(lines[1].text.starts_with("Kommunene trenger flere folk"), "{}", lines[1].text);
     }
@@ -635,7 +698,12 @@ mod tests {
         // sentences of one segment share their boundary time
         let t = Turn {
             sentences: vec![
-                Sentence { span: [0.0, 1.5], text: "Listen over verifiserte produkter er nyttig.".into(), speaker: None, starts_segment: true },
+                Sentence {
+                    span: [0.0, 1.5],
+                    text: "Listen over verifiserte produkter er nyttig.".into(),
+                    speaker: None,
+                    starts_segment: true,
+                },
                 Sentence { span: [1.5, 3.0], text: "Men den må holdes oppdatert hele tiden.".into(), speaker: None, starts_segment: true },
                 t.sentences[1].clone(),
             ],

@@ -11,8 +11,8 @@ use super::vedtak::godkjenning_object;
 use super::{Prompts, Stats};
 use crate::artifact::FlagKind;
 use crate::llm::{ChatMessage, GenParams, Llm};
-use crate::text;
 use crate::meeting::{Item, Meeting, Sakstype};
+use crate::text;
 use anyhow::Result;
 use regex::Regex;
 use std::sync::OnceLock;
@@ -113,7 +113,8 @@ pub fn reported(presenter_text: &str, item: &Item) -> Option<String> {
     }
     let mut clause = words.join(" ");
     // lower-case the first letter unless it starts a name
-    if !text::words(&clause).first().is_some_and(|w| item.presenters.iter().any(|p| p.organisation.to_lowercase().starts_with(w.as_str()))) {
+    if !text::words(&clause).first().is_some_and(|w| item.presenters.iter().any(|p| p.organisation.to_lowercase().starts_with(w.as_str())))
+    {
         let mut c = clause.chars();
         if let Some(f) = c.next() {
             if !c.as_str().starts_with(char::is_uppercase) {

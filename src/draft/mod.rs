@@ -202,7 +202,16 @@ pub fn draft_with_stats(
         let ts = turns::split_turns(transcript, &si.spans, meeting, &merged, chair.as_deref());
         if std::env::var_os("REFERAT_DEBUG_TURNS").is_some() {
             for t in &ts {
-                eprintln!("[{}] {:?}/{:?}{} {:?} {:?}: {}", key, t.role, t.kind, if t.presenting { "/presenting" } else { "" }, t.span, t.speaker, t.text());
+                eprintln!(
+                    "[{}] {:?}/{:?}{} {:?} {:?}: {}",
+                    key,
+                    t.role,
+                    t.kind,
+                    if t.presenting { "/presenting" } else { "" },
+                    t.span,
+                    t.speaker,
+                    t.text()
+                );
             }
         }
         group_turns.insert(key, ts);

@@ -66,3 +66,41 @@ impl Rng {
         xs[self.below(xs.len())]
     }
 }
+
+/// A language model with scripted answers: `reply` gets the task (the user message) and gives
+/// the answer, so the logic around the model (checks, fallbacks, register) is tested fast and
+/// exactly. Every task it saw is kept in `seen`.
+pub struct Scripted<F: FnMut(&str) -> String> {
+    pub reply: F,
+    pub seen: Vec<String>,
+}
+
+impl<F: FnMut(&str) -> String> Scripted<F> {
+    pub fn new(reply: F) -> Self {
+        Scripted { reply, seen: vec![] }
+    }
+}
+
+impl<F: FnMut(&str) -> String> referat::llm::Llm for Scripted<F> {
+    fn complete(
+        &mut self,
+        messages: &[referat::llm::ChatMessage],
+        _prefill: &str,
+        _params: &referat::llm::GenParams,
+    ) -> anyhow::Result<referat::llm::Completion> {
+        let task = messages.last().map(|m| m.content.clone()).unwrap_or_default();
+        let text = (self.reply)(&task);
+        self.seen.push(task);
+        Ok(referat::llm::Completion { text, ..Default::default() })
+    }
+    fn name(&self) -> String {
+        "scripted".into()
+    }
+}
+
+/// The quoted turn of an innspill task (between « and »).
+pub fn quoted_turn(task: &str) -> Option<&str> {
+    let a = task.find('«')? + '«'.len_utf8();
+    let b = task[a..].find('»')? + a;
+    Some(&task[a..b])
+}
