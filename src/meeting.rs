@@ -43,6 +43,10 @@ pub struct Meeting {
     /// Written language of the referat: "nb" (Bokmål, the default) or "nn" (Nynorsk).
     #[serde(default)]
     pub language: Language,
+    /// The secretariat's own fixed wording (headings, labels, standard vedtak): a TOML file of
+    /// the shape of `src/text/phrases.toml`, relative to the meeting file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
 }
 
 /// The referat's written standard.
@@ -209,12 +213,15 @@ impl Meeting {
         // Relative model and prompt paths mean "next to the meeting file", wherever referat runs.
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             let s = &mut m.models;
-            for p in [&mut s.whisper, &mut s.llm, &mut s.tokenizer, &mut s.prompts].into_iter().flatten() {
+            for p in [&mut s.whisper, &mut s.llm, &mut s.tokenizer, &mut s.prompts, &mut m.template].into_iter().flatten() {
                 if Path::new(p.as_str()).is_relative() {
                     *p = dir.join(&*p).to_string_lossy().into_owned();
                 }
             }
         }
+        // The template is the wording of every later stage of this run.
+        crate::text::phrases::use_template(m.template.as_deref().map(Path::new))
+            .with_context(|| format!("the template named in meeting file {}", path.display()))?;
         Ok(m)
     }
 

@@ -11,7 +11,8 @@ use super::vedtak::godkjenning_object;
 use super::{Prompts, Stats};
 use crate::artifact::FlagKind;
 use crate::llm::{ChatMessage, GenParams, Llm};
-use crate::meeting::{Item, Meeting, Sakstype};
+use crate::meeting::{Item, Language, Meeting, Sakstype};
+use crate::text::phrases::{fill, phrase};
 use crate::text;
 use anyhow::Result;
 use regex::Regex;
@@ -53,21 +54,22 @@ fn join_og(v: &[String]) -> String {
     }
 }
 
-/// "la frem saken for drøfting"
+/// "la frem saken for drøfting" (the phrase table's wording, or the template's).
 fn presented(item: &Item) -> String {
+    let nb = Language::Nb;
     let who = presenters_phrase(item);
     let purpose = match item.sakstype {
-        Sakstype::Drøfting => " for drøfting",
-        Sakstype::Orientering => " til orientering",
-        Sakstype::Godkjenning => " for godkjenning",
-        Sakstype::Beslutning => " for beslutning",
+        Sakstype::Drøfting => phrase(nb, "draft.intro.purpose.drofting"),
+        Sakstype::Orientering => phrase(nb, "draft.intro.purpose.orientering"),
+        Sakstype::Godkjenning => phrase(nb, "draft.intro.purpose.godkjenning"),
+        Sakstype::Beslutning => phrase(nb, "draft.intro.purpose.beslutning"),
         Sakstype::Annet => "",
     };
     if who.is_empty() {
-        format!("Saken ble lagt frem{purpose}")
+        fill(nb, "draft.intro.presented_nobody", &[("purpose", purpose)])
     } else {
         let sep = if who.contains(", ") { "," } else { "" };
-        format!("{who}{sep} la frem saken{purpose}")
+        fill(nb, "draft.intro.presented", &[("who", &who), ("sep", sep), ("purpose", purpose)])
     }
 }
 

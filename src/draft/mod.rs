@@ -377,6 +377,10 @@ pub fn run_stage(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir, opts: &Dr
     };
     inputs.insert("model".into(), model_id);
     inputs.insert("prompts".into(), prompts.hash());
+    // The template's wording is in the draft (intro, standard vedtak): an edit redoes it.
+    if let Some(t) = &meeting.template {
+        inputs.insert("template".into(), workdir::sha256_file(Path::new(t))?);
+    }
 
     if !force && wd.is_fresh::<Draft>(&inputs) {
         eprintln!("draft: {} is up to date (use --force to redo it)", wd.path(Draft::FILE).display());

@@ -6,7 +6,8 @@ use super::check::{self, LineKind};
 use super::innspill::finish_sentence;
 use super::turns::Turn;
 use crate::artifact::{FlagKind, Line, Span};
-use crate::meeting::{Item, Meeting, Sakstype};
+use crate::meeting::{Item, Language, Meeting, Sakstype};
+use crate::text::phrases::{fill, phrase};
 use crate::text::{self, cue, split_sentences};
 
 /// Openings of an addition, as the chair says them; ASR runs their words together ("I
@@ -311,25 +312,25 @@ pub fn past_tense(vedtak: &str) -> String {
     out.join(" ")
 }
 
-/// The sakstype's wording when the agenda has no forslag.
+/// The sakstype's wording when the agenda has no forslag (the phrase table's, or the
+/// secretariat's template; the draft is written in Bokmål and carried into Nynorsk on export).
 pub fn standard_wording(council: &str, item: &Item, plural: bool) -> String {
-    let saken = if plural { "sakene" } else { "saken" };
-    match item.sakstype {
-        Sakstype::Godkjenning => match godkjenning_object(&item.title) {
-            Some(obj) => format!("{council} godkjenner {obj}."),
-            None => format!("{council} godkjenner {saken}."),
-        },
-        Sakstype::Orientering | Sakstype::Annet => format!("{council} tar {saken} til orientering."),
-        Sakstype::Drøfting => format!("{council} drøftet {saken}."),
-        Sakstype::Beslutning => format!("{council} behandlet {saken}."),
-    }
+    let nb = Language::Nb;
+    let saken = phrase(nb, if plural { "draft.vedtak.the_items" } else { "draft.vedtak.the_item" });
+    let (key, object) = match item.sakstype {
+        Sakstype::Godkjenning => ("draft.vedtak.godkjenner", godkjenning_object(&item.title).unwrap_or_else(|| saken.to_string())),
+        Sakstype::Orientering | Sakstype::Annet => ("draft.vedtak.orientering", String::new()),
+        Sakstype::Drøfting => ("draft.vedtak.drofting", String::new()),
+        Sakstype::Beslutning => ("draft.vedtak.beslutning", String::new()),
+    };
+    fill(nb, key, &[("council", council), ("saken", saken), ("object", &object)])
 }
 
 /// "Godkjenning av innkalling og dagsorden" → "innkalling og dagsorden".
 pub fn godkjenning_object(title: &str) -> Option<String> {
     let t = title.trim();
-    let lc = t.to_lowercase();
-    lc.strip_prefix("godkjenning av ").map(|_| t["godkjenning av ".len()..].trim().to_string())
+    let prefix = phrase(Language::Nb, "draft.vedtak.godkjenning_prefix");
+    t.to_lowercase().starts_with(prefix).then(|| t[prefix.len()..].trim().to_string())
 }
 
 /// Summing-up sentences of the chair, restricted to this item in a joint group where the

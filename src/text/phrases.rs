@@ -4,8 +4,10 @@
 //! table, not of the code.
 
 use crate::meeting::Language;
+use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::path::Path;
+use std::sync::{OnceLock, RwLock};
 
 const TABLE: &str = include_str!("phrases.toml");
 
@@ -55,12 +57,67 @@ fn flatten(prefix: &str, t: &toml::Table, out: &mut BTreeMap<String, Entry>) {
     }
 }
 
-/// The phrase `key` in `lang`. An unknown key is a bug in referat (every key the code uses is
-/// checked against the table by a unit test), so it panics with the key.
+/// A secretariat's own wording: key → (nb, nn), either may be absent (the default stands).
+type Template = BTreeMap<String, (Option<&'static str>, Option<&'static str>)>;
+
+fn template() -> &'static RwLock<Template> {
+    static T: OnceLock<RwLock<Template>> = OnceLock::new();
+    T.get_or_init(|| RwLock::new(Template::new()))
+}
+
+/// Use the template file `path` (or, with `None`, the bundled wording only) for every phrase
+/// from now on. The file has the shape of `src/text/phrases.toml`: any of its keys, each with
+/// `nb`, `nn` or both; a body with other headings ("Sak", "Behandling", "Vedtak") or another
+/// standard vedtak copies that file and edits what it needs. Unknown keys and slots the code
+/// does not fill are refused, naming the key.
+pub fn use_template(path: Option<&Path>) -> Result<()> {
+    let mut t = Template::new();
+    if let Some(path) = path {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the template {}: check the path", path.display()))?;
+        let parsed: toml::Table = text
+            .parse()
+            .with_context(|| format!("template {} is not valid TOML (its shape is that of src/text/phrases.toml)", path.display()))?;
+        collect_template("", &parsed, &mut t).with_context(|| format!("invalid template {}", path.display()))?;
+    }
+    *template().write().unwrap_or_else(|e| e.into_inner()) = t;
+    Ok(())
+}
+
+fn collect_template(prefix: &str, t: &toml::Table, out: &mut Template) -> Result<()> {
+    for (k, v) in t {
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let toml::Value::Table(sub) = v else { bail!("{key}: expected a phrase {{ nb = \"…\", nn = \"…\" }} or a group of phrases") };
+        let is_phrase = sub.keys().all(|x| x == "nb" || x == "nn") && sub.values().all(|x| x.is_str());
+        if !is_phrase {
+            collect_template(&key, sub, out)?;
+            continue;
+        }
+        let Some(default) = table().get(&key) else {
+            bail!("{key} is not a phrase of referat: the keys are those of src/text/phrases.toml");
+        };
+        let mut forms = (None, None);
+        for (lang, form) in [("nb", &mut forms.0), ("nn", &mut forms.1)] {
+            let Some(text) = sub.get(lang).and_then(|x| x.as_str()) else { continue };
+            let known = slots(&default.nb);
+            if let Some(bad) = slots(text).into_iter().find(|s| !known.contains(s)) {
+                bail!("{key}.{lang}: {{{bad}}} is not filled here; the phrase's slots are {known:?}");
+            }
+            *form = Some(&*Box::leak(text.to_string().into_boxed_str()));
+        }
+        out.insert(key, forms);
+    }
+    Ok(())
+}
+
+/// The phrase `key` in `lang`: the template's wording where it has one, else the bundled. An
+/// unknown key is a bug in referat (every key the code uses is checked against the table by a
+/// unit test), so it panics with the key.
 pub fn phrase(lang: Language, key: &str) -> &'static str {
-    match table().get(key) {
-        Some(e) => e.get(lang),
-        None => panic!("no phrase {key:?} in src/text/phrases.toml"),
+    let own = template().read().ok().and_then(|t| t.get(key).and_then(|(nb, nn)| if lang == Language::Nb { *nb } else { *nn }));
+    match (own, table().get(key)) {
+        (Some(text), _) => text,
+        (None, Some(e)) => e.get(lang),
+        (None, None) => panic!("no phrase {key:?} in src/text/phrases.toml"),
     }
 }
 
@@ -93,7 +150,7 @@ fn fill_text(template: &str, slots: &[(&str, &str)]) -> String {
 
 /// Every phrase in `lang`, by key (for the review page, which gets them as JSON).
 pub fn all(lang: Language) -> BTreeMap<&'static str, &'static str> {
-    table().iter().map(|(k, e)| (k.as_str(), e.get(lang))).collect()
+    table().keys().map(|k| (k.as_str(), phrase(lang, k))).collect()
 }
 
 /// The language tag documents carry (`xml:lang`, PDF `/Lang`, `dc:language`): "nb-NO" or "nn-NO".
