@@ -347,7 +347,17 @@ forslag = "Nasjonalt e-helseråd godkjenner innkalling og dagsorden."
 
     #[test]
     fn saksnr_numbers_and_empty_sakstype() {
-        for (s, n) in [("34/25", Some(34)), ("PS 34/25", Some(34)), ("RS 4/25", Some(4)), ("sak 7", Some(7)), ("2025/012", Some(12)), ("045-2025", Some(45)), ("Sak 23-2025", Some(23)), ("08/25", Some(8)), ("Eventuelt", None)] {
+        for (s, n) in [
+            ("34/25", Some(34)),
+            ("PS 34/25", Some(34)),
+            ("RS 4/25", Some(4)),
+            ("sak 7", Some(7)),
+            ("2025/012", Some(12)),
+            ("045-2025", Some(45)),
+            ("Sak 23-2025", Some(23)),
+            ("08/25", Some(8)),
+            ("Eventuelt", None),
+        ] {
             assert_eq!(saksnr_number(s), n, "{s}");
         }
         let m = Meeting::parse(&MINI.replace("sakstype = \"Godkjenning\"", "sakstype = \"\"")).unwrap();

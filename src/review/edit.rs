@@ -174,7 +174,12 @@ mod tests {
             words: text
                 .split_whitespace()
                 .enumerate()
-                .map(|(i, w)| Word { start: start + i as f64 * 0.5, end: start + i as f64 * 0.5 + 0.4, text: w.into(), ..Default::default() })
+                .map(|(i, w)| Word {
+                    start: start + i as f64 * 0.5,
+                    end: start + i as f64 * 0.5 + 0.4,
+                    text: w.into(),
+                    ..Default::default()
+                })
                 .collect(),
             ..Default::default()
         };
