@@ -50,7 +50,16 @@ pub struct AsrChoice {
 
 impl Default for AsrChoice {
     fn default() -> Self {
-        AsrChoice { use_prompt: true, fast: false, beam_size: None, best_of: None, correct: true, carry_context: false, vad: None, no_speakers: false }
+        AsrChoice {
+            use_prompt: true,
+            fast: false,
+            beam_size: None,
+            best_of: None,
+            correct: true,
+            carry_context: false,
+            vad: None,
+            no_speakers: false,
+        }
     }
 }
 
@@ -143,15 +152,6 @@ pub fn run(meeting_path: &Path, input: &Input, out: &Path, models: &ModelChoice,
     stage("draft", &mut || draft(meeting_path, &meeting, &wd, models, force).map(drop))?;
     stage("export", &mut || crate::export::run_stage(&meeting, &wd, crate::export::Format::Md, &Default::default()).map(drop))?;
     Ok(reports)
-}
-
-pub fn print_reports(reports: &[StageReport]) {
-    eprintln!("{:<12} {:>10} {:>14}", "stage", "wall s", "peak RSS MiB");
-    for r in reports {
-        eprintln!("{:<12} {:>10.1} {:>14.0}", r.stage, r.secs, r.peak_rss_mib);
-    }
-    let total: f64 = reports.iter().map(|r| r.secs).sum();
-    eprintln!("{:<12} {:>10.1}", "total", total);
 }
 
 /// Reset the kernel's peak-RSS counter so each stage reports its own peak (Linux only).

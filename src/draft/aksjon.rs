@@ -3,11 +3,11 @@
 //! sentence with the first person replaced by the speaker's organisation.
 
 use super::check::{self, LineKind};
-use super::innspill::{finish_sentence, normalise};
+use super::common::normalise;
 use super::turns::{speaker_is, Turn, TurnKind, TurnRole};
-use crate::artifact::{FlagKind, Line};
-use crate::text::{self, cue};
+use crate::artifact::{FlagKind, Line, Origin};
 use crate::meeting::{Item, Meeting};
+use crate::text::{self, cue, finish_sentence};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -73,7 +73,11 @@ pub fn draft_aksjon(turns: &[&Turn], meeting: &Meeting, item: &Item) -> Vec<Line
             if t.kind == TurnKind::SummingUp && !own {
                 continue;
             }
-            let who = if t.role == TurnRole::Chair { Some(text::phrases::phrase(meeting.language, "draft.aksjon.chair").to_string()) } else { speaker_org(t, meeting, item) };
+            let who = if t.role == TurnRole::Chair {
+                Some(text::phrases::phrase(meeting.language, "draft.aksjon.chair").to_string())
+            } else {
+                speaker_org(t, meeting, item)
+            };
             let mut text = strip_opening(&sent);
             let mut flags = Vec::new();
             if fp.is_match(&text) {
@@ -87,7 +91,7 @@ pub fn draft_aksjon(turns: &[&Turn], meeting: &Meeting, item: &Item) -> Vec<Line
             for f in check::check_line_as(&text, &t.text(), &agenda, meeting, LineKind::Aksjon) {
                 flags.push(f);
             }
-            out.push(Line { text, source: vec![t.span], flags, origin: "extractive".into() });
+            out.push(Line { text, source: vec![t.span], flags, origin: Origin::Extractive });
         }
     }
     out
@@ -136,7 +140,12 @@ presenters = [{ name = "Norunn Saure", organisation = "Helsedirektoratet" }]
         let t = Turn {
             span: [115.9, 121.4],
             sentences: vec![
-                Sentence { span: [115.9, 118.0], text: "Takk for gode innspill.".into(), speaker: Some("Norunn Saure".into()), starts_segment: true },
+                Sentence {
+                    span: [115.9, 118.0],
+                    text: "Takk for gode innspill.".into(),
+                    speaker: Some("Norunn Saure".into()),
+                    starts_segment: true,
+                },
                 Sentence {
                     span: [118.0, 121.4],
                     text: "Vi kommer tilbake med en plan for aktørnettverket til neste møte.".into(),

@@ -6,12 +6,13 @@
 //! lightly normalised, stand instead ("extractive").
 
 use super::check::{self, LineKind};
+use super::common::{is_filler_sentence, normalise};
 use super::turns::{self, Sentence, Turn};
 use super::{Prompts, Stats};
-use crate::artifact::{FlagKind, Line, Span};
+use crate::artifact::{FlagKind, Line, Origin, Span};
 use crate::llm::{ChatMessage, GenParams, Llm, Request};
-use crate::text::{self, cue};
 use crate::meeting::{Item, Meeting};
+use crate::text::{self, cue, finish_sentence};
 use anyhow::Result;
 
 /// A point made in a turn: one or more consecutive sentences.
@@ -133,7 +134,14 @@ fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
     // Content words from each sentence to the end of its transcript segment: a new line of
     // the speaker's is a point of its own when it says enough.
     let line_stems: Vec<usize> = (0..ss.len())
-        .map(|k| ss[k..].iter().enumerate().take_while(|(i, x)| *i == 0 || !x.starts_segment).map(|(_, x)| text::content_stems(&x.text).len()).sum())
+        .map(|k| {
+            ss[k..]
+                .iter()
+                .enumerate()
+                .take_while(|(i, x)| *i == 0 || !x.starts_segment)
+                .map(|(_, x)| text::content_stems(&x.text).len())
+                .sum()
+        })
         .collect();
     let mut groups: Vec<Vec<&Sentence>> = Vec::new();
     for (k, s) in ss.iter().copied().enumerate() {
@@ -143,7 +151,10 @@ fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
         let new_point = groups.last().is_some_and(|g| {
             let so_far: usize = g.iter().map(|x| text::content_stems(&x.text).len()).sum();
             let own_line = s.starts_segment && !leans_back(&s.text) && line_stems[k] >= 4 && so_far >= SEGMENT_POINT_STEMS;
-            so_far >= 4 && (own_line || opens_topic(&s.text) || (opens_contrast(&s.text) && so_far >= CONTRAST_MIN_STEMS.0 && stems >= CONTRAST_MIN_STEMS.1))
+            so_far >= 4
+                && (own_line
+                    || opens_topic(&s.text)
+                    || (opens_contrast(&s.text) && so_far >= CONTRAST_MIN_STEMS.0 && stems >= CONTRAST_MIN_STEMS.1))
         });
         match groups.last_mut() {
             Some(g) if !new_point => g.push(s),
@@ -153,7 +164,10 @@ fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
     let all: Vec<Sentence> = turn.sentences.clone();
     groups
         .into_iter()
-        .map(|g| Point { span: [g[0].span[0], g[g.len() - 1].span[1]], text: g.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ") })
+        .map(|g| Point {
+            span: [g[0].span[0], g[g.len() - 1].span[1]],
+            text: g.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" "),
+        })
         .flat_map(|p| split_long_at(p, &all, LONG_POINT_WORDS))
         .collect()
 }
@@ -182,7 +196,9 @@ fn opens_contrast(sentence: &str) -> bool {
 /// det jeg sa." (first person, next to no content, or a meta phrase).
 fn is_meta_sentence(sentence: &str) -> bool {
     let w = text::words(sentence);
-    (w.iter().any(|x| text::is_first_person(x)) && text::content_stems(sentence).len() <= 2) || cue("meta").whole(sentence) || cue("meta").starts(sentence) && w.len() <= 8
+    (w.iter().any(|x| text::is_first_person(x)) && text::content_stems(sentence).len() <= 2)
+        || cue("meta").whole(sentence)
+        || cue("meta").starts(sentence) && w.len() <= 8
 }
 
 /// Content words before and after ", men" for the sentence to be cut there.
@@ -267,13 +283,6 @@ fn is_question(s: &str) -> bool {
     s.trim_end().ends_with('?')
 }
 
-/// "Takk.", "Ja.", "Om prismodellen.": no content of their own.
-fn is_filler_sentence(s: &str) -> bool {
-    let w = text::words(s);
-    let content = text::content_stems(s).len();
-    w.is_empty() || (w.len() <= 3 && content <= 1) || (w.len() <= 6 && s.to_lowercase().starts_with("takk"))
-}
-
 /// Draft the innspill bullets of one sak from its member turns.
 pub fn draft_innspill(
     turns: &[&Turn],
@@ -298,7 +307,11 @@ pub fn draft_innspill(
         stats.add(c);
         let clarity = crate::lexicon::clarity(segments, p.span);
         let garbled = clarity.words > 0 && f64::from(clarity.score) >= text::threshold("innspill.unclear_share");
-        lines.push(if garbled { unclear_line(p, &clarity, meeting) } else { bullet_from(p, &c.text, &r.messages[1].content, meeting, item, stats) });
+        lines.push(if garbled {
+            unclear_line(p, &clarity, meeting)
+        } else {
+            bullet_from(p, &c.text, &r.messages[1].content, meeting, item, stats)
+        });
     }
     Ok(merge_duplicates(lines))
 }
@@ -346,7 +359,7 @@ fn bullet_from(p: &Point, answer: &str, user: &str, meeting: &Meeting, item: &It
     }
     if !flags.iter().any(|f| f.kind == FlagKind::Unsupported) {
         stats.model_lines += 1;
-        return Line { text, source: vec![p.span], flags, origin: "model".into() };
+        return Line { text, source: vec![p.span], flags, origin: Origin::Model };
     }
     if !answer.trim().is_empty() {
         stats.rejected.push(format!("{} | {}", text, flags.iter().map(|f| f.reason.as_str()).collect::<Vec<_>>().join(" ")));
@@ -368,7 +381,7 @@ fn unclear_line(p: &Point, clarity: &crate::lexicon::Clarity, meeting: &Meeting)
     };
     let reason = text::phrases::fill(meeting.language, "draft.flag.unclear", &[("from", &clock(p.span[0])), ("to", &clock(p.span[1]))]);
     let text = if clarity.clear_words.is_empty() { "…".to_string() } else { format!("… {} …", clarity.clear_words.join(" … ")) };
-    Line { text, source: vec![p.span], flags: vec![check::flag(FlagKind::Uncertain, &reason)], origin: "unclear".into() }
+    Line { text, source: vec![p.span], flags: vec![check::flag(FlagKind::Uncertain, &reason)], origin: Origin::Unclear }
 }
 
 /// Most words an extractive line keeps: a long point (garbled ASR runs on) is cut to its
@@ -380,7 +393,7 @@ pub const MAX_EXTRACTIVE_WORDS: usize = 45;
 pub fn extractive_line(p: &Point, meeting: &Meeting, item: &Item) -> Line {
     let text = check::correct_spelling(&key_sentences(&in_register(&p.text), item, MAX_EXTRACTIVE_WORDS), meeting);
     let flags = check::check_line_as(&text, &p.text, "", meeting, LineKind::Innspill);
-    Line { text, source: vec![p.span], flags, origin: "extractive".into() }
+    Line { text, source: vec![p.span], flags, origin: Origin::Extractive }
 }
 
 /// The sentences of `text` that carry most content (content words, twice for words shared with
@@ -467,20 +480,6 @@ pub fn clean_model_line(raw: &str) -> String {
     finish_sentence(&t)
 }
 
-/// Capitalise the first letter and end with a full stop.
-pub fn finish_sentence(s: &str) -> String {
-    let s = s.trim().trim_end_matches([',', ';', ':']).trim();
-    let mut c = s.chars();
-    let mut out = match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => return String::new(),
-    };
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
-}
-
 /// Referat style: no first person, no "the member said".
 fn bad_style(text: &str) -> Option<&'static str> {
     let w = text::words(text);
@@ -502,27 +501,6 @@ fn is_echo(text: &str, prompt: &str) -> bool {
         let instr: String = prompt.split('«').next().unwrap_or("").to_string() + prompt.rsplit('»').next().unwrap_or("");
         text::jaccard(text, &instr) > 0.5
     }
-}
-
-
-/// Referat style from spoken words: drop fillers and "jeg tenker at", turn the simplest
-/// first-person forms neutral ("vi må skille" → "det må skilles", "vi trenger" → "det trengs").
-pub fn normalise(text: &str) -> String {
-    let rules = &text::rules().register;
-    let mut out = Vec::new();
-    for sent in text::split_sentences(text) {
-        let mut s = sent.trim().to_string();
-        for _ in 0..2 {
-            for (r, rep) in rules.iter() {
-                s = r.replace_all(&s, rep.as_str()).trim().to_string();
-            }
-        }
-        if text::words(&s).is_empty() || is_filler_sentence(&s) {
-            continue;
-        }
-        out.push(finish_sentence(&s));
-    }
-    out.join(" ")
 }
 
 /// [`normalise`], then the innspill's own register: the speakers' "vi" as the general "man",
@@ -550,7 +528,7 @@ pub fn merge_duplicates(lines: Vec<Line>) -> Vec<Line> {
     let mut out: Vec<Line> = Vec::new();
     for l in lines {
         if let Some(prev) = out.iter_mut().find(|p| text::jaccard(&p.text, &l.text) >= 0.5) {
-            let keep_new = (l.flags.len(), l.origin != "model") < (prev.flags.len(), prev.origin != "model");
+            let keep_new = (l.flags.len(), l.origin != Origin::Model) < (prev.flags.len(), prev.origin != Origin::Model);
             let mut sources = prev.source.clone();
             sources.extend(l.source.iter().copied());
             sources.sort_by(|a, b| a[0].total_cmp(&b[0]));
@@ -574,7 +552,14 @@ mod tests {
     fn turn(sents: &[(f64, f64, &str)]) -> Turn {
         let sentences: Vec<Sentence> =
             sents.iter().map(|(s, e, t)| Sentence { span: [*s, *e], text: t.to_string(), speaker: None, starts_segment: true }).collect();
-        Turn { span: [sents[0].0, sents[sents.len() - 1].1], sentences, speaker: None, role: TurnRole::Member, kind: TurnKind::Substantive, presenting: false }
+        Turn {
+            span: [sents[0].0, sents[sents.len() - 1].1],
+            sentences,
+            speaker: None,
+            role: TurnRole::Member,
+            kind: TurnKind::Substantive,
+            presenting: false,
+        }
     }
 
     #[test]
@@ -594,8 +579,26 @@ mod tests {
                 })
                 .collect()
         };
-        let garbled = [("Fjelle", 0.2), ("kommunene", 0.9), ("trængre", 0.1), ("kriseståbben", 0.2), ("flomvarsling", 0.8), ("skjøl", 0.3), ("mannskapsplanl", 0.2), ("venterne", 0.3)];
-        let clear = [("Kommunene", 0.9), ("trenger", 0.9), ("flere", 0.8), ("folk", 0.9), ("i", 0.9), ("krisestaben", 0.8), ("ved", 0.9), ("flom.", 0.9)];
+        let garbled = [
+            ("Fjelle", 0.2),
+            ("kommunene", 0.9),
+            ("trængre", 0.1),
+            ("kriseståbben", 0.2),
+            ("flomvarsling", 0.8),
+            ("skjøl", 0.3),
+            ("mannskapsplanl", 0.2),
+            ("venterne", 0.3),
+        ];
+        let clear = [
+            ("Kommunene", 0.9),
+            ("trenger", 0.9),
+            ("flere", 0.8),
+            ("folk", 0.9),
+            ("i", 0.9),
+            ("krisestaben", 0.8),
+            ("ved", 0.9),
+            ("flom.", 0.9),
+        ];
         let text = |ws: &[(&str, f32)]| ws.iter().map(|(w, _)| *w).collect::<Vec<_>>().join(" ");
         let segs = vec![
             crate::artifact::Segment { start: 0.0, end: 4.0, text: text(&garbled), words: words(&garbled, 0.0), ..Default::default() },
@@ -604,12 +607,17 @@ mod tests {
         let t1 = turn(&[(0.0, 4.0, &text(&garbled))]);
         let t2 = turn(&[(4.0, 8.0, &text(&clear))]);
         let mut stats = Stats::default();
-        let lines = draft_innspill(&[&t1, &t2], &segs, &m, item, &mut crate::llm::RulesOnly, &Prompts::bundled(), &mut stats, &mut || {}).unwrap();
+        let lines =
+            draft_innspill(&[&t1, &t2], &segs, &m, item, &mut crate::llm::RulesOnly, &Prompts::bundled(), &mut stats, &mut || {}).unwrap();
         assert_eq!(lines.len(), 2, "{lines:#?}");
-        assert_eq!(lines[0].origin, "unclear");
+        assert_eq!(lines[0].origin, Origin::Unclear);
         assert!(lines[0].flags.iter().any(|f| f.reason.starts_with("Uklart i opptaket, lytt på 00:00–00:04")), "{lines:#?}");
-        assert!(lines[0].text.contains("kommunene") && lines[0].text.contains("flomvarsling") && !lines[0].text.contains("trængre"), "{}", lines[0].text);
-        assert_ne!(lines[1].origin, "unclear");
+        assert!(
+            lines[0].text.contains("kommunene") && lines[0].text.contains("flomvarsling") && !lines[0].text.contains("trængre"),
+            "{}",
+            lines[0].text
+        );
+        assert_ne!(lines[1].origin, Origin::Unclear);
         assert!(lines[1].text.starts_with("Kommunene trenger flere folk"), "{}", lines[1].text);
     }
 
@@ -635,7 +643,12 @@ mod tests {
         // sentences of one segment share their boundary time
         let t = Turn {
             sentences: vec![
-                Sentence { span: [0.0, 1.5], text: "Listen over verifiserte produkter er nyttig.".into(), speaker: None, starts_segment: true },
+                Sentence {
+                    span: [0.0, 1.5],
+                    text: "Listen over verifiserte produkter er nyttig.".into(),
+                    speaker: None,
+                    starts_segment: true,
+                },
                 Sentence { span: [1.5, 3.0], text: "Men den må holdes oppdatert hele tiden.".into(), speaker: None, starts_segment: true },
                 t.sentences[1].clone(),
             ],
@@ -761,23 +774,23 @@ mod tests {
             text: "Kommunene trenger tydelige krav før anskaffelser.".into(),
             source: vec![[1.0, 2.0]],
             flags: vec![],
-            origin: "extractive".into(),
+            origin: Origin::Extractive,
         };
         let b = Line {
             text: "Kommunene trenger tydelige krav før de gjør anskaffelser.".into(),
             source: vec![[5.0, 6.0]],
             flags: vec![],
-            origin: "model".into(),
+            origin: Origin::Model,
         };
         let c = Line {
             text: "Pasienter bør være med i aktørnettverket.".into(),
             source: vec![[7.0, 8.0]],
             flags: vec![],
-            origin: "model".into(),
+            origin: Origin::Model,
         };
         let m = merge_duplicates(vec![a, b, c]);
         assert_eq!(m.len(), 2);
-        assert_eq!(m[0].origin, "model");
+        assert_eq!(m[0].origin, Origin::Model);
         assert_eq!(m[0].source, vec![[1.0, 2.0], [5.0, 6.0]]);
     }
 }

@@ -5,14 +5,14 @@
 //! on what the sak was about is kept only when it passes the faithfulness check.
 
 use super::check::{self, LineKind};
-use super::innspill::finish_sentence;
 use super::turns::Turn;
 use super::vedtak::godkjenning_object;
 use super::{Prompts, Stats};
 use crate::artifact::FlagKind;
 use crate::llm::{ChatMessage, GenParams, Llm};
-use crate::text;
 use crate::meeting::{Item, Meeting, Sakstype};
+use crate::text;
+use crate::text::finish_sentence;
 use anyhow::Result;
 use regex::Regex;
 use std::sync::OnceLock;
@@ -103,7 +103,7 @@ pub fn reported(presenter_text: &str, item: &Item) -> Option<String> {
     let mut orgs: Vec<&str> = item.presenters.iter().map(|p| p.organisation.as_str()).filter(|o| !o.is_empty()).collect();
     orgs.dedup();
     let org = (orgs.len() == 1).then(|| orgs[0].to_string());
-    let body = super::innspill::normalise(best);
+    let body = super::common::normalise(best);
     let body = body.trim_end_matches('.');
     let mut words: Vec<String> = body.split(' ').map(String::from).collect();
     if let (Some(first), Some(org)) = (words.first_mut(), &org) {
@@ -113,7 +113,8 @@ pub fn reported(presenter_text: &str, item: &Item) -> Option<String> {
     }
     let mut clause = words.join(" ");
     // lower-case the first letter unless it starts a name
-    if !text::words(&clause).first().is_some_and(|w| item.presenters.iter().any(|p| p.organisation.to_lowercase().starts_with(w.as_str()))) {
+    if !text::words(&clause).first().is_some_and(|w| item.presenters.iter().any(|p| p.organisation.to_lowercase().starts_with(w.as_str())))
+    {
         let mut c = clause.chars();
         if let Some(f) = c.next() {
             if !c.as_str().starts_with(char::is_uppercase) {

@@ -8,12 +8,13 @@
 
 pub mod aksjon;
 pub mod check;
+mod common;
 pub mod innspill;
 pub mod intro;
 pub mod turns;
 pub mod vedtak;
 
-use crate::artifact::{Artifact, Draft, DraftItem, FlagKind, Inputs, ItemStatus, Line, Segmentation, Transcript, FORMAT_VERSION};
+use crate::artifact::{Artifact, Draft, DraftItem, FlagKind, Inputs, ItemStatus, Line, Origin, Segmentation, Transcript, FORMAT_VERSION};
 use crate::llm::{Completion, Llm};
 use crate::meeting::{Item, Meeting};
 use crate::workdir::{self, WorkDir};
@@ -202,7 +203,16 @@ pub fn draft_with_stats(
         let ts = turns::split_turns(transcript, &si.spans, meeting, &merged, chair.as_deref());
         if std::env::var_os("REFERAT_DEBUG_TURNS").is_some() {
             for t in &ts {
-                eprintln!("[{}] {:?}/{:?}{} {:?} {:?}: {}", key, t.role, t.kind, if t.presenting { "/presenting" } else { "" }, t.span, t.speaker, t.text());
+                eprintln!(
+                    "[{}] {:?}/{:?}{} {:?} {:?}: {}",
+                    key,
+                    t.role,
+                    t.kind,
+                    if t.presenting { "/presenting" } else { "" },
+                    t.span,
+                    t.speaker,
+                    t.text()
+                );
             }
         }
         group_turns.insert(key, ts);
@@ -318,7 +328,7 @@ fn not_discussed(item: &Item) -> DraftItem {
             text: String::new(),
             source: vec![],
             flags: vec![check::flag(FlagKind::Uncertain, "Saken ble ikke funnet i opptaket; sjekk om den ble behandlet.")],
-            origin: "template".into(),
+            origin: Origin::Template,
         },
         joint_with: vec![],
         status: ItemStatus::NotDiscussed,

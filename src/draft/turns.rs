@@ -197,7 +197,8 @@ pub fn is_handover_sentence(sentence: &str, meeting: &Meeting) -> bool {
         return true;
     }
     // Opening the floor for a joint discussion, as speech recognition may write it.
-    if n <= 14 && (text::fuzzy_contains(sentence, "til begge sakene", 0.75) || text::fuzzy_contains(sentence, "åpner for innspill", 0.75)) {
+    if n <= 14 && (text::fuzzy_contains(sentence, "til begge sakene", 0.75) || text::fuzzy_contains(sentence, "åpner for innspill", 0.75))
+    {
         return true;
     }
     let named = names_person(sentence, meeting) || calls_on_person(sentence, meeting);
@@ -362,10 +363,9 @@ fn mark_summing_up(turns: &mut [Turn], item: &Item, meeting: &Meeting) {
         Some(o) if o < last_chair => o + 1,
         Some(_) => {
             let half = turns[0].span[0] + 0.5 * (turns[turns.len() - 1].span[1] - turns[0].span[0]);
-            if let Some(k) = turns
-                .iter()
-                .rposition(|t| t.role == TurnRole::Chair && t.span[0] >= half && t.sentences.iter().any(|s| summing_up_score(&s.text, item, meeting) >= 2))
-            {
+            if let Some(k) = turns.iter().rposition(|t| {
+                t.role == TurnRole::Chair && t.span[0] >= half && t.sentences.iter().any(|s| summing_up_score(&s.text, item, meeting) >= 2)
+            }) {
                 turns[k].kind = TurnKind::SummingUp;
             }
             return;
@@ -412,7 +412,8 @@ fn untagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item) -> Vec<T
     }
     // The chair's summing-up runs on from the last speaker's words: split it off at the first
     // sentence that reads as one, in the second half of the sak.
-    let (start, end) = (groups.first().map(|g| g[0].span[0]).unwrap_or(0.0), groups.last().and_then(|g| g.last()).map(|s| s.span[1]).unwrap_or(0.0));
+    let (start, end) =
+        (groups.first().map(|g| g[0].span[0]).unwrap_or(0.0), groups.last().and_then(|g| g.last()).map(|s| s.span[1]).unwrap_or(0.0));
     let late = |s: &Sentence| s.span[0] >= start + 0.5 * (end - start);
     let mut split: Vec<Vec<Sentence>> = Vec::new();
     for mut g in groups {
@@ -527,13 +528,13 @@ fn calls_on_person(sentence: &str, meeting: &Meeting) -> bool {
     !words.is_empty()
         && words.len() <= 4
         && words.iter().all(|w| w.chars().next().is_some_and(|c| c.is_uppercase()))
-        && super::check::person_names(meeting).iter().any(|n| n.split_whitespace().any(|p| words.contains(&p)))
+        && super::common::person_names(meeting).iter().any(|n| n.split_whitespace().any(|p| words.contains(&p)))
 }
 
 /// True when the text names anyone in the meeting file (first or last name).
 fn names_person(text: &str, meeting: &Meeting) -> bool {
     let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
-    super::check::person_names(meeting).iter().any(|n| {
+    super::common::person_names(meeting).iter().any(|n| {
         let parts: Vec<&str> = n.split_whitespace().collect();
         parts.len() > 1 && (words.contains(&parts[0]) || words.contains(&parts[parts.len() - 1]))
     })
@@ -543,7 +544,7 @@ fn names_person(text: &str, meeting: &Meeting) -> bool {
 /// Erik. Tobias Iveland." the chair thanks the presenter and calls on a member.
 fn calls_presenter(sentence: &str, item: &Item, meeting: &Meeting) -> bool {
     let words: Vec<&str> = sentence.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
-    let last = super::check::person_names(meeting)
+    let last = super::common::person_names(meeting)
         .into_iter()
         .filter_map(|n| {
             let parts: Vec<String> = n.split_whitespace().map(String::from).collect();
@@ -600,7 +601,15 @@ forslag = "Regionrådet i Nordfjell drøfter utkastet til felles beredskapsplan 
     }
 
     fn transcript(segs: Vec<Segment>) -> Transcript {
-        Transcript { version: 1, inputs: Default::default(), source: "json".into(), model: None, duration: 0.0, segments: segs, warnings: vec![] }
+        Transcript {
+            version: 1,
+            inputs: Default::default(),
+            source: "json".into(),
+            model: None,
+            duration: 0.0,
+            segments: segs,
+            warnings: vec![],
+        }
     }
 
     fn kinds(turns: &[Turn]) -> Vec<(TurnRole, TurnKind)> {
@@ -706,7 +715,11 @@ forslag = "Regionrådet i Nordfjell drøfter utkastet til felles beredskapsplan 
         let kept: Vec<(TurnRole, TurnKind)> = turns.iter().filter(|t| t.kind != TurnKind::Procedural).map(|t| (t.role, t.kind)).collect();
         assert_eq!(
             kept,
-            vec![(TurnRole::Presenter, TurnKind::Substantive), (TurnRole::Member, TurnKind::Substantive), (TurnRole::Chair, TurnKind::SummingUp)],
+            vec![
+                (TurnRole::Presenter, TurnKind::Substantive),
+                (TurnRole::Member, TurnKind::Substantive),
+                (TurnRole::Chair, TurnKind::SummingUp)
+            ],
             "{turns:#?}"
         );
     }
@@ -714,7 +727,8 @@ forslag = "Regionrådet i Nordfjell drøfter utkastet til felles beredskapsplan 
     #[test]
     fn procedural_talk_and_hand_overs() {
         let m = meeting();
-        for p in ["Takk skal du ha.", "Er det noen flere innspill til denne saken? Ser ingen hender.", "Når er neste møte?", "Ja, takk."] {
+        for p in ["Takk skal du ha.", "Er det noen flere innspill til denne saken? Ser ingen hender.", "Når er neste møte?", "Ja, takk."]
+        {
             assert!(is_procedural_text(p, &m), "{p}");
         }
         assert!(!is_procedural_text("De små kommunene har ikke nok folk til å bemanne en krisestab i flere døgn.", &m));
@@ -747,7 +761,11 @@ forslag = "Regionrådet i Nordfjell drøfter utkastet til felles beredskapsplan 
         // with word times, and a sak boundary inside the segment
         let mut seg2 = seg(10.0, 20.0, "Første setning her. Andre setning her.", None);
         let ws = ["Første", "setning", "her.", "Andre", "setning", "her."];
-        seg2.words = ws.iter().enumerate().map(|(i, w)| crate::artifact::Word { start: 10.0 + i as f64, end: 10.9 + i as f64, text: w.to_string(), ..Default::default() }).collect();
+        seg2.words = ws
+            .iter()
+            .enumerate()
+            .map(|(i, w)| crate::artifact::Word { start: 10.0 + i as f64, end: 10.9 + i as f64, text: w.to_string(), ..Default::default() })
+            .collect();
         let t = transcript(vec![seg2]);
         let s = sentences(&t, &[[12.9, 30.0]]);
         assert_eq!(s.len(), 1, "{s:?}");

@@ -3,11 +3,11 @@
 //! the decision text is never a model's invention; any departure is flagged for review.
 
 use super::check::{self, LineKind};
-use super::innspill::finish_sentence;
 use super::turns::Turn;
-use crate::text::{self, cue, split_sentences};
-use crate::artifact::{FlagKind, Line, Span};
+use crate::artifact::{FlagKind, Line, Origin, Span};
 use crate::meeting::{Item, Meeting, Sakstype};
+use crate::text::finish_sentence;
+use crate::text::{self, cue, split_sentences};
 
 /// Openings of an addition, as the chair says them; ASR runs their words together ("I
 /// tilegbetrådet om at KS får ..."), so they are also found letter by letter.
@@ -112,10 +112,13 @@ pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], j
             None => forslag_tensed,
         };
         if clause.is_some() && additions.is_empty() {
-            flags.push(check::flag(FlagKind::DepartsFromForslag, &format!("Ordstyrer godkjente med en endring: «{}»", clause.clone().unwrap_or_default())));
-            (base, "extractive")
+            flags.push(check::flag(
+                FlagKind::DepartsFromForslag,
+                &format!("Ordstyrer godkjente med en endring: «{}»", clause.clone().unwrap_or_default()),
+            ));
+            (base, Origin::Extractive)
         } else if additions.is_empty() {
-            let origin = if base == forslag { "template" } else { "extractive" };
+            let origin = if base == forslag { Origin::Template } else { Origin::Extractive };
             (base, origin)
         } else {
             let text = format!("{} {}", finish_sentence(&base), additions.join(" "));
@@ -123,7 +126,7 @@ pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], j
                 FlagKind::DepartsFromForslag,
                 &format!("Ordstyrers oppsummering legger til noe som ikke står i forslaget til vedtak: «{}»", additions.join(" ")),
             ));
-            (text, "extractive")
+            (text, Origin::Extractive)
         }
     } else {
         // No forslag: the chair's own decision sentence(s) when they start with the council's
@@ -134,12 +137,12 @@ pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], j
                 FlagKind::Uncertain,
                 "Innkallingen har ikke forslag til vedtak; vedtaket er hentet fra ordstyrers oppsummering.",
             ));
-            (check::correct_spelling(&decision, meeting), "extractive")
+            (check::correct_spelling(&decision, meeting), Origin::Extractive)
         } else {
             // The standard wording is a guess at what was decided, whatever the sakstype:
             // the secretary must confirm it.
             flags.push(check::flag(FlagKind::Uncertain, NO_FORSLAG_REASON));
-            (standard_wording(council, item, plural), "template")
+            (standard_wording(council, item, plural), Origin::Template)
         }
     };
 
@@ -156,7 +159,7 @@ pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], j
     if !forslag.is_empty() && text != forslag && !flags.iter().any(|f| f.kind == FlagKind::DepartsFromForslag) {
         flags.push(check::flag(FlagKind::DepartsFromForslag, "Vedtaket avviker fra forslaget til vedtak."));
     }
-    Line { text, source, flags, origin: origin.into() }
+    Line { text, source, flags, origin }
 }
 
 /// Sentences after the chair's last question to the room ("Er det merknader?"): the
@@ -177,7 +180,13 @@ fn amendment_clause(sentence: &str) -> Option<String> {
     });
     let c = re.captures(sentence)?;
     let kind = c[1].to_lowercase();
-    let noun = if kind.contains("tillegg") { "det tillegg" } else if kind.contains("rettels") { "den rettelse" } else { "den endring" };
+    let noun = if kind.contains("tillegg") {
+        "det tillegg"
+    } else if kind.contains("rettels") {
+        "den rettelse"
+    } else {
+        "den endring"
+    };
     Some(format!("med {noun} at {}", c[3].trim()))
 }
 
@@ -211,17 +220,28 @@ fn adopted_proposals(all: &[&Turn], summing_up: &[(Span, String)]) -> Vec<String
         for (k, s) in t.sentences.iter().enumerate() {
             let Some(c) = re.captures(&s.text) else { continue };
             let kind = c[2].to_lowercase();
-            let head = if kind.starts_with("tillegg") { "tilleggsforslag" } else if kind.starts_with("endring") { "endringsforslag" } else { "forslag" };
+            let head = if kind.starts_with("tillegg") {
+                "tilleggsforslag"
+            } else if kind.starts_with("endring") {
+                "endringsforslag"
+            } else {
+                "forslag"
+            };
             let adopted = summing_up.iter().any(|(_, su)| {
                 let lc = su.to_lowercase();
-                lc.contains(head) && (lc.contains("vedtatt") || lc.contains("enstemmig") || lc.contains("flertall")) && !lc.contains("falt") && !lc.contains("ikke vedtatt")
+                lc.contains(head)
+                    && (lc.contains("vedtatt") || lc.contains("enstemmig") || lc.contains("flertall"))
+                    && !lc.contains("falt")
+                    && !lc.contains("ikke vedtatt")
             });
             // Only additions and amendments join the vedtak; an adopted alternative replaces it,
             // which the secretary must see (left to the departure flag).
             if adopted && head != "forslag" {
                 let mut text = c[4].trim().to_string();
                 // the proposal may go on in the speaker's next sentence
-                if let Some(next) = t.sentences.get(k + 1).filter(|n| !text.ends_with(['.', '!', '?']) || n.text.starts_with(char::is_lowercase)) {
+                if let Some(next) =
+                    t.sentences.get(k + 1).filter(|n| !text.ends_with(['.', '!', '?']) || n.text.starts_with(char::is_lowercase))
+                {
                     text = format!("{text} {}", next.text);
                 }
                 out.push(finish_sentence(&text));
@@ -235,11 +255,19 @@ fn adopted_proposals(all: &[&Turn], summing_up: &[(Span, String)]) -> Vec<String
 /// med 7 mot 2 stemmer."
 fn vote_outcome(summing_up: &[(Span, String)]) -> Vec<String> {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| regex::Regex::new(r"(?i)\b(innstillingen|forslaget|vedtaket) (er|ble) vedtatt med (\w+) mot (\w+)( stemmer)?").expect("static regex"));
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"(?i)\b(innstillingen|forslaget|vedtaket) (er|ble) vedtatt med (\w+) mot (\w+)( stemmer)?")
+            .expect("static regex")
+    });
     for (_, s) in summing_up {
         if let Some(c) = re.captures(s) {
             let n = |w: &str| text::number_value(&w.to_lowercase()).map(|v| v.to_string()).unwrap_or_else(|| w.to_string());
-            return vec![format!("{} ble vedtatt med {} mot {} stemmer.", finish_sentence(&c[1]).trim_end_matches('.'), n(&c[3]), n(&c[4]))];
+            return vec![format!(
+                "{} ble vedtatt med {} mot {} stemmer.",
+                finish_sentence(&c[1]).trim_end_matches('.'),
+                n(&c[3]),
+                n(&c[4])
+            )];
         }
     }
     if summing_up.iter().any(|(_, s)| text::words(s).iter().any(|w| w == "enstemmig" || w == "enstemmige")) {
