@@ -20,7 +20,11 @@ use std::sync::OnceLock;
 macro_rules! re {
     ($pat:expr) => {{
         static RE: OnceLock<Regex> = OnceLock::new();
-        RE.get_or_init(|| Regex::new($pat).expect("valid regex"))
+        // Compiled once, however often a loop asks for it.
+        fn compile() -> Regex {
+            Regex::new($pat).expect("valid regex")
+        }
+        RE.get_or_init(compile)
     }};
 }
 

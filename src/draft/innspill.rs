@@ -284,6 +284,7 @@ fn is_question(s: &str) -> bool {
 }
 
 /// Draft the innspill bullets of one sak from its member turns.
+#[allow(clippy::too_many_arguments)]
 pub fn draft_innspill(
     turns: &[&Turn],
     segments: &[crate::artifact::Segment],

@@ -442,9 +442,8 @@ fn untagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item) -> Vec<T
     let mut floor_open = false;
     let mut seen_other = false;
     let mut calls_presenter_next = false;
-    for i in 0..turns.len() {
-        let is_chair = i == 0 || chairing(&turns[i]);
-        let t = &mut turns[i];
+    for (i, t) in turns.iter_mut().enumerate() {
+        let is_chair = i == 0 || chairing(t);
         if is_chair {
             t.role = TurnRole::Chair;
             if seen_other {

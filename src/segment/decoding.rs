@@ -51,7 +51,7 @@ impl Problem<'_> {
                 score[k] = -sc.skip_between(0, s.first(m)) + sc.entry(0, s) + e;
             }
         }
-        for j in 1..n {
+        for (j, back_j) in back.iter_mut().enumerate().skip(1) {
             let mut next = vec![f64::NEG_INFINITY; ns];
             for (t, &st) in states.iter().enumerate() {
                 let e = sc.emission(j, st);
@@ -79,7 +79,7 @@ impl Problem<'_> {
                 }
                 if arg != usize::MAX {
                     next[t] = best + e;
-                    back[j][t] = arg;
+                    back_j[t] = arg;
                 }
             }
             score = next;

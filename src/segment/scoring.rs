@@ -431,8 +431,8 @@ fn planned_times(meeting: &Meeting) -> Option<Vec<f64>> {
     let (f, l) = (known[0], known[known.len() - 1]);
     let per_item = (l.1 - f.1) / (l.0 - f.0) as f64;
     let mut out = Vec::with_capacity(given.len());
-    for i in 0..given.len() {
-        let t = match given[i] {
+    for (i, g) in given.iter().enumerate() {
+        let t = match *g {
             Some(t) => t,
             None => {
                 let before = known.iter().rev().find(|(k, _)| *k < i);
