@@ -383,9 +383,9 @@ fn mark_summing_up(turns: &mut [Turn], item: &Item, meeting: &Meeting) {
     }
 }
 
-/// Untagged text (speech recognition without speakers): turns by pauses and hand-over cues,
-/// roles by the chair's words and by position.
-fn untagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item) -> Vec<Turn> {
+/// Untagged sentences in turns: a new turn at a long pause, a hand-over, or a turn opened
+/// with thanks or a summing-up.
+fn pause_groups(sents: Vec<Sentence>, meeting: &Meeting) -> Vec<Vec<Sentence>> {
     let opens = |s: &str| {
         let toks = text::tokens(s);
         toks.first().is_some_and(|t| t.w == "takk") || cue("summing_up").at(&toks, 0).is_some() || cue("moves_on").at(&toks, 0).is_some()
@@ -410,27 +410,13 @@ fn untagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item) -> Vec<T
             g.push(s);
         }
     }
-    // The chair's summing-up runs on from the last speaker's words: split it off at the first
-    // sentence that reads as one, in the second half of the sak.
-    let (start, end) =
-        (groups.first().map(|g| g[0].span[0]).unwrap_or(0.0), groups.last().and_then(|g| g.last()).map(|s| s.span[1]).unwrap_or(0.0));
-    let late = |s: &Sentence| s.span[0] >= start + 0.5 * (end - start);
-    let mut split: Vec<Vec<Sentence>> = Vec::new();
-    for mut g in groups {
-        match g.iter().position(|s| late(s) && summing_up_score(&s.text, item, meeting) >= 2) {
-            Some(i) if i > 0 => {
-                let rest = g.split_off(i);
-                split.push(g);
-                split.push(rest);
-            }
-            _ => split.push(g),
-        }
-    }
-    let mut turns: Vec<Turn> = split.into_iter().map(Turn::new).collect();
+    groups
+}
 
-    // Roles: the chair by its words; the presentation runs from the first turn after the
-    // announcement until the chair opens the floor; later the presenter speaks when the chair
-    // asks for a reply or calls on a presenter.
+/// Roles and kinds of untagged turns: the chair by its words; the presentation runs from the
+/// first turn after the announcement until the chair opens the floor; later the presenter
+/// speaks when the chair asks for a reply or calls on a presenter.
+fn assign_roles(turns: &mut [Turn], meeting: &Meeting, item: &Item) {
     let chairing = |t: &Turn| {
         let text = t.text();
         let toks = text::tokens(&text);
@@ -472,6 +458,31 @@ fn untagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item) -> Vec<T
             _ => TurnKind::Substantive,
         };
     }
+}
+
+/// Untagged text (speech recognition without speakers): turns by pauses and hand-over cues,
+/// roles by the chair's words and by position.
+fn untagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item) -> Vec<Turn> {
+    let groups = pause_groups(sents, meeting);
+    // The chair's summing-up runs on from the last speaker's words: split it off at the first
+    // sentence that reads as one, in the second half of the sak.
+    let (start, end) =
+        (groups.first().map(|g| g[0].span[0]).unwrap_or(0.0), groups.last().and_then(|g| g.last()).map(|s| s.span[1]).unwrap_or(0.0));
+    let late = |s: &Sentence| s.span[0] >= start + 0.5 * (end - start);
+    let mut split: Vec<Vec<Sentence>> = Vec::new();
+    for mut g in groups {
+        match g.iter().position(|s| late(s) && summing_up_score(&s.text, item, meeting) >= 2) {
+            Some(i) if i > 0 => {
+                let rest = g.split_off(i);
+                split.push(g);
+                split.push(rest);
+            }
+            _ => split.push(g),
+        }
+    }
+    let mut turns: Vec<Turn> = split.into_iter().map(Turn::new).collect();
+
+    assign_roles(&mut turns, meeting, item);
     // A late turn that opens with a summing-up sentence is the chair's summing-up; so is the
     // sak's last turn when it carries any summing-up signal or runs into the next announcement.
     let last = turns.iter().rposition(|t| t.kind != TurnKind::Procedural || t.role == TurnRole::Chair);
