@@ -11,7 +11,6 @@
 //! reported as [`Warning`]s with their line number, never silently dropped.
 
 use crate::meeting::{Break, Item, Meeting, Presenter, Sakstype};
-use crate::workdir::write_atomic;
 use anyhow::{bail, Context, Result};
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
@@ -21,7 +20,11 @@ use std::sync::OnceLock;
 macro_rules! re {
     ($pat:expr) => {{
         static RE: OnceLock<Regex> = OnceLock::new();
-        RE.get_or_init(|| Regex::new($pat).expect("valid regex"))
+        // Compiled once, however often a loop asks for it.
+        fn compile() -> Regex {
+            Regex::new($pat).expect("valid regex")
+        }
+        RE.get_or_init(compile)
     }};
 }
 
@@ -46,30 +49,6 @@ pub struct Agenda {
 
 /// Placeholder for what the agenda text does not say; the secretary replaces it.
 pub const FILL_IN: &str = "FYLL INN";
-
-/// `referat agenda import FILE --out M.toml`: parse, report warnings on stderr, write the
-/// meeting file atomically. Refuses to overwrite an existing file unless `force`.
-pub fn import_cmd(file: &Path, out: &Path, force: bool) -> Result<()> {
-    if out.exists() && !force {
-        bail!("{} already exists (it may hold your corrections): choose another --out, or pass --force to overwrite it", out.display());
-    }
-    let agenda = import(file)?;
-    for w in &agenda.warnings {
-        eprintln!("{}:{}: warning: {}", file.display(), w.line, w.message);
-    }
-    let toml = to_meeting_toml(&agenda, &file.display().to_string())?;
-    write_atomic(out, toml.as_bytes())?;
-    let with_forslag = agenda.items.iter().filter(|i| !i.forslag.is_empty()).count();
-    eprintln!(
-        "wrote {}: {} items, {} breaks, {} with forslag til vedtak, {} warnings; check it and fill in the \"{FILL_IN}\" fields",
-        out.display(),
-        agenda.items.len(),
-        agenda.breaks.len(),
-        with_forslag,
-        agenda.warnings.len()
-    );
-    Ok(())
-}
 
 /// Read and parse an agenda text file.
 pub fn import(file: &Path) -> Result<Agenda> {

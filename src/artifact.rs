@@ -160,12 +160,40 @@ pub enum ItemStatus {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct OtherSpan {
-    /// "break", "pre_meeting" or "after_meeting"
-    pub kind: String,
+    pub kind: OtherKind,
     #[serde(default)]
     pub label: String,
     pub start: f64,
     pub end: f64,
+}
+
+/// What a part of the recording outside the items is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OtherKind {
+    /// A break (lunsj, pause).
+    Break,
+    /// Before the first item.
+    PreMeeting,
+    /// After the last item.
+    AfterMeeting,
+}
+
+impl OtherKind {
+    /// The name in `segments.json`: "break", "pre_meeting" or "after_meeting".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OtherKind::Break => "break",
+            OtherKind::PreMeeting => "pre_meeting",
+            OtherKind::AfterMeeting => "after_meeting",
+        }
+    }
+}
+
+impl std::fmt::Display for OtherKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Artifact for Segmentation {
@@ -218,9 +246,50 @@ pub struct Line {
     /// Empty when the line passed every check.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<Flag>,
-    /// How the line was made: "model", "extractive" (the speaker's own words) or "template".
+    /// How the line was made.
     #[serde(default)]
-    pub origin: String,
+    pub origin: Origin,
+}
+
+/// How a line of the referat was made.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Written by the language model.
+    Model,
+    /// The speaker's own words.
+    Extractive,
+    /// From a template (the forslag til vedtak, a fixed phrase).
+    Template,
+    /// A point heard unclearly in the recording: its clear words, flagged.
+    Unclear,
+    /// Written or edited by the secretary in review.
+    Human,
+    /// Not recorded (a line from before origins were kept).
+    #[default]
+    #[serde(rename = "")]
+    Unknown,
+}
+
+impl Origin {
+    /// The name in `draft.json`: "model", "extractive", "template", "unclear", "human" (or ""
+    /// when unknown).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Model => "model",
+            Origin::Extractive => "extractive",
+            Origin::Template => "template",
+            Origin::Unclear => "unclear",
+            Origin::Human => "human",
+            Origin::Unknown => "",
+        }
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod review;
 pub mod segment;
+pub mod server;
 pub mod text;
 pub mod transcript;
 pub mod vad;

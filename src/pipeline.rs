@@ -154,15 +154,6 @@ pub fn run(meeting_path: &Path, input: &Input, out: &Path, models: &ModelChoice,
     Ok(reports)
 }
 
-pub fn print_reports(reports: &[StageReport]) {
-    eprintln!("{:<12} {:>10} {:>14}", "stage", "wall s", "peak RSS MiB");
-    for r in reports {
-        eprintln!("{:<12} {:>10.1} {:>14.0}", r.stage, r.secs, r.peak_rss_mib);
-    }
-    let total: f64 = reports.iter().map(|r| r.secs).sum();
-    eprintln!("{:<12} {:>10.1}", "total", total);
-}
-
 /// Reset the kernel's peak-RSS counter so each stage reports its own peak (Linux only).
 fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");

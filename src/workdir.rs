@@ -218,7 +218,7 @@ mod tests {
         wd.save(&s).unwrap();
         assert_eq!(wd.load_opt::<Segmentation>().unwrap(), Some(s));
 
-        let line = Line { text: "x".into(), source: vec![[1.0, 2.0]], flags: vec![], origin: "model".into() };
+        let line = Line { text: "x".into(), source: vec![[1.0, 2.0]], flags: vec![], origin: Origin::Model };
         let d = Draft {
             version: FORMAT_VERSION,
             inputs: Inputs::new(),

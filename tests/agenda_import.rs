@@ -374,7 +374,7 @@ fn random_input_never_panics_and_always_gives_a_valid_file() {
                 _ => {
                     for _ in 0..(rng.next() % 6) {
                         text.push_str(rng.pick(&fragments));
-                        if rng.next() % 2 == 0 {
+                        if rng.next().is_multiple_of(2) {
                             text.push(' ');
                         }
                     }

@@ -181,7 +181,7 @@ fn stage_writes_draft_and_skips_when_fresh() {
 
 /// The origin of a line as written in draft.json ("model", "extractive", "template").
 fn origin(l: &Line) -> String {
-    serde_json::to_value(&l.origin).unwrap().as_str().unwrap_or_default().to_string()
+    serde_json::to_value(l.origin).unwrap().as_str().unwrap_or_default().to_string()
 }
 
 /// Draft the sample inputs with a scripted model that answers every innspill task with

@@ -81,7 +81,7 @@ fn converted_ggml_loads_and_transcribes_english_in_whisper_rs() {
         .expect("espeak-ng is needed for this test: apt-get install espeak-ng");
     assert!(st.success());
     let mut audio = read_wav_16k(&wav);
-    audio.extend(std::iter::repeat(0.0).take(16000)); // a second of silence to end on
+    audio.extend(std::iter::repeat_n(0.0, 16000)); // a second of silence to end on
 
     let ctx = whisper_rs::WhisperContext::new_with_params(ggml.to_str().unwrap(), whisper_rs::WhisperContextParameters::default())
         .expect("whisper-rs loads the converted file");

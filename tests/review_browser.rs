@@ -14,7 +14,7 @@ mod common;
 use common::{referat, root};
 use referat::artifact::Transcript;
 use referat::meeting::Meeting;
-use referat::review::server::{router, App};
+use referat::server::{router, App};
 use referat::workdir::WorkDir;
 use std::io::{BufRead, Read, Write};
 use std::net::{SocketAddr, TcpStream};

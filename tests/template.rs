@@ -32,7 +32,15 @@ title = { nb = "Protokoll fra {council}" }
 "#,
     );
     let out = dir.path().join("w");
-    let t = referat().args(["transcribe", "--meeting"]).arg(&m).arg("--transcript").arg(sample("truth.vtt")).arg("--out").arg(&out).output().unwrap();
+    let t = referat()
+        .args(["transcribe", "--meeting"])
+        .arg(&m)
+        .arg("--transcript")
+        .arg(sample("truth.vtt"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stderr));
     for args in [&["segment"][..], &["draft", "--rules-only"], &["export", "--format", "md"]] {
         let o = run(args, &m, &out);

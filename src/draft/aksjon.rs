@@ -3,11 +3,11 @@
 //! sentence with the first person replaced by the speaker's organisation.
 
 use super::check::{self, LineKind};
-use super::innspill::{finish_sentence, normalise};
+use super::common::normalise;
 use super::turns::{speaker_is, Turn, TurnKind, TurnRole};
-use crate::artifact::{FlagKind, Line};
+use crate::artifact::{FlagKind, Line, Origin};
 use crate::meeting::{Item, Meeting};
-use crate::text::{self, cue};
+use crate::text::{self, cue, finish_sentence};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -91,7 +91,7 @@ pub fn draft_aksjon(turns: &[&Turn], meeting: &Meeting, item: &Item) -> Vec<Line
             for f in check::check_line_as(&text, &t.text(), &agenda, meeting, LineKind::Aksjon) {
                 flags.push(f);
             }
-            out.push(Line { text, source: vec![t.span], flags, origin: "extractive".into() });
+            out.push(Line { text, source: vec![t.span], flags, origin: Origin::Extractive });
         }
     }
     out

@@ -5,6 +5,7 @@
 //! names of the meeting never appear in an innspill. Spellings of names, organisations and
 //! acronyms are corrected to the meeting file's.
 
+use super::common::person_names;
 use crate::artifact::{Flag, FlagKind};
 use crate::meeting::Meeting;
 use crate::text::{self, content_stems, fuzzy_overlap, overlap};
@@ -151,22 +152,6 @@ pub fn proper_words(text: &str) -> Vec<String> {
             sentence_start = true;
         }
     }
-    out
-}
-
-/// Names of the people in the meeting file (members, presenters, secretariat).
-pub fn person_names(meeting: &Meeting) -> Vec<String> {
-    let mut out: Vec<String> = meeting.members.iter().map(|m| m.name.clone()).collect();
-    for it in &meeting.items {
-        for p in &it.presenters {
-            out.push(p.name.clone());
-        }
-    }
-    if let Some(s) = &meeting.secretariat {
-        out.extend(s.names.iter().cloned());
-    }
-    let mut seen = HashSet::new();
-    out.retain(|n| !n.trim().is_empty() && seen.insert(n.clone()));
     out
 }
 

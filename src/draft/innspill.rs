@@ -6,12 +6,13 @@
 //! lightly normalised, stand instead ("extractive").
 
 use super::check::{self, LineKind};
+use super::common::{is_filler_sentence, normalise};
 use super::turns::{self, Sentence, Turn};
 use super::{Prompts, Stats};
-use crate::artifact::{FlagKind, Line, Span};
+use crate::artifact::{FlagKind, Line, Origin, Span};
 use crate::llm::{ChatMessage, GenParams, Llm, Request};
 use crate::meeting::{Item, Meeting};
-use crate::text::{self, cue};
+use crate::text::{self, cue, finish_sentence};
 use anyhow::Result;
 
 /// A point made in a turn: one or more consecutive sentences.
@@ -282,14 +283,8 @@ fn is_question(s: &str) -> bool {
     s.trim_end().ends_with('?')
 }
 
-/// "Takk.", "Ja.", "Om prismodellen.": no content of their own.
-fn is_filler_sentence(s: &str) -> bool {
-    let w = text::words(s);
-    let content = text::content_stems(s).len();
-    w.is_empty() || (w.len() <= 3 && content <= 1) || (w.len() <= 6 && s.to_lowercase().starts_with("takk"))
-}
-
 /// Draft the innspill bullets of one sak from its member turns.
+#[allow(clippy::too_many_arguments)]
 pub fn draft_innspill(
     turns: &[&Turn],
     segments: &[crate::artifact::Segment],
@@ -365,7 +360,7 @@ fn bullet_from(p: &Point, answer: &str, user: &str, meeting: &Meeting, item: &It
     }
     if !flags.iter().any(|f| f.kind == FlagKind::Unsupported) {
         stats.model_lines += 1;
-        return Line { text, source: vec![p.span], flags, origin: "model".into() };
+        return Line { text, source: vec![p.span], flags, origin: Origin::Model };
     }
     if !answer.trim().is_empty() {
         stats.rejected.push(format!("{} | {}", text, flags.iter().map(|f| f.reason.as_str()).collect::<Vec<_>>().join(" ")));
@@ -387,7 +382,7 @@ fn unclear_line(p: &Point, clarity: &crate::lexicon::Clarity, meeting: &Meeting)
     };
     let reason = text::phrases::fill(meeting.language, "draft.flag.unclear", &[("from", &clock(p.span[0])), ("to", &clock(p.span[1]))]);
     let text = if clarity.clear_words.is_empty() { "…".to_string() } else { format!("… {} …", clarity.clear_words.join(" … ")) };
-    Line { text, source: vec![p.span], flags: vec![check::flag(FlagKind::Uncertain, &reason)], origin: "unclear".into() }
+    Line { text, source: vec![p.span], flags: vec![check::flag(FlagKind::Uncertain, &reason)], origin: Origin::Unclear }
 }
 
 /// Most words an extractive line keeps: a long point (garbled ASR runs on) is cut to its
@@ -399,7 +394,7 @@ pub const MAX_EXTRACTIVE_WORDS: usize = 45;
 pub fn extractive_line(p: &Point, meeting: &Meeting, item: &Item) -> Line {
     let text = check::correct_spelling(&key_sentences(&in_register(&p.text), item, MAX_EXTRACTIVE_WORDS), meeting);
     let flags = check::check_line_as(&text, &p.text, "", meeting, LineKind::Innspill);
-    Line { text, source: vec![p.span], flags, origin: "extractive".into() }
+    Line { text, source: vec![p.span], flags, origin: Origin::Extractive }
 }
 
 /// The sentences of `text` that carry most content (content words, twice for words shared with
@@ -486,20 +481,6 @@ pub fn clean_model_line(raw: &str) -> String {
     finish_sentence(&t)
 }
 
-/// Capitalise the first letter and end with a full stop.
-pub fn finish_sentence(s: &str) -> String {
-    let s = s.trim().trim_end_matches([',', ';', ':']).trim();
-    let mut c = s.chars();
-    let mut out = match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => return String::new(),
-    };
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
-}
-
 /// Referat style: no first person, no "the member said".
 fn bad_style(text: &str) -> Option<&'static str> {
     let w = text::words(text);
@@ -521,26 +502,6 @@ fn is_echo(text: &str, prompt: &str) -> bool {
         let instr: String = prompt.split('«').next().unwrap_or("").to_string() + prompt.rsplit('»').next().unwrap_or("");
         text::jaccard(text, &instr) > 0.5
     }
-}
-
-/// Referat style from spoken words: drop fillers and "jeg tenker at", turn the simplest
-/// first-person forms neutral ("vi må skille" → "det må skilles", "vi trenger" → "det trengs").
-pub fn normalise(text: &str) -> String {
-    let rules = &text::rules().register;
-    let mut out = Vec::new();
-    for sent in text::split_sentences(text) {
-        let mut s = sent.trim().to_string();
-        for _ in 0..2 {
-            for (r, rep) in rules.iter() {
-                s = r.replace_all(&s, rep.as_str()).trim().to_string();
-            }
-        }
-        if text::words(&s).is_empty() || is_filler_sentence(&s) {
-            continue;
-        }
-        out.push(finish_sentence(&s));
-    }
-    out.join(" ")
 }
 
 /// [`normalise`], then the innspill's own register: the speakers' "vi" as the general "man",
@@ -583,7 +544,7 @@ pub fn merge_duplicates(lines: Vec<Line>) -> Vec<Line> {
     let mut out: Vec<Line> = Vec::new();
     for l in lines {
         if let Some(prev) = out.iter_mut().find(|p| text::jaccard(&p.text, &l.text) >= 0.5) {
-            let keep_new = (l.flags.len(), l.origin != "model") < (prev.flags.len(), prev.origin != "model");
+            let keep_new = (l.flags.len(), l.origin != Origin::Model) < (prev.flags.len(), prev.origin != Origin::Model);
             let mut sources = prev.source.clone();
             sources.extend(l.source.iter().copied());
             sources.sort_by(|a, b| a[0].total_cmp(&b[0]));
@@ -665,14 +626,14 @@ mod tests {
         let lines =
             draft_innspill(&[&t1, &t2], &segs, &m, item, &mut crate::llm::RulesOnly, &Prompts::bundled(), &mut stats, &mut || {}).unwrap();
         assert_eq!(lines.len(), 2, "{lines:#?}");
-        assert_eq!(lines[0].origin, "unclear");
+        assert_eq!(lines[0].origin, Origin::Unclear);
         assert!(lines[0].flags.iter().any(|f| f.reason.starts_with("Uklart i opptaket, lytt på 00:00–00:04")), "{lines:#?}");
         assert!(
             lines[0].text.contains("kommunene") && lines[0].text.contains("flomvarsling") && !lines[0].text.contains("trængre"),
             "{}",
             lines[0].text
         );
-        assert_ne!(lines[1].origin, "unclear");
+        assert_ne!(lines[1].origin, Origin::Unclear);
         assert!(lines[1].text.starts_with("Kommunene trenger flere folk"), "{}", lines[1].text);
     }
 
@@ -829,23 +790,23 @@ mod tests {
             text: "Kommunene trenger tydelige krav før anskaffelser.".into(),
             source: vec![[1.0, 2.0]],
             flags: vec![],
-            origin: "extractive".into(),
+            origin: Origin::Extractive,
         };
         let b = Line {
             text: "Kommunene trenger tydelige krav før de gjør anskaffelser.".into(),
             source: vec![[5.0, 6.0]],
             flags: vec![],
-            origin: "model".into(),
+            origin: Origin::Model,
         };
         let c = Line {
             text: "Pasienter bør være med i aktørnettverket.".into(),
             source: vec![[7.0, 8.0]],
             flags: vec![],
-            origin: "model".into(),
+            origin: Origin::Model,
         };
         let m = merge_duplicates(vec![a, b, c]);
         assert_eq!(m.len(), 2);
-        assert_eq!(m[0].origin, "model");
+        assert_eq!(m[0].origin, Origin::Model);
         assert_eq!(m[0].source, vec![[1.0, 2.0], [5.0, 6.0]]);
     }
 }

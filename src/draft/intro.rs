@@ -5,15 +5,15 @@
 //! on what the sak was about is kept only when it passes the faithfulness check.
 
 use super::check::{self, LineKind};
-use super::innspill::finish_sentence;
 use super::turns::Turn;
 use super::vedtak::godkjenning_object;
 use super::{Prompts, Stats};
 use crate::artifact::FlagKind;
 use crate::llm::{ChatMessage, GenParams, Llm};
 use crate::meeting::{Item, Language, Meeting, Sakstype};
-use crate::text::phrases::{fill, phrase};
 use crate::text;
+use crate::text::finish_sentence;
+use crate::text::phrases::{fill, phrase};
 use anyhow::Result;
 use regex::Regex;
 use std::sync::OnceLock;
@@ -105,7 +105,7 @@ pub fn reported(presenter_text: &str, item: &Item) -> Option<String> {
     let mut orgs: Vec<&str> = item.presenters.iter().map(|p| p.organisation.as_str()).filter(|o| !o.is_empty()).collect();
     orgs.dedup();
     let org = (orgs.len() == 1).then(|| orgs[0].to_string());
-    let body = super::innspill::normalise(best);
+    let body = super::common::normalise(best);
     let body = body.trim_end_matches('.');
     let mut words: Vec<String> = body.split(' ').map(String::from).collect();
     if let (Some(first), Some(org)) = (words.first_mut(), &org) {

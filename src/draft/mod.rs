@@ -8,12 +8,13 @@
 
 pub mod aksjon;
 pub mod check;
+mod common;
 pub mod innspill;
 pub mod intro;
 pub mod turns;
 pub mod vedtak;
 
-use crate::artifact::{Artifact, Draft, DraftItem, FlagKind, Inputs, ItemStatus, Line, Segmentation, Transcript, FORMAT_VERSION};
+use crate::artifact::{Artifact, Draft, DraftItem, FlagKind, Inputs, ItemStatus, Line, Origin, Segmentation, Transcript, FORMAT_VERSION};
 use crate::llm::{Completion, Llm};
 use crate::meeting::{Item, Meeting};
 use crate::workdir::{self, WorkDir};
@@ -169,19 +170,9 @@ fn group_of(seg: &Segmentation, saksnr: &str) -> Vec<String> {
     g
 }
 
-/// [`draft`] that also returns the run's statistics.
-pub fn draft_with_stats(
-    meeting: &Meeting,
-    transcript: &Transcript,
-    seg: &Segmentation,
-    llm: &mut dyn Llm,
-    prompts: &Prompts,
-    progress: &ProgressBar,
-) -> Result<(Draft, Stats)> {
-    let mut stats = Stats::default();
-
-    // Turns per group (joint items share their spans), computed up front so the progress bar
-    // knows its length.
+/// The turns of each discussed group (joint items share their spans), keyed by the group's
+/// first saksnr.
+fn turns_per_group(meeting: &Meeting, transcript: &Transcript, seg: &Segmentation) -> Result<BTreeMap<String, Vec<turns::Turn>>> {
     let mut group_turns: BTreeMap<String, Vec<turns::Turn>> = BTreeMap::new();
     let chair = turns::chair_speaker(meeting, transcript, seg);
     for si in &seg.items {
@@ -216,6 +207,22 @@ pub fn draft_with_stats(
         }
         group_turns.insert(key, ts);
     }
+    Ok(group_turns)
+}
+
+/// [`draft`] that also returns the run's statistics.
+pub fn draft_with_stats(
+    meeting: &Meeting,
+    transcript: &Transcript,
+    seg: &Segmentation,
+    llm: &mut dyn Llm,
+    prompts: &Prompts,
+    progress: &ProgressBar,
+) -> Result<(Draft, Stats)> {
+    let mut stats = Stats::default();
+
+    // Turns per group, computed up front so the progress bar knows its length.
+    let group_turns = turns_per_group(meeting, transcript, seg)?;
     let work: usize =
         group_turns.values().flat_map(|ts| ts.iter()).filter(|t| t.kind == TurnKind::Substantive && t.role == TurnRole::Member).count();
     progress.set_length((work + seg.items.len()) as u64);
@@ -327,7 +334,7 @@ fn not_discussed(item: &Item) -> DraftItem {
             text: String::new(),
             source: vec![],
             flags: vec![check::flag(FlagKind::Uncertain, "Saken ble ikke funnet i opptaket; sjekk om den ble behandlet.")],
-            origin: "template".into(),
+            origin: Origin::Template,
         },
         joint_with: vec![],
         status: ItemStatus::NotDiscussed,

@@ -383,9 +383,9 @@ fn mark_summing_up(turns: &mut [Turn], item: &Item, meeting: &Meeting) {
     }
 }
 
-/// Untagged text (speech recognition without speakers): turns by pauses and hand-over cues,
-/// roles by the chair's words and by position.
-fn untagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item) -> Vec<Turn> {
+/// Untagged sentences in turns: a new turn at a long pause, a hand-over, or a turn opened
+/// with thanks or a summing-up.
+fn pause_groups(sents: Vec<Sentence>, meeting: &Meeting) -> Vec<Vec<Sentence>> {
     let opens = |s: &str| {
         let toks = text::tokens(s);
         toks.first().is_some_and(|t| t.w == "takk") || cue("summing_up").at(&toks, 0).is_some() || cue("moves_on").at(&toks, 0).is_some()
@@ -410,27 +410,13 @@ fn untagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item) -> Vec<T
             g.push(s);
         }
     }
-    // The chair's summing-up runs on from the last speaker's words: split it off at the first
-    // sentence that reads as one, in the second half of the sak.
-    let (start, end) =
-        (groups.first().map(|g| g[0].span[0]).unwrap_or(0.0), groups.last().and_then(|g| g.last()).map(|s| s.span[1]).unwrap_or(0.0));
-    let late = |s: &Sentence| s.span[0] >= start + 0.5 * (end - start);
-    let mut split: Vec<Vec<Sentence>> = Vec::new();
-    for mut g in groups {
-        match g.iter().position(|s| late(s) && summing_up_score(&s.text, item, meeting) >= 2) {
-            Some(i) if i > 0 => {
-                let rest = g.split_off(i);
-                split.push(g);
-                split.push(rest);
-            }
-            _ => split.push(g),
-        }
-    }
-    let mut turns: Vec<Turn> = split.into_iter().map(Turn::new).collect();
+    groups
+}
 
-    // Roles: the chair by its words; the presentation runs from the first turn after the
-    // announcement until the chair opens the floor; later the presenter speaks when the chair
-    // asks for a reply or calls on a presenter.
+/// Roles and kinds of untagged turns: the chair by its words; the presentation runs from the
+/// first turn after the announcement until the chair opens the floor; later the presenter
+/// speaks when the chair asks for a reply or calls on a presenter.
+fn assign_roles(turns: &mut [Turn], meeting: &Meeting, item: &Item) {
     let chairing = |t: &Turn| {
         let text = t.text();
         let toks = text::tokens(&text);
@@ -442,9 +428,8 @@ fn untagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item) -> Vec<T
     let mut floor_open = false;
     let mut seen_other = false;
     let mut calls_presenter_next = false;
-    for i in 0..turns.len() {
-        let is_chair = i == 0 || chairing(&turns[i]);
-        let t = &mut turns[i];
+    for (i, t) in turns.iter_mut().enumerate() {
+        let is_chair = i == 0 || chairing(t);
         if is_chair {
             t.role = TurnRole::Chair;
             if seen_other {
@@ -473,6 +458,31 @@ fn untagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item) -> Vec<T
             _ => TurnKind::Substantive,
         };
     }
+}
+
+/// Untagged text (speech recognition without speakers): turns by pauses and hand-over cues,
+/// roles by the chair's words and by position.
+fn untagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item) -> Vec<Turn> {
+    let groups = pause_groups(sents, meeting);
+    // The chair's summing-up runs on from the last speaker's words: split it off at the first
+    // sentence that reads as one, in the second half of the sak.
+    let (start, end) =
+        (groups.first().map(|g| g[0].span[0]).unwrap_or(0.0), groups.last().and_then(|g| g.last()).map(|s| s.span[1]).unwrap_or(0.0));
+    let late = |s: &Sentence| s.span[0] >= start + 0.5 * (end - start);
+    let mut split: Vec<Vec<Sentence>> = Vec::new();
+    for mut g in groups {
+        match g.iter().position(|s| late(s) && summing_up_score(&s.text, item, meeting) >= 2) {
+            Some(i) if i > 0 => {
+                let rest = g.split_off(i);
+                split.push(g);
+                split.push(rest);
+            }
+            _ => split.push(g),
+        }
+    }
+    let mut turns: Vec<Turn> = split.into_iter().map(Turn::new).collect();
+
+    assign_roles(&mut turns, meeting, item);
     // A late turn that opens with a summing-up sentence is the chair's summing-up; so is the
     // sak's last turn when it carries any summing-up signal or runs into the next announcement.
     let last = turns.iter().rposition(|t| t.kind != TurnKind::Procedural || t.role == TurnRole::Chair);
@@ -528,13 +538,13 @@ fn calls_on_person(sentence: &str, meeting: &Meeting) -> bool {
     !words.is_empty()
         && words.len() <= 4
         && words.iter().all(|w| w.chars().next().is_some_and(|c| c.is_uppercase()))
-        && super::check::person_names(meeting).iter().any(|n| n.split_whitespace().any(|p| words.contains(&p)))
+        && super::common::person_names(meeting).iter().any(|n| n.split_whitespace().any(|p| words.contains(&p)))
 }
 
 /// True when the text names anyone in the meeting file (first or last name).
 fn names_person(text: &str, meeting: &Meeting) -> bool {
     let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
-    super::check::person_names(meeting).iter().any(|n| {
+    super::common::person_names(meeting).iter().any(|n| {
         let parts: Vec<&str> = n.split_whitespace().collect();
         parts.len() > 1 && (words.contains(&parts[0]) || words.contains(&parts[parts.len() - 1]))
     })
@@ -544,7 +554,7 @@ fn names_person(text: &str, meeting: &Meeting) -> bool {
 /// Erik. Tobias Iveland." the chair thanks the presenter and calls on a member.
 fn calls_presenter(sentence: &str, item: &Item, meeting: &Meeting) -> bool {
     let words: Vec<&str> = sentence.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
-    let last = super::check::person_names(meeting)
+    let last = super::common::person_names(meeting)
         .into_iter()
         .filter_map(|n| {
             let parts: Vec<String> = n.split_whitespace().map(String::from).collect();

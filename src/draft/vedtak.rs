@@ -3,10 +3,10 @@
 //! the decision text is never a model's invention; any departure is flagged for review.
 
 use super::check::{self, LineKind};
-use super::innspill::finish_sentence;
 use super::turns::Turn;
-use crate::artifact::{FlagKind, Line, Span};
+use crate::artifact::{FlagKind, Line, Origin, Span};
 use crate::meeting::{Item, Language, Meeting, Sakstype};
+use crate::text::finish_sentence;
 use crate::text::phrases::{fill, phrase};
 use crate::text::{self, cue, split_sentences};
 
@@ -117,9 +117,9 @@ pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], j
                 FlagKind::DepartsFromForslag,
                 &format!("Ordstyrer godkjente med en endring: «{}»", clause.clone().unwrap_or_default()),
             ));
-            (base, "extractive")
+            (base, Origin::Extractive)
         } else if additions.is_empty() {
-            let origin = if base == forslag { "template" } else { "extractive" };
+            let origin = if base == forslag { Origin::Template } else { Origin::Extractive };
             (base, origin)
         } else {
             let text = format!("{} {}", finish_sentence(&base), additions.join(" "));
@@ -127,7 +127,7 @@ pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], j
                 FlagKind::DepartsFromForslag,
                 &format!("Ordstyrers oppsummering legger til noe som ikke står i forslaget til vedtak: «{}»", additions.join(" ")),
             ));
-            (text, "extractive")
+            (text, Origin::Extractive)
         }
     } else {
         // No forslag: the chair's own decision sentence(s) when they start with the council's
@@ -138,12 +138,12 @@ pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], j
                 FlagKind::Uncertain,
                 "Innkallingen har ikke forslag til vedtak; vedtaket er hentet fra ordstyrers oppsummering.",
             ));
-            (check::correct_spelling(&decision, meeting), "extractive")
+            (check::correct_spelling(&decision, meeting), Origin::Extractive)
         } else {
             // The standard wording is a guess at what was decided, whatever the sakstype:
             // the secretary must confirm it.
             flags.push(check::flag(FlagKind::Uncertain, NO_FORSLAG_REASON));
-            (standard_wording(council, item, plural), "template")
+            (standard_wording(council, item, plural), Origin::Template)
         }
     };
 
@@ -160,7 +160,7 @@ pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], j
     if !forslag.is_empty() && text != forslag && !flags.iter().any(|f| f.kind == FlagKind::DepartsFromForslag) {
         flags.push(check::flag(FlagKind::DepartsFromForslag, "Vedtaket avviker fra forslaget til vedtak."));
     }
-    Line { text, source, flags, origin: origin.into() }
+    Line { text, source, flags, origin }
 }
 
 /// Sentences after the chair's last question to the room ("Er det merknader?"): the

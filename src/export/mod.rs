@@ -218,21 +218,10 @@ fn sakstype_key(t: Sakstype) -> &'static str {
     }
 }
 
-/// The referat as blocks, in the order of `minutes-format.md`, in the meeting's language.
-pub fn layout(meeting: &Meeting, draft: &Draft, opts: &ExportOptions) -> Vec<Block> {
+/// Medlemmer: present, absent, substitutes (with whom they stand in for) and the secretariat.
+fn member_blocks(meeting: &Meeting, out: &mut Vec<Block>) {
     let lang = meeting.language;
     let p = |key: &str| phrase(lang, key).to_string();
-    let mut out = Vec::new();
-    out.push(Block::Title(fill(lang, "referat.title", &[("council", &meeting.council)])));
-    out.push(Block::Subtitle(fill(lang, "referat.subtitle", &[("number", &meeting.number)])));
-    if !opts.final_ {
-        out.push(Block::Notice(p("referat.draft_notice")));
-    }
-    for (label, value) in [("referat.date", &meeting.date), ("referat.time", &meeting.time), ("referat.place", &meeting.place)] {
-        out.push(Block::Para(vec![Run::new(format!("{}: ", phrase(lang, label)), Style::Bold), Run::new(value.as_str(), Style::Normal)]));
-    }
-
-    // Medlemmer
     out.push(Block::Heading(p("referat.members")));
     let with_org = |name: &str, org: &str| {
         if org.trim().is_empty() {
@@ -275,6 +264,23 @@ pub fn layout(meeting: &Meeting, draft: &Draft, opts: &ExportOptions) -> Vec<Blo
             out.push(Block::text(with_org(n, &s.organisation)));
         }
     }
+}
+
+/// The referat as blocks, in the order of `minutes-format.md`, in the meeting's language.
+pub fn layout(meeting: &Meeting, draft: &Draft, opts: &ExportOptions) -> Vec<Block> {
+    let lang = meeting.language;
+    let p = |key: &str| phrase(lang, key).to_string();
+    let mut out = Vec::new();
+    out.push(Block::Title(fill(lang, "referat.title", &[("council", &meeting.council)])));
+    out.push(Block::Subtitle(fill(lang, "referat.subtitle", &[("number", &meeting.number)])));
+    if !opts.final_ {
+        out.push(Block::Notice(p("referat.draft_notice")));
+    }
+    for (label, value) in [("referat.date", &meeting.date), ("referat.time", &meeting.time), ("referat.place", &meeting.place)] {
+        out.push(Block::Para(vec![Run::new(format!("{}: ", phrase(lang, label)), Style::Bold), Run::new(value.as_str(), Style::Normal)]));
+    }
+
+    member_blocks(meeting, &mut out);
 
     // Agenda table
     out.push(Block::Table {

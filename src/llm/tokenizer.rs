@@ -11,7 +11,7 @@ use std::path::Path;
 
 pub enum Tokenizer {
     Hf(Box<tokenizers::Tokenizer>),
-    Spm(Spm),
+    Spm(Box<Spm>),
 }
 
 impl Tokenizer {
@@ -37,12 +37,12 @@ impl Tokenizer {
                 }
                 Ok(Tokenizer::Hf(Box::new(t)))
             }
-            "llama" => Ok(Tokenizer::Spm(Spm::from_gguf(ct).with_context(|| {
+            "llama" => Ok(Tokenizer::Spm(Box::new(Spm::from_gguf(ct).with_context(|| {
                 format!(
                     "{}: cannot build the SentencePiece tokenizer from the GGUF metadata; pass --tokenizer tokenizer.json",
                     path.display()
                 )
-            })?)),
+            })?))),
             "" => bail!("{}: no tokenizer in the GGUF metadata; pass --tokenizer tokenizer.json", path.display()),
             other => bail!(
                 "{}: tokenizer type `{other}` in the GGUF metadata is not supported (gpt2 and llama are); pass --tokenizer tokenizer.json",

@@ -1,5 +1,5 @@
 //! Human review of the machine draft: the `review.json` artifact, how it is applied to a draft,
-//! and the local review web page ([`server`]).
+//! (the local review web page that edits it is [`crate::server`]).
 //!
 //! `review.json` is kept apart from `draft.json`: the machine draft is never overwritten, so
 //! re-drafting cannot lose human work. A review records, per sak:
@@ -16,7 +16,7 @@
 //!   move were decisions about the old text and lapse (the new line shows as unreviewed);
 //! - added and moved-in bullets always survive.
 //!
-//! A re-draft started from the review page ([`redraft`]) does better: it knows the old and the
+//! A re-draft started from the review page (`crate::server`'s redraft) does better: it knows the old and the
 //! new machine lines of each sak it re-drafts and moves each review over with [`carry_over`],
 //! matching lines by text and then by source times, so nothing the secretary accepted or
 //! edited is lost even when the lines are renumbered.
@@ -25,10 +25,8 @@
 //! saker whose grounds changed are listed in `outdated` until they are re-drafted.
 
 pub mod edit;
-pub mod redraft;
-pub mod server;
 
-use crate::artifact::{Draft, DraftItem, Flag, FlagKind, Line, Span};
+use crate::artifact::{Draft, DraftItem, Flag, FlagKind, Line, Origin, Span};
 use crate::workdir::{write_atomic, WorkDir};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -141,7 +139,7 @@ pub struct ViewLine {
     pub status: Status,
     pub flags: Vec<Flag>,
     pub source: Vec<Span>,
-    pub origin: String,
+    pub origin: Origin,
     pub edited: bool,
     /// The secretary's text stands, but the machine line under it was re-drafted since: the
     /// page offers the new machine text (`machine`) in its place.
@@ -159,7 +157,7 @@ impl ViewLine {
     }
 
     fn to_line(&self) -> Line {
-        Line { text: self.text.clone(), source: self.source.clone(), flags: self.flags.clone(), origin: self.origin.clone() }
+        Line { text: self.text.clone(), source: self.source.clone(), flags: self.flags.clone(), origin: self.origin }
     }
 }
 
@@ -173,7 +171,7 @@ fn view_line(key: String, section: Section, line: &Line, lr: Option<&LineReview>
         status: Status::Pending,
         flags: line.flags.clone(),
         source: line.source.clone(),
-        origin: line.origin.clone(),
+        origin: line.origin,
         edited: false,
         machine_changed: false,
         moved_to: None,
@@ -184,7 +182,7 @@ fn view_line(key: String, section: Section, line: &Line, lr: Option<&LineReview>
         if let Some(t) = &lr.text {
             v.text = t.clone();
             v.edited = true;
-            v.origin = "human".into();
+            v.origin = Origin::Human;
         }
         v.status = lr.status;
         v.moved_to = lr.moved_to.clone();
@@ -197,7 +195,7 @@ fn view_line(key: String, section: Section, line: &Line, lr: Option<&LineReview>
         v.text = t.clone();
         v.edited = true;
         v.machine_changed = true;
-        v.origin = "human".into();
+        v.origin = Origin::Human;
         v.flags = vec![Flag {
             kind: FlagKind::Uncertain,
             reason: format!("saken er utarbeidet på nytt etter redigeringen; sammenlign med ny maskintekst: «{}»", line.text.trim()),
@@ -225,7 +223,7 @@ pub fn item_view(item: &DraftItem, ir: Option<&ItemReview>) -> (String, Vec<View
                 status: a.status,
                 flags,
                 source: a.source.clone(),
-                origin: "human".into(),
+                origin: Origin::Human,
                 edited: true,
                 machine_changed: false,
                 moved_to: None,
@@ -437,7 +435,7 @@ mod tests {
     use crate::artifact::ItemStatus;
 
     fn line(t: &str) -> Line {
-        Line { text: t.into(), source: vec![[10.0, 20.0]], flags: vec![], origin: "model".into() }
+        Line { text: t.into(), source: vec![[10.0, 20.0]], flags: vec![], origin: Origin::Model }
     }
 
     fn draft() -> Draft {
@@ -502,7 +500,7 @@ mod tests {
         let texts = |i: usize| out.items[i].innspill.iter().map(|l| l.text.clone()).collect::<Vec<_>>();
         assert_eq!(texts(0), ["A2"]);
         assert_eq!(texts(1), ["C"]);
-        assert_eq!(out.items[0].innspill[0].origin, "human");
+        assert_eq!(out.items[0].innspill[0].origin, Origin::Human);
         // the machine draft is untouched
         assert_eq!(d.items[0].innspill.len(), 3);
 

@@ -36,7 +36,7 @@ pub fn tiny_gguf(arch: &str) -> Vec<u8> {
     b.extend(32u64.to_le_bytes());
     b.extend(0u32.to_le_bytes()); // F32
     b.extend(0u64.to_le_bytes());
-    while b.len() % 32 != 0 {
+    while !b.len().is_multiple_of(32) {
         b.push(0);
     }
     b.extend([0u8; 128]);

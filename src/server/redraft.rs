@@ -1,16 +1,16 @@
 //! "Lag nytt utkast" on the review page: re-segment, then re-draft some saker with the
 //! language model, in a background thread (one job at a time) whose progress the page polls.
 //! The new lines replace those saker's lines in draft.json; the secretary's reviews are carried
-//! over to them ([`super::carry_over`]), so nothing accepted or edited is lost.
+//! over to them ([`crate::review::carry_over`]), so nothing accepted or edited is lost.
 //!
 //! Only the stages' public functions are used (`segment::run_stage`, `draft::draft_with_stats`
 //! on a segmentation holding just the saker to redo), so the drafting stays the pipeline's own.
 
-use super::edit;
-use super::server::{bad, build_state, conflict, save_review, ApiError, App, STALE};
-use super::{carry_over, last_id, Review};
+use super::{bad, build_state, conflict, save_review, ApiError, App, STALE};
 use crate::artifact::{Artifact, Draft, Segmentation, Transcript};
 use crate::draft::{self, Prompts};
+use crate::review::edit;
+use crate::review::{carry_over, last_id, Review};
 use crate::workdir::{sha256_bytes, write_atomic};
 use anyhow::{Context, Result};
 use axum::extract::State;
@@ -167,7 +167,7 @@ pub(super) async fn start(State(app): State<Arc<App>>, Json(req): Json<RedraftRe
             let r = redraft(&worker, &req.saker, &progress);
             worker.job.finish(r);
         })
-        .map_err(|e| super::server::internal(e.into()))?;
+        .map_err(|e| super::internal(e.into()))?;
     let live = app.live();
     Ok(Json(build_state(&app, &live)).into_response())
 }
@@ -250,11 +250,11 @@ pub fn merge(draft: &mut Draft, review: &mut Review, new: &Draft, saker: &BTreeS
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::artifact::{DraftItem, ItemStatus, Line};
+    use crate::artifact::{DraftItem, ItemStatus, Line, Origin};
     use crate::review::{item_view, ItemReview, LineReview, Status};
 
     fn line(t: &str, at: f64) -> Line {
-        Line { text: t.into(), source: vec![[at, at + 5.0]], flags: vec![], origin: "model".into() }
+        Line { text: t.into(), source: vec![[at, at + 5.0]], flags: vec![], origin: Origin::Model }
     }
 
     fn item(nr: &str, innspill: Vec<Line>) -> DraftItem {

@@ -8,12 +8,14 @@
 //! refused with 409 and the current state, never applied over the newer one. `referat review`
 //! holds the work dir's lock while it serves, so no other referat process writes there.
 
-use super::edit::{self, Edge};
-use super::{item_view, next_id, AddedLine, Counts, ItemReview, LineReview, Review, Section, Status, ViewLine, REVIEW_VERSION};
+mod redraft;
+
 use crate::artifact::{Draft, Segmentation, Span, Transcript, Word};
 use crate::draft::DraftOptions;
 use crate::export::{self, ExportOptions, Format};
 use crate::meeting::Meeting;
+use crate::review::edit::{self, Edge};
+use crate::review::{item_view, next_id, AddedLine, Counts, ItemReview, LineReview, Review, Section, Status, ViewLine, REVIEW_VERSION};
 use crate::workdir::{sha256_bytes, WorkDir};
 use anyhow::{Context, Result};
 use axum::body::Body;
@@ -113,7 +115,7 @@ pub struct App {
     /// Start time of this server (ms): versions of an earlier server never match.
     boot: u128,
     pub(super) live: Mutex<Live>,
-    pub(super) job: super::redraft::Jobs,
+    pub(super) job: redraft::Jobs,
 }
 
 impl App {
@@ -126,7 +128,7 @@ impl App {
             std::fs::read(&draft_path).with_context(|| format!("cannot read {}: run `referat draft` first", draft_path.display()))?;
         let draft: Draft = wd.load("referat draft")?;
         let draft_hash = sha256_bytes(&bytes);
-        let mut review = super::load(&wd)?.unwrap_or(Review { version: REVIEW_VERSION, ..Default::default() });
+        let mut review = crate::review::load(&wd)?.unwrap_or(Review { version: REVIEW_VERSION, ..Default::default() });
         if !review.draft_hash.is_empty() && review.draft_hash != draft_hash {
             // Re-drafted outside the page (`referat draft`): every sak is drafted from the
             // current transcript, so none is outdated any more.
@@ -172,7 +174,7 @@ pub fn router(app: App) -> Router {
         .route("/api/transcript", get(transcript))
         .route("/api/poll", get(poll))
         .route("/api/op", post(op))
-        .route("/api/redraft", post(super::redraft::start))
+        .route("/api/redraft", post(redraft::start))
         .route("/api/export", post(export_doc))
         .route("/download/{name}", get(download))
         .route("/audio", get(audio))
@@ -181,8 +183,16 @@ pub fn router(app: App) -> Router {
         .with_state(app)
 }
 
-/// Run the server until Ctrl-C, holding the work dir's lock all the while.
-pub fn run(meeting_path: &Path, out: &Path, audio: Option<&Path>, port: u16, llm: DraftOptions) -> Result<()> {
+/// Run the server until Ctrl-C, holding the work dir's lock all the while. `listening` is
+/// told the page's address and the recording once the server listens.
+pub fn run(
+    meeting_path: &Path,
+    out: &Path,
+    audio: Option<&Path>,
+    port: u16,
+    llm: DraftOptions,
+    listening: impl FnOnce(&str, &Recording),
+) -> Result<()> {
     let wd = WorkDir::open(out)?;
     let _lock = crate::workdir::lock(out)?;
     let app = App::load(meeting_path, wd, audio.map(Path::to_path_buf), llm)?;
@@ -197,11 +207,7 @@ pub fn run(meeting_path: &Path, out: &Path, audio: Option<&Path>, port: u16, llm
         let url = format!("http://{addr}/");
         // Tells a `referat run` that finds the work dir locked where the page is.
         let _ = std::fs::write(&note, format!("{}\n{url}\n", std::process::id()));
-        println!("Gjennomgang: {url}  (Ctrl-C stops the server)");
-        match &app.recording.path {
-            Some(p) => println!("recording: {}", p.display()),
-            None => println!("note: {}", app.recording.note),
-        }
+        listening(&url, &app.recording);
         axum::serve(listener, router(app))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
@@ -306,7 +312,7 @@ pub(super) struct PageState {
     redrafted: bool,
     /// Lines still to review and flagged lines, in all.
     counts: Counts,
-    job: super::redraft::JobView,
+    job: redraft::JobView,
     items: Vec<PageItem>,
 }
 
@@ -640,7 +646,7 @@ async fn op(State(app): State<Shared>, Json(req): Json<Change>) -> Result<Respon
 pub(super) fn save_review(app: &App, live: &mut Live, mut next: Review) -> Result<()> {
     next.version = REVIEW_VERSION;
     next.draft_hash = live.draft_hash.clone();
-    super::save(&app.wd, &next)?;
+    crate::review::save(&app.wd, &next)?;
     live.review = next;
     live.version += 1;
     Ok(())
@@ -848,8 +854,8 @@ mod tests {
 
     #[test]
     fn apply_edits_moves_and_survives_a_redraft() {
-        use crate::artifact::{DraftItem, ItemStatus, Line};
-        let line = |t: &str| Line { text: t.into(), source: vec![[1.0, 2.0]], flags: vec![], origin: "model".into() };
+        use crate::artifact::{DraftItem, ItemStatus, Line, Origin};
+        let line = |t: &str| Line { text: t.into(), source: vec![[1.0, 2.0]], flags: vec![], origin: Origin::Model };
         let item = |nr: &str, inn: &[&str]| DraftItem {
             saksnr: nr.into(),
             intro: "i".into(),
@@ -868,18 +874,18 @@ mod tests {
         assert!(apply(&d, &mut r, op(r#"{"op":"move","saksnr":"1","key":"vedtak","to":"2"}"#)).is_err());
         assert!(apply(&d, &mut r, op(r#"{"op":"edit","saksnr":"9","key":"vedtak","text":"x"}"#)).is_err());
         assert!(apply(&d, &mut r, op(r#"{"op":"status","saksnr":"1","key":"innspill/7","status":"rejected"}"#)).is_err());
-        let out = super::super::reviewed_draft(&d, &r);
+        let out = crate::review::reviewed_draft(&d, &r);
         assert_eq!(out.items[0].innspill.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(), ["A2"]);
         assert_eq!(out.items[1].innspill[0].text, "B");
         assert_eq!(out.items[1].aksjonspunkter[0].text, "X følger opp");
         // Re-draft changes A: the edit survives, flagged; accepting it now re-bases it, unflagged.
         let mut d2 = d.clone();
         d2.items[0].innspill[0].text = "A ny".into();
-        let out = super::super::reviewed_draft(&d2, &r);
+        let out = crate::review::reviewed_draft(&d2, &r);
         assert_eq!(out.items[0].innspill[0].text, "A2");
         assert!(!out.items[0].innspill[0].flags.is_empty());
         apply(&d2, &mut r, op(r#"{"op":"status","saksnr":"1","key":"innspill/0","status":"accepted"}"#)).unwrap();
-        let out = super::super::reviewed_draft(&d2, &r);
+        let out = crate::review::reviewed_draft(&d2, &r);
         assert_eq!(out.items[0].innspill[0].text, "A2");
         assert!(out.items[0].innspill[0].flags.is_empty());
     }

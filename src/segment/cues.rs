@@ -1,0 +1,538 @@
+//! Cues: the chair announcing an item (by number in any spoken form, or by its title read
+//! out), moving on, postponing, closing, opening, breaks and handing a presenter the word.
+
+use super::{weights, MAX_JOINT};
+use crate::meeting::Meeting;
+use crate::text::{self, cue, Tok};
+use std::collections::{HashMap, HashSet};
+
+// ---------------------------------------------------------------- the agenda as the cue finder sees it
+
+// ---------------------------------------------------------------- the agenda as the cue finder sees it
+
+pub(super) struct Agenda {
+    /// The item's number (34 for "PS 34/25") per agenda index.
+    numbers: Vec<Option<u32>>,
+    /// Per item: its title's content stems, each with its specificity (how few titles share it).
+    titles: Vec<Vec<(String, f64)>>,
+    /// Phonetic keys of every spoken form of each agenda number, for fuzzy matching.
+    number_keys: Vec<(u32, String)>,
+    /// The specificity of a title word no other title has.
+    unique_weight: f64,
+    /// Per presenter name part (first or last name, lower-case): the items they present.
+    presenters: Vec<(String, Vec<usize>)>,
+}
+
+impl Agenda {
+    pub(super) fn new(meeting: &Meeting) -> Agenda {
+        let numbers: Vec<Option<u32>> = meeting.items.iter().map(|it| it.number()).collect();
+        let stems: Vec<Vec<String>> = meeting
+            .items
+            .iter()
+            .map(|it| {
+                let mut v = text::content_stems(&it.title);
+                v.sort();
+                v.dedup();
+                v
+            })
+            .collect();
+        let m = stems.len().max(1) as f64;
+        let mut df: HashMap<&str, usize> = HashMap::new();
+        for s in &stems {
+            for w in s {
+                *df.entry(w.as_str()).or_default() += 1;
+            }
+        }
+        let specificity = |df: usize| ((m + 1.0) / (df as f64 + 0.5)).ln().max(0.05);
+        let titles = stems.iter().map(|s| s.iter().map(|w| (w.clone(), specificity(df[w.as_str()]))).collect()).collect();
+        let mut number_keys = Vec::new();
+        let mut seen = HashSet::new();
+        for n in numbers.iter().flatten() {
+            if seen.insert(*n) {
+                for f in text::number_forms(*n) {
+                    number_keys.push((*n, text::phonetic(f)));
+                }
+            }
+        }
+        let mut presenters: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, it) in meeting.items.iter().enumerate() {
+            for p in &it.presenters {
+                for part in text::words(&p.name).into_iter().filter(|w| w.chars().count() >= 3) {
+                    match presenters.iter_mut().find(|(n, _)| *n == part) {
+                        Some((_, v)) if !v.contains(&i) => v.push(i),
+                        Some(_) => {}
+                        None => presenters.push((part, vec![i])),
+                    }
+                }
+            }
+        }
+        // A name part shared with a member who is not a presenter says nothing about the item.
+        let members: Vec<String> = meeting
+            .members
+            .iter()
+            .filter(|m| !meeting.items.iter().any(|it| it.presenters.iter().any(|p| p.name == m.name)))
+            .flat_map(|m| text::words(&m.name))
+            .collect();
+        presenters.retain(|(n, _)| !members.contains(n));
+        Agenda { numbers, titles, number_keys, unique_weight: specificity(1), presenters }
+    }
+
+    fn items_numbered(&self, n: u32) -> Vec<usize> {
+        self.numbers.iter().enumerate().filter(|(_, x)| **x == Some(n)).map(|(i, _)| i).collect()
+    }
+
+    fn on_agenda(&self, n: u32) -> bool {
+        self.numbers.contains(&Some(n))
+    }
+
+    /// The agenda number whose spoken form `letters` sounds most like, when it is clearly the
+    /// nearest: (number, similarity).
+    fn fuzzy_number(&self, letters: &str) -> Option<(u32, f64)> {
+        let key = text::phonetic(letters);
+        if key.chars().count() < 3 {
+            return None;
+        }
+        let mut best: Option<(u32, f64)> = None;
+        let mut second = 0.0f64;
+        for (n, k) in &self.number_keys {
+            // A short number word only matches itself: "to", "ni", "ti" are too easily heard.
+            if k.chars().count() < 4 && *k != key {
+                continue;
+            }
+            let s = text::similarity_chars(&key, k);
+            match best {
+                Some((bn, bs)) if s > bs => {
+                    if bn != *n {
+                        second = second.max(bs);
+                    }
+                    best = Some((*n, s));
+                }
+                Some((bn, _)) if bn != *n => second = second.max(s),
+                None => best = Some((*n, s)),
+                _ => {}
+            }
+        }
+        best.filter(|&(_, s)| s >= weights().fuzzy_number && s - second >= 0.05)
+    }
+
+    /// Items whose title the words name: the specificity-weighted share of the title's words
+    /// found among `words` (see [`title_word_match`]), for items reaching `min` (best first).
+    /// With `moving_on` (the chair says "Da går vi over til ..."), one long word that no other
+    /// title has names the item too ("frisklivssentralen").
+    fn titles_named(&self, words: &[String], min: f64, moving_on: bool) -> Vec<(usize, f64)> {
+        let mut out: Vec<(usize, f64)> = Vec::new();
+        for (i, title) in self.titles.iter().enumerate() {
+            let total: f64 = title.iter().map(|(_, w)| w).sum();
+            if total <= 0.0 {
+                continue;
+            }
+            let mut hit = 0.0;
+            let mut named = 0;
+            let mut distinctive = false;
+            for (t, w) in title {
+                let m = title_word_match(words, t);
+                if m > 0.0 {
+                    hit += w * m;
+                    named += 1;
+                    distinctive |= *w >= self.unique_weight - 1e-9 && t.chars().count() >= 8;
+                }
+            }
+            let share = hit / total;
+            // One shared word names a one-word title ("Eventuelt"), not a longer one, unless
+            // the chair is moving on and the word is the title's own.
+            if (share >= min && (named >= 2 || title.len() == 1)) || (moving_on && named == 1 && distinctive) {
+                out.push((i, share.max(min)));
+            }
+        }
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out
+    }
+}
+
+/// How well the best of `words` (lower-cased) matches the title stem `t`: by stem, or, for
+/// long words, as speech recognition mishears, splits and glues them (letter similarity of
+/// the phonetic keys, or the stem inside a longer word).
+fn title_word_match(words: &[String], t: &str) -> f64 {
+    let long = t.chars().count() >= 5;
+    let tk = text::phonetic(t);
+    words
+        .iter()
+        .map(|w| {
+            let m = text::stem_match(&text::stem(w), t);
+            if m > 0.0 || !long || w.chars().count() < 4 {
+                return m;
+            }
+            let wk = text::phonetic(w);
+            let sim = text::similarity_chars(&text::phonetic(&text::stem(w)), &tk).max(text::similarity_chars(&wk, &tk));
+            if sim >= 0.7 || (wk.len() > tk.len() && wk.contains(tk.as_str())) {
+                0.6
+            } else {
+                0.0
+            }
+        })
+        .fold(0.0, f64::max)
+}
+
+// ---------------------------------------------------------------- cues
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum CueKind {
+    /// The items (agenda indices) are announced here.
+    Announce(Vec<usize>),
+    /// "neste sak": some item starts here.
+    Next,
+    /// The items are postponed / not discussed.
+    Postponed(Vec<usize>),
+    /// "møtet er hevet", "takk for et godt møte".
+    Close,
+    /// "velkommen", "god morgen": the chair opens (the meeting, or again after a break).
+    Opening,
+    /// "lunsj", "pause": only cuts the segment there, so a break can start at its announcement.
+    BreakWord,
+    /// The chair gives the word to a presenter of these items ("Kjetil, du har ordet").
+    Presenter(Vec<usize>),
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Cue {
+    pub(super) kind: CueKind,
+    pub(super) strength: f64,
+    /// Byte offset of the start of the sentence holding the cue.
+    pub(super) sentence_at: usize,
+    /// The items are said to be taken together ("under ett", "samlet").
+    pub(super) declared_joint: bool,
+}
+
+fn cue_of(kind: CueKind, strength: f64, sentence_at: usize) -> Cue {
+    Cue { kind, strength, sentence_at, declared_joint: false }
+}
+
+/// Is `w` a word naming an item ("sak", "PS", "punkt"), or one as speech recognition writes
+/// it ("sakt", "sagt", "sakk", or "sak" glued to the number: "saktretten")? Returns the
+/// letters glued after it and whether the match is inexact.
+fn sak_word(w: &str) -> Option<(String, bool)> {
+    if cue("sak_words").word(w) {
+        return Some((String::new(), false));
+    }
+    let key = text::phonetic(w);
+    ["sak", "sag"].iter().find_map(|p| key.strip_prefix(p)).map(|rest| (rest.to_string(), true))
+}
+
+/// The agenda numbers named from `toks[q]` on (after a sak word whose glued letters are
+/// `glued`): exact spoken or written numbers on the agenda, else a fuzzy match of the letters
+/// against the agenda's spoken numbers; "og" or a comma joins further numbers. Returns the
+/// numbers, the index after the last word used, and whether any match was inexact.
+fn numbers_after(text: &str, toks: &[Tok], mut q: usize, glued: &str, ag: &Agenda) -> (Vec<u32>, usize, bool) {
+    let mut found = Vec::new();
+    let mut fuzzy = false;
+    let mut glued = glued.to_string();
+    loop {
+        // Fillers ("sak nummer", "neste sak er") and the year part of "34/25".
+        let mut fillers = 0;
+        while fillers < 2 && toks.get(q).is_some_and(|t| cue("number_fillers").word(&t.w)) {
+            q += 1;
+            fillers += 1;
+        }
+        while toks.get(q).is_some_and(|t| t.before(text) == Some('/') && t.w.bytes().all(|b| b.is_ascii_digit())) {
+            q += 1;
+        }
+        // An exact number (spoken or written) on the agenda, then the glued letters as a
+        // number word, then the best clear fuzzy match of the glued letters and up to three
+        // following words (the glued letters may also be noise of the sak word: "sakt 36").
+        let mut got: Option<(u32, usize)> = text::number_readings(toks, q).into_iter().find(|(n, _)| ag.on_agenda(*n));
+        if got.is_none() {
+            got = text::number_value(&glued).filter(|n| ag.on_agenda(*n)).map(|n| (n, 0));
+        }
+        if got.is_none() {
+            let mut best: Option<(u32, usize, f64)> = None;
+            let starts: Vec<&str> = if glued.is_empty() { vec![""] } else { vec![glued.as_str(), ""] };
+            for start in starts {
+                let mut cat = start.to_string();
+                if !cat.is_empty() {
+                    if let Some((n, s)) = ag.fuzzy_number(&cat) {
+                        best = Some((n, 0, s));
+                    }
+                }
+                for k in 0..3 {
+                    let Some(t) = toks.get(q + k) else { break };
+                    if text::is_stop(&t.w) && cat.is_empty() {
+                        break;
+                    }
+                    cat.push_str(&text::letters(&t.w));
+                    if let Some((n, s)) = ag.fuzzy_number(&cat) {
+                        if best.is_none_or(|b| s > b.2) {
+                            best = Some((n, k + 1, s));
+                        }
+                    }
+                }
+            }
+            if let Some((n, used, _)) = best {
+                got = Some((n, used));
+                fuzzy = true;
+            }
+        }
+        glued.clear();
+        let Some((n, used)) = got else { break };
+        if !found.contains(&n) {
+            found.push(n);
+        }
+        q += used;
+        // "sak femten og seksten", "sakene trettifem, trettiseks og trettisju"
+        let comma = q > 0 && toks.get(q).is_some_and(|t| text[toks[q - 1].end.min(t.start)..t.start].contains(','));
+        if toks.get(q).is_some_and(|t| t.w == "og") {
+            q += 1;
+        } else if !comma {
+            break;
+        }
+        if let Some((g, _)) = toks.get(q).and_then(|t| sak_word(&t.w)) {
+            glued = g;
+            q += 1;
+        }
+    }
+    (found, q, fuzzy)
+}
+
+/// "under ett", "samlet": the items are taken together; "under ett" also as speech
+/// recognition glues it ("underett", "underret").
+fn says_joint(toks: &[Tok]) -> bool {
+    let glued = text::phonetic("underett");
+    cue("joint").find(toks).is_some() || toks.iter().any(|t| text::similarity_chars(&text::phonetic(&t.w), &glued) >= 0.8)
+}
+
+/// Every cue in `text` (one transcript segment), ordered by where its sentence starts.
+pub(super) fn find_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
+    let mut cues = number_cues(text, ag);
+    sentence_cues(text, ag, &mut cues);
+    cues.sort_by_key(|c| c.sentence_at);
+    cues
+}
+
+/// Cues naming items by number ("sak femten", "PS 34/25"): announcements, postponements,
+/// and "neste sak" after a closing word.
+fn number_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
+    let toks = text::tokens(text);
+    let mut cues: Vec<Cue> = Vec::new();
+    let mut p = 0;
+    while p < toks.len() {
+        if let Some((glued, inexact)) = sak_word(&toks[p].w) {
+            let (numbers, q, fuzzy) = numbers_after(text, &toks, p + 1, &glued, ag);
+            let mut items: Vec<usize> = numbers.iter().flat_map(|n| ag.items_numbered(*n)).collect();
+            items.dedup();
+            if !items.is_empty() {
+                let sentence_at = text::sentence_start(text, toks[p].start);
+                let sentence_end = text::sentence_end(text, toks[p].start);
+                let in_sentence = |t: &&Tok| t.start >= sentence_at && t.start < sentence_end;
+                let before: Vec<Tok> = toks[p.saturating_sub(5)..p].iter().filter(in_sentence).cloned().collect();
+                let after: Vec<Tok> = toks[q.min(toks.len())..(q + 6).min(toks.len())].iter().filter(in_sentence).cloned().collect();
+                let sentence: Vec<Tok> = toks.iter().filter(in_sentence).cloned().collect();
+                let postponed = cue("postponed").find(&sentence).is_some();
+                let closing = before.iter().any(|t| cue("closing").word(&t.w));
+                let intro = before.iter().any(|t| cue("announce_intro").word(&t.w))
+                    || toks[p].start == sentence_at
+                    || cue("moves_on").find(&sentence[..sentence.iter().position(|t| t.start >= toks[p].start).unwrap_or(0)]).is_some();
+                let mut strength = if intro { 1.0 } else { 0.5 };
+                if fuzzy || inexact {
+                    strength *= 0.8;
+                }
+                let declared = says_joint(&after);
+                // "sak femten, <title>, og sak seksten": one joint announcement
+                let joins_previous = p > 0 && toks[p - 1].w == "og";
+                let merged = match cues.last_mut() {
+                    Some(Cue { kind: CueKind::Announce(prev), sentence_at: sa, declared_joint, .. })
+                        if joins_previous && *sa == sentence_at && !postponed && !closing =>
+                    {
+                        for i in &items {
+                            if !prev.contains(i) {
+                                prev.push(*i);
+                            }
+                        }
+                        prev.sort_unstable();
+                        *declared_joint |= declared;
+                        true
+                    }
+                    _ => false,
+                };
+                if !merged {
+                    if postponed {
+                        cues.push(cue_of(CueKind::Postponed(items), 1.0, sentence_at));
+                    } else if closing {
+                        cues.push(cue_of(CueKind::Next, 0.3, sentence_at));
+                    } else {
+                        items.sort_unstable();
+                        let mut c = cue_of(CueKind::Announce(items), strength, sentence_at);
+                        c.declared_joint = declared;
+                        cues.push(c);
+                    }
+                }
+                p = q.max(p + 1);
+                continue;
+            }
+        }
+        p += 1;
+    }
+    cues
+}
+
+/// Sentence-level cues: moving on (with a title read out, an announcement), titles alone,
+/// the meeting's close, openings, breaks and a presenter given the word.
+fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
+    let w = weights();
+    let mut at = 0;
+    for sentence in text::split_sentences(text) {
+        let Some(off) = text[at..].find(sentence.as_str()).map(|o| o + at) else { continue };
+        at = off + sentence.len();
+        let st = text::tokens(&sentence);
+        let content: Vec<String> = st.iter().filter(|t| text::is_content(&t.w)).map(|t| t.w.clone()).collect();
+        let numbered = cues.iter().any(|c| c.sentence_at == off && matches!(c.kind, CueKind::Announce(_) | CueKind::Postponed(_)));
+        if !numbered {
+            // "sak" and a number not on the agenda is an announcement whose number was misheard:
+            // it counts as moving on, so the title words heard can still name the item.
+            let says_sak = st.iter().enumerate().any(|(i, t)| {
+                sak_word(&t.w).is_some()
+                    && st.get(i + 1).is_some_and(|n| n.w.chars().any(|c| c.is_ascii_digit()) || text::number_value(&n.w).is_some())
+            });
+            let moves = (says_sak || cue("moves_on").find(&st).is_some()) && cue("not_items").find(&st).is_none();
+            let postponed = cue("postponed").find(&st).is_some();
+            let min = if moves { w.title_share } else { w.title_only_share };
+            let named = ag.titles_named(&content, min, moves);
+            let declared = says_joint(&st);
+            // Several items named in one sentence are one announcement when they are close in
+            // share (the chair reads out both titles) or the sentence says they go together.
+            let best = named.first().map(|x| x.1).unwrap_or(0.0);
+            let mut items: Vec<usize> =
+                named.iter().filter(|(_, s)| declared || *s >= 0.8 * best).take(MAX_JOINT).map(|(i, _)| *i).collect();
+            items.sort_unstable();
+            // Without moving-on words only a sentence that is mostly a title read out counts:
+            // a member using a title word in passing does not announce anything.
+            let title_like = || {
+                let covered = content
+                    .iter()
+                    .filter(|w| items.iter().any(|&i| ag.titles[i].iter().any(|(t, _)| title_word_match(std::slice::from_ref(w), t) > 0.0)))
+                    .count();
+                // "Da er vi ved ...": the chair's "vi" is the meeting; "jeg" speaks for oneself.
+                st.len() <= 15 && !st.iter().any(|t| matches!(t.w.as_str(), "jeg" | "meg" | "min" | "mitt")) && covered * 2 >= content.len()
+            };
+            // A title read out in full announces its item in any sentence ("..., så er det
+            // orienteringen fra administrerende direktør", with the moving-on words misheard).
+            let in_full = || {
+                items.len() == 1
+                    && best >= 0.9
+                    && content
+                        .iter()
+                        .filter(|w| ag.titles[items[0]].iter().any(|(t, _)| title_word_match(std::slice::from_ref(w), t) > 0.0))
+                        .count()
+                        >= 3
+            };
+            if !items.is_empty() && (moves || title_like() || in_full()) {
+                let kind = if postponed { CueKind::Postponed(items) } else { CueKind::Announce(items) };
+                let strength = if moves { 0.6 + 0.4 * best.min(1.0) } else { 0.5 * best.min(1.0) };
+                let mut c = cue_of(kind, strength, off);
+                c.declared_joint = declared;
+                cues.push(c);
+            } else if moves {
+                cues.push(cue_of(CueKind::Next, 0.6, off));
+            }
+        }
+        if cue("meeting_close").find(&st).is_some() && !cues.iter().any(|c| c.kind == CueKind::Close) {
+            cues.push(cue_of(CueKind::Close, 1.0, off));
+        }
+        if st.iter().any(|t| cue("break_words").word(&t.w)) && !cues.iter().any(|c| c.kind == CueKind::BreakWord) {
+            cues.push(cue_of(CueKind::BreakWord, 1.0, off));
+        }
+        if cue("opening").find(&st).is_some() && !cues.iter().any(|c| c.kind == CueKind::Opening) {
+            cues.push(cue_of(CueKind::Opening, 1.0, off));
+        }
+        // A short sentence giving a presenter the word.
+        if st.len() <= 20 && (cue("handover").find(&st).is_some() || st.len() <= 6) {
+            let mut items: Vec<usize> =
+                st.iter().filter_map(|t| ag.presenters.iter().find(|(n, _)| *n == t.w)).flat_map(|(_, v)| v.iter().copied()).collect();
+            items.sort_unstable();
+            items.dedup();
+            if !items.is_empty() {
+                cues.push(cue_of(CueKind::Presenter(items), weights().presenter_cue, off));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An agenda of items numbered `numbers` ("N/25"), with distinct titles.
+    fn agenda(numbers: &[u32]) -> Agenda {
+        let mut toml = String::from("council = \"R\"\nnumber = \"1\"\ndate = \"d\"\ntime = \"t\"\nplace = \"p\"\n");
+        let titles = ["Budsjett for neste år", "Rapport om vedlikehold av skolebygg", "Plan for beredskap", "Eventuelt"];
+        for (k, n) in numbers.iter().enumerate() {
+            toml += &format!("[[items]]\nsaksnr = \"PS {n}/25\"\ntitle = \"{}\"\nsakstype = \"Drøfting\"\n", titles[k % titles.len()]);
+        }
+        Agenda::new(&Meeting::parse(&toml).unwrap())
+    }
+
+    fn announced(text: &str, ag: &Agenda) -> Option<Vec<usize>> {
+        find_cues(text, ag).into_iter().find_map(|c| match c.kind {
+            CueKind::Announce(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn numbers_in_every_spoken_form_announce_their_item() {
+        for n in [1u32, 2, 3, 7, 9, 13, 21, 34, 38, 45, 52, 67, 71, 86, 93, 99] {
+            let ag = agenda(&[if n > 1 { n - 1 } else { n + 2 }, n, n + 1]);
+            let i = ag.items_numbered(n)[0];
+            let word = text::number_word(n);
+            let mut forms =
+                vec![format!("Da går vi til sak {word}."), format!("Neste sak er {n}."), format!("Vi tar sak nummer {word} nå.")];
+            if n >= 20 && n % 10 != 0 {
+                let (t, u) = (text::number_word(n / 10 * 10), text::number_word(n % 10));
+                forms.push(format!("Så er det sak {t} {u}."));
+                forms.push(format!("Så er det sak {t}-{u}."));
+                forms.push(format!("Da går vi til sak {u}og{t}."));
+                forms.push(format!("Da går vi til sak {u} og {t}."));
+                forms.push(format!("Da går vi til sak {} {}.", text::number_word(n / 10), text::number_word(n % 10)));
+                forms.push(format!("Da går vi til PS {n}/25."));
+            }
+            for f in &forms {
+                assert_eq!(announced(f, &ag), Some(vec![i]), "{n}: {f}");
+            }
+        }
+    }
+
+    #[test]
+    fn misheard_and_glued_numbers_match_the_agenda() {
+        let ag = agenda(&[33, 34, 35]);
+        // "sak" glued to the number, or the number's first letter glued to "sak", as speech
+        // recognition writes them
+        for (f, n) in [
+            ("Da går vi til saktrettifire.", 34),
+            ("Sakt rettifire, budsjettet.", 34),
+            ("Da går vi til sak tretti fem.", 35),
+            ("Da går vi til sak trettitri.", 33),
+            ("Sagt trettifem, rapporten.", 35),
+            ("Da går vi videre til sak tredvefire.", 34),
+        ] {
+            assert_eq!(announced(f, &ag), Some(ag.items_numbered(n)), "{f}");
+        }
+        // numbers not on the agenda, and words far from any number, announce nothing
+        assert_eq!(announced("Da går vi til sak tolv.", &ag), None);
+        assert_eq!(announced("Som jeg har sagt to ganger.", &ag), None);
+        assert_eq!(announced("Saksbehandlingen tar tid.", &ag), None);
+        // two numbers: one joint announcement, declared with "under ett"
+        let c = find_cues("Vi tar sak trettifire og trettifem under ett.", &ag);
+        assert!(matches!(&c[0].kind, CueKind::Announce(v) if v == &vec![1, 2]) && c[0].declared_joint, "{c:?}");
+        // postponed
+        let c = find_cues("Sak trettifem er trukket og utsettes.", &ag);
+        assert!(matches!(&c[0].kind, CueKind::Postponed(v) if v == &vec![2]), "{c:?}");
+    }
+
+    #[test]
+    fn titles_read_out_announce_without_a_number() {
+        let ag = agenda(&[40, 41, 42, 43]);
+        assert_eq!(announced("Da går vi over til rapporten om vedlikehold av skolebyggene.", &ag), Some(vec![1]));
+        assert_eq!(announced("Neste punkt er budsjettet for neste år.", &ag), Some(vec![0]));
+        assert_eq!(announced("Da er vi ved eventuelt.", &ag), Some(vec![3]));
+        // a member using a title word in passing announces nothing
+        assert_eq!(announced("Jeg tror budsjettet blir stramt for kommunene i år, og det bekymrer meg mye.", &ag), None);
+    }
+}

@@ -1,0 +1,176 @@
+//! Decoding: the Viterbi labelling of the units for one item order, and the search over item
+//! orders (the agenda's, improved by moving items announced out of order).
+
+use super::cues::CueKind;
+use super::scoring::{moved_items, Problem, Scorer};
+use super::{weights, State, MAX_JOINT};
+use anyhow::{bail, Result};
+
+/// One decoding: per unit the state, in terms of an item order, and its score.
+pub(super) struct Decoded {
+    pub(super) order: Vec<usize>,
+    pub(super) states: Vec<State>,
+    pub(super) path: Vec<usize>,
+    pub(super) score: f64,
+}
+
+impl Problem<'_> {
+    /// The states over `order`: before the meeting, each run of up to [`MAX_JOINT`] items not
+    /// marked not-discussed by hand, after the meeting.
+    fn states(&self, order: &[usize]) -> Vec<State> {
+        let m = order.len();
+        let mut states = vec![State::Pre];
+        for f in 0..m {
+            for l in f..(f + MAX_JOINT).min(m) {
+                let blocked = (f..=l).any(|p| matches!(self.manual.get(&order[p]), Some(s) if s.is_empty()));
+                if !blocked {
+                    states.push(State::Items(f, l));
+                }
+            }
+        }
+        states.push(State::Post);
+        states
+    }
+
+    /// The best labelling of the units with the items taken in `order` (agenda indices).
+    pub(super) fn decode(&self, order: &[usize]) -> Result<Decoded> {
+        let m = order.len();
+        let n = self.units.len();
+        let states = self.states(order);
+        let ns = states.len();
+        let sc = Scorer::new(self, order);
+
+        let mut score = vec![f64::NEG_INFINITY; ns];
+        let mut back = vec![vec![usize::MAX; ns]; n];
+        if n > 0 {
+            for (k, &s) in states.iter().enumerate() {
+                let e = sc.emission(0, s);
+                if e == f64::NEG_INFINITY {
+                    continue;
+                }
+                score[k] = -sc.skip_between(0, s.first(m)) + sc.entry(0, s) + e;
+            }
+        }
+        for (j, back_j) in back.iter_mut().enumerate().skip(1) {
+            let mut next = vec![f64::NEG_INFINITY; ns];
+            for (t, &st) in states.iter().enumerate() {
+                let e = sc.emission(j, st);
+                if e == f64::NEG_INFINITY {
+                    continue;
+                }
+                let ent = sc.entry(j, st);
+                let mut best = f64::NEG_INFINITY;
+                let mut arg = usize::MAX;
+                for (k, &sk) in states.iter().enumerate() {
+                    if score[k] == f64::NEG_INFINITY {
+                        continue;
+                    }
+                    let v = if k == t {
+                        score[k]
+                    } else if st.rank(m).0 > sk.rank(m).1 || (st == State::Post && sk != State::Post) {
+                        score[k] - sc.skip_between(sk.after(m), st.first(m)) + ent
+                    } else {
+                        continue;
+                    };
+                    if v > best {
+                        best = v;
+                        arg = k;
+                    }
+                }
+                if arg != usize::MAX {
+                    next[t] = best + e;
+                    back_j[t] = arg;
+                }
+            }
+            score = next;
+        }
+        let mut path = vec![0usize; n];
+        let mut total = 0.0;
+        if n > 0 {
+            let mut best = f64::NEG_INFINITY;
+            let mut arg = usize::MAX;
+            for (k, &s) in states.iter().enumerate() {
+                let v = score[k] - sc.skip_between(s.after(m), m);
+                if v > best {
+                    best = v;
+                    arg = k;
+                }
+            }
+            if arg == usize::MAX {
+                bail!("the manual spans leave no consistent segmentation: check that they follow the meeting order and do not overlap");
+            }
+            total = best;
+            path[n - 1] = arg;
+            for j in (1..n).rev() {
+                path[j - 1] = back[j][path[j]];
+            }
+        }
+        Ok(Decoded { order: order.to_vec(), states, path, score: total })
+    }
+}
+
+/// The best decoding over item orders: the agenda's order, improved one move at a time by
+/// taking an announced item to where its last strong announcement falls ("vi tar sak 58
+/// først" said early is followed by the real start), while the score, less
+/// `segment.reorder` per item out of agenda order, improves.
+pub(super) fn decode_best_order(problem: &Problem, m: usize) -> Result<Decoded> {
+    let w = weights();
+    // Per item, its last strong announcement (a move's target) and its last announcement of
+    // any strength (to see what is out of order).
+    let mut last: Vec<Option<usize>> = vec![None; m];
+    let mut heard: Vec<Option<usize>> = vec![None; m];
+    for (j, u) in problem.units.iter().enumerate() {
+        for c in &u.cues {
+            if let CueKind::Announce(set) = &c.kind {
+                for &i in set {
+                    heard[i] = Some(j);
+                    if c.strength >= 0.7 {
+                        last[i] = Some(j);
+                    }
+                }
+            }
+        }
+    }
+    // Only an item announced out of agenda order is worth moving: announced after an item the
+    // agenda puts later, or before one it puts earlier.
+    let inverted = |x: usize| {
+        let Some(jx) = last[x] else { return false };
+        (0..m).any(|y| heard[y].is_some_and(|jy| (y < x && jy > jx) || (y > x && jy < jx)))
+    };
+    let mut best = problem.decode(&(0..m).collect::<Vec<_>>())?;
+    let mut best_adj = best.score;
+    for _ in 0..m.min(8) {
+        let mut improved: Option<(Decoded, f64)> = None;
+        for (x, j) in last.iter().enumerate().filter_map(|(x, j)| j.map(|j| (x, j))).filter(|(x, _)| inverted(*x)) {
+            let target = match best.states[best.path[j]] {
+                State::Items(f, l) if best.order[f..=l].contains(&x) => continue,
+                State::Items(f, _) => f,
+                State::Pre => 0,
+                State::Post => m,
+            };
+            let cur = best.order.iter().position(|&i| i == x).unwrap_or(0);
+            for t in [target, target + 1] {
+                let mut o = best.order.clone();
+                o.remove(cur);
+                let at = if t > cur { t - 1 } else { t }.min(o.len());
+                o.insert(at, x);
+                if o == best.order {
+                    continue;
+                }
+                let d = problem.decode(&o)?;
+                let adj = d.score - w.reorder * moved_items(&o) as f64;
+                if adj > improved.as_ref().map_or(best_adj, |i| i.1) + 1e-9 {
+                    improved = Some((d, adj));
+                }
+            }
+        }
+        match improved {
+            Some((d, adj)) => {
+                best = d;
+                best_adj = adj;
+            }
+            None => break,
+        }
+    }
+    Ok(best)
+}
