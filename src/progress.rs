@@ -17,6 +17,40 @@ pub fn bar(label: &str, total: u64, unit: &str) -> ProgressBar {
     pb
 }
 
+/// How a stage reports its progress: the pure stage functions take this, not a terminal bar,
+/// so a test, the review server's re-draft job or the command line each give their own.
+pub trait Progress {
+    fn set_length(&self, n: u64);
+    fn inc(&self, n: u64);
+    fn set_message(&self, msg: String);
+    fn finish(&self);
+}
+
+impl Progress for ProgressBar {
+    fn set_length(&self, n: u64) {
+        ProgressBar::set_length(self, n)
+    }
+    fn inc(&self, n: u64) {
+        ProgressBar::inc(self, n)
+    }
+    fn set_message(&self, msg: String) {
+        ProgressBar::set_message(self, msg)
+    }
+    fn finish(&self) {
+        self.finish_and_clear()
+    }
+}
+
+/// No progress report.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn set_length(&self, _: u64) {}
+    fn inc(&self, _: u64) {}
+    fn set_message(&self, _: String) {}
+    fn finish(&self) {}
+}
+
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Install (once) a Ctrl-C handler that only sets a flag: long loops check [`interrupted`]

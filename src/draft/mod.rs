@@ -17,9 +17,9 @@ pub mod vedtak;
 use crate::artifact::{Artifact, Draft, DraftItem, FlagKind, Inputs, ItemStatus, Line, Origin, Segmentation, Transcript, FORMAT_VERSION};
 use crate::llm::{Completion, Llm};
 use crate::meeting::{Item, Meeting};
+use crate::progress::Progress;
 use crate::workdir::{self, WorkDir};
 use anyhow::{bail, Context, Result};
-use indicatif::ProgressBar;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -148,7 +148,7 @@ pub fn draft(
     seg: &Segmentation,
     llm: &mut dyn Llm,
     prompts: &Prompts,
-    progress: &ProgressBar,
+    progress: &dyn Progress,
 ) -> Result<Draft> {
     Ok(draft_with_stats(meeting, transcript, seg, llm, prompts, progress)?.0)
 }
@@ -217,7 +217,7 @@ pub fn draft_with_stats(
     seg: &Segmentation,
     llm: &mut dyn Llm,
     prompts: &Prompts,
-    progress: &ProgressBar,
+    progress: &dyn Progress,
 ) -> Result<(Draft, Stats)> {
     let mut stats = Stats::default();
 
@@ -319,7 +319,7 @@ pub fn draft_with_stats(
         progress.inc(1);
         stats.per_item.push((item.saksnr.clone(), t0.elapsed().as_secs_f64()));
     }
-    progress.finish_and_clear();
+    progress.finish();
     let draft = Draft { version: FORMAT_VERSION, inputs: Inputs::new(), model: llm.name(), items };
     Ok((draft, stats))
 }
