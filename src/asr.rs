@@ -335,16 +335,7 @@ pub fn transcribe_speech(audio_path: &Path, map: &vad::SpeechMap, meeting: &Meet
         return Ok(t);
     }
 
-    // whisper.cpp prints ~30 lines while loading; route them to whisper-rs's (disabled) log
-    // backend so the secretary sees our progress bar and messages only.
-    whisper_rs::install_logging_hooks();
-    // Flash attention stays off (whisper-rs's default): on 2 AVX2 cores it made the base model
-    // twice as slow.
-    let ctx = WhisperContext::new_with_params(&opts.model, WhisperContextParameters::default())
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .with_context(|| {
-            format!("cannot load whisper model {}: it must be a whisper.cpp ggml file (run `referat models verify`)", opts.model.display())
-        })?;
+    let ctx = load_whisper(&opts.model)?;
     let mut state = ctx.create_state().map_err(|e| anyhow::anyhow!("{e}")).context("cannot create whisper state")?;
     let lang = whisper_language(&opts.language);
     let context_budget = if opts.carry_context { CONTEXT_TOKENS + 2 } else { 0 };
@@ -416,8 +407,42 @@ pub fn transcribe_speech(audio_path: &Path, map: &vad::SpeechMap, meeting: &Meet
     step(&mut buf, &mut buf_start, true)?;
     pb.finish_and_clear();
 
+    let (cleaned, cross_loops) = drop_cross_window_loops(segs);
+    loops += cross_loops;
+    push_cleanup_warnings(&mut warnings, dropped_silence, loops, cleaned.is_empty());
+    let elapsed = t_start.elapsed().as_secs_f64() + map.secs;
+    eprintln!(
+        "transcribed {:.0} s of audio ({:.0} s in {} speech windows) in {:.1} s (speech detection {:.1} s): real-time factor {:.3}; {} word(s) corrected",
+        duration,
+        speech_secs,
+        windows.len(),
+        elapsed,
+        map.secs,
+        elapsed / duration.max(1e-9),
+        corrections
+    );
+    t.segments = cleaned;
+    t.warnings = warnings;
+    Ok(t)
+}
+
+/// Load the model with whisper.cpp's loading chatter kept off the terminal and an error that says what the file must be.
+fn load_whisper(model: &Path) -> Result<WhisperContext> {
+    // whisper.cpp prints ~30 lines while loading; route them to whisper-rs's (disabled) log
+    // backend so the secretary sees our progress bar and messages only.
+    whisper_rs::install_logging_hooks();
+    // Flash attention stays off (whisper-rs's default): on 2 AVX2 cores it made the base model
+    // twice as slow.
+    WhisperContext::new_with_params(model, WhisperContextParameters::default()).map_err(|e| anyhow::anyhow!("{e}")).with_context(|| {
+        format!("cannot load whisper model {}: it must be a whisper.cpp ggml file (run `referat models verify`)", model.display())
+    })
+}
+
+/// Whisper also loops across windows, which [`run_window`] cannot see: returns the kept segments and the number dropped.
+fn drop_cross_window_loops(segs: Vec<Segment>) -> (Vec<Segment>, usize) {
     // Identical segments in a row (3 or more) are a loop across windows: keep the first.
     let mut cleaned: Vec<Segment> = Vec::new();
+    let mut loops = 0usize;
     let mut run = 0;
     for s in segs {
         if let Some(prev) = cleaned.last() {
@@ -433,6 +458,11 @@ pub fn transcribe_speech(audio_path: &Path, map: &vad::SpeechMap, meeting: &Meet
         }
         cleaned.push(s);
     }
+    (cleaned, loops)
+}
+
+/// Tell the secretary what cleaning removed, or that nothing was recognised, so the text gets checked against the recording.
+fn push_cleanup_warnings(warnings: &mut Vec<String>, dropped_silence: usize, loops: usize, no_segments: bool) {
     if dropped_silence > 0 {
         warnings.push(format!(
             "{dropped_silence} segment(er) med typisk whisper-hallusinasjon over stillhet (f.eks. «Teksting av …») ble fjernet."
@@ -441,23 +471,9 @@ pub fn transcribe_speech(audio_path: &Path, map: &vad::SpeechMap, meeting: &Meet
     if loops > 0 {
         warnings.push(format!("{loops} gjentakelsessløyfe(r) i transkripsjonen ble fjernet; sjekk teksten rundt dem mot opptaket."));
     }
-    if cleaned.is_empty() {
+    if no_segments {
         warnings.push("Ingen tale ble gjenkjent i opptaket.".into());
     }
-    let elapsed = t_start.elapsed().as_secs_f64() + map.secs;
-    eprintln!(
-        "transcribed {:.0} s of audio ({:.0} s in {} speech windows) in {:.1} s (speech detection {:.1} s): real-time factor {:.3}; {} word(s) corrected",
-        duration,
-        speech_secs,
-        windows.len(),
-        elapsed,
-        map.secs,
-        elapsed / duration.max(1e-9),
-        corrections
-    );
-    t.segments = cleaned;
-    t.warnings = warnings;
-    Ok(t)
 }
 
 /// The Bokmål lexicon for the corrector, or None with a warning that says how to install it:

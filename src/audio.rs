@@ -8,9 +8,9 @@ use anyhow::{bail, Context, Result};
 use rubato::{FftFixedIn, Resampler};
 use std::path::Path;
 use symphonia::core::audio::SampleBuffer;
-use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL, CODEC_TYPE_OPUS};
+use symphonia::core::codecs::{CodecParameters, DecoderOptions, CODEC_TYPE_NULL, CODEC_TYPE_OPUS};
 use symphonia::core::errors::Error as SymError;
-use symphonia::core::formats::FormatOptions;
+use symphonia::core::formats::{FormatOptions, FormatReader, Track};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
@@ -44,41 +44,9 @@ impl DecodeInfo {
 pub fn decode_chunks(path: &Path, chunk_secs: f64, mut sink: impl FnMut(&[f32]) -> Result<()>) -> Result<DecodeInfo> {
     let shown = path.display();
     let convert = format!("convert it with `ffmpeg -i {shown} -ac 1 -ar 16000 out.wav`");
-    let md = std::fs::metadata(path).with_context(|| format!("cannot open audio file {shown}: check the path"))?;
-    if !md.is_file() {
-        bail!("audio file {shown} is not a file: give the path of the recording");
-    }
-    if md.len() == 0 {
-        bail!("audio file {shown} is empty (0 bytes): give the complete recording");
-    }
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open audio file {shown}: check the path and permissions"))?;
-    let mss = MediaSourceStream::new(Box::new(file), Default::default());
-    let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-        hint.with_extension(ext);
-    }
-    let probed = symphonia::default::get_probe()
-        .format(&hint, mss, &FormatOptions::default(), &MetadataOptions::default())
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .with_context(|| {
-            format!("{shown} is not a recognised audio or video file (WAV, MP3, M4A/AAC, FLAC, OGG Vorbis, MP4, MKV/WebM): {convert}")
-        })?;
-    let mut format = probed.format;
-    let track = format
-        .tracks()
-        .iter()
-        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL && t.codec_params.sample_rate.is_some())
-        .or_else(|| format.tracks().iter().find(|t| t.codec_params.codec != CODEC_TYPE_NULL))
-        .with_context(|| format!("{shown} has no audio track: {convert}"))?
-        .clone();
-    let codec_name =
-        symphonia::default::get_codecs().get_codec(track.codec_params.codec).map(|d| d.short_name.to_string()).unwrap_or_else(|| {
-            if track.codec_params.codec == CODEC_TYPE_OPUS {
-                "opus".into()
-            } else {
-                format!("{:?}", track.codec_params.codec)
-            }
-        });
+    let mut format = open_format(path, &convert)?;
+    let track = audio_track(format.as_ref(), path, &convert)?;
+    let codec_name = codec_name(&track.codec_params);
     let mut decoder = symphonia::default::get_codecs()
         .make(&track.codec_params, &DecoderOptions::default())
         .map_err(|e| anyhow::anyhow!("{e}"))
@@ -173,18 +141,71 @@ pub fn decode_chunks(path: &Path, chunk_secs: f64, mut sink: impl FnMut(&[f32]) 
     rs.finish(&mut |s| out.push(s, &mut sink))?;
     out.flush(&mut sink)?;
     info.samples = out.delivered;
-    if let Some(n_frames) = track.codec_params.n_frames {
+    warn_if_truncated(&mut info, track.codec_params.n_frames, path);
+    Ok(info)
+}
+
+/// Check that `path` is a non-empty file and let symphonia probe it, with errors that tell the secretary what to do.
+fn open_format(path: &Path, convert: &str) -> Result<Box<dyn FormatReader>> {
+    let shown = path.display();
+    let md = std::fs::metadata(path).with_context(|| format!("cannot open audio file {shown}: check the path"))?;
+    if !md.is_file() {
+        bail!("audio file {shown} is not a file: give the path of the recording");
+    }
+    if md.len() == 0 {
+        bail!("audio file {shown} is empty (0 bytes): give the complete recording");
+    }
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open audio file {shown}: check the path and permissions"))?;
+    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    let probed = symphonia::default::get_probe()
+        .format(&hint, mss, &FormatOptions::default(), &MetadataOptions::default())
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| {
+            format!("{shown} is not a recognised audio or video file (WAV, MP3, M4A/AAC, FLAC, OGG Vorbis, MP4, MKV/WebM): {convert}")
+        })?;
+    Ok(probed.format)
+}
+
+/// The track to decode: video files also carry non-audio tracks, so prefer one with a sample rate.
+fn audio_track(format: &dyn FormatReader, path: &Path, convert: &str) -> Result<Track> {
+    let track = format
+        .tracks()
+        .iter()
+        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL && t.codec_params.sample_rate.is_some())
+        .or_else(|| format.tracks().iter().find(|t| t.codec_params.codec != CODEC_TYPE_NULL))
+        .with_context(|| format!("{} has no audio track: {convert}", path.display()))?;
+    Ok(track.clone())
+}
+
+/// The codec's short name for `DecodeInfo` and errors, also for codecs symphonia has no decoder for (Opus).
+fn codec_name(params: &CodecParameters) -> String {
+    symphonia::default::get_codecs().get_codec(params.codec).map(|d| d.short_name.to_string()).unwrap_or_else(|| {
+        if params.codec == CODEC_TYPE_OPUS {
+            "opus".into()
+        } else {
+            format!("{:?}", params.codec)
+        }
+    })
+}
+
+/// A cut-off file decodes to its end without an error: compare what was read with the frame count its header promises.
+fn warn_if_truncated(info: &mut DecodeInfo, n_frames: Option<u64>, path: &Path) {
+    if let Some(n_frames) = n_frames {
         // A header that promises more than the data holds: the file was cut off.
         let expected = n_frames as f64 / info.source_rate.max(1) as f64;
         if expected - info.duration() > 1.0 {
             info.warnings.push(format!(
-                "Lydfilen {shown} ser ut til å være avkortet: filhodet sier {:.1} s, bare {:.1} s kunne leses.",
+                "Lydfilen {} ser ut til å være avkortet: filhodet sier {:.1} s, bare {:.1} s kunne leses.",
+                path.display(),
                 expected,
                 info.duration()
             ));
         }
     }
-    Ok(info)
 }
 
 /// Decode the whole file into memory (16 kHz mono). For short files and tests; long meetings

