@@ -158,7 +158,7 @@ fn silent_recording_gives_an_empty_transcript_with_a_warning() {
     let f = d.path().join("silence.wav");
     let spec = hound::WavSpec { channels: 1, sample_rate: 16_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
     let mut w = hound::WavWriter::create(&f, spec).unwrap();
-    for i in 0..16_000 * 20 {
+    for i in 0..16_000i64 * 20 {
         // faint noise well below speech level
         w.write_sample(((i * 7919) % 13) as i16 - 6).unwrap();
     }
