@@ -24,7 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "setup: cargo not found. Install Rust 1.85 or newer (https://rustup.rs), then rerun." >&2
+  echo "setup: cargo not found. Install Rust 1.89 or newer (https://rustup.rs), then rerun." >&2
   exit 1
 fi
 echo "setup: building referat (release; a clean build takes about 5 minutes on 2 cores)"

@@ -302,8 +302,28 @@ fn tagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item, chair: Opt
             other_spoke = true;
         }
     }
+    // A speaker the meeting file does not name ("Taler 3" from speaker detection, a guest):
+    // before the floor opens only the first such speakers, as many as the sak has presenters,
+    // present; the others who take the word are the members' discussion.
+    let known = |t: &Turn| {
+        t.speaker.as_deref().is_some_and(|sp| {
+            meeting.items.iter().flat_map(|i| &i.presenters).any(|p| speaker_is(sp, &p.name))
+                || meeting.members.iter().any(|m| speaker_is(sp, &m.name))
+                || meeting.secretariat.iter().flat_map(|s| &s.names).any(|n| speaker_is(sp, n))
+        })
+    };
+    let mut unnamed_presenters: Vec<String> = Vec::new();
+    for t in &turns[..floor_open] {
+        if let Some(sp) = t.speaker.as_ref().filter(|_| !is_chair(t) && !known(t)) {
+            if !unnamed_presenters.contains(sp) && unnamed_presenters.len() < item.presenters.len().max(1) {
+                unnamed_presenters.push(sp.clone());
+            }
+        }
+    }
+    let presents =
+        |t: &Turn| listed(t) || (!member(t) && (known(t) || t.speaker.as_ref().is_some_and(|sp| unnamed_presenters.contains(sp))));
     let chair_presents = chair.is_some_and(|c| item.presenters.iter().any(|p| speaker_is(c, &p.name)));
-    let someone_else_presents = turns[..floor_open].iter().any(|t| !is_chair(t) && (listed(t) || !member(t)) && t.word_count() >= 15);
+    let someone_else_presents = turns[..floor_open].iter().any(|t| !is_chair(t) && presents(t) && t.word_count() >= 15);
     let mut presenters: Vec<String> = Vec::new();
     for (i, t) in turns.iter_mut().enumerate() {
         t.presenting = i < floor_open;
@@ -315,7 +335,7 @@ fn tagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item, chair: Opt
             } else {
                 TurnRole::Chair
             }
-        } else if t.presenting && (listed(t) || !member(t)) {
+        } else if t.presenting && presents(t) {
             presenters.push(sp);
             TurnRole::Presenter
         } else if presenters.contains(&sp) || (listed(t) && !member(t)) {
