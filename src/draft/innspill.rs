@@ -517,7 +517,6 @@ pub fn in_register(text: &str) -> String {
             finish_sentence(&s)
         })
         .collect();
-    let personal = |s: &str| text::words(s).iter().any(|w| text::is_first_person(w));
     if sents.iter().any(|s| !personal(s) && text::content_stems(s).len() >= 4) {
         sents.retain(|s| !personal(s));
     }
@@ -528,10 +527,14 @@ pub fn in_register(text: &str) -> String {
         .join(" ")
 }
 
+/// Spoken in the first person ("jeg", "vi", "vår", ...).
+fn personal(s: &str) -> bool {
+    text::words(s).iter().any(|w| text::is_first_person(w))
+}
+
 /// A sentence still in the first person without its first-person clauses (split at commas),
 /// when what is left carries the point (two content words or more); `None` otherwise.
 fn impersonal_clauses(sentence: &str) -> Option<String> {
-    let personal = |s: &str| text::words(s).iter().any(|w| text::is_first_person(w));
     let kept: Vec<&str> = sentence.trim_end_matches(['.', '!', '?']).split(", ").filter(|c| !personal(c)).collect();
     // The register rules again: a clause left at the front may open with the conjunction that
     // tied it to the one dropped.
