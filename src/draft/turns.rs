@@ -213,7 +213,7 @@ pub fn is_announcement(sentence: &str) -> bool {
     let lead = toks.iter().take_while(|t| matches!(t.w.as_str(), "takk" | "ok" | "okei" | "fint" | "flott" | "bra" | "ja")).count();
     let moves = cue("moves_on").at(&toks, lead).is_some() || cue("resume").find(&toks).is_some();
     let sak = toks.windows(2).any(|w| cue("sak_words").word(&w[0].w) && text::number_value(&w[1].w).is_some());
-    let pause = toks.iter().any(|t| cue("break_words").word(&t.w));
+    let pause = text::says_break(&toks);
     moves || (pause && toks.len() <= 12) || (sak && toks.len() <= 12)
 }
 

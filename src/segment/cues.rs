@@ -21,6 +21,9 @@ pub(super) struct Agenda {
     unique_weight: f64,
     /// Per presenter name part (first or last name, lower-case): the items they present.
     presenters: Vec<(String, Vec<usize>)>,
+    /// How many words a spoken agenda number can take ("fire og tretti": 3, "ett hundre og
+    /// tolv": 4), so fuzzy matching looks that far.
+    number_span: usize,
 }
 
 impl Agenda {
@@ -74,7 +77,8 @@ impl Agenda {
             .flat_map(|m| text::words(&m.name))
             .collect();
         presenters.retain(|(n, _)| !members.contains(n));
-        Agenda { numbers, titles, number_keys, unique_weight: specificity(1), presenters }
+        let number_span = if numbers.iter().flatten().any(|n| *n >= 100) { 4 } else { 3 };
+        Agenda { numbers, titles, number_keys, unique_weight: specificity(1), presenters, number_span }
     }
 
     fn items_numbered(&self, n: u32) -> Vec<usize> {
@@ -237,8 +241,8 @@ fn numbers_after(text: &str, toks: &[Tok], mut q: usize, glued: &str, ag: &Agend
             q += 1;
         }
         // An exact number (spoken or written) on the agenda, then the glued letters as a
-        // number word, then the best clear fuzzy match of the glued letters and up to three
-        // following words (the glued letters may also be noise of the sak word: "sakt 36").
+        // number word, then the best clear fuzzy match of the glued letters and the
+        // following words a spoken number can take (the glued letters may also be noise of the sak word: "sakt 36").
         let mut got: Option<(u32, usize)> = text::number_readings(toks, q).into_iter().find(|(n, _)| ag.on_agenda(*n));
         if got.is_none() {
             got = text::number_value(&glued).filter(|n| ag.on_agenda(*n)).map(|n| (n, 0));
@@ -253,7 +257,7 @@ fn numbers_after(text: &str, toks: &[Tok], mut q: usize, glued: &str, ag: &Agend
                         best = Some((n, 0, s));
                     }
                 }
-                for k in 0..3 {
+                for k in 0..ag.number_span {
                     let Some(t) = toks.get(q + k) else { break };
                     if text::is_stop(&t.w) && cat.is_empty() {
                         break;
@@ -436,7 +440,7 @@ fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
         if cue("meeting_close").find(&st).is_some() && !cues.iter().any(|c| c.kind == CueKind::Close) {
             cues.push(cue_of(CueKind::Close, 1.0, off));
         }
-        if st.iter().any(|t| cue("break_words").word(&t.w)) && !cues.iter().any(|c| c.kind == CueKind::BreakWord) {
+        if text::says_break(&st) && !cues.iter().any(|c| c.kind == CueKind::BreakWord) {
             cues.push(cue_of(CueKind::BreakWord, 1.0, off));
         }
         if cue("opening").find(&st).is_some() && !cues.iter().any(|c| c.kind == CueKind::Opening) {

@@ -340,11 +340,12 @@ fn place_blocks(
 }
 
 /// A sak given only a short span in which it is said to be postponed or not reached ("Da
-/// utsetter vi sak 29"), or a short last one nobody named (the closing words, given to the
+/// utsetter vi sak 29") before anyone took it up, or a short last one nobody named (the closing words, given to the
 /// agenda's last sak), was not discussed: it becomes not discussed and its span goes to the
 /// sak it follows (or to none, at the start).
 fn drop_unheld(items: &mut [ItemSegment], units: &[Unit]) {
     let (postponed_max, unnamed_min) = (text::threshold("segment.postponed_max"), text::threshold("segment.unnamed_min"));
+    let opened_min = text::threshold("segment.postponed_opened");
     let last_end = items.iter().flat_map(|it| it.spans.iter().map(|s| s[1])).fold(0.0, f64::max);
     for i in 0..items.len() {
         let it = &items[i];
@@ -353,17 +354,22 @@ fn drop_unheld(items: &mut [ItemSegment], units: &[Unit]) {
         }
         let span = it.spans[0];
         let inside = units.iter().filter(|u| u.start >= span[0] - 0.01 && u.end <= span[1] + 0.01);
-        let (mut named, mut postponed) = (false, false);
-        for c in inside.flat_map(|u| &u.cues) {
-            match &c.kind {
-                CueKind::Announce(x) if x.contains(&i) => named = true,
-                CueKind::Postponed(x) if x.contains(&i) => postponed = true,
-                _ => {}
+        let (mut named, mut postponed_at) = (false, None);
+        for u in inside {
+            for c in &u.cues {
+                match &c.kind {
+                    CueKind::Announce(x) if x.contains(&i) => named = true,
+                    CueKind::Postponed(x) if x.contains(&i) => postponed_at = postponed_at.or(Some(u.start)),
+                    _ => {}
+                }
             }
         }
+        // Opened, talked about, then postponed: the sak was taken up and gets its vedtak
+        // ("utsettes"); postponed as it is named, it was not.
+        let postponed = postponed_at.is_some_and(|t| !(named && t - span[0] >= opened_min));
         let dur = span[1] - span[0];
         let last = span[1] >= last_end - 0.01;
-        if !((postponed && dur < postponed_max) || (last && !named && !postponed && dur < unnamed_min)) {
+        if !((postponed && dur < postponed_max) || (last && !named && postponed_at.is_none() && dur < unnamed_min)) {
             continue;
         }
         items[i].status = ItemStatus::NotDiscussed;

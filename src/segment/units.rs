@@ -119,7 +119,7 @@ fn mentions_break(text: &str) -> bool {
         let k = text::phonetic(w);
         k.chars().count() >= 4 && ["lunsj", "pause"].iter().any(|b| text::similarity_chars(&k, &text::phonetic(b)) >= 0.6)
     };
-    words.iter().any(|w| cue("break_words").word(w) || heard(w)) || cue("resume").in_text(text)
+    text::says_break(&text::tokens(text)) || words.iter().any(heard) || cue("resume").in_text(text)
 }
 
 /// Breaks: silences of at least max(`break_min`, 8 × the 90th percentile of the gaps between
@@ -140,11 +140,17 @@ pub(super) fn find_breaks(units: Vec<Unit>, agenda_breaks: usize) -> (Vec<Unit>,
         if gap < threshold {
             continue;
         }
+        // The break is announced in the last 20 s of speech before the silence, not always in
+        // its last words ("... en kort pause." "Ti minutter, så fortsetter vi med ...").
         let mut start = units[j - 1].end;
         let mut k = j;
-        while k > 0 && units[j - 1].end - units[k - 1].start <= 20.0 && mentions_break(&units[k - 1].text) {
-            k -= 1;
-            start = units[k].start;
+        let mut i = j;
+        while i > 0 && units[j - 1].end - units[i - 1].start <= 20.0 {
+            i -= 1;
+            if mentions_break(&units[i].text) {
+                k = i;
+                start = units[i].start;
+            }
         }
         // a silence alone is a break while the agenda has breaks left to place
         let silent_ok = breaks.len() < agenda_breaks;

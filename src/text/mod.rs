@@ -37,6 +37,7 @@ struct NumbersFile {
     units: Vec<Vec<String>>,
     teens: Vec<Vec<String>>,
     tens: Vec<Vec<String>>,
+    hundred: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,9 +130,13 @@ pub fn cue(name: &str) -> &'static Phrases {
 
 type NumberTables = (HashMap<String, u32>, Vec<String>, Vec<Vec<String>>);
 
+/// The largest number with spoken forms: saksnr run into the hundreds in larger bodies.
+pub const MAX_SPOKEN: u32 = 999;
+
 fn number_tables(n: &NumbersFile) -> anyhow::Result<NumberTables> {
     anyhow::ensure!(n.units.len() == 10 && n.teens.len() == 10 && n.tens.len() == 10, "numbers: units, teens, tens need 10 rows each");
-    let mut forms: Vec<Vec<String>> = vec![Vec::new(); 100];
+    anyhow::ensure!(!n.hundred.is_empty(), "numbers: hundred needs a word");
+    let mut forms: Vec<Vec<String>> = vec![Vec::new(); MAX_SPOKEN as usize + 1];
     for (v, f) in n.units.iter().enumerate() {
         forms[v].extend(f.iter().cloned());
     }
@@ -148,6 +153,31 @@ fn number_tables(n: &NumbersFile) -> anyhow::Result<NumberTables> {
                     }
                     forms[t * 10 + u].push(format!("{tens}{unit}"));
                     forms[t * 10 + u].push(format!("{unit}og{tens}"));
+                }
+            }
+        }
+    }
+    // Hundreds as one word, the way a word-level match sees them glued: "hundreogtolv",
+    // "etthundreogtolv", "tohundreogfem", "hundretolv".
+    for h in 1..10usize {
+        let mut heads: Vec<String> = Vec::new();
+        for word in &n.hundred {
+            if h == 1 {
+                heads.push(word.clone());
+            }
+            heads.extend(n.units[h].iter().filter(|u| *u != "ei").map(|u| format!("{u}{word}")));
+        }
+        for r in 0..100usize {
+            let tails: Vec<String> = forms[r].clone();
+            let v = h * 100 + r;
+            for head in &heads {
+                if r == 0 {
+                    forms[v].push(head.clone());
+                    continue;
+                }
+                for tail in &tails {
+                    forms[v].push(format!("{head}og{tail}"));
+                    forms[v].push(format!("{head}{tail}"));
                 }
             }
         }
@@ -500,12 +530,13 @@ pub fn phonetic(s: &str) -> String {
 
 // ---------------------------------------------------------------- numbers
 
-/// The canonical Norwegian word for 0..=99 ("seksten", "trettifire"); digits beyond that.
+/// The canonical Norwegian word for 0..=999 ("seksten", "trettifire", "hundreogtolv");
+/// digits beyond that.
 pub fn number_word(n: u32) -> String {
     rules().canonical.get(n as usize).cloned().unwrap_or_else(|| n.to_string())
 }
 
-/// Every one-word spoken form of `n` (0..=99): "trettifire", "fireogtretti", ...
+/// Every one-word spoken form of `n` (0..=999): "trettifire", "fireogtretti", "hundreogtolv", ...
 pub fn number_forms(n: u32) -> &'static [String] {
     rules().forms.get(n as usize).map(Vec::as_slice).unwrap_or(&[])
 }
@@ -521,16 +552,53 @@ pub fn number_value(w: &str) -> Option<u32> {
 }
 
 /// The readings of a spoken number starting at `toks[i]`, as (value, words used): one word
-/// ("trettifire", "34"), tens and unit apart ("tretti fire", "tretti-fire"), the older
-/// unit-og-tens ("fire og tretti"), and two digits read singly ("tre fire" for 34). Longer
-/// readings first; the caller picks the one that makes sense (a number on the agenda).
+/// ("trettifire", "34", "hundreogtolv"), tens and unit apart ("tretti fire", "tretti-fire"),
+/// the older unit-og-tens ("fire og tretti"), hundreds apart ("hundre og tolv", "ett hundre
+/// og tolv", "100 og 12"), and digits read singly ("tre fire" for 34, "en en to" for 112).
+/// Longer readings first; the caller picks the one that makes sense (a number on the agenda).
 pub fn number_readings(toks: &[Tok], i: usize) -> Vec<(u32, usize)> {
+    let mut out = Vec::new();
+    let Some(first) = toks.get(i).and_then(|t| number_value(&t.w)) else { return out };
+    let next = |k: usize| toks.get(i + k).and_then(|t| number_value(&t.w));
+    let is_digits = |k: usize| toks.get(i + k).is_some_and(|t| t.w.bytes().all(|b| b.is_ascii_digit()));
+    // The hundreds: "hundre", "tohundre", "200", or a unit before the word ("ett hundre").
+    let hundreds = if first >= 100 && first % 100 == 0 {
+        Some((first, 1))
+    } else if (1..10).contains(&first) && !is_digits(0) && next(1) == Some(100) && !is_digits(1) {
+        Some((first * 100, 2))
+    } else {
+        None
+    };
+    if let Some((h, used)) = hundreds {
+        let og = usize::from(toks.get(i + used).is_some_and(|t| t.w == "og"));
+        for (r, k) in small_readings(toks, i + used + og) {
+            if (1..100).contains(&r) {
+                out.push((h + r, used + og + k));
+            }
+        }
+        if used > 1 {
+            out.push((h, used));
+        }
+    }
+    if (1..10).contains(&first) && !is_digits(0) {
+        if let (Some(a), Some(b)) = (next(1).filter(|u| *u < 10), next(2).filter(|u| *u < 10)) {
+            if !is_digits(1) && !is_digits(2) {
+                out.push((first * 100 + a * 10 + b, 3));
+            }
+        }
+    }
+    out.extend(small_readings(toks, i));
+    out
+}
+
+/// [`number_readings`] below a hundred (and single words of any value).
+fn small_readings(toks: &[Tok], i: usize) -> Vec<(u32, usize)> {
     let mut out = Vec::new();
     let Some(first) = toks.get(i).and_then(|t| number_value(&t.w)) else { return out };
     let next = |k: usize| toks.get(i + k).and_then(|t| number_value(&t.w));
     let is_word = |k: usize, w: &str| toks.get(i + k).is_some_and(|t| t.w == w);
     if (1..10).contains(&first) && is_word(1, "og") {
-        if let Some(t) = next(2).filter(|t| *t >= 20 && t % 10 == 0) {
+        if let Some(t) = next(2).filter(|t| *t >= 20 && t % 10 == 0 && *t < 100) {
             out.push((t + first, 3));
         }
     }
@@ -566,6 +634,11 @@ fn misheard_unit(w: &str) -> Option<u32> {
         (Some(u), None) => Some(u),
         _ => None,
     }
+}
+
+/// Words about a break: a break word ("lunsj", "pause") or its length ("vi tar ti minutter").
+pub fn says_break(toks: &[Tok]) -> bool {
+    toks.iter().any(|t| cue("break_words").word(&t.w)) || cue("break_phrases").find(toks).is_some()
 }
 
 // ---------------------------------------------------------------- phrases
@@ -728,6 +801,33 @@ mod tests {
         assert!(number_readings(&tokens("åtte-sju"), 0).contains(&(87, 2)));
         // "to og tre" is two numbers, not one
         assert_eq!(number_readings(&tokens("to og tre"), 0), vec![(2, 1)]);
+    }
+
+    #[test]
+    fn numbers_in_the_hundreds_read_back_in_every_spoken_form() {
+        for n in 100..=MAX_SPOKEN {
+            for f in number_forms(n) {
+                assert_eq!(number_value(f), Some(n), "{f}");
+            }
+        }
+        let reads = |s: &str, n: u32| number_readings(&tokens(s), 0).iter().any(|r| r.0 == n);
+        for (said, n) in [
+            ("hundre og tolv", 112),
+            ("hundreogtolv", 112),
+            ("ett hundre og tolv", 112),
+            ("etthundreogfjorten", 114),
+            ("hundre og tretti fire", 134),
+            ("tohundre og fem", 205),
+            ("to hundre", 200),
+            ("100 og 12", 112),
+            ("en en fem", 115),
+            ("én-én-seks", 116),
+            ("112", 112),
+        ] {
+            assert!(reads(said, n), "{said} -> {n}: {:?}", number_readings(&tokens(said), 0));
+        }
+        // a unit before a digit hundred is not a hundreds count ("2 100" is two numbers)
+        assert!(!reads("2 100", 200));
     }
 
     #[test]
