@@ -32,6 +32,22 @@ pub fn normalise(text: &str) -> String {
     out.join(" ")
 }
 
+/// A sentence without the name it opens by addressing someone in the meeting ("Kari, hvis
+/// vi ..." → "Hvis vi ..."): the referat does not say who answered whom.
+pub fn strip_vocative(sentence: &str, meeting: &Meeting) -> String {
+    let Some((head, rest)) = sentence.split_once(", ") else { return sentence.to_string() };
+    let head_words = text::words(head);
+    let named = !head_words.is_empty()
+        && head_words.len() <= 3
+        && head.chars().next().is_some_and(char::is_uppercase)
+        && head_words.iter().all(|w| person_names(meeting).iter().any(|n| text::words(n).contains(w)));
+    if !named || text::words(rest).len() < 3 {
+        return sentence.to_string();
+    }
+    let mut c = rest.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
 /// Names of the people in the meeting file (members, presenters, secretariat).
 pub fn person_names(meeting: &Meeting) -> Vec<String> {
     let mut out: Vec<String> = meeting.members.iter().map(|m| m.name.clone()).collect();

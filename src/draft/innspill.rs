@@ -6,7 +6,7 @@
 //! lightly normalised, stand instead ("extractive").
 
 use super::check::{self, LineKind};
-use super::common::{is_filler_sentence, normalise};
+use super::common::{is_filler_sentence, normalise, strip_vocative};
 use super::turns::{self, Sentence, Turn};
 use super::{Prompts, Stats};
 use crate::artifact::{FlagKind, Line, Origin, Span};
@@ -120,17 +120,26 @@ pub fn points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
 /// første ...", "Når det gjelder ...") or turns to a new claim ("Men <something else>"), or
 /// speaks at great length; then it is cut there.
 fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
+    // A sentence that only announces another point ("Og så et annet punkt.") is dropped, and
+    // the sentence after it opens that point.
+    let mut opens_next: Vec<Span> = Vec::new();
     let ss: Vec<&Sentence> = turn
         .sentences
         .iter()
         .filter(|s| {
+            if opens_topic(&s.text) && text::content_stems(&s.text).len() <= 2 {
+                opens_next.push(s.span);
+                return false;
+            }
             !is_filler_sentence(&s.text)
                 && !is_meta_sentence(&s.text)
                 && !is_question(&s.text)
+                && !is_undertaking(&s.text)
                 && !turns::is_handover_sentence(&s.text, meeting)
                 && !turns::is_announcement(&s.text)
         })
         .collect();
+    let announced = |s: &Sentence| opens_next.iter().any(|o| o[1] <= s.span[0] + 1e-6 && s.span[0] - o[1] < 2.0);
     // Content words from each sentence to the end of its transcript segment: a new line of
     // the speaker's is a point of its own when it says enough.
     let line_stems: Vec<usize> = (0..ss.len())
@@ -148,13 +157,20 @@ fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
         let stems = text::content_stems(&s.text).len();
         // A new point: a topic opener, a contrast with a new claim, or a new line of the
         // speaker's (a transcript segment) that makes a claim of its own after one already made.
+        // A formal proposal is a point of its own, and the rest of the speaker's line belongs to
+        // it; an argument before it is a point of its own when it says enough, else it is the
+        // proposal's motivation, left out of the proposal's line.
+        let in_proposal = groups.last().is_some_and(|g| g.iter().any(|x| is_proposal(&x.text)));
         let new_point = groups.last().is_some_and(|g| {
             let so_far: usize = g.iter().map(|x| text::content_stems(&x.text).len()).sum();
             let own_line = s.starts_segment && !leans_back(&s.text) && line_stems[k] >= 4 && so_far >= SEGMENT_POINT_STEMS;
-            so_far >= 4
-                && (own_line
-                    || opens_topic(&s.text)
-                    || (opens_contrast(&s.text) && so_far >= CONTRAST_MIN_STEMS.0 && stems >= CONTRAST_MIN_STEMS.1))
+            (is_proposal(&s.text) && so_far as f64 >= text::threshold("innspill.proposal_preamble"))
+                || (so_far >= 2 && announced(s))
+                || (so_far >= 4
+                    && (own_line
+                        || !in_proposal
+                            && (opens_topic(&s.text)
+                                || (opens_contrast(&s.text) && so_far >= CONTRAST_MIN_STEMS.0 && stems >= CONTRAST_MIN_STEMS.1))))
         });
         match groups.last_mut() {
             Some(g) if !new_point => g.push(s),
@@ -162,14 +178,64 @@ fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
         }
     }
     let all: Vec<Sentence> = turn.sentences.clone();
+    let org = speaker_organisation(turn, meeting);
     groups
         .into_iter()
-        .map(|g| Point {
-            span: [g[0].span[0], g[g.len() - 1].span[1]],
-            text: g.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" "),
+        .flat_map(|g| {
+            let text = g.iter().map(|s| strip_vocative(&s.text, meeting)).collect::<Vec<_>>().join(" ");
+            let span = [g[0].span[0], g[g.len() - 1].span[1]];
+            match formal_proposal(&text, org.as_deref()) {
+                // A proposal is written out whole, however long.
+                Some(text) => vec![Point { span, text }],
+                None => split_long_at(Point { span, text }, &all, LONG_POINT_WORDS),
+            }
         })
-        .flat_map(|p| split_long_at(p, &all, LONG_POINT_WORDS))
         .collect()
+}
+
+/// The organisation (party) of a tagged speaker, from the meeting file's members.
+fn speaker_organisation(turn: &Turn, meeting: &Meeting) -> Option<String> {
+    let sp = turn.speaker.as_deref()?;
+    meeting.members.iter().find(|m| turns::speaker_is(sp, &m.name)).map(|m| m.organisation.clone()).filter(|o| !o.is_empty())
+}
+
+/// A sentence putting a formal proposal ("... fremmer følgende tilleggsforslag: ...", "Jeg har
+/// et alternativt forslag fra ...").
+fn is_proposal(sentence: &str) -> bool {
+    cue("proposal").find(&text::tokens(sentence)).is_some()
+}
+
+/// The speaker's own undertaking ("Jeg sender det ut i morgen"): an aksjonspunkt, not an innspill.
+fn is_undertaking(sentence: &str) -> bool {
+    cue("undertaking").find(&text::tokens(sentence)).is_some()
+}
+
+/// A point that puts a formal proposal, written as a protocol writes it: "<who> fremmer
+/// følgende <kind>: <the proposal>", who being the party named ("fra KrF", "Høyre og FrP
+/// fremmer ..."), else the speaker's organisation. `None` when the point puts no proposal.
+pub fn formal_proposal(point: &str, speaker_org: Option<&str>) -> Option<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?i)(?:^|[.!?]\s+)(?P<pre>[^.!?]*?)\b(?:fremmer|har|kommer med|legger fr[ae]m|vil fremme|vil legge fr[ae]m)(?: derfor| her| nå| også)? (?:et |eit |følgende |dette )?(?P<kind>tilleggsforslag|endringsforslag|alternativt forslag|alternative forslag|forslag)(?: fra (?P<from>[^:.!?]+?))?\s*[:.]\s*(?P<body>.+)$",
+        )
+        .expect("static regex")
+    });
+    let c = re.captures(point)?;
+    let kind = c["kind"].to_lowercase();
+    let kind = if kind.starts_with("alternativ") { "alternative forslag".to_string() } else { kind };
+    let pre = c["pre"].trim().trim_start_matches(|ch: char| !ch.is_alphanumeric()).trim();
+    // "Høyre og FrP fremmer ...": the proposers named before the verb (not "jeg", "vi").
+    let named_before = (!pre.is_empty()
+        && !text::words(pre).iter().any(|w| text::is_first_person(w) || text::is_stop(w) && w != "og")
+        && pre.chars().next().is_some_and(char::is_uppercase))
+    .then(|| pre.to_string());
+    let who = c.name("from").map(|m| m.as_str().trim().to_string()).or(named_before).or(speaker_org.map(str::to_string));
+    let body = finish_sentence(c["body"].trim());
+    Some(match who {
+        Some(w) => format!("{w} fremmer følgende {kind}: {body}"),
+        None => format!("Følgende {kind} ble fremmet: {body}"),
+    })
 }
 
 /// Content words a point must have before a new line of the same speaker starts another.
@@ -199,6 +265,7 @@ fn is_meta_sentence(sentence: &str) -> bool {
     (w.iter().any(|x| text::is_first_person(x)) && text::content_stems(sentence).len() <= 2)
         || cue("meta").whole(sentence)
         || cue("meta").starts(sentence) && w.len() <= 8
+        || cue("listing").starts(sentence)
 }
 
 /// Content words before and after ", men" for the sentence to be cut there.

@@ -240,7 +240,8 @@ fn is_procedural_text(t: &str, meeting: &Meeting) -> bool {
     // Questions (and fillers around them) ask for facts: no point of the speaker's own.
     let sentences = text::split_sentences(t);
     let asks = sentences.iter().any(|s| s.trim_end().ends_with('?'));
-    if asks && sentences.iter().all(|s| s.trim_end().ends_with('?') || text::content_stems(s).len() <= 3) {
+    let besides = sentences.iter().filter(|s| !s.trim_end().ends_with('?')).map(|s| text::content_stems(s).len()).max().unwrap_or(0);
+    if asks && besides <= text::threshold("turns.question_context") as usize {
         return true;
     }
     if cue("greetings").whole(t) || words < 6 {
@@ -345,11 +346,17 @@ fn tagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item, chair: Opt
             TurnRole::Member
         };
     }
+    let secretariat =
+        |t: &Turn| t.speaker.as_deref().is_some_and(|sp| meeting.secretariat.iter().flat_map(|s| &s.names).any(|n| speaker_is(sp, n)));
     for i in 0..turns.len() {
-        // A short reply to a question gives a fact asked for, not a point.
-        let answers = i > 0 && turns[i - 1].text().trim_end().ends_with('?') && turns[i].word_count() <= 12;
+        // A reply to a question gives a fact asked for, not a point: any reply by the
+        // presenters or the administration, a short one by a member.
+        let asked = i > 0 && turns[i - 1].sentences.iter().any(|s| s.text.trim_end().ends_with('?'));
+        let answers = asked && (turns[i].role != TurnRole::Member || turns[i].word_count() <= 12);
         turns[i].kind = match turns[i].role {
             TurnRole::Chair => TurnKind::Procedural,
+            // The secretariat reports and answers; it makes no innspill of its own.
+            _ if secretariat(&turns[i]) => TurnKind::Procedural,
             _ if answers || is_procedural_text(&turns[i].text(), meeting) => TurnKind::Procedural,
             _ => TurnKind::Substantive,
         };
@@ -714,7 +721,8 @@ forslag = "Regionrådet i Nordfjell drøfter utkastet til felles beredskapsplan 
                 (TurnRole::Chair, TurnKind::Procedural),
                 (TurnRole::Member, TurnKind::Substantive),
                 (TurnRole::Member, TurnKind::Procedural),
-                (TurnRole::Presenter, TurnKind::Substantive),
+                // the presenter answering a member's question gives a fact, not a point
+                (TurnRole::Presenter, TurnKind::Procedural),
                 (TurnRole::Member, TurnKind::Substantive),
                 (TurnRole::Chair, TurnKind::SummingUp),
             ],

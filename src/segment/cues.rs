@@ -281,6 +281,11 @@ fn numbers_after(text: &str, toks: &[Tok], mut q: usize, glued: &str, ag: &Agend
             found.push(n);
         }
         q += used;
+        // The year part said out: "tolv skråstrek tjueseks".
+        if toks.get(q).is_some_and(|t| cue("year_separator").word(&t.w)) {
+            q += 1;
+            q += text::number_readings(toks, q).first().map_or(0, |r| r.1);
+        }
         // "sak femten og seksten", "sakene trettifem, trettiseks og trettisju"
         let comma = q > 0 && toks.get(q).is_some_and(|t| text[toks[q - 1].end.min(t.start)..t.start].contains(','));
         if toks.get(q).is_some_and(|t| t.w == "og") {

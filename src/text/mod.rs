@@ -611,10 +611,9 @@ fn small_readings(toks: &[Tok], i: usize) -> Vec<(u32, usize)> {
         }
     }
     if first < 10 && !toks[i].w.bytes().all(|b| b.is_ascii_digit()) {
+        // "tre fire" for 34, and a zero-padded number read out: "null åtte" for 08.
         if let Some(u) = next(1).filter(|u| *u < 10) {
-            if first > 0 {
-                out.push((first * 10 + u, 2));
-            }
+            out.push((first * 10 + u, 2));
         }
     }
     out.push((first, 1));
@@ -799,6 +798,7 @@ mod tests {
         // digits read singly
         assert!(number_readings(&tokens("tre fire"), 0).contains(&(34, 2)));
         assert!(number_readings(&tokens("åtte-sju"), 0).contains(&(87, 2)));
+        assert!(number_readings(&tokens("null åtte"), 0).contains(&(8, 2)));
         // "to og tre" is two numbers, not one
         assert_eq!(number_readings(&tokens("to og tre"), 0), vec![(2, 1)]);
     }
