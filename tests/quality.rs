@@ -34,12 +34,14 @@ const FLOORS: &[Floor] = &[
     floor("brukerutvalg-2024-11", 0.02, (0.90, 0.85), 0.85, 0, 0),
     floor("styremote-2025-04", 0.07, (0.86, 0.80), 0.70, 1, 0),
     floor("eldrerad-2025-03", 0.02, (0.90, 0.72), 0.70, 2, 1),
-    floor("formannskap-2025-11", 0.03, (0.68, 0.57), 0.60, 3, 0),
+    floor("formannskap-2025-11", 0.03, (0.72, 0.68), 0.60, 0, 0),
+    floor("helseplattform-2026-03", 0.06, (0.90, 0.70), 0.60, 0, 0),
+    floor("kommunestyre-2025-12", 0.04, (0.86, 0.78), 0.45, 2, 0),
     // Held out of tuning.
-    floor("digitaliseringsrad-2025-09", 0.15, (0.78, 0.60), 0.70, 2, 0),
+    floor("digitaliseringsrad-2025-09", 0.09, (0.82, 0.78), 0.70, 2, 0),
     floor("kontrollutvalg-2026-02", 0.02, (0.82, 0.76), 0.70, 4, 0),
     floor("samarbeidsutvalg-2026-01", 0.09, (0.54, 0.30), 0.35, 1, 0),
-    floor("ungdomsrad-2025-05", 0.10, (0.64, 0.64), 0.40, 2, 1),
+    floor("ungdomsrad-2025-05", 0.03, (0.64, 0.66), 0.40, 1, 1),
 ];
 
 /// Every meeting listed in samples/meetings.toml has a floor here, so a new sample cannot be

@@ -345,9 +345,10 @@ fn split_long_at(p: Point, sentences: &[Sentence], max: usize) -> Vec<Point> {
     }
 }
 
-/// A question asks; it makes no point of its own in the referat.
+/// A question asks; it makes no point of its own in the referat. A suggestion put as a
+/// question ("Hva med andelen som ...?") does.
 fn is_question(s: &str) -> bool {
-    s.trim_end().ends_with('?')
+    s.trim_end().ends_with('?') && !cue("suggestion_question").starts(s)
 }
 
 /// Draft the innspill bullets of one sak from its member turns.

@@ -226,7 +226,12 @@ fn sak_word(w: &str) -> Option<(String, bool)> {
 /// `glued`): exact spoken or written numbers on the agenda, else a fuzzy match of the letters
 /// against the agenda's spoken numbers; "og" or a comma joins further numbers. Returns the
 /// numbers, the index after the last word used, and whether any match was inexact.
-fn numbers_after(text: &str, toks: &[Tok], mut q: usize, glued: &str, ag: &Agenda) -> (Vec<u32>, usize, bool) {
+fn numbers_after(text: &str, toks: &[Tok], q: usize, glued: &str, ag: &Agenda) -> (Vec<u32>, usize, bool) {
+    numbers_from(text, toks, q, glued, ag, true)
+}
+
+/// [`numbers_after`], with fuzzy matching only when `fuzzy_ok`.
+fn numbers_from(text: &str, toks: &[Tok], mut q: usize, glued: &str, ag: &Agenda, fuzzy_ok: bool) -> (Vec<u32>, usize, bool) {
     let mut found = Vec::new();
     let mut fuzzy = false;
     let mut glued = glued.to_string();
@@ -247,7 +252,7 @@ fn numbers_after(text: &str, toks: &[Tok], mut q: usize, glued: &str, ag: &Agend
         if got.is_none() {
             got = text::number_value(&glued).filter(|n| ag.on_agenda(*n)).map(|n| (n, 0));
         }
-        if got.is_none() {
+        if got.is_none() && fuzzy_ok {
             let mut best: Option<(u32, usize, f64)> = None;
             let starts: Vec<&str> = if glued.is_empty() { vec![""] } else { vec![glued.as_str(), ""] };
             for start in starts {
@@ -377,9 +382,49 @@ fn number_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
                 continue;
             }
         }
+        if let Some((c, q)) = bare_numbers(text, &toks, p, ag) {
+            cues.push(c);
+            p = q;
+            continue;
+        }
         p += 1;
     }
     cues
+}
+
+/// Agenda numbers opening a sentence without a sak word, the way a chair reads down the list
+/// ("Hundre og nitten, tilskudd til ...", "Nittifem og nittiseks tar vi samlet"): exact
+/// numbers only, set off by a comma, joined by "og", or alone, so that a figure opening a
+/// sentence ("Trettifem personer venter ...") is no announcement.
+fn bare_numbers(text: &str, toks: &[Tok], p: usize, ag: &Agenda) -> Option<(Cue, usize)> {
+    let sentence_at = text::sentence_start(text, toks[p].start);
+    let lead = toks[..p].iter().rev().take_while(|t| t.start >= sentence_at).count();
+    let leads_ok = toks[p - lead..p].iter().all(|t| cue("bare_number_lead").word(&t.w));
+    if lead > 2 || !leads_ok || text::number_value(&toks[p].w).is_none() {
+        return None;
+    }
+    let (numbers, q, _) = numbers_from(text, toks, p, "", ag, false);
+    let mut items: Vec<usize> = numbers.iter().flat_map(|n| ag.items_numbered(*n)).collect();
+    items.dedup();
+    if items.is_empty() {
+        return None;
+    }
+    let sentence_end = text::sentence_end(text, toks[p].start);
+    let set_off = match toks.get(q) {
+        None => true,
+        Some(t) if t.start >= sentence_end => true,
+        Some(t) => text[toks[q - 1].end..t.start].contains(',') || numbers.len() > 1,
+    };
+    if !set_off {
+        return None;
+    }
+    let after: Vec<Tok> = toks[q.min(toks.len())..(q + 6).min(toks.len())].iter().filter(|t| t.start < sentence_end).cloned().collect();
+    let postponed = cue("postponed").find(&after).is_some();
+    items.sort_unstable();
+    let kind = if postponed { CueKind::Postponed(items) } else { CueKind::Announce(items) };
+    let mut c = cue_of(kind, weights().bare_number, sentence_at);
+    c.declared_joint = says_joint(&after);
+    Some((c, q.max(p + 1)))
 }
 
 /// Sentence-level cues: moving on (with a title read out, an announcement), titles alone,

@@ -76,6 +76,7 @@ struct Weights {
     chair_turn: f64,
     mid_turn: f64,
     presenter_cue: f64,
+    bare_number: f64,
 }
 
 fn weights() -> &'static Weights {
@@ -101,6 +102,7 @@ fn weights() -> &'static Weights {
             chair_turn: t("chair_turn"),
             mid_turn: t("mid_turn"),
             presenter_cue: t("presenter_cue"),
+            bare_number: t("bare_number"),
         }
     })
 }
