@@ -5,6 +5,8 @@
 #
 #   bash bench/quality.sh [--rules-only] [--truth-only] [--only id,id] [--out DIR]
 #
+# QUALITY_THREADS=1 transcribes with one thread (on a machine busy with other work, where
+# two contended threads spin-wait and run slower than one).
 # Transcripts are reused when up to date (the transcribe stage skips itself); segmentation
 # and drafting are always redone, so the figures are the current code's. Writes
 # DIR/quality.md (default bench/tmp/quality) and prints it.
@@ -25,6 +27,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 bin=${REFERAT_BIN:-./target/release/referat}
+asr_flags=()
+[ -z "${QUALITY_THREADS:-}" ] || asr_flags+=(--threads "$QUALITY_THREADS")
 [ -n "${REFERAT_BIN:-}" ] || cargo build --release --locked -q
 mkdir -p "$out"
 for id in $(python3 bench/quality.py --list); do
@@ -40,7 +44,7 @@ for id in $(python3 bench/quality.py --list); do
     if [ "$path" = truth ]; then
       "$bin" transcribe --meeting "$d/meeting.toml" --transcript "$d/truth.vtt" --out "$wd" >"$log" 2>&1
     else
-      "$bin" transcribe --meeting "$d/meeting.toml" --audio "$rec" --out "$wd" >"$log" 2>&1
+      "$bin" transcribe --meeting "$d/meeting.toml" --audio "$rec" --out "$wd" "${asr_flags[@]}" >"$log" 2>&1
     fi
     "$bin" segment --meeting "$d/meeting.toml" --out "$wd" --force >>"$log" 2>&1
     "$bin" draft --meeting "$d/meeting.toml" --out "$wd" --force "${draft_flags[@]}" >>"$log" 2>&1

@@ -914,9 +914,55 @@ pub fn clarity(segments: &[Segment], span: Span) -> Clarity {
     Clarity { score: if total == 0 { 0.0 } else { unclear as f32 / total as f32 }, clear_words: clear, words: total }
 }
 
+/// The words in `segments` overlapping `span` that the corrector found in no word list
+/// (lower-cased): misheard, they are noise in a line drafted from the span.
+pub fn unknown_words(segments: &[Segment], span: Span) -> HashSet<String> {
+    segments
+        .iter()
+        .filter(|s| s.end > span[0] && s.start < span[1] && !s.edited)
+        .flat_map(|s| s.words.iter().filter(|w| w.unknown && w.end > span[0] && w.start < span[1]))
+        .map(|w| split_token(&w.text).1.to_lowercase())
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+/// `text` with the `unknown` words replaced by "…" (a run of them by one), keeping the
+/// punctuation around them: the line shows what was heard clearly and where it was not.
+pub fn mask_unknown(text: &str, unknown: &HashSet<String>) -> String {
+    if unknown.is_empty() {
+        return text.to_string();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for tok in text.split_whitespace() {
+        let (pre, core, post) = split_token(tok);
+        if !unknown.contains(&core.to_lowercase()) {
+            out.push(tok.to_string());
+            continue;
+        }
+        match out.last_mut() {
+            // "… …," and "…, …" are one gap.
+            Some(last) if last.trim_matches(|c: char| !c.is_alphanumeric() && c != '…') == "…" => {
+                *last = format!("…{post}");
+            }
+            _ => out.push(format!("{pre}…{post}")),
+        }
+    }
+    out.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_words_are_masked_as_one_gap_per_run() {
+        let unknown: HashSet<String> = ["konkurret", "revinstralisering", "lang"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            mask_unknown("Planen mangler en konkurret på lang revinstralisering, og det haster.", &unknown),
+            "Planen mangler en … på …, og det haster."
+        );
+        assert_eq!(mask_unknown("Ingen ukjente ord her.", &HashSet::new()), "Ingen ukjente ord her.");
+    }
 
     #[test]
     fn rules_file_parses() {

@@ -365,24 +365,67 @@ pub fn draft_innspill(
 ) -> Result<Vec<Line>> {
     // Every point of the sak goes to the model in one batch: one pass over the weights serves
     // several rewrites.
-    let pts: Vec<Point> = turns.iter().flat_map(|t| points(t, meeting)).collect();
-    let requests: Vec<Request> = pts.iter().map(|p| request_for(p, meeting, item, prompts)).collect();
+    // Words heard as no word at all (speech recognition) are noise in a line: each shows as "…".
+    let pts: Vec<Point> = turns
+        .iter()
+        .flat_map(|t| points(t, meeting))
+        .map(|p| Point { text: crate::lexicon::mask_unknown(&p.text, &crate::lexicon::unknown_words(segments, p.span)), ..p })
+        .collect();
+    // Each point is written up one of three ways: flagged as unclear (heard too badly to write
+    // up), its own words (already a clean referat line), or by the model. Only the last costs
+    // a model call.
+    enum Plan {
+        Unclear(crate::lexicon::Clarity),
+        Own(Line),
+        Model(usize),
+    }
+    let mut requests: Vec<Request> = Vec::new();
+    let plans: Vec<Plan> = pts
+        .iter()
+        .map(|p| {
+            let clarity = crate::lexicon::clarity(segments, p.span);
+            if clarity.words > 0 && f64::from(clarity.score) >= text::threshold("innspill.unclear_share") {
+                return Plan::Unclear(clarity);
+            }
+            let own = extractive_line(p, meeting, item);
+            // A formal proposal stands in its own words, however long.
+            if is_clean_line(&own) || is_proposal(&p.text) {
+                return Plan::Own(own);
+            }
+            requests.push(request_for(p, meeting, item, prompts));
+            Plan::Model(requests.len() - 1)
+        })
+        .collect();
     let completions = llm.complete_batch(&requests)?;
     for _ in turns {
         tick();
     }
     let mut lines = Vec::with_capacity(pts.len());
-    for ((p, r), c) in pts.iter().zip(&requests).zip(&completions) {
-        stats.add(c);
-        let clarity = crate::lexicon::clarity(segments, p.span);
-        let garbled = clarity.words > 0 && f64::from(clarity.score) >= text::threshold("innspill.unclear_share");
-        lines.push(if garbled {
-            unclear_line(p, &clarity, meeting)
-        } else {
-            bullet_from(p, &c.text, &r.messages[1].content, meeting, item, stats)
+    for (p, plan) in pts.iter().zip(plans) {
+        lines.push(match plan {
+            Plan::Unclear(clarity) => unclear_line(p, &clarity, meeting),
+            Plan::Own(line) => {
+                stats.extractive_lines += 1;
+                line
+            }
+            Plan::Model(k) => {
+                stats.add(&completions[k]);
+                bullet_from(p, &completions[k].text, &requests[k].messages[1].content, meeting, item, stats)
+            }
         });
     }
     Ok(merge_duplicates(lines))
+}
+
+/// A line in the speaker's own words that needs no rewrite: unflagged, short, no first person
+/// left, whole sentences. A rewrite can only restate it, so the model is not asked.
+fn is_clean_line(line: &Line) -> bool {
+    let words = line.text.split_whitespace().count();
+    line.flags.is_empty()
+        && words <= text::threshold("innspill.clean_max_words") as usize
+        && !personal(&line.text)
+        && !line.text.contains('…')
+        && text::split_sentences(&line.text).len() <= 2
 }
 
 /// The rewrite task for one point.
@@ -460,7 +503,10 @@ pub const MAX_EXTRACTIVE_WORDS: usize = 45;
 /// The point's own words, lightly normalised and cut to [`MAX_EXTRACTIVE_WORDS`], checked
 /// like any other line.
 pub fn extractive_line(p: &Point, meeting: &Meeting, item: &Item) -> Line {
-    let text = check::correct_spelling(&key_sentences(&in_register(&p.text), item, MAX_EXTRACTIVE_WORDS), meeting);
+    let own = in_register(&p.text);
+    // A formal proposal is kept whole: its wording is what was voted on.
+    let text = if is_proposal(&p.text) { own } else { key_sentences(&own, item, MAX_EXTRACTIVE_WORDS) };
+    let text = check::correct_spelling(&text, meeting);
     let flags = check::check_line_as(&text, &p.text, "", meeting, LineKind::Innspill);
     Line { text, source: vec![p.span], flags, origin: Origin::Extractive }
 }
