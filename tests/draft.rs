@@ -72,7 +72,14 @@ fn inputs() -> (Meeting, Transcript, Segmentation) {
             seg(10.5, 13.0, "Rune Simensen", "Da går vi til sak tretten. Norunn Saure, værsågod."),
             seg(13.5, 22.0, "Norunn Saure", "Takk. Ordningen samler krav og godkjenningsprosedyrer for helseteknologi. Vi ønsker rådets innspill til videreutviklingen."),
             seg(22.5, 24.0, "Rune Simensen", "Takk. Marte Lien."),
-            seg(24.5, 31.0, "Marte Lien", "Kommunene trenger tydelige krav før de starter en anskaffelse. Kravene må komme tidlig nok."),
+            // Long enough that its own words are no finished referat line: the model is asked.
+            seg(
+                24.5,
+                31.0,
+                "Marte Lien",
+                "Kommunene trenger tydelige krav før de starter en anskaffelse. Kravene må komme tidlig nok, slik at leverandørene \
+                 rekker å tilpasse løsningene sine, og slik at kommunene kan planlegge innkjøpene sammen i regionen.",
+            ),
             seg(31.5, 38.0, "Rune Simensen", "Takk. Da oppsummerer jeg. Nasjonalt e-helseråd drøftet saken."),
         ],
         warnings: vec![],
@@ -238,4 +245,22 @@ fn an_empty_answer_is_the_extractive_line() {
     let (meeting, transcript, seg) = inputs();
     let rules = draft::draft(&meeting, &transcript, &seg, &mut RulesOnly, &Prompts::bundled(), &indicatif::ProgressBar::hidden()).unwrap();
     assert_eq!(b, rules.items.into_iter().find(|i| i.saksnr == "13/25").unwrap().innspill);
+}
+
+/// A point whose own words already make a clean referat line is written as it stands: the
+/// model is not asked to restate it.
+#[test]
+fn a_clean_point_is_not_sent_to_the_model() {
+    let (meeting, mut transcript, seg) = inputs();
+    let clean = "Kommunene trenger tydelige krav før de starter en anskaffelse.";
+    for s in transcript.segments.iter_mut().filter(|s| s.speaker.as_deref() == Some("Marte Lien")) {
+        s.text = clean.into();
+    }
+    let mut llm = Scripted::new(|_: &str| "Rådet vedtok noe helt annet.".to_string());
+    let d = draft::draft(&meeting, &transcript, &seg, &mut llm, &Prompts::bundled(), &indicatif::ProgressBar::hidden()).unwrap();
+    assert!(!llm.seen.iter().any(|t| t.contains(clean)), "a clean point was sent to the model");
+    let b = d.items.into_iter().find(|i| i.saksnr == "13/25").unwrap().innspill;
+    assert_eq!(b.len(), 1, "{b:#?}");
+    assert_eq!(b[0].text, clean);
+    assert_eq!(origin(&b[0]), "extractive");
 }
