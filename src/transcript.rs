@@ -5,7 +5,7 @@
 use crate::artifact::{Inputs, Segment, Transcript, FORMAT_VERSION};
 use crate::workdir::{self, WorkDir};
 use anyhow::{bail, Context, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Read a transcript file; the format follows the extension (.vtt, .srt, .json) or, failing
 /// that, the content.
@@ -253,10 +253,29 @@ pub fn to_srt(t: &Transcript) -> String {
     out
 }
 
+/// The transcript's formats for other tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subtitles {
+    Vtt,
+    Srt,
+}
+
+/// Write the transcript as `transcript.vtt` or `transcript.srt` in the work dir (atomic);
+/// returns its path.
+pub fn write_subtitles(wd: &WorkDir, t: &Transcript, kind: Subtitles) -> Result<PathBuf> {
+    let (name, text) = match kind {
+        Subtitles::Vtt => ("transcript.vtt", to_vtt(t)),
+        Subtitles::Srt => ("transcript.srt", to_srt(t)),
+    };
+    let path = wd.path(name);
+    workdir::write_atomic(&path, text.as_bytes())?;
+    Ok(path)
+}
+
 /// Save transcript.json and write transcript.vtt and transcript.srt next to it (all atomic).
 pub fn save_with_exports(wd: &WorkDir, t: &Transcript) -> Result<()> {
-    workdir::write_atomic(&wd.path("transcript.vtt"), to_vtt(t).as_bytes())?;
-    workdir::write_atomic(&wd.path("transcript.srt"), to_srt(t).as_bytes())?;
+    write_subtitles(wd, t, Subtitles::Vtt)?;
+    write_subtitles(wd, t, Subtitles::Srt)?;
     // The JSON last: its presence marks the stage as done.
     wd.save(t)
 }

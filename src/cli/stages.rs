@@ -3,6 +3,7 @@
 use super::args::{AsrArgs, Format, InputArgs, LlmArgs, ModelArgs, StageIo};
 use anyhow::Result;
 use referat::pipeline::StageReport;
+use referat::transcript::Subtitles;
 use referat::{export, meeting::Meeting, pipeline, workdir, workdir::WorkDir};
 use std::path::{Path, PathBuf};
 
@@ -44,12 +45,8 @@ pub(super) fn export(io: StageIo, format: Format, final_: bool, times: bool) -> 
         Format::Pdf => export::Format::Pdf,
         Format::Vtt | Format::Srt => {
             let t: referat::artifact::Transcript = wd.load("referat transcribe")?;
-            let (name, text) = match format {
-                Format::Vtt => ("transcript.vtt", referat::transcript::to_vtt(&t)),
-                _ => ("transcript.srt", referat::transcript::to_srt(&t)),
-            };
-            referat::workdir::write_atomic(&wd.path(name), text.as_bytes())?;
-            println!("{}", wd.path(name).display());
+            let kind = if matches!(format, Format::Vtt) { Subtitles::Vtt } else { Subtitles::Srt };
+            println!("{}", referat::transcript::write_subtitles(&wd, &t, kind)?.display());
             return Ok(());
         }
     };

@@ -16,6 +16,7 @@ use crate::export::{self, ExportOptions, Format};
 use crate::meeting::Meeting;
 use crate::review::edit::{self, Edge};
 use crate::review::{item_view, next_id, AddedLine, Counts, ItemReview, LineReview, Review, Section, Status, ViewLine, REVIEW_VERSION};
+use crate::transcript::Subtitles;
 use crate::workdir::{sha256_bytes, WorkDir};
 use anyhow::{Context, Result};
 use axum::body::Body;
@@ -717,14 +718,8 @@ async fn export_doc(State(app): State<Shared>, Json(req): Json<ExportReq>) -> Re
         match req.format.as_str() {
             f @ ("vtt" | "srt") => {
                 let t = live.transcript.as_ref().ok_or_else(|| bad("Ingen transkripsjon i arbeidsmappen."))?;
-                let (name, text) = if f == "vtt" {
-                    ("transcript.vtt", crate::transcript::to_vtt(t))
-                } else {
-                    ("transcript.srt", crate::transcript::to_srt(t))
-                };
-                let path = app.wd.path(name);
-                crate::workdir::write_atomic(&path, text.as_bytes()).map_err(internal)?;
-                Ok(path)
+                let kind = if f == "vtt" { Subtitles::Vtt } else { Subtitles::Srt };
+                crate::transcript::write_subtitles(&app.wd, t, kind).map_err(internal)
             }
             f => {
                 let format = Format::parse(f).ok_or_else(|| bad("format must be md, docx, odt, pdf, vtt or srt"))?;
