@@ -152,7 +152,7 @@ fn review_in_headless_chromium() {
 
     // What the page did is on disk, apart from the untouched machine draft.
     assert_eq!(std::fs::read(dir.path().join("draft.json")).unwrap(), draft_before);
-    let review = referat::review::load(&WorkDir::open(dir.path()).unwrap()).unwrap().expect("review.json");
+    let review = WorkDir::open(dir.path()).unwrap().load_opt::<referat::review::Review>().unwrap().expect("review.json");
     let ir = &review.items["13/25"];
     assert_eq!(ir.lines["innspill/0"].text.as_deref(), Some("Kommunene trenger klarere krav før anskaffelser (redigert)."));
     assert_eq!(ir.lines["innspill/1"].status, referat::review::Status::Rejected);
@@ -501,7 +501,7 @@ fn review_loop_on_the_sample_in_headless_chromium() {
             assert_eq!(new, old);
         }
     }
-    let review = referat::review::load(&wd).unwrap().unwrap();
+    let review = wd.load_opt::<referat::review::Review>().unwrap().unwrap();
     assert!(review.outdated.is_empty(), "{:?}", review.outdated);
     let ir = &review.items["17/25"];
     assert_eq!(ir.lines["innspill/0"].status, referat::review::Status::Accepted);

@@ -109,7 +109,7 @@ pub fn render(meeting: &Meeting, draft: &Draft, opts: &ExportOptions, format: Fo
 /// writes `referat.<ext>` atomically into the work dir and returns its path.
 pub fn run_stage(meeting: &Meeting, wd: &WorkDir, format: Format, opts: &ExportOptions) -> Result<PathBuf> {
     let draft: Draft = wd.load("referat draft")?;
-    let draft = match crate::review::load(wd)? {
+    let draft = match wd.load_opt::<crate::review::Review>()? {
         Some(review) => reviewed_draft(&draft, &review),
         None => draft,
     };

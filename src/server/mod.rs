@@ -129,7 +129,7 @@ impl App {
             std::fs::read(&draft_path).with_context(|| format!("cannot read {}: run `referat draft` first", draft_path.display()))?;
         let draft: Draft = wd.load("referat draft")?;
         let draft_hash = sha256_bytes(&bytes);
-        let mut review = crate::review::load(&wd)?.unwrap_or(Review { version: REVIEW_VERSION, ..Default::default() });
+        let mut review = wd.load_opt::<Review>()?.unwrap_or(Review { version: REVIEW_VERSION, ..Default::default() });
         if !review.draft_hash.is_empty() && review.draft_hash != draft_hash {
             // Re-drafted outside the page (`referat draft`): every sak is drafted from the
             // current transcript, so none is outdated any more.
@@ -647,7 +647,7 @@ async fn op(State(app): State<Shared>, Json(req): Json<Change>) -> Result<Respon
 pub(super) fn save_review(app: &App, live: &mut Live, mut next: Review) -> Result<()> {
     next.version = REVIEW_VERSION;
     next.draft_hash = live.draft_hash.clone();
-    crate::review::save(&app.wd, &next)?;
+    app.wd.save(&next)?;
     live.review = next;
     live.version += 1;
     Ok(())
