@@ -150,7 +150,10 @@ pub fn run(meeting_path: &Path, input: &Input, out: &Path, models: &ModelChoice,
     stage("transcribe", &mut || transcribe(meeting_path, &meeting, input, &wd, models, asr, force).map(drop))?;
     stage("segment", &mut || crate::segment::run_stage(meeting_path, &meeting, &wd, force).map(drop))?;
     stage("draft", &mut || draft(meeting_path, &meeting, &wd, models, force).map(drop))?;
-    stage("export", &mut || crate::export::run_stage(&meeting, &wd, crate::export::Format::Md, &Default::default()).map(drop))?;
+    stage("export", &mut || {
+        let draft = crate::review::load_reviewed(&wd)?;
+        crate::export::write_document(&meeting, &draft, &wd, crate::export::Format::Md, &Default::default()).map(drop)
+    })?;
     Ok(reports)
 }
 

@@ -191,7 +191,8 @@ fn review_in_headless_chromium() {
     let meeting = Meeting::load(&common::sample("meeting.toml")).unwrap();
     let wd = WorkDir::open(dir.path()).unwrap();
     let opts = referat::export::ExportOptions { final_: true, times: false };
-    let p = referat::export::run_stage(&meeting, &wd, referat::export::Format::Md, &opts).unwrap();
+    let draft = referat::review::load_reviewed(&wd).unwrap();
+    let p = referat::export::write_document(&meeting, &draft, &wd, referat::export::Format::Md, &opts).unwrap();
     let md = std::fs::read_to_string(p).unwrap();
     let i13 = md.find("## 13/25").unwrap();
     let i14 = md.find("## 14/25").unwrap();

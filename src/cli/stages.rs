@@ -51,7 +51,7 @@ pub(super) fn export(io: StageIo, format: Format, final_: bool, times: bool) -> 
         }
     };
     let opts = export::ExportOptions { final_, times };
-    let path = export::run_stage(&meeting, &wd, format, &opts)?;
+    let path = export::write_document(&meeting, &referat::review::load_reviewed(&wd)?, &wd, format, &opts)?;
     println!("{}", path.display());
     Ok(())
 }

@@ -27,6 +27,8 @@
 pub mod edit;
 
 use crate::artifact::{Artifact, Draft, DraftItem, Flag, FlagKind, Line, Origin, Span};
+use crate::workdir::WorkDir;
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -378,6 +380,16 @@ pub fn reviewed_draft(draft: &Draft, review: &Review) -> Draft {
         }
     }
     out
+}
+
+/// The work dir's draft as the secretary left it: `draft.json` with `review.json` applied when
+/// a review has started.
+pub fn load_reviewed(wd: &WorkDir) -> Result<Draft> {
+    let draft: Draft = wd.load("referat draft")?;
+    Ok(match wd.load_opt::<Review>()? {
+        Some(review) => reviewed_draft(&draft, &review),
+        None => draft,
+    })
 }
 
 /// The highest number among the added bullets' ids (`a1`, `a2`, ...), 0 when there are none.

@@ -723,7 +723,8 @@ async fn export_doc(State(app): State<Shared>, Json(req): Json<ExportReq>) -> Re
             }
             f => {
                 let format = Format::parse(f).ok_or_else(|| bad("format must be md, docx, odt, pdf, vtt or srt"))?;
-                export::run_stage(&app.meeting, &app.wd, format, &opts).map_err(internal)
+                let draft = crate::review::reviewed_draft(&live.draft, &live.review);
+                export::write_document(&app.meeting, &draft, &app.wd, format, &opts).map_err(internal)
             }
         }
     })
