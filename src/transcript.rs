@@ -3,6 +3,7 @@
 //! WebVTT and SRT next to `transcript.json`.
 
 use crate::artifact::{Inputs, Segment, Transcript, FORMAT_VERSION};
+use crate::stage::{Ctx, Made, Stage};
 use crate::workdir::{self, WorkDir};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -280,21 +281,30 @@ pub fn save_with_exports(wd: &WorkDir, t: &Transcript) -> Result<()> {
     wd.save(t)
 }
 
-/// The `transcribe --transcript FILE` stage: import into `wd/transcript.json` unless up to date.
-pub fn import_stage(wd: &WorkDir, path: &Path, force: bool) -> Result<Transcript> {
-    let mut inputs = Inputs::new();
-    inputs.insert("transcript".into(), workdir::sha256_file(path)?);
-    if !force && wd.is_fresh::<Transcript>(&inputs) {
-        eprintln!("{} is up to date (use --force to redo it)", wd.path("transcript.json").display());
-        return wd.load("referat transcribe");
+/// The `transcribe --transcript FILE` stage: import `file` into `transcript.json`.
+pub struct ImportStage<'a> {
+    pub file: &'a Path,
+}
+
+impl Stage for ImportStage<'_> {
+    type Output = Transcript;
+    const NAME: &'static str = "transcribe";
+
+    fn inputs(&self) -> Result<Inputs> {
+        Ok(Inputs::from([("transcript".to_string(), workdir::sha256_file(self.file)?)]))
     }
-    let mut t = load_file(path)?;
-    if t.segments.is_empty() {
-        t.warnings.push(format!("Den importerte transkripsjonen {} er tom.", path.display()));
+
+    fn run(&self, _: Ctx<'_, Transcript>) -> Result<Made<Transcript>> {
+        let mut t = load_file(self.file)?;
+        if t.segments.is_empty() {
+            t.warnings.push(format!("Den importerte transkripsjonen {} er tom.", self.file.display()));
+        }
+        Ok(Made::new(t))
     }
-    t.inputs = inputs;
-    save_with_exports(wd, &t)?;
-    Ok(t)
+
+    fn save(&self, wd: &WorkDir, t: &Transcript) -> Result<()> {
+        save_with_exports(wd, t)
+    }
 }
 
 #[cfg(test)]

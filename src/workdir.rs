@@ -1,6 +1,6 @@
 //! The work dir is the pipeline's state: one artifact file per stage, written atomically.
 
-use crate::artifact::{Artifact, Derived, Inputs};
+use crate::artifact::Artifact;
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
@@ -84,11 +84,6 @@ impl WorkDir {
     pub fn save<A: Artifact>(&self, a: &A) -> Result<()> {
         let json = serde_json::to_vec_pretty(a)?;
         write_atomic(&self.path(A::FILE), &json)
-    }
-
-    /// True when the artifact exists, has this format version, and was made from `inputs`.
-    pub fn is_fresh<A: Derived>(&self, inputs: &Inputs) -> bool {
-        matches!(self.load_opt::<A>(), Ok(Some(a)) if a.inputs() == inputs)
     }
 }
 

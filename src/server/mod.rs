@@ -14,8 +14,10 @@ use crate::artifact::{Draft, Segmentation, Span, Transcript, Word};
 use crate::draft::DraftOptions;
 use crate::export::{self, ExportOptions, Format};
 use crate::meeting::Meeting;
+use crate::progress::Silent;
 use crate::review::edit::{self, Edge};
 use crate::review::{item_view, next_id, AddedLine, Counts, ItemReview, LineReview, Review, Section, Status, ViewLine, REVIEW_VERSION};
+use crate::segment::SegmentStage;
 use crate::transcript::Subtitles;
 use crate::workdir::{sha256_bytes, WorkDir};
 use anyhow::{Context, Result};
@@ -150,6 +152,11 @@ impl App {
             live: Mutex::new(Live { draft, draft_hash, review, transcript, transcript_hash, segments, version: 0 }),
             job: Default::default(),
         })
+    }
+
+    /// The segment stage over the work dir's transcript (the page shows no stage notes).
+    pub(super) fn segment(&self, force: bool) -> Result<Segmentation> {
+        crate::stage::run_stage(&self.wd, &SegmentStage::new(&self.meeting_path, &self.meeting, &self.wd)?, force, &Silent)
     }
 
     pub(super) fn live(&self) -> MutexGuard<'_, Live> {
@@ -679,7 +686,7 @@ fn ground_change(app: &App, live: &mut Live, op: Op) -> Result<(), ApiError> {
         }
         _ => return Err(bad("Ikke en endring av transkripsjonen eller grensene.")),
     };
-    let seg = match crate::segment::run_stage(&app.meeting_path, &app.meeting, &app.wd, force) {
+    let seg = match app.segment(force) {
         Ok(seg) => seg,
         Err(e) => {
             // What was saved is the new state: pages that saw the old one must not write over it.
