@@ -92,6 +92,16 @@ impl AsrChoice {
     }
 }
 
+/// Dumps on stderr for development (the command line sets them from `REFERAT_DEBUG_SEGMENT`
+/// and `REFERAT_DEBUG_TURNS`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DebugDumps {
+    /// Segmentation: the units with their cues, and the orders' scores.
+    pub segment: bool,
+    /// Drafting: each sak's turns with their roles.
+    pub turns: bool,
+}
+
 /// Everything the command line decides for the stages.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -99,6 +109,7 @@ pub struct Options {
     pub asr: AsrChoice,
     /// Redo the stages even when they are up to date.
     pub force: bool,
+    pub debug: DebugDumps,
 }
 
 impl Options {
@@ -111,6 +122,7 @@ impl Options {
             prompts: m.prompts.clone(),
             threads: m.threads,
             rules_only: m.rules_only,
+            dump_turns: self.debug.turns,
         }
     }
 
@@ -157,7 +169,8 @@ impl Job<'_> {
     }
 
     pub fn segment(&self) -> Result<Segmentation> {
-        self.run(&SegmentStage::new(self.meeting_path, self.meeting, self.wd)?)
+        let stage = SegmentStage { debug: self.opts.debug.segment, ..SegmentStage::new(self.meeting_path, self.meeting, self.wd)? };
+        self.run(&stage)
     }
 
     pub fn draft(&self) -> Result<Draft> {

@@ -122,7 +122,8 @@ fn substantive_turn_gives_one_supported_bullet() {
     let (meeting, transcript, seg) = inputs();
     let mut llm = draft::load_llm(&model("qwen2.5-coder-1.5b-instruct"), None, None).unwrap();
     let (d, stats) =
-        draft::draft_with_stats(&meeting, &transcript, &seg, llm.as_mut(), &Prompts::bundled(), &indicatif::ProgressBar::hidden()).unwrap();
+        draft::draft_with_stats(&meeting, &transcript, &seg, llm.as_mut(), &Prompts::bundled(), &indicatif::ProgressBar::hidden(), false)
+            .unwrap();
     eprintln!("{}", stats.summary());
     let it = d.items.iter().find(|i| i.saksnr == "13/25").unwrap();
     assert_eq!(it.innspill.len(), 1, "{:#?}", it.innspill);

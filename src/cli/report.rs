@@ -1,5 +1,6 @@
 //! How the stages' notes and progress bars look on the command line (stderr).
 
+use referat::pipeline::DebugDumps;
 use referat::progress::{Note, Progress, Report};
 
 /// Notes on stderr, bars on stderr when it is a terminal.
@@ -21,4 +22,10 @@ impl Report for Stderr {
     fn bar(&self, label: &str, total: u64, unit: &str) -> Box<dyn Progress> {
         Box::new(referat::progress::bar(label, total, unit))
     }
+}
+
+/// The debug dumps asked for in the environment (`REFERAT_DEBUG_SEGMENT`, `REFERAT_DEBUG_TURNS`).
+pub(crate) fn debug_dumps() -> DebugDumps {
+    let set = |var: &str| std::env::var_os(var).is_some();
+    DebugDumps { segment: set("REFERAT_DEBUG_SEGMENT"), turns: set("REFERAT_DEBUG_TURNS") }
 }

@@ -1,7 +1,7 @@
 //! The pipeline commands: transcribe, segment, draft, export, review, run, eval.
 
 use super::args::{AsrArgs, Format, InputArgs, LlmArgs, ModelArgs, StageIo};
-use super::report::Stderr;
+use super::report::{debug_dumps, Stderr};
 use anyhow::Result;
 use referat::pipeline::{Job, Options, StageReport};
 use referat::transcript::Subtitles;
@@ -13,7 +13,7 @@ pub(super) fn transcribe(io: StageIo, input: InputArgs, models: ModelArgs, asr: 
     // Stages that write artifacts hold the work dir's lock (a review open on it holds it too).
     let _lock = workdir::lock(&io.out)?;
     let wd = WorkDir::create(&io.out)?;
-    let opts = Options { models: models.into(), asr: asr.choice(!no_prompt), force: io.force };
+    let opts = Options { models: models.into(), asr: asr.choice(!no_prompt), force: io.force, debug: debug_dumps() };
     let t = job(&io, &meeting, &wd, &opts).transcribe(&input.into())?;
     eprintln!("{}: {} segments, {:.0} s", wd.path("transcript.json").display(), t.segments.len(), t.duration);
     Ok(())
@@ -23,7 +23,7 @@ pub(super) fn segment(io: StageIo) -> Result<()> {
     let meeting = Meeting::load(&io.meeting)?;
     let wd = WorkDir::open(&io.out)?;
     let _lock = workdir::lock(&io.out)?;
-    let opts = Options { force: io.force, ..Default::default() };
+    let opts = Options { force: io.force, debug: debug_dumps(), ..Default::default() };
     let seg = job(&io, &meeting, &wd, &opts).segment()?;
     let discussed = seg.items.iter().filter(|i| !i.spans.is_empty()).count();
     eprintln!("{}: {discussed} of {} items placed", wd.path("segments.json").display(), seg.items.len());
@@ -34,7 +34,7 @@ pub(super) fn draft(io: StageIo, models: ModelArgs) -> Result<()> {
     let meeting = Meeting::load(&io.meeting)?;
     let wd = WorkDir::open(&io.out)?;
     let _lock = workdir::lock(&io.out)?;
-    let opts = Options { models: models.into(), force: io.force, ..Default::default() };
+    let opts = Options { models: models.into(), force: io.force, debug: debug_dumps(), ..Default::default() };
     job(&io, &meeting, &wd, &opts).draft()?;
     Ok(())
 }
@@ -72,6 +72,7 @@ pub(super) fn review(io: StageIo, audio: Option<PathBuf>, port: u16, llm: LlmArg
         prompts: llm.prompts,
         threads: llm.threads,
         rules_only: llm.rules_only,
+        dump_turns: debug_dumps().turns,
     };
     referat::server::run(&io.meeting, &io.out, audio.as_deref(), port, opts, |url, recording| {
         println!("Gjennomgang: {url}  (Ctrl-C stops the server)");
@@ -93,7 +94,7 @@ pub(super) fn run(io: StageIo, input: InputArgs, models: ModelArgs, asr: AsrArgs
             .into_iter()
             .filter_map(|(f, p)| Some((f, p.clone()?)))
             .collect();
-    let opts = Options { models: models.into(), asr: asr.choice(true), force: io.force };
+    let opts = Options { models: models.into(), asr: asr.choice(true), force: io.force, debug: debug_dumps() };
     let reports = pipeline::run(&io.meeting, &input.into(), &io.out, &opts, &Stderr)?;
     print_reports(&reports);
     println!("{}", io.out.join("referat.md").display());

@@ -151,7 +151,7 @@ pub fn draft(
     prompts: &Prompts,
     progress: &dyn Progress,
 ) -> Result<Draft> {
-    Ok(draft_with_stats(meeting, transcript, seg, llm, prompts, progress)?.0)
+    Ok(draft_with_stats(meeting, transcript, seg, llm, prompts, progress, false)?.0)
 }
 
 /// A joint group: the items discussed together, in meeting order.
@@ -172,8 +172,13 @@ fn group_of(seg: &Segmentation, saksnr: &str) -> Vec<String> {
 }
 
 /// The turns of each discussed group (joint items share their spans), keyed by the group's
-/// first saksnr.
-fn turns_per_group(meeting: &Meeting, transcript: &Transcript, seg: &Segmentation) -> Result<BTreeMap<String, Vec<turns::Turn>>> {
+/// first saksnr; `dump` prints them on stderr (a debug aid).
+fn turns_per_group(
+    meeting: &Meeting,
+    transcript: &Transcript,
+    seg: &Segmentation,
+    dump: bool,
+) -> Result<BTreeMap<String, Vec<turns::Turn>>> {
     let mut group_turns: BTreeMap<String, Vec<turns::Turn>> = BTreeMap::new();
     let chair = turns::chair_speaker(meeting, transcript, seg);
     for si in &seg.items {
@@ -192,7 +197,7 @@ fn turns_per_group(meeting: &Meeting, transcript: &Transcript, seg: &Segmentatio
         let mut merged = item.clone();
         merged.presenters = group.iter().filter_map(|s| meeting.item(s)).flat_map(|i| i.presenters.clone()).collect();
         let ts = turns::split_turns(transcript, &si.spans, meeting, &merged, chair.as_deref());
-        if std::env::var_os("REFERAT_DEBUG_TURNS").is_some() {
+        if dump {
             for t in &ts {
                 eprintln!(
                     "[{}] {:?}/{:?}{} {:?} {:?}: {}",
@@ -211,7 +216,8 @@ fn turns_per_group(meeting: &Meeting, transcript: &Transcript, seg: &Segmentatio
     Ok(group_turns)
 }
 
-/// [`draft`] that also returns the run's statistics.
+/// [`draft`] that also returns the run's statistics; `dump_turns` prints each sak's turns on
+/// stderr (a debug aid).
 pub fn draft_with_stats(
     meeting: &Meeting,
     transcript: &Transcript,
@@ -219,11 +225,12 @@ pub fn draft_with_stats(
     llm: &mut dyn Llm,
     prompts: &Prompts,
     progress: &dyn Progress,
+    dump_turns: bool,
 ) -> Result<(Draft, Stats)> {
     let mut stats = Stats::default();
 
     // Turns per group, computed up front so the progress bar knows its length.
-    let group_turns = turns_per_group(meeting, transcript, seg)?;
+    let group_turns = turns_per_group(meeting, transcript, seg, dump_turns)?;
     let work: usize =
         group_turns.values().flat_map(|ts| ts.iter()).filter(|t| t.kind == TurnKind::Substantive && t.role == TurnRole::Member).count();
     progress.set_length((work + seg.items.len()) as u64);
@@ -354,6 +361,8 @@ pub struct DraftOptions {
     pub threads: Option<usize>,
     /// Draft without a language model (rules and the speakers' own words only).
     pub rules_only: bool,
+    /// Print each sak's turns on stderr (a debug aid).
+    pub dump_turns: bool,
 }
 
 impl DraftOptions {
@@ -440,7 +449,8 @@ impl Stage for DraftStage<'_> {
         let pb = ctx.report.bar("draft", 0, "steps");
         let t0 = Instant::now();
         let (transcript, seg) = (&self.transcript.artifact, &self.segments.artifact);
-        let (draft, stats) = draft_with_stats(self.meeting, transcript, seg, llm.as_mut(), &self.prompts, pb.as_ref())?;
+        let (draft, stats) =
+            draft_with_stats(self.meeting, transcript, seg, llm.as_mut(), &self.prompts, pb.as_ref(), self.opts.dump_turns)?;
         let wrote = format!("wrote {} in {:.0} s; {}", ctx.wd.path(Draft::FILE).display(), t0.elapsed().as_secs_f64(), stats.summary());
         Ok(Made::new(draft).then(Note::Info(wrote)))
     }

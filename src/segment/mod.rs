@@ -157,11 +157,12 @@ type Manual = BTreeMap<usize, Vec<Span>>;
 
 /// Segment the transcript into the meeting's items. See the module docs.
 pub fn segment(meeting: &Meeting, transcript: &Transcript) -> Result<Segmentation> {
-    segment_with_manual(meeting, transcript, &[])
+    segment_with_manual(meeting, transcript, &[], false)
 }
 
-/// [`segment`], keeping `manual` items (from an edited `segments.json`) as they are.
-pub fn segment_with_manual(meeting: &Meeting, transcript: &Transcript, manual_items: &[ItemSegment]) -> Result<Segmentation> {
+/// [`segment`], keeping `manual` items (from an edited `segments.json`) as they are; `debug`
+/// dumps the units and scores on stderr.
+pub fn segment_with_manual(meeting: &Meeting, transcript: &Transcript, manual_items: &[ItemSegment], debug: bool) -> Result<Segmentation> {
     let m = meeting.items.len();
     let ag = Agenda::new(meeting);
     let manual = manual_constraints(meeting, manual_items);
@@ -180,7 +181,7 @@ pub fn segment_with_manual(meeting: &Meeting, transcript: &Transcript, manual_it
 
     let problem = Problem::new(meeting, &units, &manual, duration);
     let best = decode_best_order(&problem, m)?;
-    if std::env::var_os("REFERAT_DEBUG_SEGMENT").is_some() {
+    if debug {
         debug_dump(&problem, &best, m)?;
     }
     let blocks = blocks(&best);
@@ -226,7 +227,7 @@ fn manual_constraints(meeting: &Meeting, manual_items: &[ItemSegment]) -> Manual
     manual
 }
 
-/// `REFERAT_DEBUG_SEGMENT`: the units with their cues, and the scores of the agenda order and
+/// The debug dump (`REFERAT_DEBUG_SEGMENT` for the command line): the units with their cues, and the scores of the agenda order and
 /// the chosen one, on stderr.
 fn debug_dump(problem: &Problem, best: &Decoded, m: usize) -> Result<()> {
     for u in problem.units {
@@ -454,12 +455,14 @@ pub struct SegmentStage<'a> {
     pub meeting_path: &'a Path,
     pub meeting: &'a Meeting,
     pub transcript: Hashed<Transcript>,
+    /// Dump the units and scores on stderr.
+    pub debug: bool,
 }
 
 impl<'a> SegmentStage<'a> {
     /// The stage over the work dir's transcript.
     pub fn new(meeting_path: &'a Path, meeting: &'a Meeting, wd: &WorkDir) -> Result<SegmentStage<'a>> {
-        Ok(SegmentStage { meeting_path, meeting, transcript: wd.load_hashed("referat transcribe")? })
+        Ok(SegmentStage { meeting_path, meeting, transcript: wd.load_hashed("referat transcribe")?, debug: false })
     }
 }
 
@@ -477,7 +480,7 @@ impl Stage for SegmentStage<'_> {
 
     fn run(&self, ctx: Ctx<'_, Segmentation>) -> Result<Made<Segmentation>> {
         let manual: Vec<ItemSegment> = ctx.previous.map(|o| o.items.into_iter().filter(|i| i.manual).collect()).unwrap_or_default();
-        Ok(Made::new(segment_with_manual(self.meeting, &self.transcript.artifact, &manual)?))
+        Ok(Made::new(segment_with_manual(self.meeting, &self.transcript.artifact, &manual, self.debug)?))
     }
 }
 
@@ -805,7 +808,7 @@ time = "11:15"
             confidence: [1.0, 1.0],
             manual: true,
         };
-        let s = segment_with_manual(&meeting(), &t, &[edited]).unwrap();
+        let s = segment_with_manual(&meeting(), &t, &[edited], false).unwrap();
         assert_eq!(item(&s, "16/25").status, ItemStatus::NotDiscussed);
         assert!(item(&s, "16/25").manual);
         assert_eq!(item(&s, "15/25").spans[0][1], start(&s, "18/25"));

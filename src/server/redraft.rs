@@ -194,7 +194,7 @@ fn redraft(app: &App, requested: &[String], progress: &ProgressBar) -> Result<St
 
     app.job.phase(DRAFTING);
     let only = Segmentation { items: seg.items.iter().filter(|i| saker.contains(&i.saksnr)).cloned().collect(), ..seg.clone() };
-    let (new, stats) = draft::draft_with_stats(&app.meeting, &transcript, &only, llm.as_mut(), &prompts, progress)?;
+    let (new, stats) = draft::draft_with_stats(&app.meeting, &transcript, &only, llm.as_mut(), &prompts, progress, app.llm.dump_turns)?;
     drop(llm);
 
     app.job.phase("Lagrer");
