@@ -10,7 +10,7 @@ fn main() -> anyhow::Result<()> {
     o.max_window = a[3].parse()?;
     o.threads = a[4].parse()?;
     let t0 = std::time::Instant::now();
-    let t = asr::transcribe(Path::new(&a[1]), &meeting, &o)?;
+    let t = asr::transcribe(Path::new(&a[1]), &meeting, &o, &referat::progress::Silent)?;
     eprintln!("max_window {} s: {:.1} s wall", o.max_window, t0.elapsed().as_secs_f64());
     std::fs::write(&a[5], serde_json::to_vec(&t)?)?;
     Ok(())

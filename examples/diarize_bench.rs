@@ -67,7 +67,7 @@ fn main() -> Result<()> {
         if let Some(h) = hop {
             opts.hop_frames = h;
         }
-        let regions = diarize::embed_regions(&audio, &map, &enc, opts.hop_frames)?;
+        let regions = diarize::embed_regions(&audio, &map, &enc, opts.hop_frames, &referat::progress::Silent)?;
         let embed_secs = t1.elapsed().as_secs_f64();
         if let Some(d) = &dump {
             // Regions and their embeddings, for analysis outside.
@@ -104,6 +104,7 @@ fn main() -> Result<()> {
                     &map,
                     &meeting,
                     &asr::AsrOptions::new(referat::models::whisper_path(None, Some(&meeting))?),
+                    &referat::progress::Silent,
                 )?;
                 let asr_secs = vad_secs + t3.elapsed().as_secs_f64();
                 let turns: Vec<diarize::Turn> =

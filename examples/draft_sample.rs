@@ -112,7 +112,7 @@ fn main() -> Result<()> {
         draft::load_llm(&files.gguf, files.tokenizer.as_deref(), None)?
     };
     let pb = referat::progress::bar("draft", 0, "steps");
-    let (d, stats) = draft::draft_with_stats(&meeting_sub, &transcript, &seg, llm.as_mut(), &Prompts::bundled(), &pb)?;
+    let (d, stats) = draft::draft_with_stats(&meeting_sub, &transcript, &seg, llm.as_mut(), &Prompts::bundled(), &pb, false)?;
     if let Some(out) = opt("--out") {
         referat::workdir::write_atomic(&PathBuf::from(out), &serde_json::to_vec_pretty(&d)?)?;
     }

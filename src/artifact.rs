@@ -12,13 +12,50 @@ pub const FORMAT_VERSION: u32 = 1;
 /// A time span in seconds on the recording's time line: `[start, end]`.
 pub type Span = [f64; 2];
 
-/// Implemented by each artifact so the work dir can load and save it generically.
+/// A versioned JSON file in the work dir, loaded and saved by [`crate::workdir::WorkDir`]
+/// (one path for every artifact: the same checks, the same messages).
 pub trait Artifact: Serialize + for<'de> Deserialize<'de> {
     /// File name inside the work dir.
     const FILE: &'static str;
+    /// The format version this build reads and writes.
+    const VERSION: u32 = FORMAT_VERSION;
+    /// What to do with a file that cannot be used (damaged, or another format version) when no
+    /// stage can make it again. `None`: rerun the stage that writes it (the caller names it).
+    const UNUSABLE: Option<&'static str> = None;
     fn version(&self) -> u32;
-    fn inputs(&self) -> &Inputs;
 }
+
+/// An artifact that a stage makes from inputs: up to date while they are unchanged
+/// (see [`crate::stage`]).
+pub trait Derived: Artifact {
+    fn inputs(&self) -> &Inputs;
+    fn set_inputs(&mut self, inputs: Inputs);
+}
+
+/// [`Artifact`] and [`Derived`] for a stage's artifact with `version` and `inputs` fields.
+macro_rules! derived_artifact {
+    ($t:ty, $file:literal) => {
+        impl Artifact for $t {
+            const FILE: &'static str = $file;
+            fn version(&self) -> u32 {
+                self.version
+            }
+        }
+
+        impl Derived for $t {
+            fn inputs(&self) -> &Inputs {
+                &self.inputs
+            }
+            fn set_inputs(&mut self, inputs: Inputs) {
+                self.inputs = inputs;
+            }
+        }
+    };
+}
+
+derived_artifact!(Transcript, "transcript.json");
+derived_artifact!(Segmentation, "segments.json");
+derived_artifact!(Draft, "draft.json");
 
 /// Hashes (sha256 hex) of the inputs an artifact was made from, by role
 /// ("meeting", "audio", "transcript", "model", "prompts", ...).
@@ -87,16 +124,6 @@ pub struct Word {
     /// certain enough: likely misheard.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unknown: bool,
-}
-
-impl Artifact for Transcript {
-    const FILE: &'static str = "transcript.json";
-    fn version(&self) -> u32 {
-        self.version
-    }
-    fn inputs(&self) -> &Inputs {
-        &self.inputs
-    }
 }
 
 impl Transcript {
@@ -193,16 +220,6 @@ impl OtherKind {
 impl std::fmt::Display for OtherKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-impl Artifact for Segmentation {
-    const FILE: &'static str = "segments.json";
-    fn version(&self) -> u32 {
-        self.version
-    }
-    fn inputs(&self) -> &Inputs {
-        &self.inputs
     }
 }
 
@@ -313,15 +330,5 @@ pub enum FlagKind {
 impl Line {
     pub fn is_flagged(&self) -> bool {
         !self.flags.is_empty()
-    }
-}
-
-impl Artifact for Draft {
-    const FILE: &'static str = "draft.json";
-    fn version(&self) -> u32 {
-        self.version
-    }
-    fn inputs(&self) -> &Inputs {
-        &self.inputs
     }
 }

@@ -11,10 +11,11 @@
 //! Each window's text then goes through the lexical corrector ([`crate::lexicon`]), which keeps
 //! Whisper's own text beside the corrected one, and every word carries Whisper's confidence.
 
-use crate::artifact::{Inputs, Segment, Transcript, Word, FORMAT_VERSION};
+use crate::artifact::{Artifact, Inputs, Segment, Transcript, Word, FORMAT_VERSION};
 use crate::audio::{self, SAMPLE_RATE};
 use crate::meeting::Meeting;
-use crate::progress::interrupted;
+use crate::progress::{interrupted, Note, Report};
+use crate::stage::{Ctx, Made, Stage};
 use crate::vad::{self, Vad, VadKind};
 use crate::workdir::{self, WorkDir};
 use anyhow::{bail, Context, Result};
@@ -308,13 +309,19 @@ pub fn collapse_repetitions(text: &str) -> (String, bool) {
 // ---------------------------------------------------------------- transcription
 
 /// Transcribe a recording. `meeting` supplies the vocabulary prompt when `opts.use_prompt`.
-pub fn transcribe(audio_path: &Path, meeting: &Meeting, opts: &AsrOptions) -> Result<Transcript> {
+pub fn transcribe(audio_path: &Path, meeting: &Meeting, opts: &AsrOptions, report: &dyn Report) -> Result<Transcript> {
     let map = vad::speech_map(audio_path, &opts.resolve_vad()?)?;
-    transcribe_speech(audio_path, &map, meeting, opts)
+    transcribe_speech(audio_path, &map, meeting, opts, report)
 }
 
 /// Transcribe the speech `map` found in the recording (pass 1 done by [`vad::speech_map`]).
-pub fn transcribe_speech(audio_path: &Path, map: &vad::SpeechMap, meeting: &Meeting, opts: &AsrOptions) -> Result<Transcript> {
+pub fn transcribe_speech(
+    audio_path: &Path,
+    map: &vad::SpeechMap,
+    meeting: &Meeting,
+    opts: &AsrOptions,
+    report: &dyn Report,
+) -> Result<Transcript> {
     let t_start = std::time::Instant::now();
     let duration = map.info.duration();
     let mut warnings = map.info.warnings.clone();
@@ -342,13 +349,13 @@ pub fn transcribe_speech(audio_path: &Path, map: &vad::SpeechMap, meeting: &Meet
     let vocab_prompt =
         if opts.use_prompt { fit_prompt(&ctx, &build_prompt(meeting), PROMPT_TOKENS - context_budget) } else { String::new() };
     let eot = ctx.token_eot();
-    let lexicon = if opts.correct { load_lexicon(&mut warnings) } else { None };
+    let lexicon = if opts.correct { load_lexicon(&mut warnings, report) } else { None };
     let mut corrector = lexicon.as_ref().map(|l| crate::lexicon::Corrector::new(l, meeting));
     let mut corrections = 0usize;
     let mut previous = String::new();
 
     let speech_secs: f64 = windows.iter().map(|w| w.end - w.start).sum();
-    let pb = crate::progress::bar("transkriberer", duration.ceil() as u64, "s");
+    let pb = report.bar("transkriberer", duration.ceil() as u64, "s");
     let mut dropped_silence = 0usize;
     let mut loops = 0usize;
 
@@ -405,21 +412,24 @@ pub fn transcribe_speech(audio_path: &Path, map: &vad::SpeechMap, meeting: &Meet
         step(&mut buf, &mut buf_start, false)
     })?;
     step(&mut buf, &mut buf_start, true)?;
-    pb.finish_and_clear();
+    pb.finish();
 
     let (cleaned, cross_loops) = drop_cross_window_loops(segs);
     loops += cross_loops;
     push_cleanup_warnings(&mut warnings, dropped_silence, loops, cleaned.is_empty());
     let elapsed = t_start.elapsed().as_secs_f64() + map.secs;
-    eprintln!(
-        "transcribed {:.0} s of audio ({:.0} s in {} speech windows) in {:.1} s (speech detection {:.1} s): real-time factor {:.3}; {} word(s) corrected",
-        duration,
-        speech_secs,
-        windows.len(),
-        elapsed,
-        map.secs,
-        elapsed / duration.max(1e-9),
-        corrections
+    report.note(
+        STAGE,
+        Note::Info(format!(
+            "transcribed {:.0} s of audio ({:.0} s in {} speech windows) in {:.1} s (speech detection {:.1} s): real-time factor {:.3}; {} word(s) corrected",
+            duration,
+            speech_secs,
+            windows.len(),
+            elapsed,
+            map.secs,
+            elapsed / duration.max(1e-9),
+            corrections
+        )),
     );
     t.segments = cleaned;
     t.warnings = warnings;
@@ -478,16 +488,16 @@ fn push_cleanup_warnings(warnings: &mut Vec<String>, dropped_silence: usize, loo
 
 /// The Bokmål lexicon for the corrector, or None with a warning that says how to install it:
 /// the transcript is still written, uncorrected.
-fn load_lexicon(warnings: &mut Vec<String>) -> Option<crate::lexicon::Lexicon> {
+fn load_lexicon(warnings: &mut Vec<String>, report: &dyn Report) -> Option<crate::lexicon::Lexicon> {
     let t = std::time::Instant::now();
     let loaded = crate::models::lexicon_files().and_then(|f| crate::lexicon::Lexicon::load(&f));
     match loaded {
         Ok(l) => {
-            eprintln!("loaded the Bokmål lexicon in {:.1} s", t.elapsed().as_secs_f64());
+            report.note(STAGE, Note::Info(format!("loaded the Bokmål lexicon in {:.1} s", t.elapsed().as_secs_f64())));
             Some(l)
         }
         Err(e) => {
-            eprintln!("warning: no lexical correction: {e:#}");
+            report.note(STAGE, Note::Warning(format!("no lexical correction: {e:#}")));
             warnings.push(format!("Ordene fra talegjenkjenningen er ikke rettet mot ordlisten: {e:#}"));
             None
         }
@@ -704,88 +714,123 @@ pub fn stage_inputs(audio_path: &Path, meeting_path: &Path, opts: &AsrOptions) -
 /// run interrupted during speaker detection resumes without redoing the transcription.
 pub const ASR_CHECKPOINT: &str = "transcript-asr.json";
 
-fn load_checkpoint(wd: &WorkDir, inputs: &Inputs) -> Option<Transcript> {
-    let text = std::fs::read_to_string(wd.path(ASR_CHECKPOINT)).ok()?;
-    let t: Transcript = serde_json::from_str(&text).ok()?;
-    (t.version == FORMAT_VERSION && &t.inputs == inputs).then_some(t)
+/// The checkpoint file: a transcript, read and written like every artifact.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+struct Checkpoint(Transcript);
+
+impl Artifact for Checkpoint {
+    const FILE: &'static str = ASR_CHECKPOINT;
+    fn version(&self) -> u32 {
+        self.0.version
+    }
 }
 
-/// The `transcribe --audio` stage: transcribe into `wd/transcript.json` (plus .vtt and .srt),
-/// with the speakers from `speakers` (diarization) when given, unless it is up to date.
-/// Returns the transcript (loaded when fresh).
-pub fn run_stage(
-    wd: &WorkDir,
-    meeting_path: &Path,
-    meeting: &Meeting,
-    audio_path: &Path,
-    opts: &AsrOptions,
-    speakers: Option<&crate::diarize::DiarizeOptions>,
-    force: bool,
-) -> Result<Transcript> {
-    let asr_inputs = stage_inputs(audio_path, meeting_path, opts)?;
-    let mut inputs = asr_inputs.clone();
-    if let Some(d) = speakers {
-        inputs.insert("speaker_model".into(), workdir::file_fingerprint(&d.encoder)?);
-        inputs.insert("speakers".into(), workdir::sha256_bytes(d.key().as_bytes()));
-    }
-    if !force && wd.is_fresh::<Transcript>(&inputs) {
-        eprintln!("{} is up to date (use --force to redo it)", wd.path("transcript.json").display());
-        return wd.load("referat transcribe");
-    }
-    let checkpoint = if force || speakers.is_none() { None } else { load_checkpoint(wd, &asr_inputs) };
-    // Wall time of the transcription (None when resumed), to report what speakers add.
-    let mut asr_secs = None;
-    let (mut t, map) = match checkpoint {
-        Some(t) => {
-            eprintln!("resuming from {}: the transcription is done, adding speakers", wd.path(ASR_CHECKPOINT).display());
-            (t, None)
+/// The checkpoint when it holds Whisper's transcript made from `inputs` (one that cannot be
+/// read is transcribed again).
+fn load_checkpoint(wd: &WorkDir, inputs: &Inputs) -> Option<Transcript> {
+    wd.load_opt::<Checkpoint>().ok().flatten().map(|c| c.0).filter(|t| &t.inputs == inputs)
+}
+
+/// Keys of transcript.json's `inputs` that only speaker detection adds: the checkpoint is
+/// Whisper's transcript without them.
+const SPEAKER_INPUTS: [&str; 2] = ["speaker_model", "speakers"];
+
+/// The stage's name in notes.
+const STAGE: &str = "transcribe";
+
+/// The `transcribe --audio` stage: transcribe into `transcript.json` (plus .vtt and .srt),
+/// with the speakers from `speakers` (diarization) when given.
+pub struct AsrStage<'a> {
+    pub meeting_path: &'a Path,
+    pub meeting: &'a Meeting,
+    pub audio: &'a Path,
+    pub opts: &'a AsrOptions,
+    pub speakers: Option<&'a crate::diarize::DiarizeOptions>,
+}
+
+impl Stage for AsrStage<'_> {
+    type Output = Transcript;
+    const NAME: &'static str = STAGE;
+
+    fn inputs(&self) -> Result<Inputs> {
+        let mut inputs = stage_inputs(self.audio, self.meeting_path, self.opts)?;
+        if let Some(d) = self.speakers {
+            inputs.insert(SPEAKER_INPUTS[0].into(), workdir::file_fingerprint(&d.encoder)?);
+            inputs.insert(SPEAKER_INPUTS[1].into(), workdir::sha256_bytes(d.key().as_bytes()));
         }
-        None => {
-            let t0 = std::time::Instant::now();
-            let map = vad::speech_map(audio_path, &opts.resolve_vad()?)?;
-            let mut t = transcribe_speech(audio_path, &map, meeting, opts)?;
-            t.inputs = asr_inputs;
-            asr_secs = Some(t0.elapsed().as_secs_f64());
-            if interrupted() {
-                bail!("interrupted: nothing was written");
+        Ok(inputs)
+    }
+
+    fn run(&self, ctx: Ctx<'_, Transcript>) -> Result<Made<Transcript>> {
+        let (audio_path, opts, report) = (self.audio, self.opts, ctx.report);
+        let asr_inputs: Inputs =
+            ctx.inputs.iter().filter(|(k, _)| !SPEAKER_INPUTS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let checkpoint = if ctx.force || self.speakers.is_none() { None } else { load_checkpoint(ctx.wd, &asr_inputs) };
+        // Wall time of the transcription (None when resumed), to report what speakers add.
+        let mut asr_secs = None;
+        let (mut t, map) = match checkpoint {
+            Some(t) => {
+                report.note(
+                    STAGE,
+                    Note::Info(format!(
+                        "resuming from {}: the transcription is done, adding speakers",
+                        ctx.wd.path(ASR_CHECKPOINT).display()
+                    )),
+                );
+                (t, None)
             }
-            if speakers.is_some() {
-                workdir::write_atomic(&wd.path(ASR_CHECKPOINT), &serde_json::to_vec_pretty(&t)?)?;
+            None => {
+                let t0 = std::time::Instant::now();
+                let map = vad::speech_map(audio_path, &opts.resolve_vad()?)?;
+                let mut t = transcribe_speech(audio_path, &map, self.meeting, opts, report)?;
+                t.inputs = asr_inputs;
+                asr_secs = Some(t0.elapsed().as_secs_f64());
+                if interrupted() {
+                    bail!("interrupted: nothing was written");
+                }
+                if self.speakers.is_some() {
+                    ctx.wd.save(&Checkpoint(t.clone()))?;
+                }
+                (t, Some(map))
             }
-            (t, Some(map))
-        }
-    };
-    if let Some(d) = speakers {
-        let map = match map {
-            Some(m) => m,
-            None => vad::speech_map(audio_path, &opts.resolve_vad()?)?,
         };
-        let r = crate::diarize::diarize(audio_path, &map, d).map_err(|e| {
-            if interrupted() {
-                anyhow::anyhow!("interrupted: the transcription is kept in {ASR_CHECKPOINT}; rerun to add the speakers")
-            } else {
-                e
-            }
-        })?;
-        crate::diarize::assign(&mut t, &r.turns);
-        t.warnings.extend(r.warnings);
-        eprintln!(
-            "found {} speaker(s) in {} turns in {:.1} s{}",
-            r.speakers,
-            r.turns.len(),
-            r.secs,
-            asr_secs.map(|a| format!(" ({:.1} % of the transcription time)", 100.0 * r.secs / a)).unwrap_or_default()
-        );
+        if let Some(d) = self.speakers {
+            let map = match map {
+                Some(m) => m,
+                None => vad::speech_map(audio_path, &opts.resolve_vad()?)?,
+            };
+            let r = crate::diarize::diarize(audio_path, &map, d, report).map_err(|e| {
+                if interrupted() {
+                    anyhow::anyhow!("interrupted: the transcription is kept in {ASR_CHECKPOINT}; rerun to add the speakers")
+                } else {
+                    e
+                }
+            })?;
+            crate::diarize::assign(&mut t, &r.turns);
+            t.warnings.extend(r.warnings);
+            report.note(
+                STAGE,
+                Note::Info(format!(
+                    "found {} speaker(s) in {} turns in {:.1} s{}",
+                    r.speakers,
+                    r.turns.len(),
+                    r.secs,
+                    asr_secs.map(|a| format!(" ({:.1} % of the transcription time)", 100.0 * r.secs / a)).unwrap_or_default()
+                )),
+            );
+        }
+        if interrupted() {
+            bail!("interrupted: nothing was written");
+        }
+        // Said once the transcript is written, where the secretary sees them last.
+        let warnings = t.warnings.iter().map(|w| Note::Warning(w.clone())).collect();
+        Ok(Made { output: t, notes: warnings })
     }
-    t.inputs = inputs;
-    if interrupted() {
-        bail!("interrupted: nothing was written");
+
+    fn save(&self, wd: &WorkDir, t: &Transcript) -> Result<()> {
+        crate::transcript::save_with_exports(wd, t)
     }
-    crate::transcript::save_with_exports(wd, &t)?;
-    for w in &t.warnings {
-        eprintln!("warning: {w}");
-    }
-    Ok(t)
 }
 
 #[cfg(test)]

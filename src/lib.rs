@@ -21,6 +21,7 @@ pub mod progress;
 pub mod review;
 pub mod segment;
 pub mod server;
+pub mod stage;
 pub mod text;
 pub mod transcript;
 pub mod vad;

@@ -1,8 +1,17 @@
-//! `referat run`: every stage in order, each skipped when its artifact is up to date, with
-//! wall time and peak memory per stage.
+//! The stages with the command line's typed choices ([`Job`]), and `referat run`: every stage
+//! in order, each skipped when its artifact is up to date, with wall time and peak memory per
+//! stage.
 
-use crate::artifact::{Draft, Transcript};
+use crate::artifact::{Draft, Segmentation, Transcript};
+use crate::asr::{AsrOptions, AsrStage};
+use crate::diarize::DiarizeOptions;
+use crate::draft::{DraftOptions, DraftStage};
+use crate::export::{ExportOptions, Format};
 use crate::meeting::Meeting;
+use crate::progress::{Note, Report};
+use crate::segment::SegmentStage;
+use crate::stage::{run_stage, Stage};
+use crate::transcript::ImportStage;
 use crate::workdir::WorkDir;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -83,6 +92,102 @@ impl AsrChoice {
     }
 }
 
+/// Dumps on stderr for development (the command line sets them from `REFERAT_DEBUG_SEGMENT`
+/// and `REFERAT_DEBUG_TURNS`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DebugDumps {
+    /// Segmentation: the units with their cues, and the orders' scores.
+    pub segment: bool,
+    /// Drafting: each sak's turns with their roles.
+    pub turns: bool,
+}
+
+/// Everything the command line decides for the stages.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub models: ModelChoice,
+    pub asr: AsrChoice,
+    /// Redo the stages even when they are up to date.
+    pub force: bool,
+    pub debug: DebugDumps,
+}
+
+impl Options {
+    /// The draft stage's options.
+    pub fn draft_options(&self) -> DraftOptions {
+        let m = &self.models;
+        DraftOptions {
+            llm_model: m.llm.clone(),
+            tokenizer: m.tokenizer.clone(),
+            prompts: m.prompts.clone(),
+            threads: m.threads,
+            rules_only: m.rules_only,
+            dump_turns: self.debug.turns,
+        }
+    }
+
+    /// Whisper's options and, unless `--no-speakers`, speaker detection's.
+    fn asr_options(&self, meeting: &Meeting) -> Result<(AsrOptions, Option<DiarizeOptions>)> {
+        let model = crate::models::whisper_path(self.models.whisper.as_deref(), Some(meeting))?;
+        let mut opts = AsrOptions::new(model);
+        self.asr.apply(&mut opts);
+        if let Some(n) = self.models.threads {
+            opts.threads = n.max(1);
+        }
+        let speakers = if self.asr.no_speakers {
+            None
+        } else {
+            let encoder =
+                crate::models::installed("resemblyzer").context("speaker detection needs the speaker encoder (or use --no-speakers)")?;
+            Some(DiarizeOptions::new(encoder, crate::diarize::people(meeting).len()))
+        };
+        Ok((opts, speakers))
+    }
+}
+
+/// One meeting's work dir with the command line's choices: each stage as `referat <stage>` and
+/// `referat run` run it.
+pub struct Job<'a> {
+    pub meeting_path: &'a Path,
+    pub meeting: &'a Meeting,
+    pub wd: &'a WorkDir,
+    pub opts: &'a Options,
+    pub report: &'a dyn Report,
+}
+
+impl Job<'_> {
+    /// The transcribe stage: import a transcript, or run Whisper on the recording.
+    pub fn transcribe(&self, input: &Input) -> Result<Transcript> {
+        match input {
+            Input::Transcript(file) => self.run(&ImportStage { file }),
+            Input::Audio(audio) => {
+                let (opts, speakers) = self.opts.asr_options(self.meeting)?;
+                let (meeting_path, meeting) = (self.meeting_path, self.meeting);
+                self.run(&AsrStage { meeting_path, meeting, audio, opts: &opts, speakers: speakers.as_ref() })
+            }
+        }
+    }
+
+    pub fn segment(&self) -> Result<Segmentation> {
+        let stage = SegmentStage { debug: self.opts.debug.segment, ..SegmentStage::new(self.meeting_path, self.meeting, self.wd)? };
+        self.run(&stage)
+    }
+
+    pub fn draft(&self) -> Result<Draft> {
+        let opts = self.opts.draft_options();
+        self.run(&DraftStage::new(self.meeting_path, self.meeting, self.wd, &opts)?)
+    }
+
+    /// Export the referat as reviewed so far; returns the document's path.
+    pub fn export(&self, format: Format, opts: &ExportOptions) -> Result<PathBuf> {
+        crate::export::write_document(self.meeting, &crate::review::load_reviewed(self.wd)?, self.wd, format, opts)
+    }
+
+    fn run<S: Stage>(&self, stage: &S) -> Result<S::Output> {
+        run_stage(self.wd, stage, self.opts.force, self.report)
+    }
+}
+
 pub struct StageReport {
     pub stage: &'static str,
     pub secs: f64,
@@ -90,67 +195,25 @@ pub struct StageReport {
     pub peak_rss_mib: f64,
 }
 
-/// The transcribe stage: import a transcript, or run Whisper on the recording.
-pub fn transcribe(
-    meeting_path: &Path,
-    meeting: &Meeting,
-    input: &Input,
-    wd: &WorkDir,
-    models: &ModelChoice,
-    asr: &AsrChoice,
-    force: bool,
-) -> Result<Transcript> {
-    match input {
-        Input::Transcript(file) => crate::transcript::import_stage(wd, file, force),
-        Input::Audio(audio) => {
-            let model = crate::models::whisper_path(models.whisper.as_deref(), Some(meeting))?;
-            let mut opts = crate::asr::AsrOptions::new(model);
-            asr.apply(&mut opts);
-            if let Some(n) = models.threads {
-                opts.threads = n.max(1);
-            }
-            let speakers = if asr.no_speakers {
-                None
-            } else {
-                let encoder = crate::models::installed("resemblyzer")
-                    .context("speaker detection needs the speaker encoder (or use --no-speakers)")?;
-                Some(crate::diarize::DiarizeOptions::new(encoder, crate::diarize::people(meeting).len()))
-            };
-            crate::asr::run_stage(wd, meeting_path, meeting, audio, &opts, speakers.as_ref(), force)
-        }
-    }
-}
-
-/// The draft stage with the command line's model choices.
-pub fn draft(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir, models: &ModelChoice, force: bool) -> Result<Draft> {
-    let opts = crate::draft::DraftOptions {
-        llm_model: models.llm.clone(),
-        tokenizer: models.tokenizer.clone(),
-        prompts: models.prompts.clone(),
-        threads: models.threads,
-        rules_only: models.rules_only,
-    };
-    crate::draft::run_stage(meeting_path, meeting, wd, &opts, force)
-}
-
 /// Every stage in order; each one skips itself when its artifact is up to date, so a rerun
 /// after an interruption resumes at the first stage that has not finished.
-pub fn run(meeting_path: &Path, input: &Input, out: &Path, models: &ModelChoice, asr: &AsrChoice, force: bool) -> Result<Vec<StageReport>> {
+pub fn run(meeting_path: &Path, input: &Input, out: &Path, opts: &Options, report: &dyn Report) -> Result<Vec<StageReport>> {
     let meeting = Meeting::load(meeting_path)?;
     let wd = WorkDir::create(out)?;
+    let job = Job { meeting_path, meeting: &meeting, wd: &wd, opts, report };
     let mut reports = Vec::new();
     let mut stage = |name: &'static str, f: &mut dyn FnMut() -> Result<()>| -> Result<()> {
         reset_peak_rss();
         let t = Instant::now();
-        eprintln!("referat: {name}");
+        report.note(name, Note::Start);
         f()?;
         reports.push(StageReport { stage: name, secs: t.elapsed().as_secs_f64(), peak_rss_mib: peak_rss_mib() });
         Ok(())
     };
-    stage("transcribe", &mut || transcribe(meeting_path, &meeting, input, &wd, models, asr, force).map(drop))?;
-    stage("segment", &mut || crate::segment::run_stage(meeting_path, &meeting, &wd, force).map(drop))?;
-    stage("draft", &mut || draft(meeting_path, &meeting, &wd, models, force).map(drop))?;
-    stage("export", &mut || crate::export::run_stage(&meeting, &wd, crate::export::Format::Md, &Default::default()).map(drop))?;
+    stage("transcribe", &mut || job.transcribe(input).map(drop))?;
+    stage("segment", &mut || job.segment().map(drop))?;
+    stage("draft", &mut || job.draft().map(drop))?;
+    stage("export", &mut || job.export(Format::Md, &ExportOptions::default()).map(drop))?;
     Ok(reports)
 }
 

@@ -1,7 +1,11 @@
-//! Progress bars with ETA, in one place. Bars draw to stderr only when it is a terminal,
-//! so tests and CI logs stay clean.
+//! What a stage tells the user while it works: progress bars with ETA, and notes ("up to
+//! date", "resuming from …", warnings) through [`Report`]. The library never prints a stage's
+//! notes itself: the command line renders them on stderr, the review server and tests ignore or
+//! collect them. Bars draw to stderr only when it is a terminal, so tests and CI logs stay clean.
 
 use indicatif::{ProgressBar, ProgressStyle};
+use std::cell::RefCell;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
@@ -21,6 +25,7 @@ pub fn bar(label: &str, total: u64, unit: &str) -> ProgressBar {
 /// so a test, the review server's re-draft job or the command line each give their own.
 pub trait Progress {
     fn set_length(&self, n: u64);
+    fn set_position(&self, n: u64);
     fn inc(&self, n: u64);
     fn set_message(&self, msg: String);
     fn finish(&self);
@@ -29,6 +34,9 @@ pub trait Progress {
 impl Progress for ProgressBar {
     fn set_length(&self, n: u64) {
         ProgressBar::set_length(self, n)
+    }
+    fn set_position(&self, n: u64) {
+        ProgressBar::set_position(self, n)
     }
     fn inc(&self, n: u64) {
         ProgressBar::inc(self, n)
@@ -41,14 +49,50 @@ impl Progress for ProgressBar {
     }
 }
 
-/// No progress report.
+/// No progress report, no notes.
 pub struct Silent;
 
 impl Progress for Silent {
     fn set_length(&self, _: u64) {}
+    fn set_position(&self, _: u64) {}
     fn inc(&self, _: u64) {}
     fn set_message(&self, _: String) {}
     fn finish(&self) {}
+}
+
+/// One thing a stage tells the user besides its progress.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// `referat run` begins the stage.
+    Start,
+    /// The stage's artifact (this file) is up to date: loaded, not made again.
+    UpToDate(PathBuf),
+    /// What the stage does or did: "resuming from …", "wrote … in 12 s; …".
+    Info(String),
+    /// Something the user should know; the stage still succeeds.
+    Warning(String),
+}
+
+/// Where stages send their notes and get their progress bars.
+pub trait Report {
+    /// A note from `stage` ("transcribe", "segment", "draft", "export").
+    fn note(&self, stage: &str, note: Note);
+
+    /// A progress bar for `total` units of work (none unless the report shows bars).
+    fn bar(&self, _label: &str, _total: u64, _unit: &str) -> Box<dyn Progress> {
+        Box::new(Silent)
+    }
+}
+
+impl Report for Silent {
+    fn note(&self, _: &str, _: Note) {}
+}
+
+/// Collects the notes, for tests.
+impl Report for RefCell<Vec<(String, Note)>> {
+    fn note(&self, stage: &str, note: Note) {
+        self.borrow_mut().push((stage.to_string(), note));
+    }
 }
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);

@@ -3,9 +3,10 @@
 //! WebVTT and SRT next to `transcript.json`.
 
 use crate::artifact::{Inputs, Segment, Transcript, FORMAT_VERSION};
+use crate::stage::{Ctx, Made, Stage};
 use crate::workdir::{self, WorkDir};
 use anyhow::{bail, Context, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Read a transcript file; the format follows the extension (.vtt, .srt, .json) or, failing
 /// that, the content.
@@ -253,29 +254,57 @@ pub fn to_srt(t: &Transcript) -> String {
     out
 }
 
+/// The transcript's formats for other tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subtitles {
+    Vtt,
+    Srt,
+}
+
+/// Write the transcript as `transcript.vtt` or `transcript.srt` in the work dir (atomic);
+/// returns its path.
+pub fn write_subtitles(wd: &WorkDir, t: &Transcript, kind: Subtitles) -> Result<PathBuf> {
+    let (name, text) = match kind {
+        Subtitles::Vtt => ("transcript.vtt", to_vtt(t)),
+        Subtitles::Srt => ("transcript.srt", to_srt(t)),
+    };
+    let path = wd.path(name);
+    workdir::write_atomic(&path, text.as_bytes())?;
+    Ok(path)
+}
+
 /// Save transcript.json and write transcript.vtt and transcript.srt next to it (all atomic).
 pub fn save_with_exports(wd: &WorkDir, t: &Transcript) -> Result<()> {
-    workdir::write_atomic(&wd.path("transcript.vtt"), to_vtt(t).as_bytes())?;
-    workdir::write_atomic(&wd.path("transcript.srt"), to_srt(t).as_bytes())?;
+    write_subtitles(wd, t, Subtitles::Vtt)?;
+    write_subtitles(wd, t, Subtitles::Srt)?;
     // The JSON last: its presence marks the stage as done.
     wd.save(t)
 }
 
-/// The `transcribe --transcript FILE` stage: import into `wd/transcript.json` unless up to date.
-pub fn import_stage(wd: &WorkDir, path: &Path, force: bool) -> Result<Transcript> {
-    let mut inputs = Inputs::new();
-    inputs.insert("transcript".into(), workdir::sha256_file(path)?);
-    if !force && wd.is_fresh::<Transcript>(&inputs) {
-        eprintln!("{} is up to date (use --force to redo it)", wd.path("transcript.json").display());
-        return wd.load("referat transcribe");
+/// The `transcribe --transcript FILE` stage: import `file` into `transcript.json`.
+pub struct ImportStage<'a> {
+    pub file: &'a Path,
+}
+
+impl Stage for ImportStage<'_> {
+    type Output = Transcript;
+    const NAME: &'static str = "transcribe";
+
+    fn inputs(&self) -> Result<Inputs> {
+        Ok(Inputs::from([("transcript".to_string(), workdir::sha256_file(self.file)?)]))
     }
-    let mut t = load_file(path)?;
-    if t.segments.is_empty() {
-        t.warnings.push(format!("Den importerte transkripsjonen {} er tom.", path.display()));
+
+    fn run(&self, _: Ctx<'_, Transcript>) -> Result<Made<Transcript>> {
+        let mut t = load_file(self.file)?;
+        if t.segments.is_empty() {
+            t.warnings.push(format!("Den importerte transkripsjonen {} er tom.", self.file.display()));
+        }
+        Ok(Made::new(t))
     }
-    t.inputs = inputs;
-    save_with_exports(wd, &t)?;
-    Ok(t)
+
+    fn save(&self, wd: &WorkDir, t: &Transcript) -> Result<()> {
+        save_with_exports(wd, t)
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The work dir is the pipeline's state: one artifact file per stage, written atomically.
 
-use crate::artifact::{Artifact, Inputs, FORMAT_VERSION};
+use crate::artifact::Artifact;
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
@@ -43,44 +43,55 @@ impl WorkDir {
 
     /// Load an artifact, or `None` if the stage has not run yet.
     pub fn load_opt<A: Artifact>(&self) -> Result<Option<A>> {
-        self.read_artifact("rerun the stage with --force")
+        Ok(self.read_artifact("rerun the stage with --force")?.map(|(a, _)| a))
     }
 
     /// Load an artifact that an earlier stage must have written; the error says which stage to run.
     pub fn load<A: Artifact>(&self, stage_hint: &str) -> Result<A> {
-        // A stale or damaged artifact of an earlier stage is fixed by rerunning *that* stage.
-        self.read_artifact::<A>(&format!("rerun `{stage_hint} --force`"))?
-            .with_context(|| format!("{} is missing: run `{}` first", self.path(A::FILE).display(), stage_hint))
+        Ok(self.load_hashed(stage_hint)?.artifact)
     }
 
-    fn read_artifact<A: Artifact>(&self, rerun: &str) -> Result<Option<A>> {
+    /// [`WorkDir::load`], with the sha256 of the file: what a later stage records among its inputs.
+    pub fn load_hashed<A: Artifact>(&self, stage_hint: &str) -> Result<Hashed<A>> {
+        // A stale or damaged artifact of an earlier stage is fixed by rerunning *that* stage.
+        let (artifact, text) = self
+            .read_artifact::<A>(&format!("rerun `{stage_hint} --force`"))?
+            .with_context(|| format!("{} is missing: run `{}` first", self.path(A::FILE).display(), stage_hint))?;
+        Ok(Hashed { artifact, sha256: sha256_bytes(text.as_bytes()) })
+    }
+
+    /// The artifact with the text it was read from.
+    fn read_artifact<A: Artifact>(&self, rerun: &str) -> Result<Option<(A, String)>> {
         let p = self.path(A::FILE);
         if !p.exists() {
             return Ok(None);
         }
+        // The secretary's own work is never made again by a stage: it says what to do instead.
+        let (damaged, outdated) = match A::UNUSABLE {
+            Some(fix) => (format!("fix it or {fix}"), fix.to_string()),
+            None => (format!("delete it or {rerun}"), format!("{rerun} to rebuild it")),
+        };
         let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
-        let a: A = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a valid {} artifact: delete it or {rerun}", p.display(), A::FILE))?;
-        if a.version() != FORMAT_VERSION {
-            bail!(
-                "{} was written by another version of referat (format {}, this is {}): {rerun} to rebuild it",
-                p.display(),
-                a.version(),
-                FORMAT_VERSION
-            );
+        let a: A =
+            serde_json::from_str(&text).with_context(|| format!("{} is not a valid {} artifact: {damaged}", p.display(), A::FILE))?;
+        if a.version() != A::VERSION {
+            bail!("{} was written by another version of referat (format {}, this is {}): {outdated}", p.display(), a.version(), A::VERSION);
         }
-        Ok(Some(a))
+        Ok(Some((a, text)))
     }
 
+    /// Save an artifact atomically.
     pub fn save<A: Artifact>(&self, a: &A) -> Result<()> {
         let json = serde_json::to_vec_pretty(a)?;
         write_atomic(&self.path(A::FILE), &json)
     }
+}
 
-    /// True when the artifact exists, has this format version, and was made from `inputs`.
-    pub fn is_fresh<A: Artifact>(&self, inputs: &Inputs) -> bool {
-        matches!(self.load_opt::<A>(), Ok(Some(a)) if a.inputs() == inputs)
-    }
+/// An artifact with the sha256 of the file it was read from.
+#[derive(Debug, Clone)]
+pub struct Hashed<A> {
+    pub artifact: A,
+    pub sha256: String,
 }
 
 /// Exclusive use of a work dir by one referat process that writes artifacts (a stage, `run`,
@@ -199,8 +210,8 @@ mod tests {
         };
         wd.save(&t).unwrap();
         assert_eq!(wd.load_opt::<Transcript>().unwrap(), Some(t.clone()));
-        assert!(wd.is_fresh::<Transcript>(&t.inputs));
-        assert!(!wd.is_fresh::<Transcript>(&Inputs::new()));
+        let h = wd.load_hashed::<Transcript>("referat transcribe").unwrap();
+        assert_eq!((h.artifact, h.sha256), (t.clone(), sha256_file(&wd.path(Transcript::FILE)).unwrap()));
 
         let s = Segmentation {
             version: FORMAT_VERSION,
@@ -239,6 +250,26 @@ mod tests {
         std::fs::write(wd.path(Transcript::FILE), r#"{"segments":[]}"#).unwrap();
         let e = format!("{:#}", wd.load_opt::<Transcript>().unwrap_err());
         assert!(e.contains("--force"), "{e}");
+    }
+
+    #[test]
+    fn the_review_goes_through_the_same_versioned_path() {
+        use crate::review::{Review, REVIEW_VERSION};
+        let dir = tempfile::tempdir().unwrap();
+        let wd = WorkDir::create(dir.path()).unwrap();
+        assert_eq!(wd.load_opt::<Review>().unwrap(), None);
+        let r = Review { version: REVIEW_VERSION, draft_hash: "abc".into(), ..Default::default() };
+        wd.save(&r).unwrap();
+        assert_eq!(wd.load_opt::<Review>().unwrap(), Some(r));
+        // The secretary's work is never "rebuilt": the message says to move it away.
+        let p = wd.path("review.json");
+        std::fs::write(&p, format!(r#"{{"version": {}, "draft_hash": ""}}"#, REVIEW_VERSION + 1)).unwrap();
+        let e = format!("{:#}", wd.load_opt::<Review>().unwrap_err());
+        assert!(e.contains("written by another version of referat") && e.ends_with("move it away to start the review afresh"), "{e}");
+        std::fs::write(&p, "{").unwrap();
+        let e = format!("{:#}", wd.load_opt::<Review>().unwrap_err());
+        assert!(e.contains("is not a valid review.json artifact: fix it or move it away"), "{e}");
+        assert!(!e.contains("--force"), "{e}");
     }
 
     #[test]

@@ -43,7 +43,7 @@ fn norm(s: &str) -> String {
 #[test]
 fn norwegian_clip_gives_norwegian_text_with_times() {
     let m = Meeting::parse(MEETING).unwrap();
-    let t = asr::transcribe(&clip(), &m, &opts()).unwrap();
+    let t = asr::transcribe(&clip(), &m, &opts(), &referat::progress::Silent).unwrap();
     let text = norm(&t.text_in(&[[0.0, 1e9]]));
     eprintln!("{text}");
     for w in ["god morgen", "velkommen", "dagsorden"] {
@@ -64,7 +64,7 @@ fn norwegian_clip_gives_norwegian_text_with_times() {
 #[test]
 fn confidence_is_stored_and_a_clear_clip_is_not_garbled() {
     let m = Meeting::parse(MEETING).unwrap();
-    let t = asr::transcribe(&clip(), &m, &opts()).unwrap();
+    let t = asr::transcribe(&clip(), &m, &opts(), &referat::progress::Silent).unwrap();
     let mut confs = Vec::new();
     for s in &t.segments {
         let c = s.confidence.unwrap_or_else(|| panic!("no segment confidence: {s:?}"));
@@ -101,7 +101,7 @@ fn reversed_speech_is_garbled() {
     }
     w.finalize().unwrap();
     let m = Meeting::parse(MEETING).unwrap();
-    let t = asr::transcribe(&f, &m, &opts()).unwrap();
+    let t = asr::transcribe(&f, &m, &opts(), &referat::progress::Silent).unwrap();
     let c = referat::lexicon::clarity(&t.segments, [0.0, 1e9]);
     eprintln!("{:?}\n{c:?}", t.segments.iter().map(|s| &s.text).collect::<Vec<_>>());
     assert!(c.words == 0 || c.is_garbled(), "{c:?}");
@@ -123,7 +123,7 @@ fn long_silence_is_skipped_and_times_stay_on_the_recording() {
     }
     w.finalize().unwrap();
     let m = Meeting::parse(MEETING).unwrap();
-    let t = asr::transcribe(&f, &m, &opts()).unwrap();
+    let t = asr::transcribe(&f, &m, &opts(), &referat::progress::Silent).unwrap();
     let gap = [7.6 + 1.0, 67.6 - 1.0];
     assert!(t.segments_in(gap).next().is_none(), "text in the silence: {:?}", t.segments);
     let second = norm(&t.text_in(&[[67.0, 1e9]]));

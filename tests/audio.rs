@@ -169,7 +169,7 @@ fn silent_recording_gives_an_empty_transcript_with_a_warning() {
     .unwrap();
     // The model is never loaded for a silent file, so a missing path must not matter.
     let opts = asr::AsrOptions::new(PathBuf::from("/nonexistent/ggml.bin"));
-    let t = asr::transcribe(&f, &m, &opts).unwrap();
+    let t = asr::transcribe(&f, &m, &opts, &referat::progress::Silent).unwrap();
     assert!(t.segments.is_empty());
     assert!((t.duration - 20.0).abs() < 0.01);
     assert!(t.warnings.iter().any(|w| w.contains("stille")), "{:?}", t.warnings);

@@ -39,6 +39,7 @@ fn embeddings_match_the_python_reference() {
 
 use referat::diarize::{self, der, Region};
 use referat::eval::Truth;
+use referat::progress::Note;
 use referat::vad::{self, Vad, VadKind};
 use std::path::Path;
 
@@ -48,7 +49,7 @@ fn silero() -> Vad {
 
 fn regions_of(audio: &Path) -> Vec<Region> {
     let map = vad::speech_map(audio, &silero()).unwrap();
-    diarize::embed_regions(audio, &map, &encoder(), diarize::encoder::PARTIAL_FRAMES).unwrap()
+    diarize::embed_regions(audio, &map, &encoder(), diarize::encoder::PARTIAL_FRAMES, &referat::progress::Silent).unwrap()
 }
 
 fn write_wav(path: &Path, pcm: &[f32]) {
@@ -160,7 +161,11 @@ fn the_stage_resumes_from_the_saved_transcription() {
         warnings: vec![],
     };
     std::fs::write(wd.path(referat::asr::ASR_CHECKPOINT), serde_json::to_vec(&checkpoint).unwrap()).unwrap();
-    let t = referat::asr::run_stage(&wd, &meeting_path, &meeting, &audio, &opts, Some(&speakers), false).unwrap();
+    let stage =
+        referat::asr::AsrStage { meeting_path: &meeting_path, meeting: &meeting, audio: &audio, opts: &opts, speakers: Some(&speakers) };
+    let notes = std::cell::RefCell::new(Vec::new());
+    let t = referat::stage::run_stage(&wd, &stage, false, &notes).unwrap();
+    assert!(notes.borrow().iter().any(|(_, n)| matches!(n, Note::Info(t) if t.starts_with("resuming from"))), "{:?}", notes.borrow());
     let texts: Vec<&str> = t.segments.iter().map(|s| s.text.as_str()).collect();
     assert_eq!(texts, ["eins zwei drei", "vier fünf sechs"], "{:#?}", t.segments);
     assert_eq!(t.segments[0].speaker.as_deref(), Some("Taler 1"));
@@ -169,6 +174,8 @@ fn the_stage_resumes_from_the_saved_transcription() {
     assert!(vtt.contains("<v Taler 2>vier fünf sechs</v>"), "{vtt}");
     // Up to date now: loaded, not redone.
     std::fs::remove_file(wd.path(referat::asr::ASR_CHECKPOINT)).unwrap();
-    let again = referat::asr::run_stage(&wd, &meeting_path, &meeting, &audio, &opts, Some(&speakers), false).unwrap();
+    notes.borrow_mut().clear();
+    let again = referat::stage::run_stage(&wd, &stage, false, &notes).unwrap();
     assert_eq!(again, t);
+    assert_eq!(notes.borrow()[..], [("transcribe".to_string(), Note::UpToDate(wd.path("transcript.json")))]);
 }

@@ -129,7 +129,8 @@ fn substantive_turn_gives_one_supported_bullet() {
     let (meeting, transcript, seg) = inputs();
     let mut llm = draft::load_llm(&model("qwen2.5-coder-1.5b-instruct"), None, None).unwrap();
     let (d, stats) =
-        draft::draft_with_stats(&meeting, &transcript, &seg, llm.as_mut(), &Prompts::bundled(), &indicatif::ProgressBar::hidden()).unwrap();
+        draft::draft_with_stats(&meeting, &transcript, &seg, llm.as_mut(), &Prompts::bundled(), &indicatif::ProgressBar::hidden(), false)
+            .unwrap();
     eprintln!("{}", stats.summary());
     let it = d.items.iter().find(|i| i.saksnr == "13/25").unwrap();
     assert_eq!(it.innspill.len(), 1, "{:#?}", it.innspill);
@@ -156,20 +157,24 @@ fn stage_writes_draft_and_skips_when_fresh() {
     let wd = referat::workdir::WorkDir::create(&dir.path().join("work")).unwrap();
     let opts = draft::DraftOptions { llm_model: Some(model("smollm2-135m-instruct")), threads: Some(2), ..Default::default() };
 
-    let e = format!("{:#}", draft::run_stage(&meeting_path, &meeting, &wd, &opts, false).unwrap_err());
+    let run = |opts: &draft::DraftOptions, force: bool| -> anyhow::Result<referat::artifact::Draft> {
+        let stage = draft::DraftStage::new(&meeting_path, &meeting, &wd, opts)?;
+        referat::stage::run_stage(&wd, &stage, force, &referat::progress::Silent)
+    };
+    let e = format!("{:#}", run(&opts, false).unwrap_err());
     assert!(e.contains("transcript.json") && e.contains("referat transcribe"), "{e}");
 
     let mut seg = seg;
     seg.items.truncate(1);
     wd.save(&transcript).unwrap();
     wd.save(&seg).unwrap();
-    let d = draft::run_stage(&meeting_path, &meeting, &wd, &opts, false).unwrap();
+    let d = run(&opts, false).unwrap();
     assert_eq!(d.items.len(), 2);
     for role in ["meeting", "transcript", "segments", "model", "prompts"] {
         assert!(d.inputs.contains_key(role), "missing input hash {role}");
     }
     let written = std::fs::metadata(wd.path("draft.json")).unwrap().modified().unwrap();
-    let again = draft::run_stage(&meeting_path, &meeting, &wd, &opts, false).unwrap();
+    let again = run(&opts, false).unwrap();
     assert_eq!(again, d);
     assert_eq!(std::fs::metadata(wd.path("draft.json")).unwrap().modified().unwrap(), written, "a fresh draft must not be rewritten");
 
@@ -178,11 +183,11 @@ fn stage_writes_draft_and_skips_when_fresh() {
     std::fs::create_dir(&pdir).unwrap();
     std::fs::write(pdir.join("intro.svar.txt"), "Saken handlet om").unwrap();
     let opts2 = draft::DraftOptions { prompts: Some(pdir), ..opts };
-    let redone = draft::run_stage(&meeting_path, &meeting, &wd, &opts2, false).unwrap();
+    let redone = run(&opts2, false).unwrap();
     assert_ne!(redone.inputs["prompts"], d.inputs["prompts"]);
 
     let bad = draft::DraftOptions { llm_model: Some(dir.path().join("nope.gguf")), ..Default::default() };
-    let e = format!("{:#}", draft::run_stage(&meeting_path, &meeting, &wd, &bad, true).unwrap_err());
+    let e = format!("{:#}", run(&bad, true).unwrap_err());
     assert!(e.contains("nope.gguf") && e.contains("--llm-model"), "{e}");
 }
 

@@ -32,7 +32,7 @@ fn meeting(lang: referat::meeting::Language) -> referat::meeting::Meeting {
     m
 }
 
-/// Run the export stage through the library (the CLI arm is a thin shell over `run_stage`;
+/// Run the export stage through the library (the CLI arm is a thin shell over `write_document`;
 /// `missing_draft_is_a_clear_error` covers the CLI itself).
 fn export(dir: &Path, format: &str, extra: &[&str]) -> PathBuf {
     export_meeting(&meeting(referat::meeting::Language::Nb), dir, format, extra)
@@ -42,7 +42,8 @@ fn export_meeting(meeting: &referat::meeting::Meeting, dir: &Path, format: &str,
     let wd = referat::workdir::WorkDir::open(dir).unwrap();
     let opts = referat::export::ExportOptions { final_: extra.contains(&"--final"), times: extra.contains(&"--times") };
     let fmt = referat::export::Format::parse(format).unwrap();
-    let p = referat::export::run_stage(meeting, &wd, fmt, &opts).unwrap_or_else(|e| panic!("export {format}: {e:#}"));
+    let draft = referat::review::load_reviewed(&wd).unwrap();
+    let p = referat::export::write_document(meeting, &draft, &wd, fmt, &opts).unwrap_or_else(|e| panic!("export {format}: {e:#}"));
     assert_eq!(p, dir.join(format!("referat.{format}")));
     assert!(p.is_file(), "{} missing", p.display());
     eprintln!("referat.{format} {:?}: {} bytes", extra, std::fs::metadata(&p).unwrap().len());

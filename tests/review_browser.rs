@@ -25,6 +25,12 @@ fn fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures").join(name)
 }
 
+/// The segment stage, as `referat segment` runs it.
+fn segment(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir) {
+    let stage = referat::segment::SegmentStage::new(meeting_path, meeting, wd).unwrap();
+    referat::stage::run_stage(wd, &stage, false, &referat::progress::Silent).unwrap();
+}
+
 /// Work dir with the fixture draft and transcript, the segmentation stage's segments.json, and
 /// a quiet recording long enough for the whole sample meeting (524 s; 8 kHz, 8 bit: small).
 fn workdir() -> (tempfile::TempDir, PathBuf) {
@@ -32,7 +38,7 @@ fn workdir() -> (tempfile::TempDir, PathBuf) {
     std::fs::copy(fixture("draft-sample.json"), dir.path().join("draft.json")).unwrap();
     std::fs::copy(fixture("transcript-sample.json"), dir.path().join("transcript.json")).unwrap();
     let meeting = Meeting::load(&common::sample("meeting.toml")).unwrap();
-    referat::segment::run_stage(&common::sample("meeting.toml"), &meeting, &WorkDir::open(dir.path()).unwrap(), false).unwrap();
+    segment(&common::sample("meeting.toml"), &meeting, &WorkDir::open(dir.path()).unwrap());
     let wav = dir.path().join("opptak.wav");
     let spec = hound::WavSpec { channels: 1, sample_rate: 8000, bits_per_sample: 8, sample_format: hound::SampleFormat::Int };
     let mut w = hound::WavWriter::create(&wav, spec).unwrap();
@@ -152,7 +158,7 @@ fn review_in_headless_chromium() {
 
     // What the page did is on disk, apart from the untouched machine draft.
     assert_eq!(std::fs::read(dir.path().join("draft.json")).unwrap(), draft_before);
-    let review = referat::review::load(&WorkDir::open(dir.path()).unwrap()).unwrap().expect("review.json");
+    let review = WorkDir::open(dir.path()).unwrap().load_opt::<referat::review::Review>().unwrap().expect("review.json");
     let ir = &review.items["13/25"];
     assert_eq!(ir.lines["innspill/0"].text.as_deref(), Some("Kommunene trenger klarere krav før anskaffelser (redigert)."));
     assert_eq!(ir.lines["innspill/1"].status, referat::review::Status::Rejected);
@@ -191,7 +197,8 @@ fn review_in_headless_chromium() {
     let meeting = Meeting::load(&common::sample("meeting.toml")).unwrap();
     let wd = WorkDir::open(dir.path()).unwrap();
     let opts = referat::export::ExportOptions { final_: true, times: false };
-    let p = referat::export::run_stage(&meeting, &wd, referat::export::Format::Md, &opts).unwrap();
+    let draft = referat::review::load_reviewed(&wd).unwrap();
+    let p = referat::export::write_document(&meeting, &draft, &wd, referat::export::Format::Md, &opts).unwrap();
     let md = std::fs::read_to_string(p).unwrap();
     let i13 = md.find("## 13/25").unwrap();
     let i14 = md.find("## 14/25").unwrap();
@@ -470,7 +477,7 @@ fn review_loop_on_the_sample_in_headless_chromium() {
     let said = t.segments.iter_mut().find(|s| s.text.starts_with("KS støtter endringen")).expect("Marte Lien's turn in 17/25");
     said.text = said.text.replacen("KS", "Kåes", 1);
     referat::transcript::save_with_exports(&wd, &t).unwrap();
-    referat::segment::run_stage(&meeting_path, &meeting, &wd, false).unwrap();
+    segment(&meeting_path, &meeting, &wd);
     std::fs::copy(fixture("draft-sample.json"), out.join("draft.json")).unwrap();
     let draft_before: referat::artifact::Draft = wd.load("x").unwrap();
 
@@ -501,7 +508,7 @@ fn review_loop_on_the_sample_in_headless_chromium() {
             assert_eq!(new, old);
         }
     }
-    let review = referat::review::load(&wd).unwrap().unwrap();
+    let review = wd.load_opt::<referat::review::Review>().unwrap().unwrap();
     assert!(review.outdated.is_empty(), "{:?}", review.outdated);
     let ir = &review.items["17/25"];
     assert_eq!(ir.lines["innspill/0"].status, referat::review::Status::Accepted);

@@ -4,6 +4,7 @@
 mod agenda;
 mod args;
 mod models;
+mod report;
 mod stages;
 
 use anyhow::Result;

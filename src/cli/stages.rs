@@ -1,8 +1,10 @@
 //! The pipeline commands: transcribe, segment, draft, export, review, run, eval.
 
 use super::args::{AsrArgs, Format, InputArgs, LlmArgs, ModelArgs, StageIo};
+use super::report::{debug_dumps, Stderr};
 use anyhow::Result;
-use referat::pipeline::StageReport;
+use referat::pipeline::{Job, Options, StageReport};
+use referat::transcript::Subtitles;
 use referat::{export, meeting::Meeting, pipeline, workdir, workdir::WorkDir};
 use std::path::{Path, PathBuf};
 
@@ -11,7 +13,8 @@ pub(super) fn transcribe(io: StageIo, input: InputArgs, models: ModelArgs, asr: 
     // Stages that write artifacts hold the work dir's lock (a review open on it holds it too).
     let _lock = workdir::lock(&io.out)?;
     let wd = WorkDir::create(&io.out)?;
-    let t = pipeline::transcribe(&io.meeting, &meeting, &input.into(), &wd, &models.into(), &asr.choice(!no_prompt), io.force)?;
+    let opts = Options { models: models.into(), asr: asr.choice(!no_prompt), force: io.force, debug: debug_dumps() };
+    let t = job(&io, &meeting, &wd, &opts).transcribe(&input.into())?;
     eprintln!("{}: {} segments, {:.0} s", wd.path("transcript.json").display(), t.segments.len(), t.duration);
     Ok(())
 }
@@ -20,7 +23,8 @@ pub(super) fn segment(io: StageIo) -> Result<()> {
     let meeting = Meeting::load(&io.meeting)?;
     let wd = WorkDir::open(&io.out)?;
     let _lock = workdir::lock(&io.out)?;
-    let seg = referat::segment::run_stage(&io.meeting, &meeting, &wd, io.force)?;
+    let opts = Options { force: io.force, debug: debug_dumps(), ..Default::default() };
+    let seg = job(&io, &meeting, &wd, &opts).segment()?;
     let discussed = seg.items.iter().filter(|i| !i.spans.is_empty()).count();
     eprintln!("{}: {discussed} of {} items placed", wd.path("segments.json").display(), seg.items.len());
     Ok(())
@@ -30,7 +34,8 @@ pub(super) fn draft(io: StageIo, models: ModelArgs) -> Result<()> {
     let meeting = Meeting::load(&io.meeting)?;
     let wd = WorkDir::open(&io.out)?;
     let _lock = workdir::lock(&io.out)?;
-    pipeline::draft(&io.meeting, &meeting, &wd, &models.into(), io.force)?;
+    let opts = Options { models: models.into(), force: io.force, debug: debug_dumps(), ..Default::default() };
+    job(&io, &meeting, &wd, &opts).draft()?;
     Ok(())
 }
 
@@ -44,19 +49,20 @@ pub(super) fn export(io: StageIo, format: Format, final_: bool, times: bool) -> 
         Format::Pdf => export::Format::Pdf,
         Format::Vtt | Format::Srt => {
             let t: referat::artifact::Transcript = wd.load("referat transcribe")?;
-            let (name, text) = match format {
-                Format::Vtt => ("transcript.vtt", referat::transcript::to_vtt(&t)),
-                _ => ("transcript.srt", referat::transcript::to_srt(&t)),
-            };
-            referat::workdir::write_atomic(&wd.path(name), text.as_bytes())?;
-            println!("{}", wd.path(name).display());
+            let kind = if matches!(format, Format::Vtt) { Subtitles::Vtt } else { Subtitles::Srt };
+            println!("{}", referat::transcript::write_subtitles(&wd, &t, kind)?.display());
             return Ok(());
         }
     };
-    let opts = export::ExportOptions { final_, times };
-    let path = export::run_stage(&meeting, &wd, format, &opts)?;
+    let opts = Options::default();
+    let path = job(&io, &meeting, &wd, &opts).export(format, &export::ExportOptions { final_, times })?;
     println!("{}", path.display());
     Ok(())
+}
+
+/// The stages of one command, reporting on stderr.
+fn job<'a>(io: &'a StageIo, meeting: &'a Meeting, wd: &'a WorkDir, opts: &'a Options) -> Job<'a> {
+    Job { meeting_path: &io.meeting, meeting, wd, opts, report: &Stderr }
 }
 
 pub(super) fn review(io: StageIo, audio: Option<PathBuf>, port: u16, llm: LlmArgs) -> Result<()> {
@@ -66,6 +72,7 @@ pub(super) fn review(io: StageIo, audio: Option<PathBuf>, port: u16, llm: LlmArg
         prompts: llm.prompts,
         threads: llm.threads,
         rules_only: llm.rules_only,
+        dump_turns: debug_dumps().turns,
     };
     referat::server::run(&io.meeting, &io.out, audio.as_deref(), port, opts, |url, recording| {
         println!("Gjennomgang: {url}  (Ctrl-C stops the server)");
@@ -87,7 +94,8 @@ pub(super) fn run(io: StageIo, input: InputArgs, models: ModelArgs, asr: AsrArgs
             .into_iter()
             .filter_map(|(f, p)| Some((f, p.clone()?)))
             .collect();
-    let reports = pipeline::run(&io.meeting, &input.into(), &io.out, &models.into(), &asr.choice(true), io.force)?;
+    let opts = Options { models: models.into(), asr: asr.choice(true), force: io.force, debug: debug_dumps() };
+    let reports = pipeline::run(&io.meeting, &input.into(), &io.out, &opts, &Stderr)?;
     print_reports(&reports);
     println!("{}", io.out.join("referat.md").display());
     // The command that opens the review: it finds the recording through transcript.json.

@@ -19,7 +19,7 @@ pub mod pth;
 use crate::artifact::{Segment, Transcript};
 use crate::audio::SAMPLE_RATE;
 use crate::meeting::{Attendance, Meeting};
-use crate::progress::interrupted;
+use crate::progress::{interrupted, Report};
 use crate::vad::{self, SpeechMap};
 use anyhow::{bail, Result};
 use encoder::{Encoder, Mel, EMBED_DIM, HOP, N_MELS, PARTIAL_FRAMES};
@@ -111,10 +111,10 @@ pub struct Region {
 }
 
 /// Embed every speech region of the recording (a streaming pass over the audio).
-pub fn embed_regions(audio_path: &Path, map: &SpeechMap, enc: &Encoder, hop_frames: usize) -> Result<Vec<Region>> {
+pub fn embed_regions(audio_path: &Path, map: &SpeechMap, enc: &Encoder, hop_frames: usize, report: &dyn Report) -> Result<Vec<Region>> {
     let spans = vad::regions(&map.speech, REGION_GAP, REGION_MIN);
     let total: f64 = spans.iter().map(|(a, b)| b - a).sum();
-    let pb = crate::progress::bar("talere", total.ceil() as u64, "s");
+    let pb = report.bar("talere", total.ceil() as u64, "s");
     let mel = Mel::new();
     let sr = SAMPLE_RATE as f64;
     let mut out: Vec<Region> = Vec::with_capacity(spans.len());
@@ -182,7 +182,7 @@ pub fn embed_regions(audio_path: &Path, map: &SpeechMap, enc: &Encoder, hop_fram
     })?;
     take(&mut buf, &mut buf_start, true)?;
     flush(&mut batch, &mut owners, &mut sums)?;
-    pb.finish_and_clear();
+    pb.finish();
     for ((a, b), (sum, n)) in spans.into_iter().zip(sums) {
         if n == 0 {
             continue;
@@ -239,10 +239,10 @@ const ONE_VOICE_WARNING: f64 = 60.0;
 const UNBOUNDED: usize = 30;
 
 /// Diarize the recording: embed, cluster, turns.
-pub fn diarize(audio_path: &Path, map: &SpeechMap, opts: &DiarizeOptions) -> Result<Diarization> {
+pub fn diarize(audio_path: &Path, map: &SpeechMap, opts: &DiarizeOptions, report: &dyn Report) -> Result<Diarization> {
     let t0 = std::time::Instant::now();
     let enc = Encoder::load(&opts.encoder)?;
-    let regions = embed_regions(audio_path, map, &enc, opts.hop_frames)?;
+    let regions = embed_regions(audio_path, map, &enc, opts.hop_frames, report)?;
     let mut d = speakers_of(&regions, opts.threshold, opts.max_speakers);
     d.secs = t0.elapsed().as_secs_f64();
     Ok(d)

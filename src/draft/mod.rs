@@ -17,8 +17,9 @@ pub mod vedtak;
 use crate::artifact::{Artifact, Draft, DraftItem, FlagKind, Inputs, ItemStatus, Line, Origin, Segmentation, Transcript, FORMAT_VERSION};
 use crate::llm::{Completion, Llm};
 use crate::meeting::{Item, Meeting};
-use crate::progress::Progress;
-use crate::workdir::{self, WorkDir};
+use crate::progress::{Note, Progress};
+use crate::stage::{Ctx, Made, Stage};
+use crate::workdir::{self, Hashed, WorkDir};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -150,7 +151,7 @@ pub fn draft(
     prompts: &Prompts,
     progress: &dyn Progress,
 ) -> Result<Draft> {
-    Ok(draft_with_stats(meeting, transcript, seg, llm, prompts, progress)?.0)
+    Ok(draft_with_stats(meeting, transcript, seg, llm, prompts, progress, false)?.0)
 }
 
 /// A joint group: the items discussed together, in meeting order.
@@ -171,8 +172,13 @@ fn group_of(seg: &Segmentation, saksnr: &str) -> Vec<String> {
 }
 
 /// The turns of each discussed group (joint items share their spans), keyed by the group's
-/// first saksnr.
-fn turns_per_group(meeting: &Meeting, transcript: &Transcript, seg: &Segmentation) -> Result<BTreeMap<String, Vec<turns::Turn>>> {
+/// first saksnr; `dump` prints them on stderr (a debug aid).
+fn turns_per_group(
+    meeting: &Meeting,
+    transcript: &Transcript,
+    seg: &Segmentation,
+    dump: bool,
+) -> Result<BTreeMap<String, Vec<turns::Turn>>> {
     let mut group_turns: BTreeMap<String, Vec<turns::Turn>> = BTreeMap::new();
     let chair = turns::chair_speaker(meeting, transcript, seg);
     for si in &seg.items {
@@ -191,7 +197,7 @@ fn turns_per_group(meeting: &Meeting, transcript: &Transcript, seg: &Segmentatio
         let mut merged = item.clone();
         merged.presenters = group.iter().filter_map(|s| meeting.item(s)).flat_map(|i| i.presenters.clone()).collect();
         let ts = turns::split_turns(transcript, &si.spans, meeting, &merged, chair.as_deref());
-        if std::env::var_os("REFERAT_DEBUG_TURNS").is_some() {
+        if dump {
             for t in &ts {
                 eprintln!(
                     "[{}] {:?}/{:?}{} {:?} {:?}: {}",
@@ -210,7 +216,8 @@ fn turns_per_group(meeting: &Meeting, transcript: &Transcript, seg: &Segmentatio
     Ok(group_turns)
 }
 
-/// [`draft`] that also returns the run's statistics.
+/// [`draft`] that also returns the run's statistics; `dump_turns` prints each sak's turns on
+/// stderr (a debug aid).
 pub fn draft_with_stats(
     meeting: &Meeting,
     transcript: &Transcript,
@@ -218,11 +225,12 @@ pub fn draft_with_stats(
     llm: &mut dyn Llm,
     prompts: &Prompts,
     progress: &dyn Progress,
+    dump_turns: bool,
 ) -> Result<(Draft, Stats)> {
     let mut stats = Stats::default();
 
     // Turns per group, computed up front so the progress bar knows its length.
-    let group_turns = turns_per_group(meeting, transcript, seg)?;
+    let group_turns = turns_per_group(meeting, transcript, seg, dump_turns)?;
     let work: usize =
         group_turns.values().flat_map(|ts| ts.iter()).filter(|t| t.kind == TurnKind::Substantive && t.role == TurnRole::Member).count();
     progress.set_length((work + seg.items.len()) as u64);
@@ -353,61 +361,99 @@ pub struct DraftOptions {
     pub threads: Option<usize>,
     /// Draft without a language model (rules and the speakers' own words only).
     pub rules_only: bool,
+    /// Print each sak's turns on stderr (a debug aid).
+    pub dump_turns: bool,
 }
 
-/// Run the drafting stage on a work dir: skip when `draft.json` is up to date, else load the
-/// model once and draft every item.
-pub fn run_stage(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir, opts: &DraftOptions, force: bool) -> Result<Draft> {
-    let transcript: Transcript = wd.load("referat transcribe")?;
-    let seg: Segmentation = wd.load("referat segment")?;
-    let prompts_dir = opts.prompts.clone().or_else(|| meeting.models.prompts.as_ref().map(PathBuf::from));
-    let prompts = Prompts::load(prompts_dir.as_deref())?;
+impl DraftOptions {
+    /// The prompts: the `--prompts` folder, else the meeting file's, else the bundled ones.
+    pub fn prompts(&self, meeting: &Meeting) -> Result<Prompts> {
+        let dir = self.prompts.clone().or_else(|| meeting.models.prompts.as_ref().map(PathBuf::from));
+        Prompts::load(dir.as_deref())
+    }
 
-    let mut inputs = Inputs::new();
-    inputs.insert("meeting".into(), workdir::sha256_file(meeting_path)?);
-    inputs.insert("transcript".into(), workdir::sha256_file(&wd.path(Transcript::FILE))?);
-    inputs.insert("segments".into(), workdir::sha256_file(&wd.path(Segmentation::FILE))?);
-    let files = if opts.rules_only {
-        None
-    } else {
-        Some(crate::models::llm_files(opts.llm_model.as_deref(), opts.tokenizer.as_deref(), Some(meeting))?)
-    };
-    let model_id = match &files {
-        None => "rules-only".to_string(),
-        Some(f) => {
-            let mut id = workdir::file_fingerprint(&f.gguf)?;
-            if let Some(t) = &f.tokenizer {
-                id = workdir::sha256_bytes(format!("{id}|{}", workdir::file_fingerprint(t)?).as_bytes());
+    /// The language model's files, `None` when drafting with the rules only.
+    pub fn llm_files(&self, meeting: &Meeting) -> Result<Option<crate::models::LlmFiles>> {
+        if self.rules_only {
+            return Ok(None);
+        }
+        Ok(Some(crate::models::llm_files(self.llm_model.as_deref(), self.tokenizer.as_deref(), Some(meeting))?))
+    }
+
+    /// The language model of [`DraftOptions::llm_files`] loaded, or the rules.
+    pub fn load_llm(&self, files: Option<&crate::models::LlmFiles>) -> Result<Box<dyn Llm>> {
+        match files {
+            None => Ok(Box::new(crate::llm::RulesOnly)),
+            Some(f) => load_llm(&f.gguf, f.tokenizer.as_deref(), self.threads),
+        }
+    }
+}
+
+/// The draft stage: the transcript and its segmentation into `draft.json`, the model loaded
+/// once for every item.
+pub struct DraftStage<'a> {
+    pub meeting_path: &'a Path,
+    pub meeting: &'a Meeting,
+    pub transcript: Hashed<Transcript>,
+    pub segments: Hashed<Segmentation>,
+    pub opts: &'a DraftOptions,
+    prompts: Prompts,
+    files: Option<crate::models::LlmFiles>,
+}
+
+impl<'a> DraftStage<'a> {
+    /// The stage over the work dir's transcript and segmentation, with the model and prompts
+    /// of `opts` (an error names what is missing).
+    pub fn new(meeting_path: &'a Path, meeting: &'a Meeting, wd: &WorkDir, opts: &'a DraftOptions) -> Result<DraftStage<'a>> {
+        let transcript = wd.load_hashed("referat transcribe")?;
+        let segments = wd.load_hashed("referat segment")?;
+        let prompts = opts.prompts(meeting)?;
+        let files = opts.llm_files(meeting)?;
+        Ok(DraftStage { meeting_path, meeting, transcript, segments, opts, prompts, files })
+    }
+}
+
+impl Stage for DraftStage<'_> {
+    type Output = Draft;
+    const NAME: &'static str = "draft";
+
+    fn inputs(&self) -> Result<Inputs> {
+        let mut inputs = Inputs::new();
+        inputs.insert("meeting".into(), workdir::sha256_file(self.meeting_path)?);
+        inputs.insert("transcript".into(), self.transcript.sha256.clone());
+        inputs.insert("segments".into(), self.segments.sha256.clone());
+        let model_id = match &self.files {
+            None => "rules-only".to_string(),
+            Some(f) => {
+                let mut id = workdir::file_fingerprint(&f.gguf)?;
+                if let Some(t) = &f.tokenizer {
+                    id = workdir::sha256_bytes(format!("{id}|{}", workdir::file_fingerprint(t)?).as_bytes());
+                }
+                id
             }
-            id
+        };
+        inputs.insert("model".into(), model_id);
+        inputs.insert("prompts".into(), self.prompts.hash());
+        // The template's wording is in the draft (intro, standard vedtak): an edit redoes it.
+        if let Some(t) = &self.meeting.template {
+            inputs.insert("template".into(), workdir::sha256_file(Path::new(t))?);
         }
-    };
-    inputs.insert("model".into(), model_id);
-    inputs.insert("prompts".into(), prompts.hash());
-    // The template's wording is in the draft (intro, standard vedtak): an edit redoes it.
-    if let Some(t) = &meeting.template {
-        inputs.insert("template".into(), workdir::sha256_file(Path::new(t))?);
+        Ok(inputs)
     }
 
-    if !force && wd.is_fresh::<Draft>(&inputs) {
-        eprintln!("draft: {} is up to date (use --force to redo it)", wd.path(Draft::FILE).display());
-        return wd.load("referat draft");
-    }
-
-    let mut llm: Box<dyn Llm> = match &files {
-        None => Box::new(crate::llm::RulesOnly),
-        Some(f) => {
-            eprintln!("draft: loading {}", f.gguf.display());
-            load_llm(&f.gguf, f.tokenizer.as_deref(), opts.threads)?
+    fn run(&self, ctx: Ctx<'_, Draft>) -> Result<Made<Draft>> {
+        if let Some(f) = &self.files {
+            ctx.report.note(Self::NAME, Note::Info(format!("loading {}", f.gguf.display())));
         }
-    };
-    let pb = crate::progress::bar("draft", 0, "steps");
-    let t0 = Instant::now();
-    let (mut draft, stats) = draft_with_stats(meeting, &transcript, &seg, llm.as_mut(), &prompts, &pb)?;
-    draft.inputs = inputs;
-    wd.save(&draft)?;
-    eprintln!("draft: wrote {} in {:.0} s; {}", wd.path(Draft::FILE).display(), t0.elapsed().as_secs_f64(), stats.summary());
-    Ok(draft)
+        let mut llm = self.opts.load_llm(self.files.as_ref())?;
+        let pb = ctx.report.bar("draft", 0, "steps");
+        let t0 = Instant::now();
+        let (transcript, seg) = (&self.transcript.artifact, &self.segments.artifact);
+        let (draft, stats) =
+            draft_with_stats(self.meeting, transcript, seg, llm.as_mut(), &self.prompts, pb.as_ref(), self.opts.dump_turns)?;
+        let wrote = format!("wrote {} in {:.0} s; {}", ctx.wd.path(Draft::FILE).display(), t0.elapsed().as_secs_f64(), stats.summary());
+        Ok(Made::new(draft).then(Note::Info(wrote)))
+    }
 }
 
 /// Load the language model (behind the [`Llm`] seam).

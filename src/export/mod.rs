@@ -18,7 +18,6 @@ mod pdf;
 
 use crate::artifact::{Draft, DraftItem, Line, Span};
 use crate::meeting::{Attendance, Language, Meeting, Sakstype};
-use crate::review::reviewed_draft;
 use crate::text::phrases::{fill, lang_tag, phrase};
 use crate::workdir::{write_atomic, WorkDir};
 use anyhow::{Context, Result};
@@ -105,15 +104,12 @@ pub fn render(meeting: &Meeting, draft: &Draft, opts: &ExportOptions, format: Fo
     }
 }
 
-/// The export stage: reads `draft.json` (and `review.json` when the secretary has reviewed),
-/// writes `referat.<ext>` atomically into the work dir and returns its path.
-pub fn run_stage(meeting: &Meeting, wd: &WorkDir, format: Format, opts: &ExportOptions) -> Result<PathBuf> {
-    let draft: Draft = wd.load("referat draft")?;
-    let draft = match crate::review::load(wd)? {
-        Some(review) => reviewed_draft(&draft, &review),
-        None => draft,
-    };
-    let bytes = render(meeting, &draft, opts, format).with_context(|| format!("cannot render the referat as {}", format.ext()))?;
+/// The export stage: render `draft` (as reviewed: [`crate::review::load_reviewed`]) and write
+/// `referat.<ext>` atomically into the work dir; returns its path. Always written, never
+/// skipped as up to date: a document has no place to record the inputs it was made from, and
+/// rendering costs less than a check would.
+pub fn write_document(meeting: &Meeting, draft: &Draft, wd: &WorkDir, format: Format, opts: &ExportOptions) -> Result<PathBuf> {
+    let bytes = render(meeting, draft, opts, format).with_context(|| format!("cannot render the referat as {}", format.ext()))?;
     let path = wd.path(&format.file_name());
     write_atomic(&path, &bytes)?;
     Ok(path)

@@ -26,15 +26,14 @@
 
 pub mod edit;
 
-use crate::artifact::{Draft, DraftItem, Flag, FlagKind, Line, Origin, Span};
-use crate::workdir::{write_atomic, WorkDir};
-use anyhow::{bail, Context, Result};
+use crate::artifact::{Artifact, Draft, DraftItem, Flag, FlagKind, Line, Origin, Span};
+use crate::workdir::WorkDir;
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// File name of the review artifact inside the work dir.
-pub const FILE: &str = "review.json";
-/// Version of the review.json shape.
+/// Version of the review.json shape (apart from the stages' artifacts: the secretary's work
+/// is not made again by a rerun).
 pub const REVIEW_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -50,6 +49,15 @@ pub struct Review {
     /// their lines may no longer say what the corrected transcript says.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub outdated: BTreeSet<String>,
+}
+
+impl Artifact for Review {
+    const FILE: &'static str = "review.json";
+    const VERSION: u32 = REVIEW_VERSION;
+    const UNUSABLE: Option<&'static str> = Some("move it away to start the review afresh");
+    fn version(&self) -> u32 {
+        self.version
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -374,24 +382,14 @@ pub fn reviewed_draft(draft: &Draft, review: &Review) -> Draft {
     out
 }
 
-/// Load `review.json` from the work dir, if the secretary has started a review.
-pub fn load(wd: &WorkDir) -> Result<Option<Review>> {
-    let p = wd.path(FILE);
-    if !p.exists() {
-        return Ok(None);
-    }
-    let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
-    let r: Review = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a valid review file: fix it or move it away to start the review afresh", p.display()))?;
-    if r.version != REVIEW_VERSION {
-        bail!("{} has review format {} (this is {}): move it away to start afresh", p.display(), r.version, REVIEW_VERSION);
-    }
-    Ok(Some(r))
-}
-
-/// Save `review.json` atomically.
-pub fn save(wd: &WorkDir, r: &Review) -> Result<()> {
-    write_atomic(&wd.path(FILE), &serde_json::to_vec_pretty(r)?)
+/// The work dir's draft as the secretary left it: `draft.json` with `review.json` applied when
+/// a review has started.
+pub fn load_reviewed(wd: &WorkDir) -> Result<Draft> {
+    let draft: Draft = wd.load("referat draft")?;
+    Ok(match wd.load_opt::<Review>()? {
+        Some(review) => reviewed_draft(&draft, &review),
+        None => draft,
+    })
 }
 
 /// The highest number among the added bullets' ids (`a1`, `a2`, ...), 0 when there are none.

@@ -30,7 +30,7 @@
 //! # Manual corrections
 //! - In the meeting file, `spans = [[start, end], ...]` on an item fixes that item's spans.
 //! - In `segments.json`, the secretary can edit an item's `spans` (or set `status` to
-//!   `not_discussed`) and set `"manual": true`. [`run_stage`] keeps such items as they are,
+//!   `not_discussed`) and set `"manual": true`. [`SegmentStage`] keeps such items as they are,
 //!   even when it reruns (new transcript, `--force`), and fits the other items around them;
 //!   later stages read `segments.json`, so they use the corrected version. Set `manual` back to
 //!   `false` (or delete the file) to let referat decide again. Meeting-file spans win over
@@ -41,11 +41,12 @@ mod decoding;
 mod scoring;
 mod units;
 
-use crate::artifact::{ItemSegment, ItemStatus, OtherKind, OtherSpan, Segmentation, Span, Transcript, FORMAT_VERSION};
+use crate::artifact::{Inputs, ItemSegment, ItemStatus, OtherKind, OtherSpan, Segmentation, Span, Transcript, FORMAT_VERSION};
 use crate::meeting::{parse_clock, Meeting};
+use crate::stage::{Ctx, Made, Stage};
 use crate::text;
-use crate::workdir::{sha256_file, WorkDir};
-use anyhow::{bail, Context, Result};
+use crate::workdir::{sha256_file, Hashed, WorkDir};
+use anyhow::{bail, Result};
 use cues::{Agenda, CueKind};
 use decoding::{decode_best_order, Decoded};
 use scoring::{boundary_confidence, time_scale, Problem};
@@ -158,11 +159,12 @@ type Manual = BTreeMap<usize, Vec<Span>>;
 
 /// Segment the transcript into the meeting's items. See the module docs.
 pub fn segment(meeting: &Meeting, transcript: &Transcript) -> Result<Segmentation> {
-    segment_with_manual(meeting, transcript, &[])
+    segment_with_manual(meeting, transcript, &[], false)
 }
 
-/// [`segment`], keeping `manual` items (from an edited `segments.json`) as they are.
-pub fn segment_with_manual(meeting: &Meeting, transcript: &Transcript, manual_items: &[ItemSegment]) -> Result<Segmentation> {
+/// [`segment`], keeping `manual` items (from an edited `segments.json`) as they are; `debug`
+/// dumps the units and scores on stderr.
+pub fn segment_with_manual(meeting: &Meeting, transcript: &Transcript, manual_items: &[ItemSegment], debug: bool) -> Result<Segmentation> {
     let m = meeting.items.len();
     let ag = Agenda::new(meeting);
     let manual = manual_constraints(meeting, manual_items);
@@ -181,7 +183,7 @@ pub fn segment_with_manual(meeting: &Meeting, transcript: &Transcript, manual_it
 
     let problem = Problem::new(meeting, &units, &manual, duration);
     let best = decode_best_order(&problem, m)?;
-    if std::env::var_os("REFERAT_DEBUG_SEGMENT").is_some() {
+    if debug {
         debug_dump(&problem, &best, m)?;
     }
     let blocks = blocks(&best);
@@ -227,7 +229,7 @@ fn manual_constraints(meeting: &Meeting, manual_items: &[ItemSegment]) -> Manual
     manual
 }
 
-/// `REFERAT_DEBUG_SEGMENT`: the units with their cues, and the scores of the agenda order and
+/// The debug dump (`REFERAT_DEBUG_SEGMENT` for the command line): the units with their cues, and the scores of the agenda order and
 /// the chosen one, on stderr.
 fn debug_dump(problem: &Problem, best: &Decoded, m: usize) -> Result<()> {
     for u in problem.units {
@@ -455,27 +457,39 @@ fn cut_breaks(span: Span, breaks: &[(f64, f64)]) -> Vec<Span> {
 
 // ---------------------------------------------------------------- stage
 
-/// The pipeline stage: segment `wd/transcript.json` into `wd/segments.json`, unless that is up
-/// to date (same meeting file and transcript) and `force` is off. Items marked `manual` in an
-/// existing `segments.json` are kept (see the module docs).
-pub fn run_stage(meeting_path: &Path, meeting: &Meeting, wd: &WorkDir, force: bool) -> Result<Segmentation> {
-    let transcript: Transcript = wd.load("referat transcribe")?;
-    let mut inputs = crate::artifact::Inputs::new();
-    inputs.insert("meeting".into(), sha256_file(meeting_path)?);
-    inputs.insert("transcript".into(), sha256_file(&wd.path(<Transcript as crate::artifact::Artifact>::FILE))?);
-    let old: Option<Segmentation> = wd
-        .load_opt()
-        .with_context(|| format!("cannot use the existing {}: fix the edit or delete the file", wd.path("segments.json").display()))?;
-    if let Some(old) = &old {
-        if !force && old.inputs == inputs {
-            return Ok(old.clone());
-        }
+/// The segment stage: the transcript into `segments.json`. Items marked `manual` in an
+/// existing `segments.json` are kept, even when forced (see the module docs).
+pub struct SegmentStage<'a> {
+    pub meeting_path: &'a Path,
+    pub meeting: &'a Meeting,
+    pub transcript: Hashed<Transcript>,
+    /// Dump the units and scores on stderr.
+    pub debug: bool,
+}
+
+impl<'a> SegmentStage<'a> {
+    /// The stage over the work dir's transcript.
+    pub fn new(meeting_path: &'a Path, meeting: &'a Meeting, wd: &WorkDir) -> Result<SegmentStage<'a>> {
+        Ok(SegmentStage { meeting_path, meeting, transcript: wd.load_hashed("referat transcribe")?, debug: false })
     }
-    let manual: Vec<ItemSegment> = old.map(|o| o.items.into_iter().filter(|i| i.manual).collect()).unwrap_or_default();
-    let mut seg = segment_with_manual(meeting, &transcript, &manual)?;
-    seg.inputs = inputs;
-    wd.save(&seg)?;
-    Ok(seg)
+}
+
+impl Stage for SegmentStage<'_> {
+    type Output = Segmentation;
+    const NAME: &'static str = "segment";
+    const KEEPS_EDITS: bool = true;
+
+    fn inputs(&self) -> Result<Inputs> {
+        Ok(Inputs::from([
+            ("meeting".to_string(), sha256_file(self.meeting_path)?),
+            ("transcript".to_string(), self.transcript.sha256.clone()),
+        ]))
+    }
+
+    fn run(&self, ctx: Ctx<'_, Segmentation>) -> Result<Made<Segmentation>> {
+        let manual: Vec<ItemSegment> = ctx.previous.map(|o| o.items.into_iter().filter(|i| i.manual).collect()).unwrap_or_default();
+        Ok(Made::new(segment_with_manual(self.meeting, &self.transcript.artifact, &manual, self.debug)?))
+    }
 }
 
 #[cfg(test)]
@@ -802,10 +816,14 @@ time = "11:15"
             confidence: [1.0, 1.0],
             manual: true,
         };
-        let s = segment_with_manual(&meeting(), &t, &[edited]).unwrap();
+        let s = segment_with_manual(&meeting(), &t, &[edited], false).unwrap();
         assert_eq!(item(&s, "16/25").status, ItemStatus::NotDiscussed);
         assert!(item(&s, "16/25").manual);
         assert_eq!(item(&s, "15/25").spans[0][1], start(&s, "18/25"));
+    }
+
+    fn run_stage(mpath: &Path, m: &Meeting, wd: &WorkDir, force: bool) -> Result<Segmentation> {
+        crate::stage::run_stage(wd, &SegmentStage::new(mpath, m, wd)?, force, &crate::progress::Silent)
     }
 
     #[test]

@@ -14,8 +14,11 @@ use crate::artifact::{Draft, Segmentation, Span, Transcript, Word};
 use crate::draft::DraftOptions;
 use crate::export::{self, ExportOptions, Format};
 use crate::meeting::Meeting;
+use crate::progress::Silent;
 use crate::review::edit::{self, Edge};
 use crate::review::{item_view, next_id, AddedLine, Counts, ItemReview, LineReview, Review, Section, Status, ViewLine, REVIEW_VERSION};
+use crate::segment::SegmentStage;
+use crate::transcript::Subtitles;
 use crate::workdir::{sha256_bytes, WorkDir};
 use anyhow::{Context, Result};
 use axum::body::Body;
@@ -128,7 +131,7 @@ impl App {
             std::fs::read(&draft_path).with_context(|| format!("cannot read {}: run `referat draft` first", draft_path.display()))?;
         let draft: Draft = wd.load("referat draft")?;
         let draft_hash = sha256_bytes(&bytes);
-        let mut review = crate::review::load(&wd)?.unwrap_or(Review { version: REVIEW_VERSION, ..Default::default() });
+        let mut review = wd.load_opt::<Review>()?.unwrap_or(Review { version: REVIEW_VERSION, ..Default::default() });
         if !review.draft_hash.is_empty() && review.draft_hash != draft_hash {
             // Re-drafted outside the page (`referat draft`): every sak is drafted from the
             // current transcript, so none is outdated any more.
@@ -149,6 +152,11 @@ impl App {
             live: Mutex::new(Live { draft, draft_hash, review, transcript, transcript_hash, segments, version: 0 }),
             job: Default::default(),
         })
+    }
+
+    /// The segment stage over the work dir's transcript (the page shows no stage notes).
+    pub(super) fn segment(&self, force: bool) -> Result<Segmentation> {
+        crate::stage::run_stage(&self.wd, &SegmentStage::new(&self.meeting_path, &self.meeting, &self.wd)?, force, &Silent)
     }
 
     pub(super) fn live(&self) -> MutexGuard<'_, Live> {
@@ -646,7 +654,7 @@ async fn op(State(app): State<Shared>, Json(req): Json<Change>) -> Result<Respon
 pub(super) fn save_review(app: &App, live: &mut Live, mut next: Review) -> Result<()> {
     next.version = REVIEW_VERSION;
     next.draft_hash = live.draft_hash.clone();
-    crate::review::save(&app.wd, &next)?;
+    app.wd.save(&next)?;
     live.review = next;
     live.version += 1;
     Ok(())
@@ -678,7 +686,7 @@ fn ground_change(app: &App, live: &mut Live, op: Op) -> Result<(), ApiError> {
         }
         _ => return Err(bad("Ikke en endring av transkripsjonen eller grensene.")),
     };
-    let seg = match crate::segment::run_stage(&app.meeting_path, &app.meeting, &app.wd, force) {
+    let seg = match app.segment(force) {
         Ok(seg) => seg,
         Err(e) => {
             // What was saved is the new state: pages that saw the old one must not write over it.
@@ -717,18 +725,13 @@ async fn export_doc(State(app): State<Shared>, Json(req): Json<ExportReq>) -> Re
         match req.format.as_str() {
             f @ ("vtt" | "srt") => {
                 let t = live.transcript.as_ref().ok_or_else(|| bad("Ingen transkripsjon i arbeidsmappen."))?;
-                let (name, text) = if f == "vtt" {
-                    ("transcript.vtt", crate::transcript::to_vtt(t))
-                } else {
-                    ("transcript.srt", crate::transcript::to_srt(t))
-                };
-                let path = app.wd.path(name);
-                crate::workdir::write_atomic(&path, text.as_bytes()).map_err(internal)?;
-                Ok(path)
+                let kind = if f == "vtt" { Subtitles::Vtt } else { Subtitles::Srt };
+                crate::transcript::write_subtitles(&app.wd, t, kind).map_err(internal)
             }
             f => {
                 let format = Format::parse(f).ok_or_else(|| bad("format must be md, docx, odt, pdf, vtt or srt"))?;
-                export::run_stage(&app.meeting, &app.wd, format, &opts).map_err(internal)
+                let draft = crate::review::reviewed_draft(&live.draft, &live.review);
+                export::write_document(&app.meeting, &draft, &app.wd, format, &opts).map_err(internal)
             }
         }
     })

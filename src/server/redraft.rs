@@ -3,12 +3,12 @@
 //! The new lines replace those saker's lines in draft.json; the secretary's reviews are carried
 //! over to them ([`crate::review::carry_over`]), so nothing accepted or edited is lost.
 //!
-//! Only the stages' public functions are used (`segment::run_stage`, `draft::draft_with_stats`
+//! Only the stages' public functions are used (`segment::SegmentStage`, `draft::draft_with_stats`
 //! on a segmentation holding just the saker to redo), so the drafting stays the pipeline's own.
 
 use super::{bad, build_state, conflict, save_review, ApiError, App, STALE};
 use crate::artifact::{Artifact, Draft, Segmentation, Transcript};
-use crate::draft::{self, Prompts};
+use crate::draft;
 use crate::review::edit;
 use crate::review::{carry_over, last_id, Review};
 use crate::workdir::{sha256_bytes, write_atomic};
@@ -19,7 +19,6 @@ use axum::Json;
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -177,7 +176,7 @@ pub(super) async fn start(State(app): State<Arc<App>>, Json(req): Json<RedraftRe
 fn redraft(app: &App, requested: &[String], progress: &ProgressBar) -> Result<String> {
     app.job.phase("Deler inn i saker");
     let before = app.live().segments.clone();
-    let seg = crate::segment::run_stage(&app.meeting_path, &app.meeting, &app.wd, false)?;
+    let seg = app.segment(false)?;
     let transcript: Transcript = app.live().transcript.clone().context("transcript.json mangler")?;
     let mut saker: BTreeSet<String> = requested.iter().cloned().collect();
     for nr in requested {
@@ -189,19 +188,13 @@ fn redraft(app: &App, requested: &[String], progress: &ProgressBar) -> Result<St
     app.job.update(|j| j.saker = saker.iter().cloned().collect());
 
     app.job.phase("Laster språkmodellen");
-    let prompts_dir = app.llm.prompts.clone().or_else(|| app.meeting.models.prompts.as_ref().map(PathBuf::from));
-    let prompts = Prompts::load(prompts_dir.as_deref())?;
-    let mut llm: Box<dyn crate::llm::Llm> = if app.llm.rules_only {
-        Box::new(crate::llm::RulesOnly)
-    } else {
-        let files = crate::models::llm_files(app.llm.llm_model.as_deref(), app.llm.tokenizer.as_deref(), Some(&app.meeting))?;
-        draft::load_llm(&files.gguf, files.tokenizer.as_deref(), app.llm.threads)?
-    };
+    let prompts = app.llm.prompts(&app.meeting)?;
+    let mut llm = app.llm.load_llm(app.llm.llm_files(&app.meeting)?.as_ref())?;
     let model = llm.name();
 
     app.job.phase(DRAFTING);
     let only = Segmentation { items: seg.items.iter().filter(|i| saker.contains(&i.saksnr)).cloned().collect(), ..seg.clone() };
-    let (new, stats) = draft::draft_with_stats(&app.meeting, &transcript, &only, llm.as_mut(), &prompts, progress)?;
+    let (new, stats) = draft::draft_with_stats(&app.meeting, &transcript, &only, llm.as_mut(), &prompts, progress, app.llm.dump_turns)?;
     drop(llm);
 
     app.job.phase("Lagrer");
