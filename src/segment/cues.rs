@@ -342,6 +342,7 @@ fn number_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
                 let postponed = cue("postponed").find(&sentence).is_some();
                 let closing = before.iter().any(|t| cue("closing").word(&t.w));
                 let intro = before.iter().any(|t| cue("announce_intro").word(&t.w))
+                    || (before.iter().any(|t| cue("announce_weak").word(&t.w)) && before.iter().any(|t| t.w == "vi"))
                     || toks[p].start == sentence_at
                     || cue("moves_on").find(&sentence[..sentence.iter().position(|t| t.start >= toks[p].start).unwrap_or(0)]).is_some();
                 let mut strength = if intro { 1.0 } else { 0.5 };
