@@ -791,6 +791,61 @@ mod tests {
     }
 
     #[test]
+    fn formal_proposals_are_written_as_a_protocol_writes_them() {
+        let cases = [
+            (
+                "Jeg har et endringsforslag fra Vestlista: Planen vedtas med frist i mai.",
+                None,
+                "Vestlista fremmer følgende endringsforslag: Planen vedtas med frist i mai.",
+            ),
+            (
+                "Vi fremmer følgende tilleggsforslag: Sekretariatet lager en oversikt.",
+                Some("Sp"),
+                "Sp fremmer følgende tilleggsforslag: Sekretariatet lager en oversikt.",
+            ),
+            (
+                "Dette henger ikke på greip. Sp og KrF fremmer derfor et alternativt forslag: Saken utsettes.",
+                None,
+                "Sp og KrF fremmer følgende alternative forslag: Saken utsettes.",
+            ),
+            (
+                "Jeg har et tilleggsforslag. Rådet ber om en ny vurdering.",
+                None,
+                "Følgende tilleggsforslag ble fremmet: Rådet ber om en ny vurdering.",
+            ),
+        ];
+        for (said, org, want) in cases {
+            assert_eq!(formal_proposal(said, org).as_deref(), Some(want), "{said}");
+        }
+        assert_eq!(formal_proposal("Forslaget er godt, og vi støtter det.", Some("Sp")), None);
+    }
+
+    #[test]
+    fn a_speaker_announcing_another_point_starts_it_and_undertakings_are_left_out() {
+        let m = crate::draft::turns::tests::meeting();
+        let mut t = turn(&[
+            (0.0, 4.0, "Flomsonene i planen er tegnet etter gamle kart, og de må oppdateres før planen vedtas."),
+            (4.0, 5.0, "Og så en helt annen ting."),
+            (5.0, 9.0, "Øvelsene bør holdes om høsten, når de frivillige er tilbake fra sommerferie."),
+            (9.0, 11.0, "Jeg sender dere kartene i morgen."),
+        ]);
+        t.speaker = Some("Tor Aas".into());
+        let p = points(&t, &m);
+        assert_eq!(p.len(), 2, "{p:#?}");
+        assert!(p[1].text.starts_with("Øvelsene bør holdes"), "{p:#?}");
+        assert!(!p.iter().any(|x| x.text.contains("sender dere")), "{p:#?}");
+    }
+
+    #[test]
+    fn a_name_addressed_is_dropped_from_the_point() {
+        let m = crate::draft::turns::tests::meeting();
+        let mut t = turn(&[(0.0, 4.0, "Ingrid, hvis vi sprer tiltakene for tynt, blir det ikke noe skikkelig tilbud noe sted.")]);
+        t.speaker = Some("Tor Aas".into());
+        let p = points(&t, &m);
+        assert_eq!(p[0].text, "Hvis vi sprer tiltakene for tynt, blir det ikke noe skikkelig tilbud noe sted.");
+    }
+
+    #[test]
     fn a_long_asr_window_is_cut_by_cues_not_kept_whole() {
         let m = crate::draft::turns::tests::meeting();
         // One 28 s ASR window (abutting sentence spans) with four points of two speakers run

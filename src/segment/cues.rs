@@ -582,6 +582,38 @@ mod tests {
     }
 
     #[test]
+    fn numbers_in_the_hundreds_and_bare_numbers_announce_their_item() {
+        let ag = agenda(&[141, 142, 143]);
+        for (f, n) in [
+            ("Vi begynner med sak hundre og førtien.", 141),
+            ("Så går vi til sak etthundreogførtito.", 142),
+            ("Sak én-fire-tre, plan for beredskap.", 143),
+            // the number alone opening the sentence, set off or joined
+            ("Hundre og førtito, rapporten om skolebyggene.", 142),
+            ("Da hundre og førtitre.", 143),
+        ] {
+            assert_eq!(announced(f, &ag), Some(ag.items_numbered(n)), "{f}");
+        }
+        let c = find_cues("Hundre og førtito og hundre og førtitre tar vi samlet.", &ag);
+        assert!(matches!(&c[0].kind, CueKind::Announce(v) if v == &vec![1, 2]) && c[0].declared_joint, "{c:?}");
+        // a figure opening a sentence is no announcement
+        let small = agenda(&[33, 34, 35]);
+        assert_eq!(announced("Trettifire personer står på venteliste.", &small), None);
+        // the year said after the number is skipped, not read as another item
+        let c = find_cues("Da går vi til sak trettifire skråstrek tjuefem.", &small);
+        assert!(matches!(&c[0].kind, CueKind::Announce(v) if v == &vec![1]), "{c:?}");
+    }
+
+    #[test]
+    fn a_passing_reference_to_a_sak_is_weaker_than_its_announcement() {
+        let ag = agenda(&[33, 34, 35]);
+        let strength = |t: &str| find_cues(t, &ag).into_iter().find(|c| matches!(c.kind, CueKind::Announce(_))).map(|c| c.strength);
+        let passing = strength("Vedlegget til sak trettifem ble sendt ut i går.").unwrap();
+        let announced_here = strength("Da er vi ved sak trettifem.").unwrap();
+        assert!(passing < 0.7 && announced_here >= 0.7, "{passing} {announced_here}");
+    }
+
+    #[test]
     fn titles_read_out_announce_without_a_number() {
         let ag = agenda(&[40, 41, 42, 43]);
         assert_eq!(announced("Da går vi over til rapporten om vedlikehold av skolebyggene.", &ag), Some(vec![1]));
