@@ -104,7 +104,13 @@ pub fn reported(presenter_text: &str, item: &Item) -> Option<String> {
     })?;
     let mut orgs: Vec<&str> = item.presenters.iter().map(|p| p.organisation.as_str()).filter(|o| !o.is_empty()).collect();
     orgs.dedup();
-    let org = (orgs.len() == 1).then(|| orgs[0].to_string());
+    // The organisation speaks ("Helsedirektoratet orienterte om ..."); where the agenda gives
+    // a title with it ("Kommunedirektør, Fjellby kommune"), the one presenter by name does.
+    let org = match (orgs.as_slice(), item.presenters.as_slice()) {
+        ([o], _) if !o.contains(',') => Some(o.to_string()),
+        (_, [p]) => Some(p.name.clone()),
+        _ => None,
+    };
     let body = super::common::normalise(best);
     let body = body.trim_end_matches('.');
     let mut words: Vec<String> = body.split(' ').map(String::from).collect();
