@@ -4,13 +4,14 @@
 //! sak. By rules, so the decision text is never a model's invention; any departure is flagged
 //! for review.
 
+mod appoint;
 mod conclusion;
 mod spoken;
 mod votes;
 
 use super::check::{self, LineKind};
 use super::turns::{Turn, TurnKind, TurnRole};
-use crate::artifact::{Flag, FlagKind, Line, Origin, Span};
+use crate::artifact::{Flag, FlagKind, Line, Origin, Span, Transcript};
 use crate::meeting::{Item, Language, Meeting, Sakstype};
 use crate::text::finish_sentence;
 use crate::text::phrases::{fill, phrase};
@@ -141,6 +142,21 @@ pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], j
     Line { text, source: merge_spans(source), flags, origin }
 }
 
+/// A sak not discussed that someone postponed by name elsewhere in the meeting ("Sak
+/// tjueni utsetter vi til juni"): the postponement as its vedtak, flagged for review.
+pub fn postponed_elsewhere(meeting: &Meeting, item: &Item, transcript: &Transcript) -> Option<Line> {
+    let ctx = Ctx::new(meeting, item, &[]);
+    let named: Vec<(Span, String)> = transcript
+        .segments
+        .iter()
+        .flat_map(|seg| split_sentences(&seg.text).into_iter().map(move |t| ([seg.start, seg.end], t)))
+        .filter(|(_, t)| mentions_sak(t, &item.saksnr))
+        .collect();
+    let (span, text) = conclusion::postponement(&ctx, &named)?;
+    let flag = check::flag(FlagKind::Uncertain, "Saken ble ikke behandlet, men utsatt i møtet: kontroller vedtaket.");
+    Some(Line { text, source: vec![span], flags: vec![flag], origin: Origin::Extractive })
+}
+
 /// What drafting found besides the text: flags, and sentences the vedtak rests on.
 #[derive(Default)]
 struct Found {
@@ -164,7 +180,14 @@ fn with_forslag(
     let add = conclusion::additions(ctx, sentences, all);
     found.evidence.extend(add.evidence.iter().cloned());
     let mut additions = add.sentences;
-    let mut base = forslag.to_string();
+    // An appointment: the people the chair concluded with in the roles the forslag leaves open.
+    let mut base = match appoint::fill(ctx, forslag, sentences, all) {
+        Some(filled) => {
+            flags.push(check::flag(FlagKind::Uncertain, "Navn og roller fra ordstyrers konklusjon: kontroller."));
+            filled
+        }
+        None => forslag.to_string(),
+    };
     for (p, t) in proposals.iter().zip(&v.proposals) {
         if !t.carried() {
             continue;
@@ -200,9 +223,6 @@ fn with_forslag(
     additions.extend(votes::sentences(v, proposals, ctx.meeting));
     let text = if additions.is_empty() { with_clause } else { format!("{} {}", finish_sentence(&with_clause), additions.join(" ")) };
     let origin = if text == forslag { Origin::Template } else { Origin::Extractive };
-    if base != forslag && !flags.iter().any(|f| f.kind == FlagKind::DepartsFromForslag) {
-        flags.push(check::flag(FlagKind::DepartsFromForslag, "Vedtaket avviker fra forslaget til vedtak."));
-    }
     (text, origin)
 }
 
@@ -219,13 +239,24 @@ fn without_forslag(
     found: &mut Found,
 ) -> (String, Origin) {
     let flags = &mut found.flags;
-    let standard = standard_wording(ctx.council, ctx.item, plural);
+    // The people elected, or the chair's own words for taking it to orientation, else the
+    // sakstype's wording.
+    let said = (ctx.item.sakstype != Sakstype::Godkjenning)
+        .then(|| appoint::elect(ctx, sentences, all).or_else(|| conclusion::orientation(ctx, sentences, plural)))
+        .flatten();
+    let standard = said.clone().unwrap_or_else(|| standard_wording(ctx.council, ctx.item, plural));
     let add = if ctx.item.sakstype != Sakstype::Godkjenning { conclusion::additions(ctx, sentences, all).sentences } else { Vec::new() };
-    let (mut text, origin) = if add.is_empty() {
+    let (mut text, origin) = if add.is_empty() && said.is_none() {
         // The standard wording is a guess at what was decided, whatever the sakstype: the
         // secretary must confirm it.
         flags.push(check::flag(FlagKind::Uncertain, NO_FORSLAG_REASON));
         (standard, Origin::Template)
+    } else if add.is_empty() || said.is_some() {
+        flags.push(check::flag(
+            FlagKind::Uncertain,
+            "Innkallingen har ikke forslag til vedtak; vedtaket er hentet fra ordstyrers oppsummering.",
+        ));
+        (std::iter::once(standard).chain(add).collect::<Vec<_>>().join(" "), Origin::Extractive)
     } else {
         flags.push(check::flag(
             FlagKind::Uncertain,
@@ -259,7 +290,9 @@ fn without_forslag(
 fn join_to_standard(ctx: &Ctx, standard: &str, add: &[String]) -> String {
     let stem = standard.trim_end_matches('.');
     let first = add[0].trim_end_matches('.');
-    let rest = first.strip_prefix(ctx.council).or_else(|| first.strip_prefix(ctx.short.as_str())).map(str::trim).filter(|r| {
+    // the council as the subject, by any of its names ("Utvalget ber ...")
+    let subject_said = ctx.council_subject(first).then(|| first.split_once(' ').map(|(_, r)| r)).flatten();
+    let rest = first.strip_prefix(ctx.council).or(subject_said).map(str::trim).filter(|r| {
         let verb = text::words(r).first().cloned().unwrap_or_default();
         text::rules().past_tense.contains_key(&verb)
     });
@@ -810,6 +843,87 @@ sakstype = "Drøfting"
             "Kommunestyret i Nordby godkjenner protokollen fra møtet 6. februar 2026, med den rettelse at det i sak fire skal stå at forslaget ble vedtatt mot tre stemmer."
         );
         assert!(v.source.iter().any(|s| s[0] == 1.0), "the correction is a source: {:?}", v.source);
+    }
+
+    #[test]
+    fn an_appointment_names_the_people_in_the_roles_the_forslag_leaves_open() {
+        let m = crate::meeting::Meeting::parse(
+            r#"
+council = "Eldrerådet i Nordby"
+number = "1/2026"
+date = "2. februar 2026"
+time = "Kl. 10.00"
+place = "Nordby"
+[[members]]
+name = "Randi Ås"
+organisation = "Pensjonistforbundet"
+[[members]]
+name = "Leif Arne Moe"
+organisation = "Seniorsaken"
+[[items]]
+saksnr = "3/26"
+title = "Oppnevning til brukerpanel"
+sakstype = "Beslutning"
+forslag = "Eldrerådet i Nordby oppnevner ett medlem og ett varamedlem til brukerpanelet for kollektivtrafikk."
+[[items]]
+saksnr = "4/26"
+title = "Valg av nestleder"
+sakstype = "Beslutning"
+"#,
+        )
+        .unwrap();
+        let mut t = [
+            turn(TurnRole::Chair, "Randi Ås", 1.0, "Vi trenger ett medlem og en vara. Tove Lie fra Nordby seniorkor har meldt seg."),
+            turn(TurnRole::Chair, "Randi Ås", 5.0, "Kan vi si at Tove blir medlem, med Leif Arne som vara? Ja, da er det vedtatt."),
+        ];
+        let v = vedtak_of(&m, "3/26", &mut t);
+        assert_eq!(
+            v.text,
+            "Eldrerådet i Nordby oppnevner Tove Lie, Nordby seniorkor, som medlem og Leif Arne Moe, Seniorsaken, som varamedlem til brukerpanelet for kollektivtrafikk."
+        );
+        let mut t = [turn(TurnRole::Chair, "Randi Ås", 5.0, "Leif Arne fikk flest stemmer. Da er Leif Arne valgt som nestleder.")];
+        assert_eq!(vedtak_of(&m, "4/26", &mut t).text, "Eldrerådet i Nordby velger Leif Arne Moe, Seniorsaken, som nestleder.");
+    }
+
+    #[test]
+    fn without_forslag_the_chairs_own_words_for_an_orientation() {
+        let m = municipal();
+        let mut item = m.item("PS 10/26").unwrap().clone();
+        item.sakstype = Sakstype::Orientering;
+        let mut t =
+            [turn(TurnRole::Chair, "Ida Strand", 5.0, "Takk. Da tar vi statusrapporten til etterretning, og ber om en ny status i juni.")];
+        t[0].kind = TurnKind::SummingUp;
+        let su: Vec<&Turn> = t.iter().collect();
+        let v = draft_vedtak_with(&m, &item, &su, &[], &su);
+        assert_eq!(v.text, "Kommunestyret i Nordby tar statusrapporten til etterretning. Kommunestyret ber om en ny status i juni.");
+    }
+
+    #[test]
+    fn a_sak_not_discussed_but_postponed_by_name_elsewhere() {
+        let m = municipal();
+        let seg = |start: f64, text: &str| crate::artifact::Segment {
+            start,
+            end: start + 4.0,
+            text: text.into(),
+            speaker: Some("Ida Strand".into()),
+            ..Default::default()
+        };
+        let transcript = Transcript {
+            version: 1,
+            inputs: Default::default(),
+            source: "vtt".into(),
+            model: None,
+            duration: 10.0,
+            segments: vec![
+                seg(1.0, "Velkommen. Sak sju utsetter vi til møtet i mai, fordi kostnadene ikke er klare."),
+                seg(6.0, "Da går vi til sak åtte."),
+            ],
+            warnings: vec![],
+        };
+        let v = postponed_elsewhere(&m, m.item("PS 7/26").unwrap(), &transcript).unwrap();
+        assert_eq!(v.text, "Kommunestyret i Nordby utsetter saken til møtet i mai.");
+        assert_eq!(v.source, vec![[1.0, 5.0]]);
+        assert!(postponed_elsewhere(&m, m.item("PS 8/26").unwrap(), &transcript).is_none());
     }
 
     #[test]

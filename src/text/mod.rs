@@ -34,6 +34,7 @@ struct VedtakFile {
     ordinal_tens: Vec<Vec<String>>,
     proposal: Vec<String>,
     correction: Vec<String>,
+    orientation: Vec<String>,
     parties: Vec<Party>,
 }
 
@@ -98,6 +99,8 @@ pub struct Rules {
     pub proposal: Vec<Regex>,
     /// Corrections of the minutes stated in a sak (groups `sak`, `what`).
     pub correction: Vec<Regex>,
+    /// The chair taking a sak to orientation (groups `obj`, `what`).
+    pub orientation: Vec<Regex>,
     /// Political parties as minutes name them.
     pub parties: Vec<Party>,
 }
@@ -154,6 +157,7 @@ impl Rules {
         let regexes = |list: &[String]| list.iter().map(|p| Regex::new(&format!("(?i){p}"))).collect::<Result<Vec<_>, _>>();
         let proposal = regexes(&v.proposal)?;
         let correction = regexes(&v.correction)?;
+        let orientation = regexes(&v.orientation)?;
         Ok(Rules {
             stop: f.words.stop.into_iter().collect(),
             abbreviations: f.words.abbreviations,
@@ -171,6 +175,7 @@ impl Rules {
             ordinals,
             proposal,
             correction,
+            orientation,
             parties: f.vedtak.parties,
         })
     }

@@ -87,7 +87,7 @@ impl<'a> Ctx<'a> {
 
     /// The council as the subject: "Rådet ber ...", "Ungdomsrådet støtter ...", the council's
     /// own name.
-    fn council_subject(&self, t: &str) -> bool {
+    pub fn council_subject(&self, t: &str) -> bool {
         let toks = text::tokens(t);
         let lead = toks.iter().position(|w| !matches!(w.w.as_str(), "og" | "så" | "da" | "men" | "dermed")).unwrap_or(0);
         let Some(first) = toks.get(lead) else { return false };
@@ -221,9 +221,6 @@ pub fn additions(ctx: &Ctx, sentences: &[(Span, String)], all: &[&Turn]) -> Addi
             if ctx.council_subject(rest) || rest.starts_with("vi ") {
                 t = rest.to_string();
             }
-        }
-        if cue("not_decision").in_text(&t) {
-            continue;
         }
         if !ctx.is_decision(&t) {
             let clean = !has_person(&t) && text::content_stems(&t).len() >= 3 && !ctx.restates(&t);
@@ -406,12 +403,24 @@ fn resolve_amendment(all: &[&Turn]) -> Option<(Span, String, String)> {
     None
 }
 
+/// The chair taking the sak to orientation in their own words: "Vi tar rapporten til
+/// etterretning." → "<council> tar rapporten til etterretning." (a pronoun is "saken").
+pub fn orientation(ctx: &Ctx, sentences: &[(Span, String)], plural: bool) -> Option<String> {
+    let said = sentences.iter().rev().find_map(|(_, t)| text::rules().orientation.iter().find_map(|re| re.captures(t)))?;
+    let obj = said.name("obj").map(|m| m.as_str().trim().to_lowercase()).unwrap_or_default();
+    let pronoun = matches!(obj.as_str(), "det" | "den" | "dette" | "denne" | "dem" | "disse" | "") || obj.starts_with("vi ");
+    let obj = if pronoun { if plural { "sakene" } else { "saken" }.to_string() } else { check::correct_spelling(&obj, ctx.meeting) };
+    Some(format!("{} tar {obj} til {}.", ctx.council, &said["what"].to_lowercase()))
+}
+
 /// A postponement of this sak by the chair ("Vi utsetter saken til neste møte", "Den tar vi
 /// neste gang", "Vi sender saken tilbake til administrasjonen"): the vedtak it gives, with the
-/// sentence's span. The last such sentence wins; one about another sak (named by number or
+/// sentence's span. The last such sentence wins (the last that says until when, when one
+/// does); one about another sak (named by number or
 /// title) or looking back ("ble utsatt fra forrige møte") is none.
 pub fn postponement(ctx: &Ctx, chair: &[(Span, String)]) -> Option<(Span, String)> {
-    let mut found = None;
+    // the last that says until when, else the last
+    let (mut found, mut dated) = (None, None);
     for (span, s) in chair {
         if s.trim_end().ends_with('?') {
             continue;
@@ -425,6 +434,7 @@ pub fn postponement(ctx: &Ctx, chair: &[(Span, String)]) -> Option<(Span, String
         let after = &s[toks[(at + used - 1).min(toks.len() - 1)].end..];
         let target = until(after).or_else(|| toks.iter().any(|t| t.w == "neste").then(|| "neste møte".to_string()));
         let saken = "saken";
+        let has_target = target.is_some();
         let text = if back.is_some() && postpone.is_none() {
             let to = target.map(|t| format!(" til {}", check::correct_spelling(&t, ctx.meeting))).unwrap_or_default();
             format!("{} sender {saken} tilbake{to}.", ctx.council)
@@ -432,9 +442,12 @@ pub fn postponement(ctx: &Ctx, chair: &[(Span, String)]) -> Option<(Span, String
             let when = target.map(|t| format!(" til {}", spoken::with_year(&spoken::digits(&t), ctx.meeting))).unwrap_or_default();
             format!("{} utsetter {saken}{when}.", ctx.council)
         };
+        if has_target {
+            dated = Some((*span, text.clone()));
+        }
         found = Some((*span, text));
     }
-    found
+    dated.or(found)
 }
 
 /// The sentence speaks of this sak: it names it, or names a sak by a word or pronoun and

@@ -276,6 +276,9 @@ pub struct Votes {
     pub proposals: Vec<Tally>,
     /// Two subjects put to the vote against each other.
     pub paired: Option<(Subject, Subject)>,
+    /// The innstilling was named or put to the vote (counts said of nothing named are no
+    /// vote on it: "Kari fikk fem stemmer").
+    pub innstilling_voted: bool,
     /// The sentences the votes were read from.
     pub spans: Vec<Span>,
 }
@@ -401,6 +404,9 @@ pub fn count(chair: &[(Span, String)], proposals: &[Proposal], meeting: &Meeting
         let pending = call;
         if is_call {
             call = Some((target, !against_call));
+        }
+        if resolved.contains(&Subject::Innstilling) || (is_call && target == Subject::Innstilling) {
+            v.innstilling_voted = true;
         }
         if !question {
             read_outcome(&mut v, Reading { target, pending, is_call }, s, &toks, proposals, meeting);
@@ -573,7 +579,7 @@ pub fn sentences(v: &Votes, proposals: &[Proposal], meeting: &Meeting) -> Vec<St
     subjects.extend((0..proposals.len()).map(Subject::Proposal));
     for s in subjects {
         let t = v.get(s);
-        if !t.any() {
+        if !t.any() || (s == Subject::Innstilling && !v.innstilling_voted && !t.unanimous) {
             continue;
         }
         if let Some(other) = paired_other(s) {
