@@ -188,8 +188,10 @@ fn with_forslag(
         }
         None => forslag.to_string(),
     };
-    for (p, t) in proposals.iter().zip(&v.proposals) {
-        if !t.carried() {
+    let consented = votes::consented(all, proposals);
+    for ((p, t), agreed) in proposals.iter().zip(&v.proposals).zip(consented) {
+        // adopted by a vote, or taken up by the chair without one (unless voted down)
+        if !(t.carried() || (agreed && t.adopted != Some(false))) {
             continue;
         }
         let text = finish_sentence(&ctx.as_council(&p.text));
@@ -713,13 +715,13 @@ sakstype = "Drøfting"
         let m = municipal();
         let mut t = [
             turn(TurnRole::Member, "Vera Lid", 1.0, "SV kommer til å stemme imot, fordi pengene trengs i skolen."),
-            turn(TurnRole::Chair, "Ida Strand", 5.0, "Vi går til votering over innstillingen. Elleve for og to imot, det er SV."),
+            turn(TurnRole::Chair, "Ida Strand", 5.0, "Da voterer vi over innstillingen. Elleve for og to imot, det er SV."),
         ];
         let v = vedtak_of(&m, "PS 7/26", &mut t);
         assert!(v.text.ends_with("turvei langs elva. Innstillingen ble vedtatt med 11 mot 2 stemmer (SV stemte imot)."), "{}", v.text);
         assert!(!v.flags.iter().any(|f| f.kind == FlagKind::DepartsFromForslag), "a vote departs from nothing: {:?}", v.flags);
         assert!(!v.flags.iter().any(|f| f.reason.starts_with("Tall")), "the counts were said in words: {:?}", v.flags);
-        for said in ["Er det noen som stemmer imot? Ingen. Da er det vedtatt.", "Alle stemte for.", "Forslaget er enstemmig vedtatt."] {
+        for said in ["Stemmer noen imot? Nei. Da er forslaget vedtatt.", "Alle stemte for.", "Forslaget er enstemmig vedtatt."] {
             let mut t = [turn(TurnRole::Chair, "Ida Strand", 1.0, said)];
             assert!(vedtak_of(&m, "PS 7/26", &mut t).text.ends_with("elva. Vedtaket var enstemmig."), "{said}");
         }
@@ -810,7 +812,7 @@ sakstype = "Drøfting"
         for said in [
             "Da har vi drøftet planen, og kommunedirektøren tar innspillene med i det videre arbeidet.",
             "Jeg hører at dere er opptatt av garderobene.",
-            "Vi er ikke enige om rekkefølgen, og det får gå fram av protokollen.",
+            "Kommunestyret er ikke samstemte om rekkefølgen, og det skal stå i protokollen.",
         ] {
             let mut t = [turn(TurnRole::Chair, "Ida Strand", 5.0, said)];
             let v = vedtak_of(&m, "PS 8/26", &mut t);
@@ -835,12 +837,12 @@ sakstype = "Drøfting"
         let m = municipal();
         let mut t = [
             turn(TurnRole::Member, "Geir Aas", 1.0, "I sak fire skal det stå at forslaget ble vedtatt mot tre stemmer."),
-            turn(TurnRole::Chair, "Ida Strand", 5.0, "Det stemmer. Da godkjenner vi protokollen med den rettelsen."),
+            turn(TurnRole::Chair, "Ida Strand", 5.0, "Det stemmer. Protokollen er godkjent med den endringen."),
         ];
         let v = vedtak_of(&m, "PS 9/26", &mut t);
         assert_eq!(
             v.text,
-            "Kommunestyret i Nordby godkjenner protokollen fra møtet 6. februar 2026, med den rettelse at det i sak fire skal stå at forslaget ble vedtatt mot tre stemmer."
+            "Kommunestyret i Nordby godkjenner protokollen fra møtet 6. februar 2026, med den endring at det i sak fire skal stå at forslaget ble vedtatt mot tre stemmer."
         );
         assert!(v.source.iter().any(|s| s[0] == 1.0), "the correction is a source: {:?}", v.source);
     }
@@ -874,7 +876,7 @@ sakstype = "Beslutning"
         .unwrap();
         let mut t = [
             turn(TurnRole::Chair, "Randi Ås", 1.0, "Vi trenger ett medlem og en vara. Tove Lie fra Nordby seniorkor har meldt seg."),
-            turn(TurnRole::Chair, "Randi Ås", 5.0, "Kan vi si at Tove blir medlem, med Leif Arne som vara? Ja, da er det vedtatt."),
+            turn(TurnRole::Chair, "Randi Ås", 5.0, "Kan vi si at Tove blir medlem, med Leif Arne som vara? Ja, da gjør vi det slik."),
         ];
         let v = vedtak_of(&m, "3/26", &mut t);
         assert_eq!(
@@ -916,7 +918,7 @@ sakstype = "Beslutning"
             duration: 10.0,
             segments: vec![
                 seg(1.0, "Velkommen. Sak sju utsetter vi til møtet i mai, fordi kostnadene ikke er klare."),
-                seg(6.0, "Da går vi til sak åtte."),
+                seg(6.0, "Neste sak er sak åtte."),
             ],
             warnings: vec![],
         };
@@ -924,6 +926,27 @@ sakstype = "Beslutning"
         assert_eq!(v.text, "Kommunestyret i Nordby utsetter saken til møtet i mai.");
         assert_eq!(v.source, vec![[1.0, 5.0]]);
         assert!(postponed_elsewhere(&m, m.item("PS 8/26").unwrap(), &transcript).is_none());
+    }
+
+    #[test]
+    fn a_proposal_the_chair_takes_up_without_a_vote_joins_the_vedtak() {
+        let m = municipal();
+        let proposal = "Jeg foreslår at kommunen lager et kart over alle turstiene.";
+        let mut t = [
+            turn(TurnRole::Member, "Vera Lid", 1.0, proposal),
+            turn(TurnRole::Chair, "Ida Strand", 3.0, "Godt forslag, det tar vi med. Flere som vil si noe?"),
+            turn(TurnRole::Member, "Knut Moe", 5.0, "Turveien bør ha benker."),
+            turn(TurnRole::Chair, "Ida Strand", 7.0, "Takk for innspillene."),
+        ];
+        let v = vedtak_of(&m, "PS 7/26", &mut t);
+        assert!(v.text.ends_with("langs elva. Kommunen lager et kart over alle turstiene."), "{}", v.text);
+        let mut t = [
+            turn(TurnRole::Member, "Vera Lid", 1.0, proposal),
+            turn(TurnRole::Chair, "Ida Strand", 3.0, "Takk. Knut."),
+            turn(TurnRole::Member, "Knut Moe", 5.0, "Det synes jeg blir for dyrt."),
+            turn(TurnRole::Chair, "Ida Strand", 7.0, "Da gjør vi det slik. Takk for innspillene."),
+        ];
+        assert_eq!(vedtak_of(&m, "PS 7/26", &mut t).text, m.item("PS 7/26").unwrap().forslag);
     }
 
     #[test]

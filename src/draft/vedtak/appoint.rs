@@ -1,7 +1,7 @@
 //! Appointments and elections: a forslag that leaves the people open ("oppnevner én
 //! brukerrepresentant og én vararepresentant") gets the names the chair concludes with ("Er
 //! det greit at Kari blir representant, med Per som vara?"), each with their organisation:
-//! "oppnevner Kari Dahl, LHL, som brukerrepresentant og Per Berg, FFO, som vararepresentant".
+//! "oppnevner Kari Dahl, Hørselshemmedes Landsforbund, som medlem og Per Berg, NFU, som varamedlem".
 
 use super::conclusion::{strip_framing, Ctx};
 use crate::artifact::Span;
@@ -73,7 +73,7 @@ fn person_at(toks: &[Tok], i: usize, known: &[Person]) -> Option<(Person, usize)
 }
 
 /// The people who may be appointed: the members, and names said with their organisation in
-/// the sak ("Kari Dahl fra LHL har sagt seg villig").
+/// the sak ("Kari Dahl fra NFU kan tenke seg å stille").
 fn known_people(meeting: &Meeting, all: &[&Turn]) -> Vec<Person> {
     let mut out: Vec<Person> = meeting
         .members

@@ -50,7 +50,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A clause in the council's words: the chair's "vi" is the council (also after the verb:
-    /// "I tillegg ber vi om ..."); the spelling, saksnr and numbers as the referat writes them.
+    /// "Dessuten ber vi om ..."); the spelling, saksnr and numbers as the referat writes them.
     pub fn as_council(&self, clause: &str) -> String {
         spoken::digits(&check::correct_spelling(&self.council_voice(clause), self.meeting))
     }
@@ -79,7 +79,7 @@ impl<'a> Ctx<'a> {
             // "Da ber vi kommunen ..." → "Rådet ber kommunen ..."
             return format!("{} {}", self.short, reflexive(&format!("{}{tail}", verb.to_lowercase())));
         }
-        // "I tillegg ber vi om ..." → "I tillegg ber rådet om ..." (a one-word name is a common
+        // "Dessuten ber vi om ..." → "Dessuten ber utvalget om ..." (a one-word name is a common
         // noun inside the sentence)
         let who = if self.short.contains(' ') { self.short.clone() } else { self.short.to_lowercase() };
         format!("{}{who}{}", &c[..toks[k].start], reflexive(tail))
@@ -121,9 +121,9 @@ fn reflexive(rest: &str) -> String {
         .join(" ")
 }
 
-/// "Ungdomsrådet i Fjellby kommune" → "Ungdomsrådet", "Nasjonalt e-helseråd" → "Rådet",
-/// "Hovedutvalg for helse og velferd" → "Utvalget": the council's first word when it names the
-/// kind of body, else the kind itself.
+/// "Ungdomsrådet i Fjellby kommune" → "Ungdomsrådet", "Regionalt fagråd" → "Rådet",
+/// "Hovedutvalg for oppvekst og kultur" → "Utvalget": the council's first word when it names
+/// the kind of body, else the kind itself.
 fn short_name(council: &str) -> String {
     let words = text::words(council);
     let kinds = text::rules().cue("council_words").phrases_words();
@@ -140,9 +140,10 @@ fn short_name(council: &str) -> String {
 }
 
 /// The sentences that conclude: those after the chair's last question to the room ("Er det
-/// merknader?"). A question checking the conclusion just stated ("Er det greit for alle?") or
-/// putting something to the vote is no such cut; one that states the conclusion ("Kan vi si
-/// at rådet støtter ...?") is kept as a statement. Other questions are dropped.
+/// merknader?"). A question checking the conclusion just stated ("Er det en grei
+/// oppsummering?") or putting something to the vote is no such cut; one that states the
+/// conclusion ("Kan vi konkludere med at utvalget anbefaler ...?") is kept as a statement.
+/// Other questions are dropped.
 pub fn conclusion(sentences: Vec<(Span, String)>) -> Vec<(Span, String)> {
     let is_q = |t: &str| t.trim_end().ends_with('?');
     let confirms = |t: &str| cue("confirm_question").in_text(t);
@@ -162,8 +163,8 @@ pub fn conclusion(sentences: Vec<(Span, String)>) -> Vec<(Span, String)> {
             if !is_q(&t) {
                 return Some((span, t));
             }
-            // "Kan vi da si at rådet støtter X?" → "Kan vi da si at rådet støtter X." (framing
-            // removes the question's frame later)
+            // "Kan vi si at utvalget anbefaler X?" → "Kan vi si at utvalget anbefaler X."
+            // (framing removes the question's frame later)
             let toks = text::tokens(&t);
             let stated = confirms(&t) && toks.iter().any(|w| w.w == "at") && text::content_stems(&t).len() >= 4;
             stated.then(|| (span, format!("{}.", t.trim_end().trim_end_matches('?'))))
@@ -176,7 +177,7 @@ pub fn conclusion(sentences: Vec<(Span, String)>) -> Vec<(Span, String)> {
 pub struct Additions {
     /// Sentences that join the vedtak.
     pub sentences: Vec<String>,
-    /// An approval's amendment: "med den endring at sak 38 utsettes".
+    /// An approval's amendment: "med den endring at sak 12 flyttes til høsten".
     pub clause: Option<String>,
     /// Where an amendment the chair referred to was stated.
     pub evidence: Vec<(Span, String)>,
@@ -216,7 +217,7 @@ pub fn additions(ctx: &Ctx, sentences: &[(Span, String)], all: &[&Turn]) -> Addi
                 None => format!("vi ber {c} dette"),
             };
         }
-        // "vi er enige om at rådet støtter ...": the agreement is the council's decision itself
+        // "vi er enige om at utvalget anbefaler ...": the agreement is the council's decision
         if let Some(rest) = t.strip_prefix("vi er enige om at ") {
             if ctx.council_subject(rest) || rest.starts_with("vi ") {
                 t = rest.to_string();
@@ -306,7 +307,7 @@ fn is_decision(sentence: &str) -> bool {
     cue("addition").find(&toks).is_some() || cue("decision").find(&toks).is_some()
 }
 
-/// "Og så vil jeg legge til én ting: Rådet vil ha ..." → "Rådet vil ha ...": a first-person
+/// "Jeg har ett punkt til: Utvalget ønsker ..." → "Utvalget ønsker ...": a first-person
 /// lead-in before a colon goes.
 fn after_own_colon(t: &str) -> String {
     match t.split_once(':') {
@@ -352,9 +353,9 @@ fn lower_first(s: &str) -> String {
     }
 }
 
-/// "..., med den endringen at sak 38 utsettes": the amendment's noun as the vedtak writes it
-/// ("den endring") and its content, empty when the chair only refers to it ("med den
-/// rettelsen", "med de endringene som ble nevnt").
+/// "..., med den endringen at sak 12 flyttes til høsten": the amendment's noun as the vedtak
+/// writes it ("den endring") and its content, empty when the chair only refers to it ("med
+/// endringen", "med de endringene som ble nevnt").
 pub fn amendment_clause(sentence: &str) -> Option<(&'static str, String)> {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
@@ -380,7 +381,7 @@ pub fn amendment_clause(sentence: &str) -> Option<(&'static str, String)> {
 }
 
 /// The correction the chair approves by reference: the last sentence of the sak that states it
-/// ("Jeg endrer teksten i sak sytten til at ...", "Der skal det stå at ..."), with the
+/// ("Vi retter formuleringen i sak tre til at ...", "Der skal det stå at ..."), with the
 /// sentence and its span.
 fn resolve_amendment(all: &[&Turn]) -> Option<(Span, String, String)> {
     for t in all.iter().rev() {
@@ -468,7 +469,7 @@ fn about_this_sak(ctx: &Ctx, s: &str, toks: &[text::Tok]) -> bool {
     !other_title && !super::names_a_sak_number(toks) && toks.iter().any(|t| cue("postpone_object").word(&t.w))
 }
 
-/// "til møtet fjerde desember, og så ..." → "møtet fjerde desember": when a postponed sak
+/// "til møtet tredje mars, og så ..." → "møtet tredje mars": when a postponed sak
 /// comes back (or to whom it is sent), up to the end of the clause.
 fn until(after: &str) -> Option<String> {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();

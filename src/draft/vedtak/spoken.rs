@@ -1,5 +1,5 @@
-//! Numbers and dates as the chair says them, written as a vedtak writes them: "tjuetjueseks"
-//! → "2026", "to hundre og nitti kroner" → "290 kroner", "fjerde desember" → "4. desember".
+//! Numbers and dates as the chair says them, written as a vedtak writes them: "tjuetjuesju"
+//! → "2027", "tre hundre og førti kroner" → "340 kroner", "tredje mars" → "3. mars".
 
 use crate::meeting::Meeting;
 use crate::text::{self, cue, rules, Tok};
@@ -129,9 +129,9 @@ mod tests {
 
     #[test]
     fn spoken_numbers_years_and_dates_become_digits() {
-        assert_eq!(digits("innen første halvår tjuetjueseks"), "innen første halvår 2026");
-        assert_eq!(digits("holdes på to hundre og nitti kroner i måneden"), "holdes på 290 kroner i måneden");
-        assert_eq!(digits("til møtet fjerde desember"), "til møtet 4. desember");
+        assert_eq!(digits("ferdig innen andre kvartal tjuetjuesju"), "ferdig innen andre kvartal 2027");
+        assert_eq!(digits("settes til tre hundre og førti kroner i uka"), "settes til 340 kroner i uka");
+        assert_eq!(digits("til møtet tredje mars"), "til møtet 3. mars");
         assert_eq!(digits("økes til fire promille"), "økes til 4 promille");
         assert_eq!(digits("to årsverk og en plan"), "to årsverk og en plan");
         assert_eq!(digits("i sak sytten"), "i sak 17");

@@ -1,14 +1,14 @@
 //! Proposals made in the meeting and the votes the chair announces on them.
 //!
-//! A member's proposal ("Høyre fremmer følgende tilleggsforslag: ...", "Jeg har et
+//! A member's proposal ("Venstre fremmer et tilleggsforslag: ...", "Jeg har et
 //! endringsforslag fra SV: ...") is found by the patterns in `rules.toml`; its party is the one
 //! named, else the speaker's organisation when that is a party. The chair's voting is read in
-//! order, sentence by sentence: which proposal is put to the vote ("Vi stemmer først over
-//! innstillingen", "Og så tilleggsforslaget fra KrF"), the counts however said ("åtte for, én
-//! imot", "vedtatt med sju mot to stemmer", "Det er fem." after "Alle som går for ..."), who
-//! voted how ("FrP og Sp stemte for det alternative forslaget", "én imot, det er FrP") and the
+//! order, sentence by sentence: which proposal is put to the vote ("Først voterer vi over
+//! innstillingen", "Så endringsforslaget fra SV"), the counts however said ("ni for, to imot",
+//! "vedtatt med elleve mot fire stemmer", "Tolv." after "De som støtter innstillingen, rekk opp
+//! hånda"), who voted how ("Rødt og SV stemte for motforslaget", "to imot, det er MDG") and the
 //! outcome ("enstemmig", "falt", "har flertall"). The result is written as minutes write it:
-//! "Innstillingen ble vedtatt med 8 mot 1 stemme (FrP stemte imot). KrFs tilleggsforslag ble
+//! "Innstillingen ble vedtatt med 9 mot 2 stemmer (MDG stemte imot). SVs endringsforslag ble
 //! enstemmig vedtatt."
 
 use super::super::turns::{Turn, TurnRole};
@@ -51,7 +51,7 @@ impl Kind {
             Kind::Forslag => "forslag",
         }
     }
-    /// "tilleggsforslaget fra H og FrP": the definite form.
+    /// "tilleggsforslaget fra V og MDG": the definite form.
     fn definite(self) -> &'static str {
         match self {
             Kind::Tillegg => "tilleggsforslaget",
@@ -78,7 +78,7 @@ pub struct Proposal {
 }
 
 impl Proposal {
-    /// "KrFs tilleggsforslag", "det alternative forslaget fra H og FrP", "tilleggsforslaget".
+    /// "SVs tilleggsforslag", "det alternative forslaget fra V og MDG", "tilleggsforslaget".
     pub fn name(&self, meeting: &Meeting) -> String {
         match self.parties.as_slice() {
             [one] => format!("{} {}", genitive(meeting, one), self.kind.noun()),
@@ -127,6 +127,21 @@ pub fn proposals(turns: &[&Turn], meeting: &Meeting) -> Vec<Proposal> {
         }
     }
     out
+}
+
+/// Per proposal: the chair took it up without a vote, in the first words after it ("Det er
+/// et godt forslag, det tar vi med.").
+pub fn consented(all: &[&Turn], proposals: &[Proposal]) -> Vec<bool> {
+    proposals
+        .iter()
+        .map(|p| {
+            let Some(k) = all.iter().position(|t| t.span[0] <= p.span[0] && p.span[1] <= t.span[1] + 1e-6) else { return false };
+            all[k + 1..]
+                .iter()
+                .find(|t| t.role == TurnRole::Chair)
+                .is_some_and(|t| t.sentences.iter().any(|s| cue("consent").in_text(&s.text)))
+        })
+        .collect()
 }
 
 /// The parties named in `text`, as the referat writes them, in order.
@@ -438,7 +453,7 @@ fn read_outcome(v: &mut Votes, r: Reading, s: &str, toks: &[Tok], proposals: &[P
     let (for_n, against_n, bare) = counts(toks);
     let parties = who_in(s, meeting);
     let named_here = !named_subjects(s, toks, proposals, meeting).is_empty();
-    // A bare count ("Det er fem.", "Fire, altså H, FrP og KrF.") answers the last call.
+    // A bare count ("Det er ni.", "Tre, altså R og SV.") answers the last call.
     if let (Some(n), Some((subj, for_call))) = (bare, pending) {
         if for_n.is_none() && against_n.is_none() && !named_here {
             let t = v.tally(subj);
@@ -469,7 +484,7 @@ fn read_outcome(v: &mut Votes, r: Reading, s: &str, toks: &[Tok], proposals: &[P
     } else if cue("vote_adopted").find(toks).is_some() {
         t.adopted = Some(true);
     }
-    // Who voted how: "FrP og Sp stemte for det alternative forslaget", "én imot, det er FrP".
+    // Who voted how: "Rødt og SV stemte for motforslaget", "to imot, det er MDG".
     if !parties.is_empty() && !is_call {
         let voted = |w: &str| toks.windows(2).any(|p| matches!(p[0].w.as_str(), "stemte" | "stemmer" | "var") && p[1].w == w);
         let stemte_for = voted("for");
@@ -482,14 +497,14 @@ fn read_outcome(v: &mut Votes, r: Reading, s: &str, toks: &[Tok], proposals: &[P
         } else if against_n.is_some() || voted("imot") || voted("mot") {
             t.who_against.extend(parties);
         } else if for_n.is_some() {
-            // "Alternativet fikk fire, altså V og MDG."
+            // "Alternativet fikk tre, altså V og MDG."
             t.who_for.extend(parties);
         }
     }
 }
 
-/// The counts of a sentence: (for, against, a bare count). "åtte for, én imot", "med sju mot
-/// to stemmer", "vedtatt mot to stemmer", "fem stemmer", "Det er fem.", "Fire, altså ...".
+/// The counts of a sentence: (for, against, a bare count). "ni for, to imot", "med elleve mot
+/// fire stemmer", "vedtatt mot tre stemmer", "seks stemmer", "Det er ni.", "Tre, altså ...".
 fn counts(toks: &[Tok]) -> (Option<u32>, Option<u32>, Option<u32>) {
     let (mut for_n, mut against_n, mut bare) = (None, None, None);
     let mut i = 0;
@@ -616,7 +631,7 @@ pub fn sentences(v: &Votes, proposals: &[Proposal], meeting: &Meeting) -> Vec<St
     out
 }
 
-/// " med 8 mot 1 stemme", " mot 2 stemmer", "".
+/// " med 9 mot 1 stemme", " mot 3 stemmer", "".
 fn with_counts(t: &Tally) -> String {
     let noun = |n: u32| if n == 1 { "stemme" } else { "stemmer" };
     match (t.for_n, t.against_n) {
