@@ -64,32 +64,21 @@ pub fn draft_vedtak(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_
 /// the vote ("Høyre fremmer følgende tilleggsforslag: ..."), a postponement.
 pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_group: &[String], all: &[&Turn]) -> Line {
     let ctx = Ctx::new(meeting, item, joint_group);
-    let mut sentences = conclusion::conclusion(summing_up_for(meeting, item, summing_up, joint_group));
-    if !sentences.iter().any(|(_, t)| ctx.is_decision(&conclusion::strip_framing(t))) {
-        // The closing words may come after the conclusion (a last remark, thanks): the chair's
-        // last earlier turn that sums up.
-        let earlier = all.iter().rposition(|t| {
-            t.role == TurnRole::Chair && t.kind != TurnKind::SummingUp && t.sentences.iter().any(|s| cue("summing_up").in_text(&s.text))
-        });
-        let floor = all.iter().position(|t| t.role != TurnRole::Chair);
-        if let (Some(k), Some(f)) = (earlier, floor) {
-            if k > f {
-                let mut before = conclusion::conclusion(summing_up_for(meeting, item, &[all[k]], joint_group));
-                before.append(&mut sentences);
-                sentences = before;
-            }
-        }
-    }
+    let (sentences, acting) = conclusion_of(&ctx, summing_up, joint_group, all);
     // The chair's words anywhere in the sak: votes are taken, and saker postponed, before the
     // closing words.
     let mut chair_turns: Vec<&Turn> = all.iter().copied().filter(|t| t.role == TurnRole::Chair || t.kind == TurnKind::SummingUp).collect();
-    for t in summing_up {
+    for t in summing_up.iter().chain(&acting) {
         if !chair_turns.iter().any(|c| c.span == t.span) {
             chair_turns.push(t);
         }
     }
     chair_turns.sort_by(|a, b| a.span[0].total_cmp(&b.span[0]));
     let chair = summing_up_for(meeting, item, &chair_turns, joint_group);
+    // Without speakers (speech recognition alone) who said what is a guess: votes are read
+    // from every sentence of the sak.
+    let tagged = all.iter().any(|t| t.speaker.is_some());
+    let voting = if tagged || all.is_empty() { chair.clone() } else { summing_up_for(meeting, item, all, joint_group) };
     let mut source: Vec<Span> = sentences.iter().map(|(s, _)| *s).collect();
     let mut evidence: Vec<String> = sentences.iter().map(|(_, t)| t.clone()).collect();
     let mut found = Found::default();
@@ -103,10 +92,10 @@ pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], j
         ));
         (text, Origin::Extractive)
     } else {
-        let proposals = votes::proposals(all, meeting);
-        let v = votes::count(&chair, &proposals, meeting);
+        let proposals = votes::proposals(all, meeting, tagged);
+        let v = votes::count(&voting, &proposals, meeting);
         source.extend(v.spans.iter().copied());
-        evidence.extend(chair.iter().filter(|(s, _)| v.spans.contains(s)).map(|(_, t)| t.clone()));
+        evidence.extend(voting.iter().filter(|(s, _)| v.spans.contains(s)).map(|(_, t)| t.clone()));
         for (p, t) in proposals.iter().zip(&v.proposals) {
             if t.any() {
                 source.push(p.span);
@@ -127,7 +116,7 @@ pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], j
     let mut flags = found.flags;
 
     let evidence = evidence.join(" ");
-    if summing_up.is_empty() {
+    if summing_up.is_empty() && acting.is_empty() {
         flags.push(check::flag(FlagKind::Uncertain, "Fant ingen oppsummering fra møteleder å støtte vedtaket på."));
     } else {
         // Numbers said in words are in the vedtak as digits: the check sees both.
@@ -155,6 +144,57 @@ pub fn postponed_elsewhere(meeting: &Meeting, item: &Item, transcript: &Transcri
     let (span, text) = conclusion::postponement(&ctx, &named)?;
     let flag = check::flag(FlagKind::Uncertain, "Saken ble ikke behandlet, men utsatt i møtet: kontroller vedtaket.");
     Some(Line { text, source: vec![span], flags: vec![flag], origin: Origin::Extractive })
+}
+
+/// The sentences that conclude the sak, and the turn that concluded it when that was not the
+/// chair's closing turn: the summing-up; when it decides nothing (a last remark or thanks came
+/// after the conclusion), the chair's last earlier turn that sums up; when the chair did not
+/// (someone else chaired the sak), the last turn of the sak's second half that opens with a
+/// summing-up.
+fn conclusion_of<'t>(ctx: &Ctx, summing_up: &[&'t Turn], group: &[String], all: &[&'t Turn]) -> (Vec<(Span, String)>, Vec<&'t Turn>) {
+    let (meeting, item) = (ctx.meeting, ctx.item);
+    let mut sentences = conclusion::conclusion(summing_up_for(meeting, item, summing_up, group));
+    let decides = |ss: &[(Span, String)]| ss.iter().any(|(_, t)| ctx.is_decision(&conclusion::strip_framing(t)));
+    if decides(&sentences) {
+        return (sentences, Vec::new());
+    }
+    let sums_up = |t: &Turn| t.sentences.iter().any(|s| cue("summing_up").in_text(&s.text));
+    let floor = all.iter().position(|t| t.role != TurnRole::Chair);
+    let earlier = all.iter().rposition(|t| t.role == TurnRole::Chair && t.kind != TurnKind::SummingUp && sums_up(t));
+    if let (Some(k), Some(f)) = (earlier, floor) {
+        if k > f {
+            let mut before = conclusion::conclusion(summing_up_for(meeting, item, &[all[k]], group));
+            if decides(&before) {
+                before.append(&mut sentences);
+                return (before, Vec::new());
+            }
+        }
+    }
+    let (start, end) = match (all.first(), all.last()) {
+        (Some(a), Some(b)) => (a.span[0], b.span[1]),
+        _ => return (sentences, Vec::new()),
+    };
+    // a sentence that opens with a summing-up, after a word or two ("Da konkluderer vi ...")
+    let opens = |t: &Turn| {
+        t.sentences.iter().any(|s| {
+            let toks = text::tokens(&s.text);
+            let at = |c: &str| cue(c).find(&toks).is_some_and(|(at, _)| at <= 3);
+            at("summing_up") || at("concludes")
+        })
+    };
+    // (without speakers, roles are a guess: any turn)
+    let tagged = all.iter().any(|t| t.speaker.is_some());
+    let acting = all.iter().rposition(|t| {
+        let presenting = tagged && t.role == TurnRole::Presenter && t.presenting;
+        t.role != TurnRole::Chair && !presenting && t.span[0] >= start + 0.5 * (end - start) && opens(t)
+    });
+    if let Some(k) = acting {
+        let theirs = conclusion::conclusion(summing_up_for(meeting, item, &[all[k]], group));
+        if decides(&theirs) {
+            return (theirs, vec![all[k]]);
+        }
+    }
+    (sentences, Vec::new())
 }
 
 /// What drafting found besides the text: flags, and sentences the vedtak rests on.
@@ -947,6 +987,41 @@ sakstype = "Beslutning"
             turn(TurnRole::Chair, "Ida Strand", 7.0, "Da gjør vi det slik. Takk for innspillene."),
         ];
         assert_eq!(vedtak_of(&m, "PS 7/26", &mut t).text, m.item("PS 7/26").unwrap().forslag);
+    }
+
+    #[test]
+    fn a_sak_chaired_by_someone_else_takes_their_conclusion() {
+        let m = municipal();
+        // The chair is inhabil and leaves the sak to a member, who concludes it.
+        let mut t = [
+            turn(TurnRole::Chair, "Ida Strand", 1.0, "Jeg er inhabil i denne saken, så Knut leder den."),
+            turn(TurnRole::Member, "Vera Lid", 3.0, "Turveien må ha god belysning."),
+            turn(TurnRole::Member, "Knut Moe", 5.0, "Da konkluderer vi med at kommunestyret ber om en plan for belysning langs turveien."),
+        ];
+        t[0].kind = TurnKind::SummingUp;
+        let su: Vec<&Turn> = vec![&t[0]];
+        let all: Vec<&Turn> = t.iter().collect();
+        let v = draft_vedtak_with(&m, m.item("PS 7/26").unwrap(), &su, &[], &all);
+        assert!(v.text.ends_with("langs elva. Kommunestyret ber om en plan for belysning langs turveien."), "{}", v.text);
+        assert!(v.source.iter().any(|s| s[0] >= 5.0), "{:?}", v.source);
+    }
+
+    #[test]
+    fn without_speakers_votes_are_read_from_every_sentence() {
+        let m = municipal();
+        let untagged = |role: TurnRole, start: f64, text: &str| {
+            let mut t = turn(role, "x", start, text);
+            t.speaker = None;
+            t.sentences.iter_mut().for_each(|s| s.speaker = None);
+            t
+        };
+        // Speech recognition without speakers: the chair's voting lands in a member's turn.
+        let mut t = [
+            untagged(TurnRole::Chair, 1.0, "Da voterer vi."),
+            untagged(TurnRole::Member, 3.0, "Ni for og to imot. Innstillingen er vedtatt."),
+        ];
+        let v = vedtak_of(&m, "PS 7/26", &mut t);
+        assert!(v.text.ends_with("Innstillingen ble vedtatt med 9 mot 2 stemmer."), "{}", v.text);
     }
 
     #[test]

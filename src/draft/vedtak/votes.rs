@@ -91,10 +91,13 @@ impl Proposal {
     }
 }
 
-/// Proposals made in the sak's turns by the members (and presenters after their presentation).
-pub fn proposals(turns: &[&Turn], meeting: &Meeting) -> Vec<Proposal> {
+/// Proposals made in the sak's turns by the members (and presenters after their
+/// presentation); in every turn when there are no speakers (`tagged` false) and roles are a
+/// guess.
+pub fn proposals(turns: &[&Turn], meeting: &Meeting, tagged: bool) -> Vec<Proposal> {
     let mut out = Vec::new();
-    for t in turns.iter().filter(|t| t.role == TurnRole::Member || (t.role == TurnRole::Presenter && !t.presenting)) {
+    let by_member = |t: &&&Turn| !tagged || t.role == TurnRole::Member || (t.role == TurnRole::Presenter && !t.presenting);
+    for t in turns.iter().filter(by_member) {
         for (k, s) in t.sentences.iter().enumerate() {
             let Some(c) = rules().proposal.iter().find_map(|re| re.captures(&s.text)) else { continue };
             let kind = c.name("kind").map(|m| Kind::of(m.as_str())).unwrap_or(Kind::Forslag);
@@ -381,7 +384,8 @@ fn first_name_is(p: &Proposal, w: &str) -> bool {
 
 /// The proposal a vote names: by kind and party; a bare "forslaget" only with a party.
 fn pick(proposals: &[Proposal], kind: Kind, party: Option<&str>) -> Option<Subject> {
-    let fits = |p: &Proposal| party.is_none_or(|pa| p.parties.iter().any(|x| x == pa));
+    // a party named fits that party's proposal, or one whose party nobody knows
+    let fits = |p: &Proposal| party.is_none_or(|pa| p.parties.is_empty() || p.parties.iter().any(|x| x == pa));
     let idx = match kind {
         Kind::Forslag => party.and_then(|_| proposals.iter().position(fits)),
         k => proposals.iter().position(|p| p.kind == k && fits(p)).or_else(|| proposals.iter().position(|p| p.kind == k)),
