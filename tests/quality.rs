@@ -31,10 +31,10 @@ const fn floor(id: &'static str, pk: f64, innspill: (f64, f64), vedtak_close: f6
 const FLOORS: &[Floor] = &[
     floor("ehelse-2025-06", 0.02, (0.92, 0.95), 0.95, 0, 0),
     floor("hovedutvalg-2025-10", 0.02, (0.95, 0.82), 0.95, 0, 0),
-    floor("brukerutvalg-2024-11", 0.02, (0.90, 0.85), 0.85, 0, 0),
-    floor("styremote-2025-04", 0.07, (0.86, 0.80), 0.70, 1, 0),
-    floor("eldrerad-2025-03", 0.02, (0.90, 0.72), 0.70, 2, 1),
-    floor("formannskap-2025-11", 0.03, (0.72, 0.68), 0.60, 0, 0),
+    floor("brukerutvalg-2024-11", 0.02, (0.90, 0.85), 0.95, 0, 0),
+    floor("styremote-2025-04", 0.07, (0.86, 0.80), 0.95, 1, 0),
+    floor("eldrerad-2025-03", 0.02, (0.90, 0.72), 0.95, 2, 1),
+    floor("formannskap-2025-11", 0.03, (0.72, 0.68), 0.95, 0, 0),
     floor("helseplattform-2026-03", 0.06, (0.90, 0.70), 0.60, 0, 0),
     floor("kommunestyre-2025-12", 0.04, (0.86, 0.78), 0.45, 2, 0),
     // Held out of tuning.

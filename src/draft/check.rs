@@ -207,7 +207,8 @@ fn write_saksnr(line: &str, meeting: &Meeting) -> String {
     out
 }
 
-fn correct_terms(text: &str, meeting: &Meeting) -> String {
+/// Names, organisations and acronyms spelled as the meeting file spells them.
+pub fn correct_terms(text: &str, meeting: &Meeting) -> String {
     // Names, organisations and acronyms only: a lower-case vocabulary word ("kjernejournal")
     // has inflected forms that are right as they stand.
     let mut terms: Vec<String> = meeting.vocabulary_terms().into_iter().filter(|t| t.chars().any(|c| c.is_uppercase())).collect();

@@ -249,7 +249,11 @@ pub fn draft_with_stats(
         let si = seg.items.iter().find(|s| s.saksnr == item.saksnr);
         let discussed = si.is_some_and(|s| s.status == ItemStatus::Discussed && !s.spans.is_empty());
         if !discussed {
-            items.push(not_discussed(item));
+            let mut nd = not_discussed(item);
+            if let Some(v) = vedtak::postponed_elsewhere(meeting, item, transcript) {
+                nd.vedtak = v;
+            }
+            items.push(nd);
             progress.inc(1);
             continue;
         }

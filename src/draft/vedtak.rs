@@ -1,14 +1,23 @@
 //! Vedtak: the agenda's forslag til vedtak (or the sakstype's standard wording), adjusted
-//! only where the chair's summing-up adds something the forslag does not say. By rules, so
-//! the decision text is never a model's invention; any departure is flagged for review.
+//! where the meeting decided otherwise: what the chair's summing-up adds ([`conclusion`]),
+//! proposals made in the meeting and the votes on them ([`votes`]), and a postponement of the
+//! sak. By rules, so the decision text is never a model's invention; any departure is flagged
+//! for review.
+
+mod appoint;
+mod conclusion;
+mod spoken;
+mod votes;
 
 use super::check::{self, LineKind};
-use super::turns::Turn;
-use crate::artifact::{FlagKind, Line, Origin, Span};
+use super::turns::{Turn, TurnKind, TurnRole};
+use crate::artifact::{Flag, FlagKind, Line, Origin, Span, Transcript};
 use crate::meeting::{Item, Language, Meeting, Sakstype};
 use crate::text::finish_sentence;
 use crate::text::phrases::{fill, phrase};
-use crate::text::{self, cue, split_sentences};
+use crate::text::{self, cue, split_sentences, Tok};
+use conclusion::Ctx;
+use votes::{Kind, Proposal, Votes};
 
 /// Openings of an addition, as the chair says them; ASR runs their words together ("I
 /// tilegbetrådet om at KS får ..."), so they are also found letter by letter.
@@ -42,11 +51,6 @@ fn repair_opening(t: &str) -> String {
     }
 }
 
-/// Share of a summing-up sentence's content words that the forslag must already contain for
-/// the sentence to count as a restatement of it rather than an addition.
-const COVERED: f64 = 0.6;
-/// Letter-level similarity above which a summing-up sentence is taken as the forslag read out.
-const READ_OUT: f64 = 0.55;
 /// Flag reason for the standard wording used when the agenda has no forslag.
 pub const NO_FORSLAG_REASON: &str = "Ingen forslag til vedtak i sakskartet: kontroller vedtaket (standardformulering).";
 
@@ -56,225 +60,296 @@ pub fn draft_vedtak(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_
     draft_vedtak_with(meeting, item, summing_up, joint_group, &[])
 }
 
-/// [`draft_vedtak`] that also sees every turn of the sak, for formal proposals put to the vote
-/// ("Høyre fremmer følgende tilleggsforslag: ...").
+/// [`draft_vedtak`] that also sees every turn of the sak: the chair's voting, proposals put to
+/// the vote ("Høyre fremmer følgende tilleggsforslag: ..."), a postponement.
 pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_group: &[String], all: &[&Turn]) -> Line {
-    let sentences: Vec<(Span, String)> = after_last_question(summing_up_for(meeting, item, summing_up, joint_group));
-    let source: Vec<Span> = merge_spans(sentences.iter().map(|(s, _)| *s).collect());
-    let su_text = sentences.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join(" ");
-    let council = meeting.council.trim();
-    let plural = joint_group.len() > 1;
-    let forslag = item.forslag.trim();
-    let mut flags = Vec::new();
+    let ctx = Ctx::new(meeting, item, joint_group);
+    let (sentences, acting) = conclusion_of(&ctx, summing_up, joint_group, all);
+    // The chair's words anywhere in the sak: votes are taken, and saker postponed, before the
+    // closing words.
+    let mut chair_turns: Vec<&Turn> = all.iter().copied().filter(|t| t.role == TurnRole::Chair || t.kind == TurnKind::SummingUp).collect();
+    for t in summing_up.iter().chain(&acting) {
+        if !chair_turns.iter().any(|c| c.span == t.span) {
+            chair_turns.push(t);
+        }
+    }
+    chair_turns.sort_by(|a, b| a.span[0].total_cmp(&b.span[0]));
+    let chair = summing_up_for(meeting, item, &chair_turns, joint_group);
+    // Without speakers (speech recognition alone) who said what is a guess: votes are read
+    // from every sentence of the sak.
+    let tagged = all.iter().any(|t| t.speaker.is_some());
+    let voting = if tagged || all.is_empty() { chair.clone() } else { summing_up_for(meeting, item, all, joint_group) };
+    let mut source: Vec<Span> = sentences.iter().map(|(s, _)| *s).collect();
+    let mut evidence: Vec<String> = sentences.iter().map(|(_, t)| t.clone()).collect();
+    let mut found = Found::default();
 
-    let (text, origin) = if !forslag.is_empty() {
-        // Additions: summing-up sentences with a request cue that the forslag does not cover.
-        // The chair reading out the forslag of this item (or of another item in a joint
-        // group) adds nothing, however garbled the transcript: compare letter by letter too.
-        let group_forslag: Vec<String> = joint_group
-            .iter()
-            .filter_map(|s| meeting.item(s))
-            .map(|i| i.forslag.clone())
-            .chain(std::iter::once(forslag.to_string()))
-            .collect();
-        let reads_out = |t: &str| {
-            group_forslag.iter().any(|f| {
-                text::fuzzy_overlap(t, f) >= COVERED
-                    || std::iter::once(f.clone()).chain(split_sentences(f)).any(|fs| text::char_similarity(t, &fs) >= READ_OUT)
-            })
-        };
-        let mut additions: Vec<String> = Vec::new();
-        let mut clause: Option<String> = None;
-        for (_, t) in &sentences {
-            let t = repair_opening(t);
-            // "godkjent, med den endringen at sak 38 utsettes": the clause is the addition
-            if let Some(c) = amendment_clause(&t) {
-                clause.get_or_insert(c);
-                continue;
-            }
-            if reads_out(&t) || !is_decision(&t) || text::content_stems(&t).len() < 3 {
-                continue;
-            }
-            // The chair's "vi" is the council; other first-person talk is no decision.
-            let mut a = strip_framing(&t);
-            if let Some(rest) = a.strip_prefix("vi ").or_else(|| a.strip_prefix("Vi ")) {
-                a = format!("{council} {rest}");
-            }
-            if text::words(&a).iter().any(|w| text::is_first_person(w)) {
-                continue;
-            }
-            additions.push(finish_sentence(&check::correct_spelling(&a, meeting)));
-        }
-        additions.extend(adopted_proposals(all, &sentences));
-        additions.extend(vote_outcome(&sentences));
-        let forslag_tensed = if item.sakstype == Sakstype::Drøfting { past_tense(forslag) } else { forslag.to_string() };
-        let base = match &clause {
-            Some(c) => format!("{}, {}.", finish_sentence(&forslag_tensed).trim_end_matches('.'), check::correct_spelling(c, meeting)),
-            None => forslag_tensed,
-        };
-        if clause.is_some() && additions.is_empty() {
-            flags.push(check::flag(
-                FlagKind::DepartsFromForslag,
-                &format!("Ordstyrer godkjente med en endring: «{}»", clause.clone().unwrap_or_default()),
-            ));
-            (base, Origin::Extractive)
-        } else if additions.is_empty() {
-            let origin = if base == forslag { Origin::Template } else { Origin::Extractive };
-            (base, origin)
-        } else {
-            let text = format!("{} {}", finish_sentence(&base), additions.join(" "));
-            flags.push(check::flag(
-                FlagKind::DepartsFromForslag,
-                &format!("Ordstyrers oppsummering legger til noe som ikke står i forslaget til vedtak: «{}»", additions.join(" ")),
-            ));
-            (text, Origin::Extractive)
-        }
+    let (text, origin) = if let Some((span, text)) = conclusion::postponement(&ctx, &chair) {
+        source.push(span);
+        evidence.extend(chair.iter().filter(|(s, _)| *s == span).map(|(_, t)| t.clone()));
+        found.flags.push(check::flag(
+            FlagKind::DepartsFromForslag,
+            "Ordstyrer utsatte saken: vedtaket er utsettelsen, ikke forslaget til vedtak.",
+        ));
+        (text, Origin::Extractive)
     } else {
-        // No forslag: the chair's own decision sentence(s) when they start with the council's
-        // name ("Nasjonalt e-helseråd drøftet saken og støtter ..."), else the standard wording.
-        let decision = decision_sentences(council, &sentences);
-        if !decision.is_empty() && item.sakstype != Sakstype::Godkjenning {
-            flags.push(check::flag(
-                FlagKind::Uncertain,
-                "Innkallingen har ikke forslag til vedtak; vedtaket er hentet fra ordstyrers oppsummering.",
-            ));
-            (check::correct_spelling(&decision, meeting), Origin::Extractive)
+        let proposals = votes::proposals(all, meeting, tagged);
+        let v = votes::count(&voting, &proposals, meeting);
+        source.extend(v.spans.iter().copied());
+        evidence.extend(voting.iter().filter(|(s, _)| v.spans.contains(s)).map(|(_, t)| t.clone()));
+        for (p, t) in proposals.iter().zip(&v.proposals) {
+            if t.any() {
+                source.push(p.span);
+                evidence.push(p.text.clone());
+                evidence.extend(p.by.clone());
+            }
+        }
+        if item.forslag.trim().is_empty() {
+            without_forslag(&ctx, &sentences, all, &proposals, &v, joint_group.len() > 1, &mut found)
         } else {
-            // The standard wording is a guess at what was decided, whatever the sakstype:
-            // the secretary must confirm it.
-            flags.push(check::flag(FlagKind::Uncertain, NO_FORSLAG_REASON));
-            (standard_wording(council, item, plural), Origin::Template)
+            with_forslag(&ctx, &sentences, all, &proposals, &v, &mut found)
         }
     };
+    for (span, said) in found.evidence {
+        source.push(span);
+        evidence.push(said);
+    }
+    let mut flags = found.flags;
 
-    if summing_up.is_empty() {
+    let evidence = evidence.join(" ");
+    if summing_up.is_empty() && acting.is_empty() {
         flags.push(check::flag(FlagKind::Uncertain, "Fant ingen oppsummering fra møteleder å støtte vedtaket på."));
     } else {
-        let agenda = format!("{} {} {}", item.title, forslag, council);
-        for f in check::check_line_as(&text, &su_text, &agenda, meeting, LineKind::Vedtak) {
+        // Numbers said in words are in the vedtak as digits: the check sees both.
+        let said = format!("{evidence}\n{}\n{}", spoken::digits(&evidence), spoken::all_digits(&evidence));
+        let agenda = format!("{} {} {}", item.title, item.forslag.trim(), ctx.council);
+        for f in check::check_line_as(&text, &said, &agenda, meeting, LineKind::Vedtak) {
             if !flags.contains(&f) {
                 flags.push(f);
             }
         }
     }
-    if !forslag.is_empty() && text != forslag && !flags.iter().any(|f| f.kind == FlagKind::DepartsFromForslag) {
-        flags.push(check::flag(FlagKind::DepartsFromForslag, "Vedtaket avviker fra forslaget til vedtak."));
+    Line { text, source: merge_spans(source), flags, origin }
+}
+
+/// A sak not discussed that someone postponed by name elsewhere in the meeting ("Sak
+/// tjueni utsetter vi til juni"): the postponement as its vedtak, flagged for review.
+pub fn postponed_elsewhere(meeting: &Meeting, item: &Item, transcript: &Transcript) -> Option<Line> {
+    let ctx = Ctx::new(meeting, item, &[]);
+    let named: Vec<(Span, String)> = transcript
+        .segments
+        .iter()
+        .flat_map(|seg| split_sentences(&seg.text).into_iter().map(move |t| ([seg.start, seg.end], t)))
+        .filter(|(_, t)| mentions_sak(t, &item.saksnr))
+        .collect();
+    let (span, text) = conclusion::postponement(&ctx, &named)?;
+    let flag = check::flag(FlagKind::Uncertain, "Saken ble ikke behandlet, men utsatt i møtet: kontroller vedtaket.");
+    Some(Line { text, source: vec![span], flags: vec![flag], origin: Origin::Extractive })
+}
+
+/// The sentences that conclude the sak, and the turn that concluded it when that was not the
+/// chair's closing turn: the summing-up; when it decides nothing (a last remark or thanks came
+/// after the conclusion), the chair's last earlier turn that sums up; when the chair did not
+/// (someone else chaired the sak), the last turn of the sak's second half that opens with a
+/// summing-up.
+fn conclusion_of<'t>(ctx: &Ctx, summing_up: &[&'t Turn], group: &[String], all: &[&'t Turn]) -> (Vec<(Span, String)>, Vec<&'t Turn>) {
+    let (meeting, item) = (ctx.meeting, ctx.item);
+    let mut sentences = conclusion::conclusion(summing_up_for(meeting, item, summing_up, group));
+    let decides = |ss: &[(Span, String)]| ss.iter().any(|(_, t)| ctx.is_decision(&conclusion::strip_framing(t)));
+    if decides(&sentences) {
+        return (sentences, Vec::new());
     }
-    Line { text, source, flags, origin }
-}
-
-/// Sentences after the chair's last question to the room ("Er det merknader?"): the
-/// conclusion comes after it. All of them when there is no question, or nothing after it.
-fn after_last_question(sentences: Vec<(Span, String)>) -> Vec<(Span, String)> {
-    match sentences.iter().rposition(|(_, t)| t.trim_end().ends_with('?')) {
-        Some(q) if q + 1 < sentences.len() => sentences[q + 1..].to_vec(),
-        _ => sentences,
-    }
-}
-
-/// "..., med den endringen at sak 38 utsettes": the amendment as a clause of the vedtak
-/// ("med den endring at sak 38 utsettes").
-fn amendment_clause(sentence: &str) -> Option<String> {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(r"(?i)\bmed (den endringen?|de endringene|det tillegget|det tillegg|følgende tillegg|følgende endring|den rettelsen?|rettelsen?) (at |om at |:\s*)?([^.!?]+)").expect("static regex")
-    });
-    let c = re.captures(sentence)?;
-    let kind = c[1].to_lowercase();
-    let noun = if kind.contains("tillegg") {
-        "det tillegg"
-    } else if kind.contains("rettels") {
-        "den rettelse"
-    } else {
-        "den endring"
-    };
-    Some(format!("med {noun} at {}", c[3].trim()))
-}
-
-/// A sentence of the summing-up that states a decision: a request, support, a recommendation,
-/// an addition, or the council named as the one deciding.
-fn is_decision(sentence: &str) -> bool {
-    let toks = text::tokens(sentence);
-    cue("addition").find(&toks).is_some() || cue("decision").find(&toks).is_some()
-}
-
-/// The summing-up's own framing removed ("Da konkluderer vi med at ...", "Slik jeg hører det, ...").
-fn strip_framing(sentence: &str) -> String {
-    let mut s = sentence.trim().to_string();
-    for _ in 0..2 {
-        for (re, rep) in &text::rules().framing {
-            s = re.replace(&s, rep.as_str()).trim().to_string();
-        }
-    }
-    s
-}
-
-/// Formal proposals made in the sak and adopted by the vote the chair announces
-/// ("Høyre fremmer følgende tilleggsforslag: X." ... "Tilleggsforslaget er vedtatt.").
-fn adopted_proposals(all: &[&Turn], summing_up: &[(Span, String)]) -> Vec<String> {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(r"(?i)\bfremmer (følgende |et |eit )?(tilleggsforslag|endringsforslag|alternativt forslag|alternative forslag|forslag)( om)?\s*:\s*(.+)$").expect("static regex")
-    });
-    let mut out = Vec::new();
-    for t in all.iter().filter(|t| t.kind != super::turns::TurnKind::SummingUp) {
-        for (k, s) in t.sentences.iter().enumerate() {
-            let Some(c) = re.captures(&s.text) else { continue };
-            let kind = c[2].to_lowercase();
-            let head = if kind.starts_with("tillegg") {
-                "tilleggsforslag"
-            } else if kind.starts_with("endring") {
-                "endringsforslag"
-            } else {
-                "forslag"
-            };
-            let adopted = summing_up.iter().any(|(_, su)| {
-                let lc = su.to_lowercase();
-                lc.contains(head)
-                    && (lc.contains("vedtatt") || lc.contains("enstemmig") || lc.contains("flertall"))
-                    && !lc.contains("falt")
-                    && !lc.contains("ikke vedtatt")
-            });
-            // Only additions and amendments join the vedtak; an adopted alternative replaces it,
-            // which the secretary must see (left to the departure flag).
-            if adopted && head != "forslag" {
-                let mut text = c[4].trim().to_string();
-                // the proposal may go on in the speaker's next sentence
-                if let Some(next) =
-                    t.sentences.get(k + 1).filter(|n| !text.ends_with(['.', '!', '?']) || n.text.starts_with(char::is_lowercase))
-                {
-                    text = format!("{text} {}", next.text);
-                }
-                out.push(finish_sentence(&text));
+    let sums_up = |t: &Turn| t.sentences.iter().any(|s| cue("summing_up").in_text(&s.text));
+    let floor = all.iter().position(|t| t.role != TurnRole::Chair);
+    let earlier = all.iter().rposition(|t| t.role == TurnRole::Chair && t.kind != TurnKind::SummingUp && sums_up(t));
+    if let (Some(k), Some(f)) = (earlier, floor) {
+        if k > f {
+            let mut before = conclusion::conclusion(summing_up_for(meeting, item, &[all[k]], group));
+            if decides(&before) {
+                before.append(&mut sentences);
+                return (before, Vec::new());
             }
         }
     }
-    out
-}
-
-/// The vote as the chair announces it: "Vedtaket var enstemmig." or "Innstillingen ble vedtatt
-/// med 7 mot 2 stemmer."
-fn vote_outcome(summing_up: &[(Span, String)]) -> Vec<String> {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(r"(?i)\b(innstillingen|forslaget|vedtaket) (er|ble) vedtatt med (\w+) mot (\w+)( stemmer)?")
-            .expect("static regex")
+    let (start, end) = match (all.first(), all.last()) {
+        (Some(a), Some(b)) => (a.span[0], b.span[1]),
+        _ => return (sentences, Vec::new()),
+    };
+    // a sentence that opens with a summing-up, after a word or two ("Da konkluderer vi ...")
+    let opens = |t: &Turn| {
+        t.sentences.iter().any(|s| {
+            let toks = text::tokens(&s.text);
+            let at = |c: &str| cue(c).find(&toks).is_some_and(|(at, _)| at <= 3);
+            at("summing_up") || at("concludes")
+        })
+    };
+    // (without speakers, roles are a guess: any turn)
+    let tagged = all.iter().any(|t| t.speaker.is_some());
+    let acting = all.iter().rposition(|t| {
+        let presenting = tagged && t.role == TurnRole::Presenter && t.presenting;
+        t.role != TurnRole::Chair && !presenting && t.span[0] >= start + 0.5 * (end - start) && opens(t)
     });
-    for (_, s) in summing_up {
-        if let Some(c) = re.captures(s) {
-            let n = |w: &str| text::number_value(&w.to_lowercase()).map(|v| v.to_string()).unwrap_or_else(|| w.to_string());
-            return vec![format!(
-                "{} ble vedtatt med {} mot {} stemmer.",
-                finish_sentence(&c[1]).trim_end_matches('.'),
-                n(&c[3]),
-                n(&c[4])
-            )];
+    if let Some(k) = acting {
+        let theirs = conclusion::conclusion(summing_up_for(meeting, item, &[all[k]], group));
+        if decides(&theirs) {
+            return (theirs, vec![all[k]]);
         }
     }
-    if summing_up.iter().any(|(_, s)| text::words(s).iter().any(|w| w == "enstemmig" || w == "enstemmige")) {
-        return vec!["Vedtaket var enstemmig.".to_string()];
+    (sentences, Vec::new())
+}
+
+/// What drafting found besides the text: flags, and sentences the vedtak rests on.
+#[derive(Default)]
+struct Found {
+    flags: Vec<Flag>,
+    evidence: Vec<(Span, String)>,
+}
+
+/// The vedtak from the agenda's forslag: the forslag (in the past tense for a Drøfting), an
+/// approval's amendment, what the summing-up adds, the proposals adopted in the meeting (an
+/// adopted alternative replaces the forslag), and the votes.
+fn with_forslag(
+    ctx: &Ctx,
+    sentences: &[(Span, String)],
+    all: &[&Turn],
+    proposals: &[Proposal],
+    v: &Votes,
+    found: &mut Found,
+) -> (String, Origin) {
+    let flags = &mut found.flags;
+    let forslag = ctx.item.forslag.trim();
+    let add = conclusion::additions(ctx, sentences, all);
+    found.evidence.extend(add.evidence.iter().cloned());
+    let mut additions = add.sentences;
+    // An appointment: the people the chair concluded with in the roles the forslag leaves open.
+    let mut base = match appoint::fill(ctx, forslag, sentences, all) {
+        Some(filled) => {
+            flags.push(check::flag(FlagKind::Uncertain, "Navn og roller fra ordstyrers konklusjon: kontroller."));
+            filled
+        }
+        None => forslag.to_string(),
+    };
+    let consented = votes::consented(all, proposals);
+    for ((p, t), agreed) in proposals.iter().zip(&v.proposals).zip(consented) {
+        // adopted by a vote, or taken up by the chair without one (unless voted down)
+        if !(t.carried() || (agreed && t.adopted != Some(false))) {
+            continue;
+        }
+        let text = finish_sentence(&ctx.as_council(&p.text));
+        // the chair reading the proposal out adds nothing of its own
+        additions.retain(|a| text::fuzzy_overlap(a, &text) < 0.6);
+        if p.kind == Kind::Alternativ {
+            flags.push(check::flag(
+                FlagKind::DepartsFromForslag,
+                &format!("{} ble vedtatt i stedet for forslaget til vedtak.", capitalise(&p.name(ctx.meeting))),
+            ));
+            base = text;
+        } else if !additions.contains(&text) {
+            additions.push(text);
+        }
     }
-    Vec::new()
+    let tensed = if ctx.item.sakstype == Sakstype::Drøfting { past_tense(&base) } else { base.clone() };
+    let with_clause = match &add.clause {
+        Some(c) => format!("{}, {}.", finish_sentence(&tensed).trim_end_matches('.'), c),
+        None => tensed,
+    };
+    if let Some(c) = &add.clause {
+        flags.push(check::flag(FlagKind::DepartsFromForslag, &format!("Ordstyrer godkjente med en endring: «{c}»")));
+    }
+    if !additions.is_empty() {
+        flags.push(check::flag(
+            FlagKind::DepartsFromForslag,
+            &format!("Ordstyrers oppsummering legger til noe som ikke står i forslaget til vedtak: «{}»", additions.join(" ")),
+        ));
+    }
+    // The votes are recorded; they change nothing the forslag says.
+    additions.extend(votes::sentences(v, proposals, ctx.meeting));
+    let text = if additions.is_empty() { with_clause } else { format!("{} {}", finish_sentence(&with_clause), additions.join(" ")) };
+    let origin = if text == forslag { Origin::Template } else { Origin::Extractive };
+    (text, origin)
+}
+
+/// No forslag: the chair's own decision sentence(s) when they start with the council's name
+/// ("Nasjonalt e-helseråd drøftet saken og støtter ..."), else the standard wording with what
+/// the summing-up decided; the votes after it. Flagged for the secretary either way.
+fn without_forslag(
+    ctx: &Ctx,
+    sentences: &[(Span, String)],
+    all: &[&Turn],
+    proposals: &[Proposal],
+    v: &Votes,
+    plural: bool,
+    found: &mut Found,
+) -> (String, Origin) {
+    let flags = &mut found.flags;
+    // The people elected, or the chair's own words for taking it to orientation, else the
+    // sakstype's wording.
+    let said = (ctx.item.sakstype != Sakstype::Godkjenning)
+        .then(|| appoint::elect(ctx, sentences, all).or_else(|| conclusion::orientation(ctx, sentences, plural)))
+        .flatten();
+    let standard = said.clone().unwrap_or_else(|| standard_wording(ctx.council, ctx.item, plural));
+    let add = if ctx.item.sakstype != Sakstype::Godkjenning { conclusion::additions(ctx, sentences, all).sentences } else { Vec::new() };
+    let (mut text, origin) = if add.is_empty() && said.is_none() {
+        // The standard wording is a guess at what was decided, whatever the sakstype: the
+        // secretary must confirm it.
+        flags.push(check::flag(FlagKind::Uncertain, NO_FORSLAG_REASON));
+        (standard, Origin::Template)
+    } else if add.is_empty() || said.is_some() {
+        flags.push(check::flag(
+            FlagKind::Uncertain,
+            "Innkallingen har ikke forslag til vedtak; vedtaket er hentet fra ordstyrers oppsummering.",
+        ));
+        (std::iter::once(standard).chain(add).collect::<Vec<_>>().join(" "), Origin::Extractive)
+    } else {
+        flags.push(check::flag(
+            FlagKind::Uncertain,
+            "Innkallingen har ikke forslag til vedtak; vedtaket er hentet fra ordstyrers oppsummering.",
+        ));
+        // The chair's own decision in the council's name stands as said; else it follows the
+        // standard wording.
+        let own = (add[0].starts_with(ctx.council) || add[0].starts_with(ctx.short.as_str()))
+            && text::words(&add[0]).iter().any(|w| w.starts_with("drøft") || w == "tar" || w == "vedtar");
+        let text = if own {
+            // the vedtak starts with the council's full name
+            let first = match add[0].strip_prefix(ctx.council) {
+                Some(_) => add[0].clone(),
+                None => format!("{}{}", ctx.council, &add[0][ctx.short.len()..]),
+            };
+            std::iter::once(first).chain(add[1..].iter().cloned()).collect::<Vec<_>>().join(" ")
+        } else {
+            join_to_standard(ctx, &standard, &add)
+        };
+        (text, Origin::Extractive)
+    };
+    let vs = votes::sentences(v, proposals, ctx.meeting);
+    if !vs.is_empty() {
+        text = format!("{} {}", finish_sentence(&text), vs.join(" "));
+    }
+    (text, origin)
+}
+
+/// "Rådet drøftet saken." and "Rådet ber om X." → "Rådet drøftet saken og ba om X.": a
+/// Drøfting's decisions coordinated after the standard wording, in the past tense.
+fn join_to_standard(ctx: &Ctx, standard: &str, add: &[String]) -> String {
+    let stem = standard.trim_end_matches('.');
+    let first = add[0].trim_end_matches('.');
+    // the council as the subject, by any of its names ("Utvalget ber ...")
+    let subject_said = ctx.council_subject(first).then(|| first.split_once(' ').map(|(_, r)| r)).flatten();
+    let rest = first.strip_prefix(ctx.council).or(subject_said).map(str::trim).filter(|r| {
+        let verb = text::words(r).first().cloned().unwrap_or_default();
+        text::rules().past_tense.contains_key(&verb)
+    });
+    match rest {
+        Some(r) if ctx.item.sakstype == Sakstype::Drøfting && stem.ends_with("drøftet saken") => {
+            let joined = past_tense(&format!("{stem} og {r}."));
+            std::iter::once(joined).chain(add[1..].iter().cloned()).collect::<Vec<_>>().join(" ")
+        }
+        _ => std::iter::once(finish_sentence(standard)).chain(add.iter().cloned()).collect::<Vec<_>>().join(" "),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
 /// A Drøfting vedtak in the referat's past tense: "drøfter" → "drøftet", and the verb that
@@ -370,18 +445,37 @@ fn summing_up_for(meeting: &Meeting, item: &Item, summing_up: &[&Turn], group: &
         .collect()
 }
 
-/// "sak 16", "sak seksten", "16/25".
+/// "sak 16", "sak seksten", "16/25", "PS 16/25", "punkt nummer hundre og sytten".
 pub fn mentions_sak(text: &str, saksnr: &str) -> bool {
-    let lc = text.to_lowercase();
-    if lc.contains(&saksnr.to_lowercase()) {
+    if text.to_lowercase().contains(&saksnr.to_lowercase()) {
         return true;
     }
-    let Some(n) = saksnr.split('/').next().and_then(|n| n.trim().parse::<u32>().ok()) else {
-        return false;
-    };
-    let words = text::words(&lc);
-    words.windows(2).any(|w| (w[0] == "sak" || w[0] == "sakene") && (w[1] == n.to_string() || w[1] == number_word(n)))
-        || words.windows(3).any(|w| w[0] == "sak" && format!("{}{}", w[1], w[2]) == number_word(n))
+    let Some(n) = crate::meeting::saksnr_number(saksnr) else { return false };
+    sak_numbers(&text::tokens(text)).iter().any(|readings| readings.contains(&n))
+}
+
+/// True when the text names a sak by its number ("sak tjueni", "punkt 4").
+fn names_a_sak_number(toks: &[Tok]) -> bool {
+    !sak_numbers(toks).is_empty()
+}
+
+/// The numbers said after each word for a sak ("sak", "punkt", "sakene"), every reading.
+fn sak_numbers(toks: &[Tok]) -> Vec<Vec<u32>> {
+    let mut out = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        if !cue("sak_words").word(&t.w) {
+            continue;
+        }
+        let mut j = i + 1;
+        while toks.get(j).is_some_and(|t| cue("number_fillers").word(&t.w)) {
+            j += 1;
+        }
+        let readings: Vec<u32> = text::number_readings(toks, j).into_iter().map(|(v, _)| v).collect();
+        if !readings.is_empty() {
+            out.push(readings);
+        }
+    }
+    out
 }
 
 /// Norwegian number words 1..99 as the chair says them ("seksten", "tjuefem").
@@ -402,21 +496,6 @@ pub fn number_word(n: u32) -> String {
             }
         }
         _ => n.to_string(),
-    }
-}
-
-/// From the first sentence that starts with the council's name (or "Rådet") to the end.
-fn decision_sentences(council: &str, sentences: &[(Span, String)]) -> String {
-    let lc_council = council.to_lowercase();
-    let start = sentences.iter().position(|(_, t)| {
-        let lc = t.trim().to_lowercase();
-        // Exact start only: a garbled ASR decision ("Nå sjungelt er helt råd røftet ...") reads
-        // worse than the standard wording (measured on the sample's ASR run).
-        lc.starts_with(&lc_council) || lc.starts_with("rådet ")
-    });
-    match start {
-        Some(i) => sentences[i..].iter().map(|(_, t)| finish_sentence(t)).collect::<Vec<_>>().join(" "),
-        None => String::new(),
     }
 }
 
@@ -574,6 +653,375 @@ sakstype = "Orientering"
         let t = chair([467.0, 480.0], "Rådet ber om at kommunene får en fast plass i utvalget fra neste år.");
         let v = draft_vedtak(&m, item, &[&t], &[]);
         assert!(v.flags.iter().any(|f| f.kind == FlagKind::DepartsFromForslag), "{v:?}");
+    }
+
+    /// A municipal body with party members, for votes and proposals.
+    fn municipal() -> Meeting {
+        crate::meeting::Meeting::parse(
+            r#"
+council = "Kommunestyret i Nordby"
+number = "3/2026"
+date = "5. mars 2026"
+time = "Kl. 18.00"
+place = "Nordby"
+[[members]]
+name = "Ida Strand"
+organisation = "Ap"
+[[members]]
+name = "Knut Moe"
+organisation = "Sp"
+[[members]]
+name = "Vera Lid"
+organisation = "SV"
+[[members]]
+name = "Geir Aas"
+organisation = "H"
+[[items]]
+saksnr = "PS 7/26"
+title = "Ny turvei langs elva"
+sakstype = "Beslutning"
+forslag = "Kommunestyret i Nordby bevilger 2 mill. kroner til ny turvei langs elva."
+[[items]]
+saksnr = "PS 8/26"
+title = "Plan for idrettsanlegg"
+sakstype = "Drøfting"
+forslag = "Kommunestyret i Nordby drøfter planen og ber kommunedirektøren ta innspillene med i det videre arbeidet."
+[[items]]
+saksnr = "PS 9/26"
+title = "Godkjenning av protokoll"
+sakstype = "Godkjenning"
+forslag = "Kommunestyret i Nordby godkjenner protokollen fra møtet 6. februar 2026."
+[[items]]
+saksnr = "PS 10/26"
+title = "Trafikksikkerhet ved skolene"
+sakstype = "Drøfting"
+"#,
+        )
+        .unwrap()
+    }
+
+    fn turn(role: TurnRole, speaker: &str, start: f64, text: &str) -> Turn {
+        let parts = split_sentences(text);
+        let n = parts.len() as f64;
+        let sentences = parts
+            .into_iter()
+            .enumerate()
+            .map(|(k, t)| {
+                let span = [start + k as f64, start + k as f64 + 1.0];
+                Sentence { span, text: t, speaker: Some(speaker.into()), starts_segment: k == 0 }
+            })
+            .collect();
+        let kind = if role == TurnRole::Chair { TurnKind::Procedural } else { TurnKind::Substantive };
+        Turn { span: [start, start + n], sentences, speaker: Some(speaker.into()), role, kind, presenting: false }
+    }
+
+    /// The vedtak of `saksnr` from a sak of turns, the last chair turn its summing-up.
+    fn vedtak_of(m: &Meeting, saksnr: &str, turns: &mut [Turn]) -> Line {
+        if let Some(last) = turns.iter_mut().rev().find(|t| t.role == TurnRole::Chair) {
+            last.kind = TurnKind::SummingUp;
+        }
+        let su: Vec<&Turn> = turns.iter().filter(|t| t.kind == TurnKind::SummingUp).collect();
+        let all: Vec<&Turn> = turns.iter().collect();
+        draft_vedtak_with(m, m.item(saksnr).unwrap(), &su, &[], &all)
+    }
+
+    #[test]
+    fn the_chair_postponing_this_sak_is_the_vedtak() {
+        let m = municipal();
+        for said in [
+            "Vi har ikke fått svar fra fylket ennå. Saken utsettes til møtet i april.",
+            "Da venter vi med saken til møtet i april.",
+            "Vi utsetter sak sju til møtet i april, og så kommer administrasjonen med et nytt notat.",
+        ] {
+            let mut t =
+                [turn(TurnRole::Member, "Knut Moe", 1.0, "Vi mangler kostnadsoverslaget."), turn(TurnRole::Chair, "Ida Strand", 5.0, said)];
+            let v = vedtak_of(&m, "PS 7/26", &mut t);
+            assert_eq!(v.text, "Kommunestyret i Nordby utsetter saken til møtet i april.", "{said}");
+            assert!(v.flags.iter().any(|f| f.kind == FlagKind::DepartsFromForslag), "{said}");
+        }
+        let mut t = [turn(TurnRole::Chair, "Ida Strand", 1.0, "Den tar vi på neste møte.")];
+        assert_eq!(vedtak_of(&m, "PS 7/26", &mut t).text, "Kommunestyret i Nordby utsetter saken til neste møte.");
+        let mut t = [turn(TurnRole::Chair, "Ida Strand", 1.0, "Vi sender saken tilbake til kommunedirektøren.")];
+        assert_eq!(vedtak_of(&m, "PS 7/26", &mut t).text, "Kommunestyret i Nordby sender saken tilbake til kommunedirektøren.");
+        // Another sak postponed, or a postponement looked back on, is not this sak's vedtak.
+        for said in ["Da utsetter vi sak ni til neste møte.", "Denne saken ble utsatt fra forrige møte. Forslaget er vedtatt."] {
+            let mut t = [turn(TurnRole::Chair, "Ida Strand", 1.0, said)];
+            assert_eq!(vedtak_of(&m, "PS 7/26", &mut t).text, m.item("PS 7/26").unwrap().forslag, "{said}");
+        }
+    }
+
+    #[test]
+    fn votes_are_written_with_digits_and_who_voted_against() {
+        let m = municipal();
+        let mut t = [
+            turn(TurnRole::Member, "Vera Lid", 1.0, "SV kommer til å stemme imot, fordi pengene trengs i skolen."),
+            turn(TurnRole::Chair, "Ida Strand", 5.0, "Da voterer vi over innstillingen. Elleve for og to imot, det er SV."),
+        ];
+        let v = vedtak_of(&m, "PS 7/26", &mut t);
+        assert!(v.text.ends_with("turvei langs elva. Innstillingen ble vedtatt med 11 mot 2 stemmer (SV stemte imot)."), "{}", v.text);
+        assert!(!v.flags.iter().any(|f| f.kind == FlagKind::DepartsFromForslag), "a vote departs from nothing: {:?}", v.flags);
+        assert!(!v.flags.iter().any(|f| f.reason.starts_with("Tall")), "the counts were said in words: {:?}", v.flags);
+        for said in ["Stemmer noen imot? Nei. Da er forslaget vedtatt.", "Alle stemte for.", "Forslaget er enstemmig vedtatt."] {
+            let mut t = [turn(TurnRole::Chair, "Ida Strand", 1.0, said)];
+            assert!(vedtak_of(&m, "PS 7/26", &mut t).text.ends_with("elva. Vedtaket var enstemmig."), "{said}");
+        }
+        let mut t = [turn(TurnRole::Chair, "Ida Strand", 1.0, "Innstillingen ble vedtatt mot én stemme.")];
+        assert!(vedtak_of(&m, "PS 7/26", &mut t).text.ends_with("Innstillingen ble vedtatt mot 1 stemme."));
+    }
+
+    #[test]
+    fn an_adopted_addition_joins_the_vedtak_and_a_rejected_one_stays_out() {
+        let m = municipal();
+        let proposal = "Jeg vil fremme et tilleggsforslag på vegne av Senterpartiet: Turveien skal ha belysning hele året.";
+        let mut t = [
+            turn(TurnRole::Member, "Knut Moe", 1.0, proposal),
+            turn(
+                TurnRole::Chair,
+                "Ida Strand",
+                5.0,
+                "Først innstillingen. Den er enstemmig vedtatt. Så tilleggsforslaget fra Sp. Sju for og seks imot.",
+            ),
+        ];
+        let v = vedtak_of(&m, "PS 7/26", &mut t);
+        assert_eq!(
+            v.text,
+            "Kommunestyret i Nordby bevilger 2 mill. kroner til ny turvei langs elva. Turveien skal ha belysning hele året. \
+             Innstillingen ble enstemmig vedtatt. Sps tilleggsforslag ble vedtatt med 7 mot 6 stemmer."
+        );
+        assert!(v.flags.iter().any(|f| f.kind == FlagKind::DepartsFromForslag), "{:?}", v.flags);
+        let mut t = [
+            turn(TurnRole::Member, "Knut Moe", 1.0, proposal),
+            turn(TurnRole::Chair, "Ida Strand", 5.0, "Vi stemmer over tilleggsforslaget fra Senterpartiet. Det fikk fire stemmer og falt."),
+        ];
+        let v = vedtak_of(&m, "PS 7/26", &mut t);
+        assert!(!v.text.contains("belysning"), "{}", v.text);
+        assert!(v.text.ends_with("Sps tilleggsforslag falt med 4 stemmer."), "{}", v.text);
+    }
+
+    #[test]
+    fn an_adopted_alternative_replaces_the_forslag_and_is_flagged() {
+        let m = municipal();
+        let mut t = [
+            turn(TurnRole::Member, "Geir Aas", 1.0, "Høyre fremmer et alternativt forslag: Kommunestyret i Nordby ber om en ny vurdering av traseen."),
+            turn(
+                TurnRole::Chair,
+                "Ida Strand",
+                5.0,
+                "Vi stemmer over innstillingen mot Høyres alternative forslag. Innstillingen fikk seks stemmer. Alternativet fikk åtte, altså H, Sp og SV.",
+            ),
+        ];
+        let v = vedtak_of(&m, "PS 7/26", &mut t);
+        assert_eq!(
+            v.text,
+            "Kommunestyret i Nordby ber om en ny vurdering av traseen. Høyres alternative forslag ble vedtatt med 8 mot 6 stemmer."
+        );
+        assert!(v.flags.iter().any(|f| f.kind == FlagKind::DepartsFromForslag && f.reason.contains("i stedet for")), "{:?}", v.flags);
+    }
+
+    #[test]
+    fn summing_up_requests_are_the_councils_in_the_third_person() {
+        let m = municipal();
+        let cases = [
+            // a request that refers back to the sentence before
+            (
+                "Flere pekte på at banen mangler garderober. Det ber vi kommunedirektøren se på.",
+                "ber kommunedirektøren se på at flere pekte på at banen mangler garderober",
+            ),
+            // the chair's "vi" after the verb, and the council's own "oss"
+            ("I tillegg ber vi om at klubbene får uttale seg.", "I tillegg ber kommunestyret om at klubbene får uttale seg."),
+            ("Vi slutter oss til prioriteringen av svømmehallen.", "Kommunestyret slutter seg til prioriteringen av svømmehallen."),
+            // an agreement stated by the chair
+            (
+                "Så vi er enige om at kunstgressbanen må prioriteres først.",
+                "Kommunestyret er enig om at kunstgressbanen må prioriteres først.",
+            ),
+            (
+                "Kommunestyret er opptatt av at anleggene blir universelt utformet.",
+                "Kommunestyret er opptatt av at anleggene blir universelt utformet.",
+            ),
+        ];
+        for (said, want) in cases {
+            let mut t =
+                [turn(TurnRole::Member, "Vera Lid", 1.0, "Garderobene er for små."), turn(TurnRole::Chair, "Ida Strand", 5.0, said)];
+            let v = vedtak_of(&m, "PS 8/26", &mut t);
+            assert!(v.text.starts_with("Kommunestyret i Nordby drøftet planen og ba kommunedirektøren"), "{}", v.text);
+            assert!(v.text.contains(want), "{said}\n→ {}", v.text);
+            assert!(!text::words(&v.text).iter().any(|w| text::is_first_person(w)), "{}", v.text);
+        }
+        // Restating the forslag, talk to the room and disagreement on record add nothing.
+        for said in [
+            "Da har vi drøftet planen, og kommunedirektøren tar innspillene med i det videre arbeidet.",
+            "Jeg hører at dere er opptatt av garderobene.",
+            "Kommunestyret er ikke samstemte om rekkefølgen, og det skal stå i protokollen.",
+        ] {
+            let mut t = [turn(TurnRole::Chair, "Ida Strand", 5.0, said)];
+            let v = vedtak_of(&m, "PS 8/26", &mut t);
+            assert_eq!(v.text, past_tense(&m.item("PS 8/26").unwrap().forslag), "{said}");
+        }
+    }
+
+    #[test]
+    fn without_forslag_a_drofting_joins_what_was_asked_in_the_past_tense() {
+        let m = municipal();
+        let mut t = [
+            turn(TurnRole::Member, "Knut Moe", 1.0, "Det mangler fortau ved Nordby skole."),
+            turn(TurnRole::Chair, "Ida Strand", 5.0, "Takk. Da ber vi kommunedirektøren om en plan for fortau ved alle skolene."),
+        ];
+        let v = vedtak_of(&m, "PS 10/26", &mut t);
+        assert_eq!(v.text, "Kommunestyret i Nordby drøftet saken og ba kommunedirektøren om en plan for fortau ved alle skolene.");
+        assert!(v.flags.iter().any(|f| f.kind == FlagKind::Uncertain), "{:?}", v.flags);
+    }
+
+    #[test]
+    fn an_approval_with_a_correction_said_earlier_in_the_sak() {
+        let m = municipal();
+        let mut t = [
+            turn(TurnRole::Member, "Geir Aas", 1.0, "I sak fire skal det stå at forslaget ble vedtatt mot tre stemmer."),
+            turn(TurnRole::Chair, "Ida Strand", 5.0, "Det stemmer. Protokollen er godkjent med den endringen."),
+        ];
+        let v = vedtak_of(&m, "PS 9/26", &mut t);
+        assert_eq!(
+            v.text,
+            "Kommunestyret i Nordby godkjenner protokollen fra møtet 6. februar 2026, med den endring at det i sak fire skal stå at forslaget ble vedtatt mot tre stemmer."
+        );
+        assert!(v.source.iter().any(|s| s[0] == 1.0), "the correction is a source: {:?}", v.source);
+    }
+
+    #[test]
+    fn an_appointment_names_the_people_in_the_roles_the_forslag_leaves_open() {
+        let m = crate::meeting::Meeting::parse(
+            r#"
+council = "Eldrerådet i Nordby"
+number = "1/2026"
+date = "2. februar 2026"
+time = "Kl. 10.00"
+place = "Nordby"
+[[members]]
+name = "Randi Ås"
+organisation = "Pensjonistforbundet"
+[[members]]
+name = "Leif Arne Moe"
+organisation = "Seniorsaken"
+[[items]]
+saksnr = "3/26"
+title = "Oppnevning til brukerpanel"
+sakstype = "Beslutning"
+forslag = "Eldrerådet i Nordby oppnevner ett medlem og ett varamedlem til brukerpanelet for kollektivtrafikk."
+[[items]]
+saksnr = "4/26"
+title = "Valg av nestleder"
+sakstype = "Beslutning"
+"#,
+        )
+        .unwrap();
+        let mut t = [
+            turn(TurnRole::Chair, "Randi Ås", 1.0, "Vi trenger ett medlem og en vara. Tove Lie fra Nordby seniorkor har meldt seg."),
+            turn(TurnRole::Chair, "Randi Ås", 5.0, "Kan vi si at Tove blir medlem, med Leif Arne som vara? Ja, da gjør vi det slik."),
+        ];
+        let v = vedtak_of(&m, "3/26", &mut t);
+        assert_eq!(
+            v.text,
+            "Eldrerådet i Nordby oppnevner Tove Lie, Nordby seniorkor, som medlem og Leif Arne Moe, Seniorsaken, som varamedlem til brukerpanelet for kollektivtrafikk."
+        );
+        let mut t = [turn(TurnRole::Chair, "Randi Ås", 5.0, "Leif Arne fikk flest stemmer. Da er Leif Arne valgt som nestleder.")];
+        assert_eq!(vedtak_of(&m, "4/26", &mut t).text, "Eldrerådet i Nordby velger Leif Arne Moe, Seniorsaken, som nestleder.");
+    }
+
+    #[test]
+    fn without_forslag_the_chairs_own_words_for_an_orientation() {
+        let m = municipal();
+        let mut item = m.item("PS 10/26").unwrap().clone();
+        item.sakstype = Sakstype::Orientering;
+        let mut t =
+            [turn(TurnRole::Chair, "Ida Strand", 5.0, "Takk. Da tar vi statusrapporten til etterretning, og ber om en ny status i juni.")];
+        t[0].kind = TurnKind::SummingUp;
+        let su: Vec<&Turn> = t.iter().collect();
+        let v = draft_vedtak_with(&m, &item, &su, &[], &su);
+        assert_eq!(v.text, "Kommunestyret i Nordby tar statusrapporten til etterretning. Kommunestyret ber om en ny status i juni.");
+    }
+
+    #[test]
+    fn a_sak_not_discussed_but_postponed_by_name_elsewhere() {
+        let m = municipal();
+        let seg = |start: f64, text: &str| crate::artifact::Segment {
+            start,
+            end: start + 4.0,
+            text: text.into(),
+            speaker: Some("Ida Strand".into()),
+            ..Default::default()
+        };
+        let transcript = Transcript {
+            version: 1,
+            inputs: Default::default(),
+            source: "vtt".into(),
+            model: None,
+            duration: 10.0,
+            segments: vec![
+                seg(1.0, "Velkommen. Sak sju utsetter vi til møtet i mai, fordi kostnadene ikke er klare."),
+                seg(6.0, "Neste sak er sak åtte."),
+            ],
+            warnings: vec![],
+        };
+        let v = postponed_elsewhere(&m, m.item("PS 7/26").unwrap(), &transcript).unwrap();
+        assert_eq!(v.text, "Kommunestyret i Nordby utsetter saken til møtet i mai.");
+        assert_eq!(v.source, vec![[1.0, 5.0]]);
+        assert!(postponed_elsewhere(&m, m.item("PS 8/26").unwrap(), &transcript).is_none());
+    }
+
+    #[test]
+    fn a_proposal_the_chair_takes_up_without_a_vote_joins_the_vedtak() {
+        let m = municipal();
+        let proposal = "Jeg foreslår at kommunen lager et kart over alle turstiene.";
+        let mut t = [
+            turn(TurnRole::Member, "Vera Lid", 1.0, proposal),
+            turn(TurnRole::Chair, "Ida Strand", 3.0, "Godt forslag, det tar vi med. Flere som vil si noe?"),
+            turn(TurnRole::Member, "Knut Moe", 5.0, "Turveien bør ha benker."),
+            turn(TurnRole::Chair, "Ida Strand", 7.0, "Takk for innspillene."),
+        ];
+        let v = vedtak_of(&m, "PS 7/26", &mut t);
+        assert!(v.text.ends_with("langs elva. Kommunen lager et kart over alle turstiene."), "{}", v.text);
+        let mut t = [
+            turn(TurnRole::Member, "Vera Lid", 1.0, proposal),
+            turn(TurnRole::Chair, "Ida Strand", 3.0, "Takk. Knut."),
+            turn(TurnRole::Member, "Knut Moe", 5.0, "Det synes jeg blir for dyrt."),
+            turn(TurnRole::Chair, "Ida Strand", 7.0, "Da gjør vi det slik. Takk for innspillene."),
+        ];
+        assert_eq!(vedtak_of(&m, "PS 7/26", &mut t).text, m.item("PS 7/26").unwrap().forslag);
+    }
+
+    #[test]
+    fn a_sak_chaired_by_someone_else_takes_their_conclusion() {
+        let m = municipal();
+        // The chair is inhabil and leaves the sak to a member, who concludes it.
+        let mut t = [
+            turn(TurnRole::Chair, "Ida Strand", 1.0, "Jeg er inhabil i denne saken, så Knut leder den."),
+            turn(TurnRole::Member, "Vera Lid", 3.0, "Turveien må ha god belysning."),
+            turn(TurnRole::Member, "Knut Moe", 5.0, "Da konkluderer vi med at kommunestyret ber om en plan for belysning langs turveien."),
+        ];
+        t[0].kind = TurnKind::SummingUp;
+        let su: Vec<&Turn> = vec![&t[0]];
+        let all: Vec<&Turn> = t.iter().collect();
+        let v = draft_vedtak_with(&m, m.item("PS 7/26").unwrap(), &su, &[], &all);
+        assert!(v.text.ends_with("langs elva. Kommunestyret ber om en plan for belysning langs turveien."), "{}", v.text);
+        assert!(v.source.iter().any(|s| s[0] >= 5.0), "{:?}", v.source);
+    }
+
+    #[test]
+    fn without_speakers_votes_are_read_from_every_sentence() {
+        let m = municipal();
+        let untagged = |role: TurnRole, start: f64, text: &str| {
+            let mut t = turn(role, "x", start, text);
+            t.speaker = None;
+            t.sentences.iter_mut().for_each(|s| s.speaker = None);
+            t
+        };
+        // Speech recognition without speakers: the chair's voting lands in a member's turn.
+        let mut t = [
+            untagged(TurnRole::Chair, 1.0, "Da voterer vi."),
+            untagged(TurnRole::Member, 3.0, "Ni for og to imot. Innstillingen er vedtatt."),
+        ];
+        let v = vedtak_of(&m, "PS 7/26", &mut t);
+        assert!(v.text.ends_with("Innstillingen ble vedtatt med 9 mot 2 stemmer."), "{}", v.text);
     }
 
     #[test]

@@ -23,6 +23,30 @@ struct RulesFile {
     framing: Vec<RewriteFile>,
     past_tense: HashMap<String, String>,
     thresholds: HashMap<String, f64>,
+    vedtak: VedtakFile,
+}
+
+#[derive(Debug, Deserialize)]
+struct VedtakFile {
+    months: Vec<String>,
+    ordinal_units: Vec<Vec<String>>,
+    ordinal_teens: Vec<Vec<String>>,
+    ordinal_tens: Vec<Vec<String>>,
+    proposal: Vec<String>,
+    correction: Vec<String>,
+    orientation: Vec<String>,
+    parties: Vec<Party>,
+}
+
+/// A political party as minutes name it (`rules.toml`, `[vedtak] parties`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Party {
+    /// The short form the referat writes when the meeting file has none ("FrP").
+    pub short: String,
+    /// The genitive of the short form ("FrPs", "Høyres").
+    pub genitive: String,
+    /// The names as said, lower case ("fremskrittspartiet", "frp").
+    pub names: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +91,18 @@ pub struct Rules {
     /// Present → past tense of the verbs a Drøfting vedtak coordinates.
     pub past_tense: HashMap<String, String>,
     thresholds: HashMap<String, f64>,
+    /// Month names, January first (dates in a vedtak).
+    pub months: Vec<String>,
+    /// Ordinal words 1..31 with their value ("fjerde" → 4, "tjueførste" → 21).
+    pub ordinals: HashMap<String, u32>,
+    /// Proposals made in the meeting (groups `kind`, `who`, `party`, `party2`, `text`).
+    pub proposal: Vec<Regex>,
+    /// Corrections of the minutes stated in a sak (groups `sak`, `what`).
+    pub correction: Vec<Regex>,
+    /// The chair taking a sak to orientation (groups `obj`, `what`).
+    pub orientation: Vec<Regex>,
+    /// Political parties as minutes name them.
+    pub parties: Vec<Party>,
 }
 
 const RULES_TOML: &str = include_str!("rules.toml");
@@ -91,6 +127,37 @@ impl Rules {
         let register = compile(&f.register)?;
         let framing = compile(&f.framing)?;
         let neutral = compile(&f.neutral)?;
+        let v = &f.vedtak;
+        anyhow::ensure!(v.months.len() == 12, "vedtak.months: 12 months");
+        anyhow::ensure!(v.ordinal_units.len() == 10 && v.ordinal_teens.len() == 10, "vedtak: ordinal units and teens need 10 rows each");
+        let mut ordinals = HashMap::new();
+        for (u, forms) in v.ordinal_units.iter().enumerate() {
+            for w in forms {
+                ordinals.insert(w.clone(), u as u32);
+            }
+        }
+        for (t, forms) in v.ordinal_teens.iter().enumerate() {
+            for w in forms {
+                ordinals.insert(w.clone(), 10 + t as u32);
+            }
+        }
+        for (t, forms) in v.ordinal_tens.iter().enumerate().skip(2) {
+            for w in forms {
+                ordinals.insert(w.clone(), 10 * t as u32);
+            }
+            // "tjueførste": the cardinal tens and an ordinal unit
+            for tens in f.numbers.tens.get(t).into_iter().flatten() {
+                for (u, forms) in v.ordinal_units.iter().enumerate().skip(1) {
+                    for w in forms {
+                        ordinals.insert(format!("{tens}{w}"), 10 * t as u32 + u as u32);
+                    }
+                }
+            }
+        }
+        let regexes = |list: &[String]| list.iter().map(|p| Regex::new(&format!("(?i){p}"))).collect::<Result<Vec<_>, _>>();
+        let proposal = regexes(&v.proposal)?;
+        let correction = regexes(&v.correction)?;
+        let orientation = regexes(&v.orientation)?;
         Ok(Rules {
             stop: f.words.stop.into_iter().collect(),
             abbreviations: f.words.abbreviations,
@@ -104,6 +171,12 @@ impl Rules {
             neutral,
             past_tense: f.past_tense,
             thresholds: f.thresholds,
+            months: f.vedtak.months,
+            ordinals,
+            proposal,
+            correction,
+            orientation,
+            parties: f.vedtak.parties,
         })
     }
 
@@ -729,6 +802,11 @@ impl Phrases {
     pub fn whole(&self, text: &str) -> bool {
         let toks = tokens(text);
         !toks.is_empty() && self.phrases.iter().any(|p| Self::match_at(p, &toks, 0) == Some(toks.len()))
+    }
+
+    /// The one-word phrases, as written (prefix marks dropped).
+    pub fn phrases_words(&self) -> Vec<String> {
+        self.phrases.iter().filter(|p| p.len() == 1).flat_map(|p| p[0].alts.iter().map(|(a, _)| a.clone())).collect()
     }
 
     /// True when the single word `w` (lower-case) is one of the one-word phrases.

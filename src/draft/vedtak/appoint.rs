@@ -1,0 +1,185 @@
+//! Appointments and elections: a forslag that leaves the people open ("oppnevner én
+//! brukerrepresentant og én vararepresentant") gets the names the chair concludes with ("Er
+//! det greit at Kari blir representant, med Per som vara?"), each with their organisation:
+//! "oppnevner Kari Dahl, Hørselshemmedes Landsforbund, som medlem og Per Berg, NFU, som varamedlem".
+
+use super::conclusion::{strip_framing, Ctx};
+use crate::artifact::Span;
+use crate::draft::turns::Turn;
+use crate::meeting::Meeting;
+use crate::text::{self, cue, Tok};
+
+/// A role the forslag leaves open: where it stands and what it is ("brukerrepresentant").
+struct Open {
+    start: usize,
+    end: usize,
+    role: String,
+}
+
+/// "én brukerrepresentant", "ett medlem", "en leder": the open roles of a forslag.
+fn open_roles(forslag: &str) -> Vec<Open> {
+    let toks = text::tokens(forslag);
+    let mut out = Vec::new();
+    for w in toks.windows(2) {
+        if cue("appoint_count").word(&w[0].w) && is_role(&w[1].w) {
+            out.push(Open { start: w[0].start, end: w[1].end, role: forslag[w[1].start..w[1].end].to_string() });
+        }
+    }
+    out
+}
+
+/// A word that names a role one is appointed to ("brukerrepresentant", "nestleder", "vara").
+fn is_role(w: &str) -> bool {
+    cue("appoint_roles")
+        .phrases_words()
+        .iter()
+        .any(|r| w == r || (w.len() > r.len() + 2 && (w.ends_with(r.as_str()) || w.starts_with(r.as_str()))))
+}
+
+/// A role as said ("vara") fits an open role ("vararepresentant").
+fn fits(said: &str, open: &str) -> bool {
+    let (s, o) = (said.to_lowercase(), open.to_lowercase());
+    s == o || o.starts_with(&s) || o.ends_with(&s) || s.starts_with(&o) || s.ends_with(&o)
+}
+
+/// A person named in the sak, as the referat writes them: the member list's full name and
+/// organisation, else the full name and "fra <organisation>" said in the sak.
+#[derive(Debug, Clone, PartialEq)]
+struct Person {
+    name: String,
+    org: Option<String>,
+}
+
+/// The person named at `toks[i]` (by full name, by the first names, or by the first name
+/// alone when only one has it), with the words used.
+fn person_at(toks: &[Tok], i: usize, known: &[Person]) -> Option<(Person, usize)> {
+    let mut best: Option<(Person, usize)> = None;
+    for p in known {
+        let words = text::words(&p.name);
+        for n in (1..=words.len()).rev() {
+            let same_first = known.iter().filter(|q| text::words(&q.name)[..n.min(text::words(&q.name).len())] == words[..n]).count();
+            if same_first > 1 && n < words.len() {
+                continue;
+            }
+            if toks.len() >= i + n && toks[i..i + n].iter().zip(&words[..n]).all(|(t, w)| t.w == *w) {
+                if best.as_ref().is_none_or(|b| n > b.1) {
+                    best = Some((p.clone(), n));
+                }
+                break;
+            }
+        }
+    }
+    best
+}
+
+/// The people who may be appointed: the members, and names said with their organisation in
+/// the sak ("Kari Dahl fra NFU kan tenke seg å stille").
+fn known_people(meeting: &Meeting, all: &[&Turn]) -> Vec<Person> {
+    let mut out: Vec<Person> = meeting
+        .members
+        .iter()
+        .map(|m| Person { name: m.name.clone(), org: Some(m.organisation.trim().to_string()).filter(|o| !o.is_empty()) })
+        .collect();
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re =
+        RE.get_or_init(|| regex::Regex::new(r"\b(\p{Lu}\p{Ll}+(?: \p{Lu}\p{Ll}+){1,3}) fra (\p{Lu}[^.,;:!?]*)").expect("static regex"));
+    for s in all.iter().flat_map(|t| t.sentences.iter()) {
+        for c in re.captures_iter(&s.text) {
+            let name = c[1].to_string();
+            // the organisation runs to the first function word ("fra Nordby seniorkor har ...")
+            let org: Vec<&str> = c[2]
+                .split_whitespace()
+                .enumerate()
+                .take_while(|(k, w)| *k == 0 || !text::is_stop(&w.to_lowercase()))
+                .map(|(_, w)| w)
+                .take(4)
+                .collect();
+            if !out.iter().any(|p| p.name == name) {
+                out.push(Person { name, org: Some(org.join(" ")) });
+            }
+        }
+    }
+    out
+}
+
+/// The people and roles in the chair's conclusion: "Kari blir representant", "med Per som
+/// vara", "leder blir Kari", "Kari er valgt til leder".
+fn named_roles(sentences: &[(Span, String)], known: &[Person]) -> Vec<(Person, String)> {
+    let mut out: Vec<(Person, String)> = Vec::new();
+    for (_, raw) in sentences {
+        let t = strip_framing(raw);
+        let toks = text::tokens(&t);
+        let mut i = 0;
+        while i < toks.len() {
+            let Some((p, used)) = person_at(&toks, i, known) else {
+                i += 1;
+                continue;
+            };
+            // the role after the name ("blir representant", "som vara", "valgt til leder") or
+            // before it ("leder blir Kari")
+            let after = toks[i + used..].iter().take(4).position(|t| is_role(&t.w)).map(|k| i + used + k);
+            let before = i.checked_sub(2).filter(|&b| is_role(&toks[b].w) && matches!(toks[b + 1].w.as_str(), "blir" | "er" | "ble"));
+            if let Some(r) = after.or(before) {
+                let role = t[toks[r].start..toks[r].end].to_string();
+                if !out.iter().any(|(q, _)| *q == p) {
+                    out.push((p, role));
+                }
+            }
+            i += used;
+        }
+    }
+    out
+}
+
+/// The forslag with the open roles filled by the people the chair concluded with, when every
+/// open role found its person.
+pub fn fill(ctx: &Ctx, forslag: &str, sentences: &[(Span, String)], all: &[&Turn]) -> Option<String> {
+    let open = open_roles(forslag);
+    if open.is_empty() {
+        return None;
+    }
+    let known = known_people(ctx.meeting, all);
+    let named = named_roles(sentences, &known);
+    let mut out = String::new();
+    let mut last = 0;
+    let mut used: Vec<usize> = Vec::new();
+    for o in &open {
+        let k = named.iter().enumerate().position(|(k, (_, r))| !used.contains(&k) && fits(r, &o.role))?;
+        used.push(k);
+        let p = &named[k].0;
+        out.push_str(&forslag[last..o.start]);
+        match &p.org {
+            Some(org) => out.push_str(&format!("{}, {org}, som {}", p.name, o.role)),
+            None => out.push_str(&format!("{} som {}", p.name, o.role)),
+        }
+        last = o.end;
+    }
+    out.push_str(&forslag[last..]);
+    Some(out)
+}
+
+/// Without a forslag, an election or appointment on the agenda ("Valg av leder og
+/// nestleder") is what the chair concluded: "<council> velger Kari Dahl som leder og Per Berg
+/// som nestleder."
+pub fn elect(ctx: &Ctx, sentences: &[(Span, String)], all: &[&Turn]) -> Option<String> {
+    let title = text::words(&ctx.item.title);
+    let verb = if title.iter().any(|w| w.starts_with("oppnevn")) {
+        "oppnevner"
+    } else if title.iter().any(|w| w.starts_with("valg") || w.starts_with("velg") || w.starts_with("suppleringsvalg")) {
+        "velger"
+    } else {
+        return None;
+    };
+    let named = named_roles(sentences, &known_people(ctx.meeting, all));
+    if named.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = named
+        .iter()
+        .map(|(p, role)| match &p.org {
+            Some(org) => format!("{}, {org}, som {role}", p.name),
+            None => format!("{} som {role}", p.name),
+        })
+        .collect();
+    Some(format!("{} {verb} {}.", ctx.council, super::votes::list(&parts)))
+}

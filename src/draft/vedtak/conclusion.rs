@@ -1,0 +1,483 @@
+//! The chair's summing-up read for the vedtak: which sentences conclude, what they add to the
+//! forslag (in the council's third person), an approval "med den endringen ...", and a
+//! postponement of the sak.
+
+use super::spoken;
+use crate::artifact::Span;
+use crate::draft::check;
+use crate::draft::turns::Turn;
+use crate::meeting::{Item, Meeting};
+use crate::text::{self, cue, finish_sentence, split_sentences};
+
+/// Share of a summing-up sentence's content words that the forslag must already contain for
+/// the sentence to count as a restatement of it rather than an addition.
+const COVERED: f64 = 0.6;
+/// Letter-level similarity above which a summing-up sentence is taken as the forslag read out.
+const READ_OUT: f64 = 0.55;
+
+/// What the vedtak of one item is drafted against.
+pub struct Ctx<'a> {
+    pub meeting: &'a Meeting,
+    pub item: &'a Item,
+    pub council: &'a str,
+    /// The council's short name for the vedtak's later sentences ("Rådet", "Utvalget",
+    /// "Ungdomsrådet").
+    pub short: String,
+    /// The forslag of this item and of the others discussed with it.
+    group_forslag: Vec<String>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(meeting: &'a Meeting, item: &'a Item, group: &[String]) -> Ctx<'a> {
+        let group_forslag = group
+            .iter()
+            .filter_map(|s| meeting.item(s))
+            .map(|i| i.forslag.clone())
+            .chain(std::iter::once(item.forslag.trim().to_string()))
+            .filter(|f| !f.is_empty())
+            .collect();
+        let council = meeting.council.trim();
+        Ctx { meeting, item, council, short: short_name(council), group_forslag }
+    }
+
+    /// The chair reading out (or restating) the forslag of this item or of another in a joint
+    /// group adds nothing, however garbled the transcript: compared letter by letter too.
+    pub fn restates(&self, t: &str) -> bool {
+        self.group_forslag.iter().any(|f| {
+            text::fuzzy_overlap(t, f) >= COVERED
+                || std::iter::once(f.clone()).chain(split_sentences(f)).any(|fs| text::char_similarity(t, &fs) >= READ_OUT)
+        })
+    }
+
+    /// A clause in the council's words: the chair's "vi" is the council (also after the verb:
+    /// "Dessuten ber vi om ..."); the spelling, saksnr and numbers as the referat writes them.
+    pub fn as_council(&self, clause: &str) -> String {
+        spoken::digits(&check::correct_spelling(&self.council_voice(clause), self.meeting))
+    }
+
+    /// [`Ctx::as_council`] leaving "sak fire" as said: in a correction of earlier minutes the
+    /// number is not this meeting's.
+    fn as_council_unnumbered(&self, clause: &str) -> String {
+        spoken::digits(&check::correct_terms(&self.council_voice(clause), self.meeting))
+    }
+
+    fn council_voice(&self, clause: &str) -> String {
+        let c = clause.trim();
+        if let Some(rest) = c.strip_prefix("vi ").or_else(|| c.strip_prefix("Vi ")) {
+            // the council is one: "er enig"; its own is "seg", "sin"
+            let rest = rest.strip_prefix("er enige ").map(|r| format!("er enig {r}")).unwrap_or_else(|| rest.to_string());
+            return format!("{} {}", self.short, reflexive(&rest));
+        }
+        let toks = text::tokens(c);
+        let Some(k) = toks.iter().take(6).position(|t| t.w == "vi") else { return c.to_string() };
+        if k == 0 || !cue("council_verbs").word(&toks[k - 1].w) {
+            return c.to_string();
+        }
+        let verb = &c[toks[k - 1].start..toks[k - 1].end];
+        let tail = &c[toks[k].end..];
+        if toks[..k - 1].iter().all(|t| matches!(t.w.as_str(), "da" | "så" | "dermed" | "og" | "altså")) {
+            // "Da ber vi kommunen ..." → "Rådet ber kommunen ..."
+            return format!("{} {}", self.short, reflexive(&format!("{}{tail}", verb.to_lowercase())));
+        }
+        // "Dessuten ber vi om ..." → "Dessuten ber utvalget om ..." (a one-word name is a common
+        // noun inside the sentence)
+        let who = if self.short.contains(' ') { self.short.clone() } else { self.short.to_lowercase() };
+        format!("{}{who}{}", &c[..toks[k].start], reflexive(tail))
+    }
+
+    /// The council as the subject: "Rådet ber ...", "Ungdomsrådet støtter ...", the council's
+    /// own name.
+    pub fn council_subject(&self, t: &str) -> bool {
+        let toks = text::tokens(t);
+        let lead = toks.iter().position(|w| !matches!(w.w.as_str(), "og" | "så" | "da" | "men" | "dermed")).unwrap_or(0);
+        let Some(first) = toks.get(lead) else { return false };
+        let own = text::words(self.council).first().is_some_and(|w| *w == first.w);
+        own || text::rules().cue("council_words").phrases_words().iter().any(|c| first.w.ends_with(c.as_str()))
+    }
+
+    /// A sentence that states a decision: a request, support, a recommendation, an addition,
+    /// or the council as the one deciding.
+    pub fn is_decision(&self, sentence: &str) -> bool {
+        is_decision(sentence) || self.council_subject(sentence)
+    }
+}
+
+/// The council's own in a sentence it is the subject of: "oss" → "seg", "vår" → "sin" ("vi
+/// slutter oss til" → "rådet slutter seg til").
+fn reflexive(rest: &str) -> String {
+    rest.split(' ')
+        .map(|w| {
+            let core = w.trim_matches(|c: char| !c.is_alphanumeric());
+            let own = match core.to_lowercase().as_str() {
+                "oss" => "seg",
+                "vår" => "sin",
+                "vårt" => "sitt",
+                "våre" => "sine",
+                _ => return w.to_string(),
+            };
+            w.replacen(core, own, 1)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// "Ungdomsrådet i Fjellby kommune" → "Ungdomsrådet", "Regionalt fagråd" → "Rådet",
+/// "Hovedutvalg for oppvekst og kultur" → "Utvalget": the council's first word when it names
+/// the kind of body, else the kind itself.
+fn short_name(council: &str) -> String {
+    let words = text::words(council);
+    let kinds = text::rules().cue("council_words").phrases_words();
+    let first = council.split_whitespace().next().unwrap_or(council);
+    if words.first().is_some_and(|w| kinds.iter().any(|k| w.ends_with(k.as_str()))) {
+        return first.to_string();
+    }
+    for (stem, name) in [("råd", "Rådet"), ("utvalg", "Utvalget"), ("styre", "Styret"), ("nemnd", "Nemnda"), ("komit", "Komiteen")] {
+        if words.iter().any(|w| w.ends_with(stem) || w.ends_with(&format!("{stem}et"))) {
+            return name.to_string();
+        }
+    }
+    council.to_string()
+}
+
+/// The sentences that conclude: those after the chair's last question to the room ("Er det
+/// merknader?"). A question checking the conclusion just stated ("Er det en grei
+/// oppsummering?") or putting something to the vote is no such cut; one that states the
+/// conclusion ("Kan vi konkludere med at utvalget anbefaler ...?") is kept as a statement.
+/// Other questions are dropped.
+pub fn conclusion(sentences: Vec<(Span, String)>) -> Vec<(Span, String)> {
+    let is_q = |t: &str| t.trim_end().ends_with('?');
+    let confirms = |t: &str| cue("confirm_question").in_text(t);
+    let votes = |t: &str| {
+        let toks = text::tokens(t);
+        cue("vote_call").find(&toks).is_some()
+            || cue("vote_innstilling").find(&toks).is_some()
+            || toks.iter().any(|w| w.w.contains("forslag"))
+    };
+    let cut = sentences.iter().rposition(|(_, t)| is_q(t) && !confirms(t) && !votes(t));
+    let kept = match cut {
+        Some(q) if q + 1 < sentences.len() => sentences[q + 1..].to_vec(),
+        _ => sentences,
+    };
+    kept.into_iter()
+        .filter_map(|(span, t)| {
+            if !is_q(&t) {
+                return Some((span, t));
+            }
+            // "Kan vi si at utvalget anbefaler X?" → "Kan vi si at utvalget anbefaler X."
+            // (framing removes the question's frame later)
+            let toks = text::tokens(&t);
+            let stated = confirms(&t) && toks.iter().any(|w| w.w == "at") && text::content_stems(&t).len() >= 4;
+            stated.then(|| (span, format!("{}.", t.trim_end().trim_end_matches('?'))))
+        })
+        .collect()
+}
+
+/// What the summing-up adds to the forslag.
+#[derive(Debug, Default)]
+pub struct Additions {
+    /// Sentences that join the vedtak.
+    pub sentences: Vec<String>,
+    /// An approval's amendment: "med den endring at sak 12 flyttes til høsten".
+    pub clause: Option<String>,
+    /// Where an amendment the chair referred to was stated.
+    pub evidence: Vec<(Span, String)>,
+}
+
+/// The additions of the summing-up: sentences that state a decision the forslag does not,
+/// in the council's words; an approval's amendment, looked up in the sak when the chair only
+/// refers to it ("med den rettelsen").
+pub fn additions(ctx: &Ctx, sentences: &[(Span, String)], all: &[&Turn]) -> Additions {
+    let mut out = Additions::default();
+    // A statement that is no decision itself, for a request that refers back to it ("Det ber
+    // vi kommunedirektøren se på.").
+    let mut prev: Option<String> = None;
+    for (_, raw) in sentences {
+        let t = super::repair_opening(raw);
+        if let Some((noun, rest)) = amendment_clause(&t) {
+            // Said in the approval, the clause's "sak 38" is this meeting's; a correction of
+            // earlier minutes ("i sak fire skal det stå ...") speaks of that meeting's saker.
+            let rest = if rest.is_empty() {
+                resolve_amendment(all).map(|(span, said, what)| {
+                    out.evidence.push((span, said));
+                    ctx.as_council_unnumbered(&what)
+                })
+            } else {
+                Some(ctx.as_council(&rest))
+            };
+            if let Some(rest) = rest {
+                out.clause.get_or_insert(format!("med {noun} at {rest}"));
+            }
+            continue;
+        }
+        let mut t = strip_framing(&after_own_colon(&t));
+        if let Some(c) = refers_back(&t) {
+            t = match prev.take() {
+                Some(p) => format!("vi ber {c} at {}", lower_first(p.trim_end_matches('.'))),
+                // the sentence before was the decision itself: "ber kommunen følge opp dette"
+                None => format!("vi ber {c} dette"),
+            };
+        }
+        // "vi er enige om at utvalget anbefaler ...": the agreement is the council's decision
+        if let Some(rest) = t.strip_prefix("vi er enige om at ") {
+            if ctx.council_subject(rest) || rest.starts_with("vi ") {
+                t = rest.to_string();
+            }
+        }
+        if !ctx.is_decision(&t) {
+            let clean = !has_person(&t) && text::content_stems(&t).len() >= 3 && !ctx.restates(&t);
+            prev = clean.then_some(t);
+            continue;
+        }
+        out.sentences.extend(decision_clauses(ctx, &t));
+    }
+    out
+}
+
+/// The clauses of a decision sentence that add to the forslag, as sentences: each main clause
+/// ("..., og vi ber ..." starts another) with its "..., og at ..." complements, less those
+/// that restate the forslag, speak in the first or second person, or (standing alone) state
+/// no decision.
+fn decision_clauses(ctx: &Ctx, t: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (main, subs) in clauses(ctx, t) {
+        // enough to say something: three content words, or two with a decision's words
+        let says = |c: &str| {
+            let n = text::content_stems(c).len();
+            n >= 3 || (n == 2 && is_decision(c))
+        };
+        let fits = |c: &str| !has_person(&ctx.as_council(c)) && says(c) && !ctx.restates(c);
+        let subs: Vec<&str> = subs.into_iter().filter(|c| !has_person(&ctx.as_council(c)) && !ctx.restates(c)).collect();
+        if fits(main) && ctx.is_decision(main) && !cue("not_decision").in_text(main) {
+            let mut s = ctx.as_council(main);
+            for c in &subs {
+                s.push_str(&format!(", og at {}", ctx.as_council(c)));
+            }
+            out.push(finish_sentence(&s));
+            continue;
+        }
+        // The main clause goes: complements that state a decision of their own stand alone.
+        out.extend(subs.into_iter().filter(|c| ctx.is_decision(c) && fits(c)).map(|c| finish_sentence(&ctx.as_council(c))));
+    }
+    out
+}
+
+/// A sentence cut into main clauses with their "at" complements: ", og at X" and ", men at X"
+/// are complements; ", og vi ber ..." and ", men rådet vil ..." start a main clause.
+fn clauses<'t>(ctx: &Ctx, t: &'t str) -> Vec<(&'t str, Vec<&'t str>)> {
+    let mut out: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut start = 0;
+    let mut is_main = true;
+    let push = |piece: &'t str, main: bool, out: &mut Vec<(&'t str, Vec<&'t str>)>| {
+        let piece = piece.trim().trim_end_matches(',').trim();
+        if piece.is_empty() {
+            return;
+        }
+        match out.last_mut() {
+            Some(last) if !main => last.1.push(piece),
+            _ => out.push((piece, Vec::new())),
+        }
+    };
+    for (at, _) in t.match_indices(", ") {
+        let rest = &t[at + 2..];
+        let Some(after) = rest.strip_prefix("og ").or_else(|| rest.strip_prefix("men ")) else { continue };
+        let (next_main, skip) = if let Some(x) = after.strip_prefix("om at ").or_else(|| after.strip_prefix("at ")) {
+            // "..., og at vi ber X" is a request of its own
+            (x.starts_with("vi ") || ctx.council_subject(x), rest.len() - x.len())
+        } else if after.starts_with("vi ") || ctx.council_subject(after) {
+            (true, rest.len() - after.len())
+        } else {
+            continue;
+        };
+        push(&t[start..at], is_main, &mut out);
+        start = at + 2 + skip;
+        is_main = next_main;
+    }
+    push(&t[start..], is_main, &mut out);
+    out
+}
+
+/// First- or second-person words: the chair's own talk, or talk to someone in the room.
+fn has_person(t: &str) -> bool {
+    text::words(t).iter().any(|w| text::is_first_person(w) || cue("second_person").word(w))
+}
+
+/// A sentence with a decision's words: a request, support, a recommendation, an addition.
+fn is_decision(sentence: &str) -> bool {
+    let toks = text::tokens(sentence);
+    cue("addition").find(&toks).is_some() || cue("decision").find(&toks).is_some()
+}
+
+/// "Jeg har ett punkt til: Utvalget ønsker ..." → "Utvalget ønsker ...": a first-person
+/// lead-in before a colon goes.
+fn after_own_colon(t: &str) -> String {
+    match t.split_once(':') {
+        Some((head, rest)) if !rest.trim().is_empty() && has_person(head) && text::words(head).len() <= 10 => {
+            let rest = rest.trim();
+            let mut c = rest.chars();
+            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+        }
+        _ => t.to_string(),
+    }
+}
+
+/// The summing-up's own framing removed ("Da konkluderer vi med at ...", "Slik jeg hører det, ...").
+pub fn strip_framing(sentence: &str) -> String {
+    let mut s = sentence.trim().to_string();
+    for _ in 0..2 {
+        for (re, rep) in &text::rules().framing {
+            s = re.replace(&s, rep.as_str()).trim().to_string();
+        }
+    }
+    s
+}
+
+/// "Det ber vi kommunedirektøren se på." → "kommunedirektøren se på": a request whose object is
+/// the sentence before.
+fn refers_back(t: &str) -> Option<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(r"(?i)^(?:og |så )?(?:det|dette) ber vi (.+?)[.!]?$").expect("static regex"));
+    re.captures(t).map(|c| c[1].to_string())
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        // keep acronyms and names ("KS", "Helse Vest")
+        Some(f)
+            if c.clone().next().is_some_and(char::is_lowercase)
+                && !s.split_whitespace().nth(1).is_some_and(|w| w.starts_with(char::is_uppercase)) =>
+        {
+            f.to_lowercase().collect::<String>() + c.as_str()
+        }
+        _ => s.to_string(),
+    }
+}
+
+/// "..., med den endringen at sak 12 flyttes til høsten": the amendment's noun as the vedtak
+/// writes it ("den endring") and its content, empty when the chair only refers to it ("med
+/// endringen", "med de endringene som ble nevnt").
+pub fn amendment_clause(sentence: &str) -> Option<(&'static str, String)> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?i)\bmed (den endringen|den endring|de endringene|det tillegget|det tillegg|følgende tillegg|følgende endring|den rettelsen|den rettelse|rettelsen|rettelsene|de rettelsene|endringen|endringene)\b(?:(?: som)? (?:at|om at) |\s*:\s*)?([^.!?]*)",
+        )
+        .expect("static regex")
+    });
+    let c = re.captures(sentence)?;
+    let kind = c[1].to_lowercase();
+    let noun = if kind.contains("tillegg") {
+        "det tillegg"
+    } else if kind.contains("rettels") {
+        "den rettelse"
+    } else {
+        "den endring"
+    };
+    let rest = c[2].trim();
+    // "som ble nevnt", "vi snakket om": a reference, not the content
+    let refers =
+        rest.is_empty() || text::words(rest).first().is_some_and(|w| w == "som") || has_person(rest) || text::content_stems(rest).len() < 2;
+    Some((noun, if refers { String::new() } else { rest.to_string() }))
+}
+
+/// The correction the chair approves by reference: the last sentence of the sak that states it
+/// ("Vi retter formuleringen i sak tre til at ...", "Der skal det stå at ..."), with the
+/// sentence and its span.
+fn resolve_amendment(all: &[&Turn]) -> Option<(Span, String, String)> {
+    for t in all.iter().rev() {
+        for s in t.sentences.iter().rev() {
+            for re in &text::rules().correction {
+                if let Some(c) = re.captures(&s.text) {
+                    let what = c.name("what").map(|m| m.as_str().trim()).unwrap_or("");
+                    if text::content_stems(what).len() < 2 {
+                        continue;
+                    }
+                    let clause = match c.name("sak") {
+                        Some(sak) => format!("det i {} skal stå at {what}", sak.as_str().trim()),
+                        None => what.to_string(),
+                    };
+                    return Some((s.span, s.text.clone(), clause));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The chair taking the sak to orientation in their own words: "Vi tar rapporten til
+/// etterretning." → "<council> tar rapporten til etterretning." (a pronoun is "saken").
+pub fn orientation(ctx: &Ctx, sentences: &[(Span, String)], plural: bool) -> Option<String> {
+    let said = sentences.iter().rev().find_map(|(_, t)| text::rules().orientation.iter().find_map(|re| re.captures(t)))?;
+    let obj = said.name("obj").map(|m| m.as_str().trim().to_lowercase()).unwrap_or_default();
+    let pronoun = matches!(obj.as_str(), "det" | "den" | "dette" | "denne" | "dem" | "disse" | "") || obj.starts_with("vi ");
+    let obj = if pronoun { if plural { "sakene" } else { "saken" }.to_string() } else { check::correct_spelling(&obj, ctx.meeting) };
+    Some(format!("{} tar {obj} til {}.", ctx.council, &said["what"].to_lowercase()))
+}
+
+/// A postponement of this sak by the chair ("Vi utsetter saken til neste møte", "Den tar vi
+/// neste gang", "Vi sender saken tilbake til administrasjonen"): the vedtak it gives, with the
+/// sentence's span. The last such sentence wins (the last that says until when, when one
+/// does); one about another sak (named by number or
+/// title) or looking back ("ble utsatt fra forrige møte") is none.
+pub fn postponement(ctx: &Ctx, chair: &[(Span, String)]) -> Option<(Span, String)> {
+    // the last that says until when, else the last
+    let (mut found, mut dated) = (None, None);
+    for (span, s) in chair {
+        if s.trim_end().ends_with('?') {
+            continue;
+        }
+        let toks = text::tokens(s);
+        let (postpone, back) = (cue("postpone").find(&toks), cue("send_back").find(&toks));
+        let Some((at, used)) = postpone.or(back) else { continue };
+        if cue("postpone_past").find(&toks).is_some() || !about_this_sak(ctx, s, &toks) {
+            continue;
+        }
+        let after = &s[toks[(at + used - 1).min(toks.len() - 1)].end..];
+        let target = until(after).or_else(|| toks.iter().any(|t| t.w == "neste").then(|| "neste møte".to_string()));
+        let saken = "saken";
+        let has_target = target.is_some();
+        let text = if back.is_some() && postpone.is_none() {
+            let to = target.map(|t| format!(" til {}", check::correct_spelling(&t, ctx.meeting))).unwrap_or_default();
+            format!("{} sender {saken} tilbake{to}.", ctx.council)
+        } else {
+            let when = target.map(|t| format!(" til {}", spoken::with_year(&spoken::digits(&t), ctx.meeting))).unwrap_or_default();
+            format!("{} utsetter {saken}{when}.", ctx.council)
+        };
+        if has_target {
+            dated = Some((*span, text.clone()));
+        }
+        found = Some((*span, text));
+    }
+    dated.or(found)
+}
+
+/// The sentence speaks of this sak: it names it, or names a sak by a word or pronoun and
+/// names no other item (by number, or by more of its title than of this one's).
+fn about_this_sak(ctx: &Ctx, s: &str, toks: &[text::Tok]) -> bool {
+    if super::mentions_sak(s, &ctx.item.saksnr) {
+        return true;
+    }
+    let title_share = |i: &Item| text::overlap(&i.title, s);
+    let mine = title_share(ctx.item);
+    let other_title = ctx
+        .meeting
+        .items
+        .iter()
+        .filter(|i| i.saksnr != ctx.item.saksnr)
+        .any(|o| title_share(o) > mine && title_share(o) >= 0.5 && text::content_stems(&o.title).len() >= 2);
+    // a sak named by number that is not this one
+    !other_title && !super::names_a_sak_number(toks) && toks.iter().any(|t| cue("postpone_object").word(&t.w))
+}
+
+/// "til møtet tredje mars, og så ..." → "møtet tredje mars": when a postponed sak
+/// comes back (or to whom it is sent), up to the end of the clause.
+fn until(after: &str) -> Option<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"(?i)^(?:[^.,;!?]*?\s)?til ([^.,;!?]+?)(?:\s+(?:og|fordi|siden|slik|så|sånn|når|hvis|der)\b|[.,;!?]|$)")
+            .expect("static regex")
+    });
+    let c = re.captures(after.trim_start())?;
+    let w = c[1].trim();
+    (!w.is_empty()).then(|| w.to_string())
+}
