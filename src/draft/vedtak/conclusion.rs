@@ -223,6 +223,10 @@ pub fn additions(ctx: &Ctx, sentences: &[(Span, String)], all: &[&Turn]) -> Addi
                 t = rest.to_string();
             }
         }
+        // Putting something to the vote is the vote's, not an addition.
+        if cue("vote_call").in_text(&t) {
+            continue;
+        }
         if !ctx.is_decision(&t) {
             let clean = !has_person(&t) && text::content_stems(&t).len() >= 3 && !ctx.restates(&t);
             prev = clean.then_some(t);
