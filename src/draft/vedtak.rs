@@ -100,7 +100,8 @@ pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], j
             if t.any() {
                 source.push(p.span);
                 evidence.push(p.text.clone());
-                evidence.extend(p.by.clone());
+                // the proposal as the vote line names it ("FrPs alternative forslag")
+                evidence.push(p.name(meeting));
             }
         }
         if item.forslag.trim().is_empty() {
@@ -121,7 +122,11 @@ pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], j
     } else {
         // Numbers said in words are in the vedtak as digits: the check sees both.
         let said = format!("{evidence}\n{}\n{}", spoken::digits(&evidence), spoken::all_digits(&evidence));
-        let agenda = format!("{} {} {}", item.title, item.forslag.trim(), ctx.council);
+        // The meeting file may be quoted too: the agenda's saksnr, the members and their
+        // organisations (an appointment), the meeting's date (a postponement's year).
+        let people = meeting.members.iter().map(|m| format!("{} {}", m.name, m.organisation)).collect::<Vec<_>>().join(" ");
+        let saksnr = meeting.items.iter().map(|i| i.saksnr.as_str()).collect::<Vec<_>>().join(" ");
+        let agenda = format!("{} {} {} {saksnr} {people} {}", item.title, item.forslag.trim(), ctx.council, meeting.date);
         for f in check::check_line_as(&text, &said, &agenda, meeting, LineKind::Vedtak) {
             if !flags.contains(&f) {
                 flags.push(f);

@@ -7,6 +7,7 @@ use super::conclusion::{strip_framing, Ctx};
 use crate::artifact::Span;
 use crate::draft::turns::Turn;
 use crate::meeting::Meeting;
+use crate::text::phrases::{self, phrase};
 use crate::text::{self, cue, Tok};
 
 /// A role the forslag leaves open: where it stands and what it is ("brukerrepresentant").
@@ -163,10 +164,11 @@ pub fn fill(ctx: &Ctx, forslag: &str, sentences: &[(Span, String)], all: &[&Turn
 /// som nestleder."
 pub fn elect(ctx: &Ctx, sentences: &[(Span, String)], all: &[&Turn]) -> Option<String> {
     let title = text::words(&ctx.item.title);
+    let nb = crate::meeting::Language::Nb;
     let verb = if title.iter().any(|w| w.starts_with("oppnevn")) {
-        "oppnevner"
+        phrase(nb, "draft.vedtak.appoints")
     } else if title.iter().any(|w| w.starts_with("valg") || w.starts_with("velg") || w.starts_with("suppleringsvalg")) {
-        "velger"
+        phrase(nb, "draft.vedtak.elects")
     } else {
         return None;
     };
@@ -181,5 +183,5 @@ pub fn elect(ctx: &Ctx, sentences: &[(Span, String)], all: &[&Turn]) -> Option<S
             None => format!("{} som {role}", p.name),
         })
         .collect();
-    Some(format!("{} {verb} {}.", ctx.council, super::votes::list(&parts)))
+    Some(phrases::fill(nb, "draft.vedtak.elected", &[("council", ctx.council), ("verb", verb), ("people", &super::votes::list(&parts))]))
 }

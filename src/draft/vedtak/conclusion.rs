@@ -7,6 +7,7 @@ use crate::artifact::Span;
 use crate::draft::check;
 use crate::draft::turns::Turn;
 use crate::meeting::{Item, Meeting};
+use crate::text::phrases::{fill, phrase};
 use crate::text::{self, cue, finish_sentence, split_sentences};
 
 /// Share of a summing-up sentence's content words that the forslag must already contain for
@@ -223,6 +224,10 @@ pub fn additions(ctx: &Ctx, sentences: &[(Span, String)], all: &[&Turn]) -> Addi
                 t = rest.to_string();
             }
         }
+        // Putting something to the vote is the vote's, not an addition.
+        if cue("vote_call").in_text(&t) {
+            continue;
+        }
         if !ctx.is_decision(&t) {
             let clean = !has_person(&t) && text::content_stems(&t).len() >= 3 && !ctx.restates(&t);
             prev = clean.then_some(t);
@@ -434,14 +439,15 @@ pub fn postponement(ctx: &Ctx, chair: &[(Span, String)]) -> Option<(Span, String
         }
         let after = &s[toks[(at + used - 1).min(toks.len() - 1)].end..];
         let target = until(after).or_else(|| toks.iter().any(|t| t.w == "neste").then(|| "neste møte".to_string()));
-        let saken = "saken";
+        let nb = crate::meeting::Language::Nb;
+        let saken = phrase(nb, "draft.vedtak.the_item");
         let has_target = target.is_some();
         let text = if back.is_some() && postpone.is_none() {
             let to = target.map(|t| format!(" til {}", check::correct_spelling(&t, ctx.meeting))).unwrap_or_default();
-            format!("{} sender {saken} tilbake{to}.", ctx.council)
+            fill(nb, "draft.vedtak.sent_back", &[("council", ctx.council), ("saken", saken), ("to", &to)])
         } else {
             let when = target.map(|t| format!(" til {}", spoken::with_year(&spoken::digits(&t), ctx.meeting))).unwrap_or_default();
-            format!("{} utsetter {saken}{when}.", ctx.council)
+            fill(nb, "draft.vedtak.postponed", &[("council", ctx.council), ("saken", saken), ("until", &when)])
         };
         if has_target {
             dated = Some((*span, text.clone()));

@@ -13,8 +13,13 @@
 
 use super::super::turns::{Turn, TurnRole};
 use crate::artifact::Span;
+use crate::meeting::Language;
 use crate::meeting::Meeting;
+use crate::text::phrases::{fill, phrase};
 use crate::text::{self, cue, rules, Party, Tok};
+
+/// Wording is drafted in Bokmål and carried into Nynorsk on export.
+const NB: Language = Language::Nb;
 
 /// What a proposal does to the agenda's forslag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -607,41 +612,44 @@ pub fn sentences(v: &Votes, proposals: &[Proposal], meeting: &Meeting) -> Vec<St
                 continue;
             }
             let o = v.get(other);
-            let mut line = format!("{} ble vedtatt{}", name(s), with_counts(t));
-            if !o.who_for.is_empty() {
-                line.push_str(&format!(" ({} stemte for {})", list(&o.who_for), lower_first(&name(other))));
-            }
-            out.push(format!("{line}."));
+            let note = if o.who_for.is_empty() {
+                String::new()
+            } else {
+                fill(NB, "draft.vedtak.voted_for_other", &[("who", &list(&o.who_for)), ("other", &lower_first(&name(other)))])
+            };
+            out.push(fill(NB, "draft.vedtak.adopted", &[("what", &name(s)), ("counts", &with_counts(t)), ("note", &note)]));
             continue;
         }
         if s == Subject::Innstilling && t.unanimous && t.for_n.is_none() && !any_proposal_voted {
-            out.push("Vedtaket var enstemmig.".to_string());
+            out.push(phrase(NB, "draft.vedtak.unanimous").to_string());
             continue;
         }
         let line = if t.unanimous && t.for_n.is_none() && t.against_n.is_none() {
-            format!("{} ble enstemmig vedtatt", name(s))
+            fill(NB, "draft.vedtak.adopted_unanimously", &[("what", &name(s))])
         } else if t.adopted == Some(false) || (t.adopted.is_none() && !t.carried() && t.for_n.is_some()) {
-            format!("{} falt{}", name(s), with_counts(t))
-        } else if t.for_n.is_some() || t.against_n.is_some() {
-            let who = if t.who_against.is_empty() { String::new() } else { format!(" ({} stemte imot)", list(&t.who_against)) };
-            format!("{} ble vedtatt{}{who}", name(s), with_counts(t))
-        } else if s != Subject::Innstilling {
-            format!("{} ble vedtatt", name(s))
+            fill(NB, "draft.vedtak.fell", &[("what", &name(s)), ("counts", &with_counts(t))])
+        } else if t.for_n.is_some() || t.against_n.is_some() || s != Subject::Innstilling {
+            let note = if t.who_against.is_empty() {
+                String::new()
+            } else {
+                fill(NB, "draft.vedtak.voted_against", &[("who", &list(&t.who_against))])
+            };
+            fill(NB, "draft.vedtak.adopted", &[("what", &name(s)), ("counts", &with_counts(t)), ("note", &note)])
         } else {
             continue;
         };
-        out.push(format!("{line}."));
+        out.push(line);
     }
     out
 }
 
-/// " med 9 mot 1 stemme", " mot 3 stemmer", "".
+/// " med 9 mot 1 stemme", " mot 3 stemmer", "" (the noun agrees with the last number).
 fn with_counts(t: &Tally) -> String {
-    let noun = |n: u32| if n == 1 { "stemme" } else { "stemmer" };
+    let noun = |n: u32| phrase(NB, if n == 1 { "draft.vedtak.vote_one" } else { "draft.vedtak.vote_many" });
     match (t.for_n, t.against_n) {
-        (Some(f), Some(a)) => format!(" med {f} mot {a} {}", noun(a)),
-        (None, Some(a)) => format!(" mot {a} {}", noun(a)),
-        (Some(f), None) => format!(" med {f} {}", noun(f)),
+        (Some(f), Some(a)) => fill(NB, "draft.vedtak.counts", &[("for", &f.to_string()), ("against", &a.to_string()), ("votes", noun(a))]),
+        (None, Some(a)) => fill(NB, "draft.vedtak.counts_against", &[("against", &a.to_string()), ("votes", noun(a))]),
+        (Some(f), None) => fill(NB, "draft.vedtak.counts_for", &[("for", &f.to_string()), ("votes", noun(f))]),
         (None, None) => String::new(),
     }
 }
