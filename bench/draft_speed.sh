@@ -14,6 +14,8 @@ shift
 ids=("$@")
 [ ${#ids[@]} -gt 0 ] || ids=(ehelse-2025-06 hovedutvalg-2025-10 formannskap-2025-11 helseplattform-2026-03)
 bin=${REFERAT_BIN:-./target/release/referat}
+# Both builds use this checkout's model store.
+export REFERAT_MODELS_DIR=${REFERAT_MODELS_DIR:-$PWD/models}
 out=bench/tmp/draft-speed
 mkdir -p "$out"
 printf '%-26s %-6s %8s %6s %8s %8s %10s %8s\n' meeting build wall_s calls prompt gen innspill vedtak

@@ -8,6 +8,7 @@
 use super::check::{self, LineKind};
 use super::common::{is_filler_sentence, normalise, strip_vocative};
 use super::turns::{self, Sentence, Turn};
+use super::vedtak::votes;
 use super::{Prompts, Stats};
 use crate::artifact::{FlagKind, Line, Origin, Span};
 use crate::llm::{ChatMessage, GenParams, Llm, Request};
@@ -178,25 +179,18 @@ fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
         }
     }
     let all: Vec<Sentence> = turn.sentences.clone();
-    let org = speaker_organisation(turn, meeting);
     groups
         .into_iter()
         .flat_map(|g| {
             let text = g.iter().map(|s| strip_vocative(&s.text, meeting)).collect::<Vec<_>>().join(" ");
             let span = [g[0].span[0], g[g.len() - 1].span[1]];
-            match formal_proposal(&text, org.as_deref()) {
+            match formal_proposal(&text, turn.speaker.as_deref(), meeting) {
                 // A proposal is written out whole, however long.
                 Some(text) => vec![Point { span, text }],
                 None => split_long_at(Point { span, text }, &all, LONG_POINT_WORDS),
             }
         })
         .collect()
-}
-
-/// The organisation (party) of a tagged speaker, from the meeting file's members.
-fn speaker_organisation(turn: &Turn, meeting: &Meeting) -> Option<String> {
-    let sp = turn.speaker.as_deref()?;
-    meeting.members.iter().find(|m| turns::speaker_is(sp, &m.name)).map(|m| m.organisation.clone()).filter(|o| !o.is_empty())
 }
 
 /// A sentence putting a formal proposal ("... fremmer følgende tilleggsforslag: ...", "Jeg har
@@ -211,27 +205,32 @@ fn is_undertaking(sentence: &str) -> bool {
 }
 
 /// A point that puts a formal proposal, written as a protocol writes it: "<who> fremmer
-/// følgende <kind>: <the proposal>", who being the party named ("fra KrF", "Høyre og FrP
-/// fremmer ..."), else the speaker's organisation. `None` when the point puts no proposal.
-pub fn formal_proposal(point: &str, speaker_org: Option<&str>) -> Option<String> {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(
-            r"(?i)(?:^|[.!?]\s+)(?P<pre>[^.!?]*?)\b(?:fremmer|har|kommer med|legger fr[ae]m|vil fremme|vil legge fr[ae]m)(?: derfor| her| nå| også)? (?:et |eit |følgende |dette )?(?P<kind>tilleggsforslag|endringsforslag|alternativt forslag|alternative forslag|forslag)(?: fra (?P<from>[^:.!?]+?))?\s*[:.]\s*(?P<body>.+)$",
-        )
-        .expect("static regex")
-    });
-    let c = re.captures(point)?;
-    let kind = c["kind"].to_lowercase();
-    let kind = if kind.starts_with("alternativ") { "alternative forslag".to_string() } else { kind };
-    let pre = c["pre"].trim().trim_start_matches(|ch: char| !ch.is_alphanumeric()).trim();
-    // "Høyre og FrP fremmer ...": the proposers named before the verb (not "jeg", "vi").
-    let named_before = (!pre.is_empty()
-        && !text::words(pre).iter().any(|w| text::is_first_person(w) || text::is_stop(w) && w != "og")
-        && pre.chars().next().is_some_and(char::is_uppercase))
-    .then(|| pre.to_string());
-    let who = c.name("from").map(|m| m.as_str().trim().to_string()).or(named_before).or(speaker_org.map(str::to_string));
-    let body = finish_sentence(c["body"].trim());
+/// følgende <kind>: <the proposal>", who being the parties named, else the speaker's party or
+/// organisation. The proposal is read by the vedtak's patterns ([`votes::proposal_in`]); a
+/// proposal announced in one sentence and said in the next ("Jeg har et tilleggsforslag.
+/// ...") is the rest of the point. The motivation before it is left out. `None` when the
+/// point puts no proposal.
+pub fn formal_proposal(point: &str, speaker: Option<&str>, meeting: &Meeting) -> Option<String> {
+    let sents = text::split_sentences(point);
+    let (k, said) = sents.iter().enumerate().find_map(|(k, s)| {
+        if let Some(p) = votes::proposal_in(s, speaker, meeting) {
+            return Some((k, p));
+        }
+        // Announced, and said in the sentences after it.
+        let toks = text::tokens(s);
+        let kind = toks.iter().find(|t| t.w.ends_with("forslag") || t.w.starts_with("alternativ"))?;
+        let parties = votes::parties_in(s, meeting);
+        (is_proposal(s) && k + 1 < sents.len())
+            .then(|| (k, votes::Said { kind: votes::Kind::of(&kind.w), parties, text: sents[k + 1..].join(" ") }))
+    })?;
+    let mut text = said.text;
+    if let Some(rest) = sents.get(k + 1..).filter(|r| !r.is_empty() && !text.contains(&r[0])) {
+        text = format!("{text} {}", rest.join(" "));
+    }
+    let org = speaker.and_then(|sp| meeting.members.iter().find(|m| turns::speaker_is(sp, &m.name))).map(|m| m.organisation.clone());
+    let who = if said.parties.is_empty() { org.filter(|o| !o.is_empty()) } else { Some(votes::list(&said.parties)) };
+    let kind = said.kind.noun();
+    let body = finish_sentence(text.trim());
     Some(match who {
         Some(w) => format!("{w} fremmer følgende {kind}: {body}"),
         None => format!("Følgende {kind} ble fremmet: {body}"),
@@ -792,15 +791,21 @@ mod tests {
 
     #[test]
     fn formal_proposals_are_written_as_a_protocol_writes_them() {
+        let m = crate::meeting::Meeting::parse(
+            "council = \"R\"\nnumber = \"1\"\ndate = \"d\"\ntime = \"t\"\nplace = \"p\"\n\
+             [[members]]\nname = \"Ola Dal\"\norganisation = \"Sp\"\n[[members]]\nname = \"Kari Li\"\norganisation = \"Nordby kommune\"\n\
+             [[items]]\nsaksnr = \"1/26\"\ntitle = \"Plan\"\nsakstype = \"Drøfting\"\n",
+        )
+        .unwrap();
         let cases = [
             (
-                "Jeg har et endringsforslag fra Vestlista: Planen vedtas med frist i mai.",
+                "Jeg har et endringsforslag fra KrF: Planen vedtas med frist i mai.",
                 None,
-                "Vestlista fremmer følgende endringsforslag: Planen vedtas med frist i mai.",
+                "KrF fremmer følgende endringsforslag: Planen vedtas med frist i mai.",
             ),
             (
                 "Vi fremmer følgende tilleggsforslag: Sekretariatet lager en oversikt.",
-                Some("Sp"),
+                Some("Ola Dal"),
                 "Sp fremmer følgende tilleggsforslag: Sekretariatet lager en oversikt.",
             ),
             (
@@ -810,14 +815,19 @@ mod tests {
             ),
             (
                 "Jeg har et tilleggsforslag. Rådet ber om en ny vurdering.",
+                Some("Kari Li"),
+                "Nordby kommune fremmer følgende tilleggsforslag: Rådet ber om en ny vurdering.",
+            ),
+            (
+                "Jeg har et tilleggsforslag. Rådet ber om en ny vurdering.",
                 None,
                 "Følgende tilleggsforslag ble fremmet: Rådet ber om en ny vurdering.",
             ),
         ];
-        for (said, org, want) in cases {
-            assert_eq!(formal_proposal(said, org).as_deref(), Some(want), "{said}");
+        for (said, speaker, want) in cases {
+            assert_eq!(formal_proposal(said, speaker, &m).as_deref(), Some(want), "{said}");
         }
-        assert_eq!(formal_proposal("Forslaget er godt, og vi støtter det.", Some("Sp")), None);
+        assert_eq!(formal_proposal("Forslaget er godt, og vi støtter det.", Some("Ola Dal"), &m), None);
     }
 
     #[test]

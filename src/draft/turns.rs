@@ -179,6 +179,8 @@ pub fn chair_speaker(meeting: &Meeting, transcript: &Transcript, seg: &Segmentat
             }
         }
     }
+    // The secretariat opens saker too (reads the agenda, reports absences), but never chairs.
+    count.retain(|(sp, _)| !meeting.secretariat.iter().flat_map(|s| &s.names).any(|n| speaker_is(sp, n)));
     count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     count.into_iter().next().filter(|(_, n)| *n >= 2 && *n * 2 >= items).map(|(s, _)| s)
 }

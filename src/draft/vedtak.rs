@@ -7,7 +7,7 @@
 mod appoint;
 mod conclusion;
 mod spoken;
-mod votes;
+pub(super) mod votes;
 
 use super::check::{self, LineKind};
 use super::turns::{Turn, TurnKind, TurnRole};

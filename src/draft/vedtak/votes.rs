@@ -35,7 +35,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn of(word: &str) -> Kind {
+    pub fn of(word: &str) -> Kind {
         let w = word.to_lowercase();
         if w.starts_with("tillegg") {
             Kind::Tillegg
@@ -48,7 +48,7 @@ impl Kind {
         }
     }
     /// "KrFs tilleggsforslag": the noun after a genitive.
-    fn noun(self) -> &'static str {
+    pub fn noun(self) -> &'static str {
         match self {
             Kind::Tillegg => "tilleggsforslag",
             Kind::Endring => "endringsforslag",
@@ -104,22 +104,9 @@ pub fn proposals(turns: &[&Turn], meeting: &Meeting, tagged: bool) -> Vec<Propos
     let by_member = |t: &&&Turn| !tagged || t.role == TurnRole::Member || (t.role == TurnRole::Presenter && !t.presenting);
     for t in turns.iter().filter(by_member) {
         for (k, s) in t.sentences.iter().enumerate() {
-            let Some(c) = rules().proposal.iter().find_map(|re| re.captures(&s.text)) else { continue };
-            let kind = c.name("kind").map(|m| Kind::of(m.as_str())).unwrap_or(Kind::Forslag);
-            let said: Vec<String> = ["who", "party", "party2"]
-                .iter()
-                .filter_map(|g| c.name(g))
-                .flat_map(|m| parties_in(m.as_str(), meeting))
-                .fold(Vec::new(), |mut acc, p| {
-                    if !acc.contains(&p) {
-                        acc.push(p);
-                    }
-                    acc
-                });
-            let own = t.speaker.as_deref().and_then(|sp| speaker_party(sp, meeting));
-            let parties = if said.is_empty() { own.into_iter().collect() } else { said };
+            let Some(Said { kind, parties, text }) = proposal_in(&s.text, t.speaker.as_deref(), meeting) else { continue };
             let by = if parties.is_empty() { t.speaker.clone() } else { None };
-            let mut text = c["text"].trim().to_string();
+            let mut text = text;
             let mut span = s.span;
             // The proposal may go on in the speaker's next sentences of the same breath.
             for next in t.sentences.iter().skip(k + 1).take(3) {
@@ -135,6 +122,30 @@ pub fn proposals(turns: &[&Turn], meeting: &Meeting, tagged: bool) -> Vec<Propos
         }
     }
     out
+}
+
+/// A proposal as one sentence puts it.
+pub struct Said {
+    pub kind: Kind,
+    /// The parties named, else the speaker's party (none when neither is known).
+    pub parties: Vec<String>,
+    /// The proposal's words.
+    pub text: String,
+}
+
+/// The proposal `sentence` puts, by the patterns in `rules.toml`, with the parties it names
+/// or else the party of `speaker`.
+pub fn proposal_in(sentence: &str, speaker: Option<&str>, meeting: &Meeting) -> Option<Said> {
+    let c = rules().proposal.iter().find_map(|re| re.captures(sentence))?;
+    let kind = c.name("kind").map(|m| Kind::of(m.as_str())).unwrap_or(Kind::Forslag);
+    let mut said: Vec<String> = Vec::new();
+    for p in ["who", "party", "party2"].iter().filter_map(|g| c.name(g)).flat_map(|m| parties_in(m.as_str(), meeting)) {
+        if !said.contains(&p) {
+            said.push(p);
+        }
+    }
+    let parties = if said.is_empty() { speaker.and_then(|sp| speaker_party(sp, meeting)).into_iter().collect() } else { said };
+    Some(Said { kind, parties, text: c["text"].trim().to_string() })
 }
 
 /// Per proposal: the chair took it up without a vote, in the first words after it ("Det er
