@@ -6,8 +6,9 @@ usage: long_meeting.py HOURS OUT_DIR
 Takes the sample meetings (samples/*/truth.json) one after the other, round after round, until
 the recording reaches HOURS, and writes OUT_DIR/recording.wav (sox) and OUT_DIR/meeting.toml:
 the first meeting's header and chair, all members and vocabulary, and every item in recording
-order. From the second round on, an item's year is shifted (11/25 -> 11/35, PS 31/25 ->
-PS 31/35) so that sak numbers stay unique while the spoken number stays the same. Planned
+order. From the second round on (or where two meetings share a saksnr), an item's year is
+shifted (11/25 -> 11/35, PS 31/25 -> PS 31/35) so that sak numbers stay unique while the
+spoken number stays the same. Planned
 times and breaks are left out (they are clock times of the separate meetings). Prints the
 meetings used and the duration.
 """
@@ -50,6 +51,7 @@ merged = {k: first[k] for k in ("council", "number", "date", "time", "place", "r
 members, seen = [], set()
 vocabulary = []
 items = []
+used = set()
 for d, rnd in parts:
     m = meetings[d]
     for mem in m.get("members", []):
@@ -61,7 +63,12 @@ for d, rnd in parts:
             vocabulary.append(v)
     for it in m.get("items", []):
         it = {k: v for k, v in it.items() if k not in ("time", "spans")}
-        it["saksnr"] = shift(it["saksnr"], rnd)
+        # Two sample meetings may share a saksnr ("11/25"): shift the year again until unique.
+        k = rnd
+        while shift(it["saksnr"], k) in used:
+            k += 1
+        it["saksnr"] = shift(it["saksnr"], k)
+        used.add(it["saksnr"])
         items.append(it)
 
 

@@ -180,9 +180,14 @@ pub fn chair_speaker(meeting: &Meeting, transcript: &Transcript, seg: &Segmentat
         }
     }
     // The secretariat opens saker too (reads the agenda, reports absences), but never chairs.
-    count.retain(|(sp, _)| !meeting.secretariat.iter().flat_map(|s| &s.names).any(|n| speaker_is(sp, n)));
+    count.retain(|(sp, _)| !in_secretariat(sp, meeting));
     count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     count.into_iter().next().filter(|(_, n)| *n >= 2 && *n * 2 >= items).map(|(s, _)| s)
+}
+
+/// The speaker tag is one of the meeting file's secretariat.
+fn in_secretariat(tag: &str, meeting: &Meeting) -> bool {
+    meeting.secretariat.iter().flat_map(|s| &s.names).any(|n| speaker_is(tag, n))
 }
 
 /// The chair handing the word on inside running (untagged) text: a hand-over cue, a short
@@ -312,7 +317,7 @@ fn tagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item, chair: Opt
         t.speaker.as_deref().is_some_and(|sp| {
             meeting.items.iter().flat_map(|i| &i.presenters).any(|p| speaker_is(sp, &p.name))
                 || meeting.members.iter().any(|m| speaker_is(sp, &m.name))
-                || meeting.secretariat.iter().flat_map(|s| &s.names).any(|n| speaker_is(sp, n))
+                || in_secretariat(sp, meeting)
         })
     };
     let mut unnamed_presenters: Vec<String> = Vec::new();
@@ -348,8 +353,7 @@ fn tagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item, chair: Opt
             TurnRole::Member
         };
     }
-    let secretariat =
-        |t: &Turn| t.speaker.as_deref().is_some_and(|sp| meeting.secretariat.iter().flat_map(|s| &s.names).any(|n| speaker_is(sp, n)));
+    let secretariat = |t: &Turn| t.speaker.as_deref().is_some_and(|sp| in_secretariat(sp, meeting));
     for i in 0..turns.len() {
         // A reply to a question gives a fact asked for, not a point: any reply by the
         // presenters or the administration, a short one by a member.
@@ -708,6 +712,10 @@ forslag = "Regionrådet i Nordfjell drøfter utkastet til felles beredskapsplan 
         // no speakers, no chair
         let untagged = transcript(vec![seg(0.0, 1.0, "Hei.", None)]);
         assert_eq!(chair_speaker(&m, &untagged, &s), None);
+        // the secretariat, however often it opens and closes the saker, does not chair
+        let mut m3 = m.clone();
+        m3.secretariat = Some(crate::meeting::Secretariat { organisation: "Rådet".into(), names: vec!["Ole Vik".into()] });
+        assert_ne!(chair_speaker(&m3, &t, &s).as_deref(), Some("Ole Vik"));
     }
 
     #[test]
