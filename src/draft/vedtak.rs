@@ -6,6 +6,7 @@
 
 mod appoint;
 mod conclusion;
+mod inhabil;
 mod spoken;
 pub(super) mod votes;
 
@@ -83,17 +84,16 @@ pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], j
     let mut evidence: Vec<String> = sentences.iter().map(|(_, t)| t.clone()).collect();
     let mut found = Found::default();
 
-    let (text, origin) = if let Some((span, text)) = conclusion::postponement(&ctx, &chair) {
-        source.push(span);
-        evidence.extend(chair.iter().filter(|(s, _)| *s == span).map(|(_, t)| t.clone()));
-        found.flags.push(check::flag(
-            FlagKind::DepartsFromForslag,
-            "Ordstyrer utsatte saken: vedtaket er utsettelsen, ikke forslaget til vedtak.",
-        ));
-        (text, Origin::Extractive)
-    } else {
-        let proposals = votes::proposals(all, meeting, tagged);
-        let v = votes::count(&voting, &proposals, meeting);
+    let proposals = votes::proposals(all, meeting, tagged);
+    let v = votes::count(&voting, &proposals, meeting);
+    // A proposal to postpone or send back that was carried: its words carry the reason, and
+    // the vote is recorded.
+    let by_proposal = proposals
+        .iter()
+        .zip(&v.proposals)
+        .filter(|(_, t)| t.carried())
+        .find_map(|(p, _)| conclusion::postponement(&ctx, &[(p.span, p.text.clone())]));
+    let mut record_votes = || {
         source.extend(v.spans.iter().copied());
         evidence.extend(voting.iter().filter(|(s, _)| v.spans.contains(s)).map(|(_, t)| t.clone()));
         for (p, t) in proposals.iter().zip(&v.proposals) {
@@ -104,12 +104,37 @@ pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], j
                 evidence.push(p.name(meeting));
             }
         }
+    };
+    let (mut text, origin) = if let Some((_, text)) = by_proposal {
+        record_votes();
+        found.flags.push(check::flag(
+            FlagKind::DepartsFromForslag,
+            "Møtet vedtok å utsette saken: vedtaket er utsettelsen, ikke forslaget til vedtak.",
+        ));
+        let votes = votes::sentences(&v, &proposals, meeting);
+        let text = std::iter::once(text).chain(votes).collect::<Vec<_>>().join(" ");
+        (text, Origin::Extractive)
+    } else if let Some((span, text)) = conclusion::postponement(&ctx, &chair) {
+        source.push(span);
+        evidence.extend(chair.iter().filter(|(s, _)| *s == span).map(|(_, t)| t.clone()));
+        found.flags.push(check::flag(
+            FlagKind::DepartsFromForslag,
+            "Ordstyrer utsatte saken: vedtaket er utsettelsen, ikke forslaget til vedtak.",
+        ));
+        (text, Origin::Extractive)
+    } else {
+        record_votes();
         if item.forslag.trim().is_empty() {
             without_forslag(&ctx, &sentences, all, &proposals, &v, joint_group.len() > 1, &mut found)
         } else {
             with_forslag(&ctx, &sentences, all, &proposals, &v, &mut found)
         }
     };
+    // A member who was disqualified (inhabil) and left while the sak was dealt with.
+    for (span, said, sentence) in inhabil::declared(&ctx, all) {
+        text = format!("{} {sentence}", finish_sentence(&text));
+        found.evidence.push((span, said));
+    }
     for (span, said) in found.evidence {
         source.push(span);
         evidence.push(said);
@@ -660,6 +685,23 @@ sakstype = "Orientering"
         assert!(v.flags.iter().any(|f| f.kind == FlagKind::DepartsFromForslag), "{v:?}");
     }
 
+    #[test]
+    fn a_noted_conclusion_keeps_its_conjunction_without_a_dangling_at() {
+        let m = meeting();
+        let item = m.item("17/25").unwrap();
+        let t = chair(
+            [400.0, 420.0],
+            "Da noterer vi at en fast plass for kommunene i utvalget får støtte, men at sekretariatet legger fram en ny vurdering av mandatet i høst.",
+        );
+        let v = draft_vedtak(&m, item, &[&t], &[]);
+        assert!(
+            v.text.contains("En fast plass for kommunene i utvalget får støtte, men sekretariatet legger fram en ny vurdering"),
+            "{}",
+            v.text
+        );
+        assert!(!v.text.contains("noterer") && !v.text.contains(", men at") && !v.text.contains(", og at"), "{}", v.text);
+    }
+
     /// A municipal body with party members, for votes and proposals.
     fn municipal() -> Meeting {
         crate::meeting::Meeting::parse(
@@ -752,6 +794,57 @@ sakstype = "Drøfting"
         for said in ["Da utsetter vi sak ni til neste møte.", "Denne saken ble utsatt fra forrige møte. Forslaget er vedtatt."] {
             let mut t = [turn(TurnRole::Chair, "Ida Strand", 1.0, said)];
             assert_eq!(vedtak_of(&m, "PS 7/26", &mut t).text, m.item("PS 7/26").unwrap().forslag, "{said}");
+        }
+    }
+
+    #[test]
+    fn a_carried_proposal_to_send_back_is_the_vedtak_with_its_reason_and_vote() {
+        let m = municipal();
+        let mut t = [
+            turn(
+                TurnRole::Member,
+                "Geir Aas",
+                1.0,
+                "Høyre fremmer følgende forslag: Saken sendes tilbake til kommunedirektøren for en ny kostnadsberegning.",
+            ),
+            turn(TurnRole::Chair, "Ida Strand", 5.0, "Vi stemmer over forslaget fra Høyre. Forslaget er vedtatt med ni mot fire stemmer."),
+        ];
+        let v = vedtak_of(&m, "PS 7/26", &mut t);
+        assert!(
+            v.text.starts_with("Kommunestyret i Nordby sender saken tilbake til kommunedirektøren for en ny kostnadsberegning."),
+            "{}",
+            v.text
+        );
+        assert!(v.text.contains("vedtatt med 9 mot 4 stemmer"), "{}", v.text);
+        // voted down, the forslag stands
+        let mut t = [
+            turn(TurnRole::Member, "Geir Aas", 1.0, "Høyre fremmer følgende forslag: Saken sendes tilbake til kommunedirektøren."),
+            turn(TurnRole::Chair, "Ida Strand", 5.0, "Forslaget fra Høyre fikk fire stemmer og falt. Innstillingen er vedtatt."),
+        ];
+        assert!(vedtak_of(&m, "PS 7/26", &mut t).text.starts_with(&m.item("PS 7/26").unwrap().forslag));
+    }
+
+    #[test]
+    fn a_member_declared_inhabil_is_recorded_and_a_question_is_not() {
+        let m = municipal();
+        let recorded = "Knut Moe (Sp) ble erklært inhabil og fratrådte under behandlingen av saken.";
+        for (who, role, said) in [
+            ("Ida Strand", TurnRole::Chair, "Knut Moe er inhabil i denne saken og forlater salen."),
+            ("Knut Moe", TurnRole::Member, "Jeg er inhabil, søkeren er svogeren min."),
+        ] {
+            let mut t = [turn(role, who, 1.0, said), turn(TurnRole::Chair, "Ida Strand", 5.0, "Innstillingen er enstemmig vedtatt.")];
+            let v = vedtak_of(&m, "PS 7/26", &mut t);
+            assert!(v.text.ends_with(recorded), "{said}: {}", v.text);
+            assert_eq!(v.text.matches("inhabil").count(), 1, "once: {}", v.text);
+        }
+        for (who, role, said) in [
+            ("Knut Moe", TurnRole::Member, "Jeg ber om at møtet vurderer om jeg er inhabil."),
+            ("Ida Strand", TurnRole::Chair, "Er Knut Moe inhabil?"),
+            ("Ida Strand", TurnRole::Chair, "Møtet mener at Knut Moe ikke er inhabil."),
+            ("Vera Lid", TurnRole::Member, "Knut Moe er inhabil, mener jeg."),
+        ] {
+            let mut t = [turn(role, who, 1.0, said), turn(TurnRole::Chair, "Ida Strand", 5.0, "Innstillingen er enstemmig vedtatt.")];
+            assert!(!vedtak_of(&m, "PS 7/26", &mut t).text.contains("inhabil"), "{said}");
         }
     }
 
@@ -1007,7 +1100,14 @@ sakstype = "Beslutning"
         let su: Vec<&Turn> = vec![&t[0]];
         let all: Vec<&Turn> = t.iter().collect();
         let v = draft_vedtak_with(&m, m.item("PS 7/26").unwrap(), &su, &[], &all);
-        assert!(v.text.ends_with("langs elva. Kommunestyret ber om en plan for belysning langs turveien."), "{}", v.text);
+        assert!(
+            v.text.ends_with(
+                "langs elva. Kommunestyret ber om en plan for belysning langs turveien. \
+                 Ida Strand (Ap) ble erklært inhabil og fratrådte under behandlingen av saken."
+            ),
+            "{}",
+            v.text
+        );
         assert!(v.source.iter().any(|s| s[0] >= 5.0), "{:?}", v.source);
     }
 

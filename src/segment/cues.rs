@@ -121,7 +121,7 @@ impl Agenda {
 
     /// Items whose title the words name: the specificity-weighted share of the title's words
     /// found among `words` (see [`title_word_match`]), for items reaching `min` (best first).
-    /// With `moving_on` (the chair says "Da går vi over til ..."), one long word that no other
+    /// With `moving_on` (the chair says "Da går vi over til ..."), a long word that no other
     /// title has names the item too ("frisklivssentralen").
     fn titles_named(&self, words: &[String], min: f64, moving_on: bool) -> Vec<(usize, f64)> {
         let mut out: Vec<(usize, f64)> = Vec::new();
@@ -143,8 +143,8 @@ impl Agenda {
             }
             let share = hit / total;
             // One shared word names a one-word title ("Eventuelt"), not a longer one, unless
-            // the chair is moving on and the word is the title's own.
-            if (share >= min && (named >= 2 || title.len() == 1)) || (moving_on && named == 1 && distinctive) {
+            // the chair is moving on and a word named is the title's own.
+            if (share >= min && (named >= 2 || title.len() == 1)) || (moving_on && distinctive) {
                 out.push((i, share.max(min)));
             }
         }
@@ -428,6 +428,20 @@ fn bare_numbers(text: &str, toks: &[Tok], p: usize, ag: &Agenda) -> Option<(Cue,
     Some((c, q.max(p + 1)))
 }
 
+/// "PS åttini er protokollen": a sak word as the sentence's first or second word.
+fn opens_with_sak(st: &[Tok]) -> bool {
+    st.iter().take(2).any(|t| cue("sak_opening").word(&t.w))
+}
+
+/// "Den nestesaken er ...": "neste sak" glued into one word, as heard.
+fn glued_moves_on(st: &[Tok]) -> bool {
+    let keys: Vec<String> = cue("moves_on_glued").phrases_words().iter().map(|w| text::phonetic(w)).collect();
+    st.iter().filter(|t| t.w.chars().count() >= 7).any(|t| {
+        let k = text::phonetic(&t.w);
+        keys.iter().any(|g| text::similarity_chars(&k, g) >= 0.8)
+    })
+}
+
 /// Sentence-level cues: moving on (with a title read out, an announcement), titles alone,
 /// the meeting's close, openings, breaks and a presenter given the word.
 fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
@@ -446,7 +460,12 @@ fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
                 sak_word(&t.w).is_some()
                     && st.get(i + 1).is_some_and(|n| n.w.chars().any(|c| c.is_ascii_digit()) || text::number_value(&n.w).is_some())
             });
-            let moves = (says_sak || cue("moves_on").find(&st).is_some()) && cue("not_items").find(&st).is_none();
+            let moves_at = cue("moves_on").find(&st).map(|(i, _)| i);
+            let moves =
+                (says_sak || opens_with_sak(&st) || moves_at.is_some() || glued_moves_on(&st)) && cue("not_items").find(&st).is_none();
+            // Moving on with nothing named: only near the sentence's start ("Så er det ..."), not
+            // in a clause after other words ("Etter loven er det klart, så er det ...").
+            let next = moves && (says_sak || opens_with_sak(&st) || glued_moves_on(&st) || moves_at.is_some_and(|i| i <= 3));
             let postponed = cue("postponed").find(&st).is_some();
             let min = if moves { w.title_share } else { w.title_only_share };
             let named = ag.titles_named(&content, min, moves);
@@ -484,7 +503,7 @@ fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
                 let mut c = cue_of(kind, strength, off);
                 c.declared_joint = declared;
                 cues.push(c);
-            } else if moves {
+            } else if next {
                 cues.push(cue_of(CueKind::Next, 0.6, off));
             }
         }
@@ -611,6 +630,19 @@ mod tests {
         let passing = strength("Vedlegget til sak trettifem ble sendt ut i går.").unwrap();
         let announced_here = strength("Da er vi ved sak trettifem.").unwrap();
         assert!(passing < 0.7 && announced_here >= 0.7, "{passing} {announced_here}");
+    }
+
+    #[test]
+    fn a_misheard_announcement_still_moves_on_to_the_title_named() {
+        let ag = agenda(&[40, 41, 42, 43]);
+        // a sak word opening the sentence, its number lost
+        assert_eq!(announced("PS trøtt er rapporten om vedlikeholdet.", &ag), Some(vec![1]));
+        // "neste sak" glued into one word
+        assert_eq!(announced("Den nestesaken er vedlikeholdsrapporten.", &ag), Some(vec![1]));
+        // "så er det" after other words is no moving on
+        let next = |t: &str| find_cues(t, &ag).into_iter().any(|c| c.kind == CueKind::Next);
+        assert!(next("Så er det neste sak."));
+        assert!(!next("Etter loven er søsken inhabile, så er det ganske klart."));
     }
 
     #[test]

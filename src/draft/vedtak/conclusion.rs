@@ -251,40 +251,50 @@ fn decision_clauses(ctx: &Ctx, t: &str) -> Vec<String> {
             n >= 3 || (n == 2 && is_decision(c))
         };
         let fits = |c: &str| !has_person(&ctx.as_council(c)) && says(c) && !ctx.restates(c);
-        let subs: Vec<&str> = subs.into_iter().filter(|c| !has_person(&ctx.as_council(c)) && !ctx.restates(c)).collect();
+        let subs: Vec<(&str, &str)> = subs.into_iter().filter(|(_, c)| !has_person(&ctx.as_council(c)) && !ctx.restates(c)).collect();
         if fits(main) && ctx.is_decision(main) && !cue("not_decision").in_text(main) {
             let mut s = ctx.as_council(main);
-            for c in &subs {
-                s.push_str(&format!(", og at {}", ctx.as_council(c)));
+            // "ber om at A, og at B"; a main clause that governs no "at" (its framing "vi noterer
+            // at" was taken off) coordinates: "A, og B"
+            let at = if text::words(main).iter().any(|w| w == "at") { "at " } else { "" };
+            for (conj, c) in &subs {
+                s.push_str(&format!(", {conj} {at}{}", ctx.as_council(c)));
             }
             out.push(finish_sentence(&s));
             continue;
         }
         // The main clause goes: complements that state a decision of their own stand alone.
-        out.extend(subs.into_iter().filter(|c| ctx.is_decision(c) && fits(c)).map(|c| finish_sentence(&ctx.as_council(c))));
+        out.extend(subs.into_iter().filter(|(_, c)| ctx.is_decision(c) && fits(c)).map(|(_, c)| finish_sentence(&ctx.as_council(c))));
     }
     out
 }
 
 /// A sentence cut into main clauses with their "at" complements: ", og at X" and ", men at X"
 /// are complements; ", og vi ber ..." and ", men rådet vil ..." start a main clause.
-fn clauses<'t>(ctx: &Ctx, t: &'t str) -> Vec<(&'t str, Vec<&'t str>)> {
-    let mut out: Vec<(&str, Vec<&str>)> = Vec::new();
+/// Each complement comes with its conjunction ("og", "men").
+fn clauses<'t>(ctx: &Ctx, t: &'t str) -> Vec<(&'t str, Vec<(&'static str, &'t str)>)> {
+    type Clause<'t> = (&'t str, Vec<(&'static str, &'t str)>);
+    let mut out: Vec<Clause<'t>> = Vec::new();
     let mut start = 0;
     let mut is_main = true;
-    let push = |piece: &'t str, main: bool, out: &mut Vec<(&'t str, Vec<&'t str>)>| {
+    let mut conj = "og";
+    let push = |piece: &'t str, main: bool, conj: &'static str, out: &mut Vec<Clause<'t>>| {
         let piece = piece.trim().trim_end_matches(',').trim();
         if piece.is_empty() {
             return;
         }
         match out.last_mut() {
-            Some(last) if !main => last.1.push(piece),
+            Some(last) if !main => last.1.push((conj, piece)),
             _ => out.push((piece, Vec::new())),
         }
     };
     for (at, _) in t.match_indices(", ") {
         let rest = &t[at + 2..];
-        let Some(after) = rest.strip_prefix("og ").or_else(|| rest.strip_prefix("men ")) else { continue };
+        let (next_conj, after) = match (rest.strip_prefix("og "), rest.strip_prefix("men ")) {
+            (Some(a), _) => ("og", a),
+            (_, Some(a)) => ("men", a),
+            _ => continue,
+        };
         let (next_main, skip) = if let Some(x) = after.strip_prefix("om at ").or_else(|| after.strip_prefix("at ")) {
             // "..., og at vi ber X" is a request of its own
             (x.starts_with("vi ") || ctx.council_subject(x), rest.len() - x.len())
@@ -293,11 +303,12 @@ fn clauses<'t>(ctx: &Ctx, t: &'t str) -> Vec<(&'t str, Vec<&'t str>)> {
         } else {
             continue;
         };
-        push(&t[start..at], is_main, &mut out);
+        push(&t[start..at], is_main, conj, &mut out);
         start = at + 2 + skip;
         is_main = next_main;
+        conj = next_conj;
     }
-    push(&t[start..], is_main, &mut out);
+    push(&t[start..], is_main, conj, &mut out);
     out
 }
 

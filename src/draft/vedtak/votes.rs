@@ -237,6 +237,11 @@ pub fn who_in(text: &str, meeting: &Meeting) -> Vec<String> {
     if !parties.is_empty() {
         return parties;
     }
+    members_in(text, meeting)
+}
+
+/// The members named in `text`, by full name or by a first name no other member has.
+pub fn members_in(text: &str, meeting: &Meeting) -> Vec<String> {
     let toks: Vec<String> = text::words(text);
     let firsts: Vec<String> = meeting.members.iter().filter_map(|m| text::words(&m.name).first().cloned()).collect();
     meeting
@@ -253,7 +258,7 @@ pub fn who_in(text: &str, meeting: &Meeting) -> Vec<String> {
 }
 
 /// The party of a speaker: their organisation in the member list, when that is a party.
-fn speaker_party(speaker: &str, meeting: &Meeting) -> Option<String> {
+pub fn speaker_party(speaker: &str, meeting: &Meeting) -> Option<String> {
     let m = meeting.members.iter().find(|m| super::super::turns::speaker_is(speaker, &m.name))?;
     parties_in(&m.organisation, meeting).into_iter().next()
 }
