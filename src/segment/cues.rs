@@ -397,11 +397,15 @@ fn number_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
 /// ("Hundre og nitten, tilskudd til ...", "Nittifem og nittiseks tar vi samlet"): exact
 /// numbers only, set off by a comma, joined by "og", or alone, so that a figure opening a
 /// sentence ("Trettifem personer venter ...") is no announcement.
+/// A number heading a clause later in the sentence ("Ingen merknader, hundre og nitten, tilskudd
+/// til ...") announces its item only when the words after it name that item's title.
 fn bare_numbers(text: &str, toks: &[Tok], p: usize, ag: &Agenda) -> Option<(Cue, usize)> {
     let sentence_at = text::sentence_start(text, toks[p].start);
     let lead = toks[..p].iter().rev().take_while(|t| t.start >= sentence_at).count();
     let leads_ok = toks[p - lead..p].iter().all(|t| cue("bare_number_lead").word(&t.w));
-    if lead > 2 || !leads_ok || text::number_value(&toks[p].w).is_none() {
+    let opens = lead <= 2 && leads_ok;
+    let clause = p > 0 && lead > 0 && text[toks[p - 1].end..toks[p].start].contains(',');
+    if !(opens || clause) || text::number_readings(toks, p).is_empty() {
         return None;
     }
     let (numbers, q, _) = numbers_from(text, toks, p, "", ag, false);
@@ -411,6 +415,14 @@ fn bare_numbers(text: &str, toks: &[Tok], p: usize, ag: &Agenda) -> Option<(Cue,
         return None;
     }
     let sentence_end = text::sentence_end(text, toks[p].start);
+    if !opens {
+        let words: Vec<String> =
+            toks[q.min(toks.len())..(q + 8).min(toks.len())].iter().filter(|t| t.start < sentence_end).map(|t| t.w.clone()).collect();
+        let named = ag.titles_named(&words, weights().title_share, true);
+        if !named.iter().any(|(i, _)| items.contains(i)) {
+            return None;
+        }
+    }
     let set_off = match toks.get(q) {
         None => true,
         Some(t) if t.start >= sentence_end => true,
@@ -426,6 +438,23 @@ fn bare_numbers(text: &str, toks: &[Tok], p: usize, ag: &Agenda) -> Option<(Cue,
     let mut c = cue_of(kind, weights().bare_number, sentence_at);
     c.declared_joint = says_joint(&after);
     Some((c, q.max(p + 1)))
+}
+
+/// The item whose title the sentence names (two of its words or more) and whose presenter it
+/// gives the word ("..., kommunedirektørens orientering, Espen, du har ordet"): the chair
+/// introducing it, however the number was heard.
+fn presented_title(ag: &Agenda, st: &[Tok], content: &[String]) -> Option<usize> {
+    if cue("handover").find(st).is_none() {
+        return None;
+    }
+    let presented: Vec<usize> =
+        st.iter().filter_map(|t| ag.presenters.iter().find(|(n, _)| *n == t.w)).flat_map(|(_, v)| v.iter().copied()).collect();
+    let named = ag.titles_named(content, weights().title_share, false);
+    let mut of_presenter = named.iter().filter(|(i, _)| presented.contains(i));
+    match (of_presenter.next(), of_presenter.next()) {
+        (Some((i, _)), None) => Some(*i),
+        _ => None,
+    }
 }
 
 /// "PS åttini er protokollen": a sak word as the sentence's first or second word.
@@ -503,6 +532,8 @@ fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
                 let mut c = cue_of(kind, strength, off);
                 c.declared_joint = declared;
                 cues.push(c);
+            } else if let Some(i) = presented_title(ag, &st, &content) {
+                cues.push(cue_of(CueKind::Announce(vec![i]), 0.6, off));
             } else if next {
                 cues.push(cue_of(CueKind::Next, 0.6, off));
             }
@@ -643,6 +674,24 @@ mod tests {
         let next = |t: &str| find_cues(t, &ag).into_iter().any(|c| c.kind == CueKind::Next);
         assert!(next("Så er det neste sak."));
         assert!(!next("Etter loven er søsken inhabile, så er det ganske klart."));
+    }
+
+    #[test]
+    fn a_number_or_a_presenter_with_the_title_announces_mid_sentence() {
+        let toml = "council = \"R\"\nnumber = \"1\"\ndate = \"d\"\ntime = \"t\"\nplace = \"p\"\n\
+            [[items]]\nsaksnr = \"FS 118/25\"\ntitle = \"Referatsaker\"\nsakstype = \"Orientering\"\n\
+            [[items]]\nsaksnr = \"FS 119/25\"\ntitle = \"Tilskudd til ny kunstgressbane\"\nsakstype = \"Beslutning\"\n\
+            [[items]]\nsaksnr = \"FS 120/25\"\ntitle = \"Kommunedirektørens orientering\"\nsakstype = \"Orientering\"\n\
+            presenters = [{ name = \"Espen Vik\", organisation = \"Kommunedirektør\" }]\n";
+        let ag = Agenda::new(&Meeting::parse(toml).unwrap());
+        // a number heading a clause, the title after it
+        assert_eq!(announced("Ingen merknader til referatsakene, hundrede nitten, tilskudd til kunstgressbanen.", &ag), Some(vec![1]));
+        // a number in a clause without its title is a figure
+        assert_eq!(announced("Det koster mye, hundre og nitten tusen kroner i året.", &ag), None);
+        // the title and its presenter given the word
+        assert_eq!(announced("Da kan en fem mere kommunedirektørens orientering, Espen, du har ordet.", &ag), Some(vec![2]));
+        let passing = "Jeg synes kommunedirektørens orientering om økonomien var nyttig, og jeg har ett spørsmål om fondet til Espen.";
+        assert_eq!(announced(passing, &ag), None);
     }
 
     #[test]

@@ -631,6 +631,15 @@ pub fn number_value(w: &str) -> Option<u32> {
 /// Longer readings first; the caller picks the one that makes sense (a number on the agenda).
 pub fn number_readings(toks: &[Tok], i: usize) -> Vec<(u32, usize)> {
     let mut out = Vec::new();
+    // "hundredog 16", "hundreog tolv": the hundred glued to its "og" (or misspelt), then the rest
+    if let Some(h) = toks.get(i).and_then(|t| glued_hundred(&t.w)) {
+        for (r, k) in small_readings(toks, i + 1) {
+            if (1..100).contains(&r) {
+                out.push((h + r, 1 + k));
+            }
+        }
+        return out;
+    }
     let Some(first) = toks.get(i).and_then(|t| number_value(&t.w)) else { return out };
     let next = |k: usize| toks.get(i + k).and_then(|t| number_value(&t.w));
     let is_digits = |k: usize| toks.get(i + k).is_some_and(|t| t.w.bytes().all(|b| b.is_ascii_digit()));
@@ -662,6 +671,19 @@ pub fn number_readings(toks: &[Tok], i: usize) -> Vec<(u32, usize)> {
     }
     out.extend(small_readings(toks, i));
     out
+}
+
+/// "hundreog", "hundredog", "tohundreog": a whole hundred as speech recognition writes it
+/// glued to the "og" after it, or with letters on ("hundred", "hundret", "hundrede").
+fn glued_hundred(w: &str) -> Option<u32> {
+    if number_value(w).is_some() {
+        return None;
+    }
+    let base = w.strip_suffix("og").unwrap_or(w);
+    ["", "d", "t", "de", "et"]
+        .iter()
+        .filter_map(|end| base.strip_suffix(end))
+        .find_map(|b| number_value(b).filter(|n| *n >= 100 && n % 100 == 0 && *n < 1000))
 }
 
 /// [`number_readings`] below a hundred (and single words of any value).
@@ -892,6 +914,9 @@ mod tests {
         for (said, n) in [
             ("hundre og tolv", 112),
             ("hundreogtolv", 112),
+            ("hundredog 16", 116),
+            ("hundreog tolv", 112),
+            ("hundrede nitten", 119),
             ("ett hundre og tolv", 112),
             ("etthundreogfjorten", 114),
             ("hundre og tretti fire", 134),
