@@ -444,9 +444,7 @@ fn bare_numbers(text: &str, toks: &[Tok], p: usize, ag: &Agenda) -> Option<(Cue,
 /// gives the word ("..., kommunedirektørens orientering, Espen, du har ordet"): the chair
 /// introducing it, however the number was heard.
 fn presented_title(ag: &Agenda, st: &[Tok], content: &[String]) -> Option<usize> {
-    if cue("handover").find(st).is_none() {
-        return None;
-    }
+    cue("handover").find(st)?;
     let presented: Vec<usize> =
         st.iter().filter_map(|t| ag.presenters.iter().find(|(n, _)| *n == t.w)).flat_map(|(_, v)| v.iter().copied()).collect();
     let named = ag.titles_named(content, weights().title_share, false);
