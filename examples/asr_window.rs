@@ -1,6 +1,6 @@
 //! Experiment: transcribe with a given maximum window length and write transcript.json.
 //! usage: cargo run --release --example asr_window -- AUDIO MEETING.toml MAX_WINDOW_S THREADS OUT.json
-use referat::{asr, meeting::Meeting};
+use referat::{meeting::Meeting, transcribe::asr};
 use std::path::Path;
 
 fn main() -> anyhow::Result<()> {

@@ -11,7 +11,8 @@
 //! diarization time / transcription time (both single runs, one after the other).
 use anyhow::{Context, Result};
 use referat::diarize::{self, der, encoder::Encoder, DiarizeOptions};
-use referat::{asr, eval::Truth, meeting::Meeting, vad};
+use referat::transcribe::{asr, vad};
+use referat::{eval::Truth, meeting::Meeting};
 use std::path::Path;
 use std::time::Instant;
 

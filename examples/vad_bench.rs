@@ -10,7 +10,8 @@
 //! non-speech called speech), for the detector's own frames and for the windows whisper gets
 //! (gaps under 2 s merged, padded).
 use anyhow::{Context, Result};
-use referat::{asr, audio, eval::Truth, vad};
+use referat::eval::Truth;
+use referat::transcribe::{asr, audio, vad};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

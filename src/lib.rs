@@ -6,13 +6,10 @@
 
 pub mod agenda;
 pub mod artifact;
-pub mod asr;
-pub mod audio;
 pub mod diarize;
 pub mod draft;
 pub mod eval;
 pub mod export;
-pub mod lexicon;
 pub mod llm;
 pub mod meeting;
 pub mod models;
@@ -23,6 +20,5 @@ pub mod segment;
 pub mod server;
 pub mod stage;
 pub mod text;
-pub mod transcript;
-pub mod vad;
+pub mod transcribe;
 pub mod workdir;

@@ -3,7 +3,6 @@
 //! stage.
 
 use crate::artifact::{Draft, Segmentation, Transcript};
-use crate::asr::{AsrOptions, AsrStage};
 use crate::diarize::DiarizeOptions;
 use crate::draft::{DraftOptions, DraftStage};
 use crate::export::{ExportOptions, Format};
@@ -11,7 +10,8 @@ use crate::meeting::Meeting;
 use crate::progress::{Note, Report};
 use crate::segment::SegmentStage;
 use crate::stage::{run_stage, Stage};
-use crate::transcript::ImportStage;
+use crate::transcribe::asr::{AsrOptions, AsrStage};
+use crate::transcribe::transcript::ImportStage;
 use crate::workdir::WorkDir;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -51,8 +51,8 @@ pub struct AsrChoice {
     pub correct: bool,
     /// Carry the previous window's words into the next prompt.
     pub carry_context: bool,
-    /// Voice activity detector (default: [`crate::vad::VadKind::default`]).
-    pub vad: Option<crate::vad::VadKind>,
+    /// Voice activity detector (default: [`crate::transcribe::vad::VadKind::default`]).
+    pub vad: Option<crate::transcribe::vad::VadKind>,
     /// Transcribe without speaker detection (diarization).
     pub no_speakers: bool,
 }
@@ -73,10 +73,10 @@ impl Default for AsrChoice {
 }
 
 impl AsrChoice {
-    fn apply(&self, opts: &mut crate::asr::AsrOptions) {
+    fn apply(&self, opts: &mut crate::transcribe::asr::AsrOptions) {
         opts.use_prompt = self.use_prompt;
         if self.fast {
-            opts.decoding = crate::asr::Decoding::GREEDY;
+            opts.decoding = crate::transcribe::asr::Decoding::GREEDY;
         }
         if let Some(b) = self.beam_size {
             opts.decoding.beam_size = b.max(1);

@@ -4,8 +4,8 @@
 //! Needs the whisper model: set REFERAT_MODELS_DIR to a store with whisper-base/ggml-base.bin
 //! (`referat models install`).
 
-use referat::asr::{self, AsrOptions};
 use referat::meeting::Meeting;
+use referat::transcribe::asr::{self, AsrOptions};
 use std::path::{Path, PathBuf};
 
 const MEETING: &str = r#"
@@ -81,7 +81,7 @@ fn confidence_is_stored_and_a_clear_clip_is_not_garbled() {
     assert!(mean >= 0.5, "mean word confidence {mean}: {:?}", t.segments);
     let json = serde_json::to_string(&t).unwrap();
     assert!(json.contains("\"confidence\":"), "{json}");
-    let c = referat::lexicon::clarity(&t.segments, [0.0, 1e9]);
+    let c = referat::transcribe::lexicon::clarity(&t.segments, [0.0, 1e9]);
     assert!(!c.is_garbled(), "{c:?}");
     assert!(c.clear_words.iter().any(|w| w.to_lowercase() == "velkommen"), "{c:?}");
 }
@@ -90,7 +90,7 @@ fn confidence_is_stored_and_a_clear_clip_is_not_garbled() {
 fn reversed_speech_is_garbled() {
     // The clip played backwards: speech-like sound with no words in it. Whatever Whisper
     // writes for it must come out unsure or unknown.
-    let (mut pcm, _) = referat::audio::decode_all(&clip()).unwrap();
+    let (mut pcm, _) = referat::transcribe::audio::decode_all(&clip()).unwrap();
     pcm.reverse();
     let d = tempfile::tempdir().unwrap();
     let f = d.path().join("reversed.wav");
@@ -102,7 +102,7 @@ fn reversed_speech_is_garbled() {
     w.finalize().unwrap();
     let m = Meeting::parse(MEETING).unwrap();
     let t = asr::transcribe(&f, &m, &opts(), &referat::progress::Silent).unwrap();
-    let c = referat::lexicon::clarity(&t.segments, [0.0, 1e9]);
+    let c = referat::transcribe::lexicon::clarity(&t.segments, [0.0, 1e9]);
     eprintln!("{:?}\n{c:?}", t.segments.iter().map(|s| &s.text).collect::<Vec<_>>());
     // What Whisper invents for it, and how sure it is, varies with the CPU whisper.cpp was
     // built for; what holds is that the corrector finds no Norwegian word for much of it, and
@@ -123,7 +123,7 @@ fn reversed_speech_is_garbled() {
 fn long_silence_is_skipped_and_times_stay_on_the_recording() {
     // clip, 60 s of silence, clip: the silence produces no text and the second copy's text
     // is placed after it.
-    let (pcm, _) = referat::audio::decode_all(&clip()).unwrap();
+    let (pcm, _) = referat::transcribe::audio::decode_all(&clip()).unwrap();
     let d = tempfile::tempdir().unwrap();
     let f = d.path().join("gap.wav");
     let spec = hound::WavSpec { channels: 1, sample_rate: 16_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };

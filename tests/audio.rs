@@ -2,8 +2,8 @@
 //! stereo are resampled and mixed, and bad files give clear errors, never panics or hangs.
 //! Fixtures are generated with ffmpeg (installed: `apt-get install ffmpeg sox`).
 
-use referat::asr;
-use referat::audio::{decode_all, SAMPLE_RATE};
+use referat::transcribe::asr;
+use referat::transcribe::audio::{decode_all, SAMPLE_RATE};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -190,7 +190,7 @@ fn long_recording_streams_in_bounded_chunks() {
     w.finalize().unwrap();
     let mut max_chunk = 0;
     let mut total = 0usize;
-    let info = referat::audio::decode_chunks(&f, 30.0, |c| {
+    let info = referat::transcribe::audio::decode_chunks(&f, 30.0, |c| {
         max_chunk = max_chunk.max(c.len());
         total += c.len();
         Ok(())

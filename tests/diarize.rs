@@ -15,7 +15,7 @@ fn encoder() -> Encoder {
 fn embeddings_match_the_python_reference() {
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(common::root().join("tests/fixtures/resemblyzer_ref.json")).unwrap()).unwrap();
-    let (pcm, _) = referat::audio::decode_all(&common::sample("recording.wav")).unwrap();
+    let (pcm, _) = referat::transcribe::audio::decode_all(&common::sample("recording.wav")).unwrap();
     let enc = encoder();
     let mel = Mel::new();
     let clips = r["clips"].as_array().unwrap();
@@ -40,7 +40,7 @@ fn embeddings_match_the_python_reference() {
 use referat::diarize::{self, der, Region};
 use referat::eval::Truth;
 use referat::progress::Note;
-use referat::vad::{self, Vad, VadKind};
+use referat::transcribe::vad::{self, Vad, VadKind};
 use std::path::Path;
 
 fn silero() -> Vad {
@@ -99,7 +99,7 @@ fn the_sample_meeting_is_diarized_within_the_floor() {
 #[test]
 fn one_voice_is_one_speaker_and_silence_has_none() {
     let truth = Truth::load(&common::sample("truth.json")).unwrap();
-    let (pcm, _) = referat::audio::decode_all(&common::sample("recording.wav")).unwrap();
+    let (pcm, _) = referat::transcribe::audio::decode_all(&common::sample("recording.wav")).unwrap();
     let mut one = Vec::new();
     for u in truth.utterances.iter().filter(|u| u.speaker == "Rune Simensen") {
         one.extend_from_slice(&pcm[(u.start * 16000.0) as usize..(u.end * 16000.0) as usize]);
@@ -125,14 +125,14 @@ fn one_voice_is_one_speaker_and_silence_has_none() {
 fn the_stage_resumes_from_the_saved_transcription() {
     use referat::artifact::{Segment, Transcript, Word};
     let dir = tempfile::tempdir().unwrap();
-    let (pcm, _) = referat::audio::decode_all(&common::sample("recording.wav")).unwrap();
+    let (pcm, _) = referat::transcribe::audio::decode_all(&common::sample("recording.wav")).unwrap();
     // 0-47 s: the chair, then 48-71.4 s: Norunn Saure.
     let audio = dir.path().join("cut.wav");
     write_wav(&audio, &pcm[..16000 * 72]);
     let meeting_path = common::sample("meeting.toml");
     let meeting = referat::meeting::Meeting::load(&meeting_path).unwrap();
     let whisper = referat::models::whisper_path(None, None).unwrap();
-    let opts = referat::asr::AsrOptions::new(whisper);
+    let opts = referat::transcribe::asr::AsrOptions::new(whisper);
     let speakers = diarize::DiarizeOptions::new(referat::models::installed("resemblyzer").unwrap(), diarize::people(&meeting).len());
     let wd = referat::workdir::WorkDir::create(&dir.path().join("work")).unwrap();
     // What an interrupted run leaves: Whisper's transcript (text made up here, so that a real
@@ -140,7 +140,7 @@ fn the_stage_resumes_from_the_saved_transcription() {
     let w = |s: f64, e: f64, t: &str| Word { start: s, end: e, text: t.into(), ..Default::default() };
     let checkpoint = Transcript {
         version: referat::artifact::FORMAT_VERSION,
-        inputs: referat::asr::stage_inputs(&audio, &meeting_path, &opts).unwrap(),
+        inputs: referat::transcribe::asr::stage_inputs(&audio, &meeting_path, &opts).unwrap(),
         source: "asr".into(),
         model: None,
         duration: 72.0,
@@ -160,9 +160,14 @@ fn the_stage_resumes_from_the_saved_transcription() {
         }],
         warnings: vec![],
     };
-    std::fs::write(wd.path(referat::asr::ASR_CHECKPOINT), serde_json::to_vec(&checkpoint).unwrap()).unwrap();
-    let stage =
-        referat::asr::AsrStage { meeting_path: &meeting_path, meeting: &meeting, audio: &audio, opts: &opts, speakers: Some(&speakers) };
+    std::fs::write(wd.path(referat::transcribe::asr::ASR_CHECKPOINT), serde_json::to_vec(&checkpoint).unwrap()).unwrap();
+    let stage = referat::transcribe::asr::AsrStage {
+        meeting_path: &meeting_path,
+        meeting: &meeting,
+        audio: &audio,
+        opts: &opts,
+        speakers: Some(&speakers),
+    };
     let notes = std::cell::RefCell::new(Vec::new());
     let t = referat::stage::run_stage(&wd, &stage, false, &notes).unwrap();
     assert!(notes.borrow().iter().any(|(_, n)| matches!(n, Note::Info(t) if t.starts_with("resuming from"))), "{:?}", notes.borrow());
@@ -173,7 +178,7 @@ fn the_stage_resumes_from_the_saved_transcription() {
     let vtt = std::fs::read_to_string(wd.path("transcript.vtt")).unwrap();
     assert!(vtt.contains("<v Taler 2>vier fünf sechs</v>"), "{vtt}");
     // Up to date now: loaded, not redone.
-    std::fs::remove_file(wd.path(referat::asr::ASR_CHECKPOINT)).unwrap();
+    std::fs::remove_file(wd.path(referat::transcribe::asr::ASR_CHECKPOINT)).unwrap();
     notes.borrow_mut().clear();
     let again = referat::stage::run_stage(&wd, &stage, false, &notes).unwrap();
     assert_eq!(again, t);

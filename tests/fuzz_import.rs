@@ -13,7 +13,7 @@
 //! --nocapture` for a long session (it prints the executions).
 
 use referat::artifact::Transcript;
-use referat::{agenda, meeting::Meeting, transcript};
+use referat::{agenda, meeting::Meeting, transcribe::transcript};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 mod common;

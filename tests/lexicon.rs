@@ -3,8 +3,8 @@
 //! (`referat models install`; REFERAT_MODELS_DIR may point to a store that has it).
 
 use referat::artifact::{Segment, Transcript, Word};
-use referat::lexicon::{Corrector, Fate, Lexicon};
 use referat::meeting::Meeting;
+use referat::transcribe::lexicon::{Corrector, Fate, Lexicon};
 use std::sync::OnceLock;
 
 mod common;

@@ -12,14 +12,14 @@ use common::{referat, sample};
 
 /// The truth transcript up to the end of 13/25: three items, about ten LLM calls.
 fn short_transcript(dir: &Path) -> PathBuf {
-    let full = referat::transcript::load_file(&sample("truth.vtt")).unwrap();
+    let full = referat::transcribe::transcript::load_file(&sample("truth.vtt")).unwrap();
     let truth: serde_json::Value = serde_json::from_str(&read(&sample("truth.json"))).unwrap();
     let end = truth["items"].as_array().unwrap().iter().find(|i| i["saksnr"] == "13/25").and_then(|i| i["end"].as_f64()).unwrap();
     let mut t = full.clone();
     t.segments.retain(|s| s.end <= end + 0.01);
     assert!(t.segments.len() > 10 && t.segments.len() < full.segments.len());
     let p = dir.join("short.vtt");
-    std::fs::write(&p, referat::transcript::to_vtt(&t)).unwrap();
+    std::fs::write(&p, referat::transcribe::transcript::to_vtt(&t)).unwrap();
     p
 }
 

@@ -62,7 +62,7 @@ fn truth_transcript_quality_floors_on_every_sample_meeting() {
         let dir = common::root().join("samples").join(f.id);
         let meeting = Meeting::load(&dir.join("meeting.toml")).unwrap();
         let truth = Truth::load(&dir.join("truth.json")).unwrap();
-        let transcript = referat::transcript::load_file(&dir.join("truth.vtt")).unwrap();
+        let transcript = referat::transcribe::transcript::load_file(&dir.join("truth.vtt")).unwrap();
         let seg = referat::segment::segment(&meeting, &transcript).unwrap();
         let d = draft::draft(&meeting, &transcript, &seg, &mut RulesOnly, &Prompts::bundled(), &indicatif::ProgressBar::hidden()).unwrap();
         let s = segmentation_metrics(&truth, &seg);

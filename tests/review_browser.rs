@@ -392,7 +392,7 @@ fn review_plays_the_transcribed_recording_locks_the_work_dir_and_says_when_it_mo
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let t: Transcript = WorkDir::open(&out).unwrap().load("x").unwrap();
-    assert_eq!(t.inputs[referat::asr::RECORDING], std::fs::canonicalize(&rec).unwrap().to_string_lossy());
+    assert_eq!(t.inputs[referat::transcribe::asr::RECORDING], std::fs::canonicalize(&rec).unwrap().to_string_lossy());
     std::fs::copy(fixture("draft-sample.json"), out.join("draft.json")).unwrap();
 
     let r = Review::start(&out, &[]);
@@ -472,11 +472,13 @@ fn review_loop_on_the_sample_in_headless_chromium() {
     // transcript, so the rest of the draft fits it), with one name misheard as Whisper does.
     let mut t: Transcript = serde_json::from_str(&std::fs::read_to_string(fixture("transcript-sample.json")).unwrap()).unwrap();
     t.source = "asr".into();
-    t.inputs
-        .insert(referat::asr::RECORDING.into(), std::fs::canonicalize(common::sample("recording.wav")).unwrap().to_string_lossy().into());
+    t.inputs.insert(
+        referat::transcribe::asr::RECORDING.into(),
+        std::fs::canonicalize(common::sample("recording.wav")).unwrap().to_string_lossy().into(),
+    );
     let said = t.segments.iter_mut().find(|s| s.text.starts_with("KS støtter endringen")).expect("Marte Lien's turn in 17/25");
     said.text = said.text.replacen("KS", "Kåes", 1);
-    referat::transcript::save_with_exports(&wd, &t).unwrap();
+    referat::transcribe::transcript::save_with_exports(&wd, &t).unwrap();
     segment(&meeting_path, &meeting, &wd);
     std::fs::copy(fixture("draft-sample.json"), out.join("draft.json")).unwrap();
     let draft_before: referat::artifact::Draft = wd.load("x").unwrap();

@@ -1,7 +1,7 @@
 //! Transcript import (WebVTT with voice tags, SRT, JSON) and export (VTT, SRT).
 
 use referat::artifact::{Segment, Transcript, FORMAT_VERSION};
-use referat::transcript::{load_file, parse_srt, parse_vtt, to_srt, to_vtt};
+use referat::transcribe::transcript::{load_file, parse_srt, parse_vtt, to_srt, to_vtt};
 
 const TEAMS: &str = "\u{feff}WEBVTT
 

@@ -6,7 +6,7 @@ mod common;
 
 use referat::eval::Truth;
 use referat::models::{self, manifest::Manifest};
-use referat::vad;
+use referat::transcribe::vad;
 
 #[test]
 fn silero_conversion_is_the_pinned_file() {

@@ -11,8 +11,8 @@
 
 use anyhow::{Context, Result};
 use referat::artifact::Transcript;
-use referat::lexicon::{Corrector, Fate, Lexicon};
 use referat::meeting::Meeting;
+use referat::transcribe::lexicon::{Corrector, Fate, Lexicon};
 use std::path::Path;
 
 fn main() -> Result<()> {

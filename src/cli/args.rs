@@ -201,7 +201,7 @@ pub(crate) struct AsrArgs {
     pub(crate) carry_context: bool,
     /// Voice activity detector for transcription and speaker detection: silero (default) or energy.
     #[arg(long)]
-    pub(crate) vad: Option<referat::vad::VadKind>,
+    pub(crate) vad: Option<referat::transcribe::vad::VadKind>,
     /// Transcribe without telling the speakers apart (no "Taler 1", "Taler 2", ...).
     #[arg(long)]
     pub(crate) no_speakers: bool,

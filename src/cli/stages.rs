@@ -4,7 +4,7 @@ use super::args::{AsrArgs, Format, InputArgs, LlmArgs, ModelArgs, StageIo};
 use super::report::{debug_dumps, Stderr};
 use anyhow::Result;
 use referat::pipeline::{Job, Options, StageReport};
-use referat::transcript::Subtitles;
+use referat::transcribe::transcript::Subtitles;
 use referat::{export, meeting::Meeting, pipeline, workdir, workdir::WorkDir};
 use std::path::{Path, PathBuf};
 
@@ -50,7 +50,7 @@ pub(super) fn export(io: StageIo, format: Format, final_: bool, times: bool) -> 
         Format::Vtt | Format::Srt => {
             let t: referat::artifact::Transcript = wd.load("referat transcribe")?;
             let kind = if matches!(format, Format::Vtt) { Subtitles::Vtt } else { Subtitles::Srt };
-            println!("{}", referat::transcript::write_subtitles(&wd, &t, kind)?.display());
+            println!("{}", referat::transcribe::transcript::write_subtitles(&wd, &t, kind)?.display());
             return Ok(());
         }
     };

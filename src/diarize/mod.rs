@@ -17,10 +17,10 @@ pub mod encoder;
 pub mod pth;
 
 use crate::artifact::{Segment, Transcript};
-use crate::audio::SAMPLE_RATE;
 use crate::meeting::{Attendance, Meeting};
 use crate::progress::{interrupted, Report};
-use crate::vad::{self, SpeechMap};
+use crate::transcribe::audio::SAMPLE_RATE;
+use crate::transcribe::vad::{self, SpeechMap};
 use anyhow::{bail, Result};
 use encoder::{Encoder, Mel, EMBED_DIM, HOP, N_MELS, PARTIAL_FRAMES};
 use std::collections::BTreeSet;
@@ -173,7 +173,7 @@ pub fn embed_regions(audio_path: &Path, map: &SpeechMap, enc: &Encoder, hop_fram
         }
         Ok(())
     };
-    crate::audio::decode_chunks(audio_path, 5.0, |c| {
+    crate::transcribe::audio::decode_chunks(audio_path, 5.0, |c| {
         if interrupted() {
             bail!("interrupted: nothing was written");
         }

@@ -368,13 +368,16 @@ pub fn draft_innspill(
     let pts: Vec<Point> = turns
         .iter()
         .flat_map(|t| points(t, meeting))
-        .map(|p| Point { text: crate::lexicon::mask_unknown(&p.text, &crate::lexicon::unknown_words(segments, p.span)), ..p })
+        .map(|p| Point {
+            text: crate::transcribe::lexicon::mask_unknown(&p.text, &crate::transcribe::lexicon::unknown_words(segments, p.span)),
+            ..p
+        })
         .collect();
     // Each point is written up one of three ways: flagged as unclear (heard too badly to write
     // up), its own words (already a clean referat line), or by the model. Only the last costs
     // a model call.
     enum Plan {
-        Unclear(crate::lexicon::Clarity),
+        Unclear(crate::transcribe::lexicon::Clarity),
         Own(Line),
         Model(usize),
     }
@@ -382,7 +385,7 @@ pub fn draft_innspill(
     let plans: Vec<Plan> = pts
         .iter()
         .map(|p| {
-            let clarity = crate::lexicon::clarity(segments, p.span);
+            let clarity = crate::transcribe::lexicon::clarity(segments, p.span);
             if clarity.words > 0 && f64::from(clarity.score) >= text::threshold("innspill.unclear_share") {
                 return Plan::Unclear(clarity);
             }
@@ -481,7 +484,7 @@ fn bullet_from(p: &Point, answer: &str, user: &str, meeting: &Meeting, item: &It
 
 /// A point heard too unclearly to write up: not passed off as a bullet, but flagged with the
 /// span to listen to and the clear words it has.
-fn unclear_line(p: &Point, clarity: &crate::lexicon::Clarity, meeting: &Meeting) -> Line {
+fn unclear_line(p: &Point, clarity: &crate::transcribe::lexicon::Clarity, meeting: &Meeting) -> Line {
     let clock = |t: f64| {
         let s = t.max(0.0).round() as u64;
         if s >= 3600 {

@@ -90,12 +90,15 @@ const HUNSPELL_DIRS: &[&str] = &["/usr/share/hunspell", "/usr/share/myspell", "/
 /// The lexical corrector's word lists: the Bokmål hunspell dictionary from the system
 /// (`apt-get install hunspell-no`, done by scripts/setup.sh) and wordfreq's Bokmål frequency
 /// list from the model store (`referat models install`).
-pub fn lexicon_files() -> Result<crate::lexicon::LexiconFiles> {
+pub fn lexicon_files() -> Result<crate::transcribe::lexicon::LexiconFiles> {
     lexicon_files_in(&store_dir(), HUNSPELL_DIRS.iter().map(Path::new))
 }
 
 /// [`lexicon_files`] with the store and the dictionary folders given.
-pub fn lexicon_files_in<'a>(store: &Path, hunspell_dirs: impl Iterator<Item = &'a Path>) -> Result<crate::lexicon::LexiconFiles> {
+pub fn lexicon_files_in<'a>(
+    store: &Path,
+    hunspell_dirs: impl Iterator<Item = &'a Path>,
+) -> Result<crate::transcribe::lexicon::LexiconFiles> {
     let dirs: Vec<&Path> = hunspell_dirs.collect();
     let dir = dirs.iter().find(|d| d.join("nb_NO.dic").is_file() && d.join("nb_NO.aff").is_file()).with_context(|| {
         format!(
@@ -107,7 +110,7 @@ pub fn lexicon_files_in<'a>(store: &Path, hunspell_dirs: impl Iterator<Item = &'
     let id = &Manifest::embedded().default_for("lexicon")?.id;
     let m = Manifest::embedded().model(id)?;
     let wordfreq = installed_file_in(store, id, &m.main)?;
-    Ok(crate::lexicon::LexiconFiles { hunspell_aff: dir.join("nb_NO.aff"), hunspell_dic: dir.join("nb_NO.dic"), wordfreq })
+    Ok(crate::transcribe::lexicon::LexiconFiles { hunspell_aff: dir.join("nb_NO.aff"), hunspell_dic: dir.join("nb_NO.dic"), wordfreq })
 }
 
 /// The language model files: a GGUF and an optional tokenizer.json that wins over the GGUF's.

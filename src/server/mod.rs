@@ -18,7 +18,7 @@ use crate::progress::Silent;
 use crate::review::edit::{self, Edge};
 use crate::review::{item_view, next_id, AddedLine, Counts, ItemReview, LineReview, Review, Section, Status, ViewLine, REVIEW_VERSION};
 use crate::segment::SegmentStage;
-use crate::transcript::Subtitles;
+use crate::transcribe::transcript::Subtitles;
 use crate::workdir::{sha256_bytes, WorkDir};
 use anyhow::{Context, Result};
 use axum::body::Body;
@@ -90,7 +90,7 @@ impl Recording {
                 "Ingen transkripsjon i arbeidsmappen, så opptaket er ukjent: start gjennomgangen med --audio FIL for avspilling.".into(),
             ));
         };
-        Ok(match t.inputs.get(crate::asr::RECORDING) {
+        Ok(match t.inputs.get(crate::transcribe::asr::RECORDING) {
             Some(p) if Path::new(p).is_file() => found(PathBuf::from(p)),
             Some(p) => missing(
                 format!("the recording {p} (transcribed into this work dir) is not there any more: was it moved? Start with --audio NEW_PATH to play it"),
@@ -671,7 +671,7 @@ fn ground_change(app: &App, live: &mut Live, op: Op) -> Result<(), ApiError> {
             if !edit::correct_segment(&mut t, index, start, &text, speaker.as_deref()).map_err(bad)? {
                 return Ok(());
             }
-            crate::transcript::save_with_exports(&app.wd, &t).map_err(internal)?;
+            crate::transcribe::transcript::save_with_exports(&app.wd, &t).map_err(internal)?;
             live.transcript_hash = crate::workdir::sha256_file(&app.wd.path("transcript.json")).map_err(internal)?;
             let span = [t.segments[index].start, t.segments[index].end];
             live.transcript = Some(t);
@@ -726,7 +726,7 @@ async fn export_doc(State(app): State<Shared>, Json(req): Json<ExportReq>) -> Re
             f @ ("vtt" | "srt") => {
                 let t = live.transcript.as_ref().ok_or_else(|| bad("Ingen transkripsjon i arbeidsmappen."))?;
                 let kind = if f == "vtt" { Subtitles::Vtt } else { Subtitles::Srt };
-                crate::transcript::write_subtitles(&app.wd, t, kind).map_err(internal)
+                crate::transcribe::transcript::write_subtitles(&app.wd, t, kind).map_err(internal)
             }
             f => {
                 let format = Format::parse(f).ok_or_else(|| bad("format must be md, docx, odt, pdf, vtt or srt"))?;

@@ -68,7 +68,7 @@ struct Costs {
 impl Costs {
     fn embedded() -> Costs {
         // A committed data file checked by the tests: failing to parse it is a build bug.
-        let r: RulesFile = toml::from_str(RULES_TOML).expect("src/lexicon_nb.toml is valid");
+        let r: RulesFile = toml::from_str(RULES_TOML).expect("src/transcribe/lexicon_nb.toml is valid");
         let mut cheap = HashSet::new();
         for [a, b] in &r.cheap_pairs {
             let (a, b) = (one_char(a), one_char(b));
@@ -94,7 +94,7 @@ fn one_char(s: &str) -> char {
     let mut c = s.chars();
     match (c.next(), c.next()) {
         (Some(x), None) => x,
-        _ => panic!("src/lexicon_nb.toml: {s:?} in cheap_pairs is not one letter"),
+        _ => panic!("src/transcribe/lexicon_nb.toml: {s:?} in cheap_pairs is not one letter"),
     }
 }
 

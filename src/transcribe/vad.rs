@@ -5,8 +5,8 @@
 //! converts. `bench/vad.sh` measures both against the sample meetings' truth, clean and in
 //! noise; the figures chose Silero as the default (see [`VadKind::default`]).
 
-use crate::audio::{self, SAMPLE_RATE};
 use crate::progress::interrupted;
+use crate::transcribe::audio::{self, SAMPLE_RATE};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 

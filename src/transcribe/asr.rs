@@ -1,22 +1,22 @@
 //! Speech recognition: recording → timed Norwegian transcript with whisper.cpp (whisper-rs).
 //!
 //! Two streaming passes over the recording keep memory bounded for 6-hour meetings:
-//! 1. decode, measure frame energies and detect speech ([`crate::vad`]: Silero by default) →
+//! 1. decode, measure frame energies and detect speech ([`crate::transcribe::vad`]: Silero by default) →
 //!    speech regions (long silences such as breaks are skipped: no decode time, no
 //!    hallucinated text), split into windows of at most ~28 s at the quietest point;
 //! 2. decode again and hand each window to whisper as soon as its audio is in.
 //!
 //! Every window is decoded on its own (no carried-over decoder state, the vocabulary prompt is
 //! given to each window), which keeps whisper out of repetition loops that run across silence.
-//! Each window's text then goes through the lexical corrector ([`crate::lexicon`]), which keeps
+//! Each window's text then goes through the lexical corrector ([`crate::transcribe::lexicon`]), which keeps
 //! Whisper's own text beside the corrected one, and every word carries Whisper's confidence.
 
 use crate::artifact::{Artifact, Inputs, Segment, Transcript, Word, FORMAT_VERSION};
-use crate::audio::{self, SAMPLE_RATE};
 use crate::meeting::Meeting;
 use crate::progress::{interrupted, Note, Report};
 use crate::stage::{Ctx, Made, Stage};
-use crate::vad::{self, Vad, VadKind};
+use crate::transcribe::audio::{self, SAMPLE_RATE};
+use crate::transcribe::vad::{self, Vad, VadKind};
 use crate::workdir::{self, WorkDir};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -35,7 +35,7 @@ pub struct AsrOptions {
     pub max_window: f64,
     pub decoding: Decoding,
     /// Correct non-Norwegian words after ASR with the Bokmål word lists and the meeting's
-    /// vocabulary (see [`crate::lexicon`]).
+    /// vocabulary (see [`crate::transcribe::lexicon`]).
     pub correct: bool,
     /// Append the (corrected) last words of the previous window to the next window's prompt.
     /// Off: measured worse (WER +0.025 on two tuning meetings, bench/asr-carry-clip120.md),
@@ -350,7 +350,7 @@ pub fn transcribe_speech(
         if opts.use_prompt { fit_prompt(&ctx, &build_prompt(meeting), PROMPT_TOKENS - context_budget) } else { String::new() };
     let eot = ctx.token_eot();
     let lexicon = if opts.correct { load_lexicon(&mut warnings, report) } else { None };
-    let mut corrector = lexicon.as_ref().map(|l| crate::lexicon::Corrector::new(l, meeting));
+    let mut corrector = lexicon.as_ref().map(|l| crate::transcribe::lexicon::Corrector::new(l, meeting));
     let mut corrections = 0usize;
     let mut previous = String::new();
 
@@ -488,9 +488,9 @@ fn push_cleanup_warnings(warnings: &mut Vec<String>, dropped_silence: usize, loo
 
 /// The Bokmål lexicon for the corrector, or None with a warning that says how to install it:
 /// the transcript is still written, uncorrected.
-fn load_lexicon(warnings: &mut Vec<String>, report: &dyn Report) -> Option<crate::lexicon::Lexicon> {
+fn load_lexicon(warnings: &mut Vec<String>, report: &dyn Report) -> Option<crate::transcribe::lexicon::Lexicon> {
     let t = std::time::Instant::now();
-    let loaded = crate::models::lexicon_files().and_then(|f| crate::lexicon::Lexicon::load(&f));
+    let loaded = crate::models::lexicon_files().and_then(|f| crate::transcribe::lexicon::Lexicon::load(&f));
     match loaded {
         Ok(l) => {
             report.note(STAGE, Note::Info(format!("loaded the Bokmål lexicon in {:.1} s", t.elapsed().as_secs_f64())));
@@ -829,7 +829,7 @@ impl Stage for AsrStage<'_> {
     }
 
     fn save(&self, wd: &WorkDir, t: &Transcript) -> Result<()> {
-        crate::transcript::save_with_exports(wd, t)
+        crate::transcribe::transcript::save_with_exports(wd, t)
     }
 }
 
