@@ -7,7 +7,7 @@ Takes the sample meetings (samples/*/truth.json) one after the other, round afte
 the recording reaches HOURS, and writes OUT_DIR/recording.wav (sox) and OUT_DIR/meeting.toml:
 the first meeting's header and chair, all members and vocabulary, and every item in recording
 order. From the second round on (or where two meetings share a saksnr), an item's year is
-shifted (11/25 -> 11/35, PS 31/25 -> PS 31/35) so that sak numbers stay unique while the
+shifted (11/25 -> 11/35, PS 31/25 -> PS 31/35, 23-2025 -> 23-2035) so that sak numbers stay unique while the
 spoken number stays the same. Planned
 times and breaks are left out (they are clock times of the separate meetings). Prints the
 meetings used and the duration.
@@ -43,7 +43,9 @@ while total < hours * 3600 - 60:
 def shift(saksnr, rnd):
     if rnd == 0:
         return saksnr
-    return re.sub(r"/(\d+)$", lambda m: "/" + str(int(m.group(1)) + 10 * rnd), saksnr)
+    shifted, n = re.subn(r"([/-])(\d+)$", lambda m: m.group(1) + str(int(m.group(2)) + 10 * rnd), saksnr)
+    # a saksnr without a year ("Sak 4") gets the round instead, so the loop below ends
+    return shifted if n else f"{saksnr}-{rnd + 1}"
 
 
 first = meetings[ids[0]]

@@ -188,6 +188,11 @@ impl<'p, 'a> Scorer<'p, 'a> {
         Scorer { p, order, in_place: in_agenda_order(order), skip_prefix }
     }
 
+    /// The cost of skipping every item before position `a` of the order.
+    pub(super) fn skip_before(&self, a: usize) -> f64 {
+        self.skip_prefix[a]
+    }
+
     /// The cost of skipping the items at positions `a..b` of the order.
     pub(super) fn skip_between(&self, a: usize, b: usize) -> f64 {
         if b > a {
