@@ -35,8 +35,8 @@ const FLOORS: &[Floor] = &[
     floor("styremote-2025-04", 0.07, (0.86, 0.80), 0.95, 1, 0),
     floor("eldrerad-2025-03", 0.02, (0.90, 0.72), 0.95, 2, 1),
     floor("formannskap-2025-11", 0.03, (0.72, 0.68), 0.95, 0, 0),
-    floor("helseplattform-2026-03", 0.06, (0.90, 0.70), 0.60, 0, 0),
-    floor("kommunestyre-2025-12", 0.04, (0.86, 0.78), 0.45, 2, 0),
+    floor("helseplattform-2026-03", 0.06, (0.90, 0.70), 0.80, 0, 0),
+    floor("kommunestyre-2025-12", 0.04, (0.86, 0.78), 0.70, 2, 0),
     // Held out of tuning.
     floor("digitaliseringsrad-2025-09", 0.09, (0.82, 0.78), 0.70, 2, 0),
     floor("kontrollutvalg-2026-02", 0.02, (0.82, 0.76), 0.70, 4, 0),
