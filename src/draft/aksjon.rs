@@ -4,7 +4,7 @@
 
 use super::check::{self, LineKind};
 use super::common::normalise;
-use super::turns::{speaker_is, Turn, TurnKind, TurnRole};
+use super::turns::{member_of, speaker_is, Turn, TurnKind, TurnRole};
 use crate::artifact::{FlagKind, Line, Origin};
 use crate::meeting::{Item, Meeting};
 use crate::text::{self, cue, finish_sentence};
@@ -40,7 +40,7 @@ pub fn commitments(turn: &Turn) -> Vec<String> {
 /// presenters' organisation for a presenter's turn.
 fn speaker_org(turn: &Turn, meeting: &Meeting, item: &Item) -> Option<String> {
     if let Some(sp) = &turn.speaker {
-        let from_members = meeting.members.iter().find(|m| speaker_is(sp, &m.name)).map(|m| m.organisation.clone());
+        let from_members = member_of(sp, meeting).map(|m| m.organisation.clone());
         let from_presenters =
             meeting.items.iter().flat_map(|i| i.presenters.iter()).find(|p| speaker_is(sp, &p.name)).map(|p| p.organisation.clone());
         // A presenter speaks for the organisation on the agenda.

@@ -227,7 +227,7 @@ pub fn formal_proposal(point: &str, speaker: Option<&str>, meeting: &Meeting) ->
     if let Some(rest) = sents.get(k + 1..).filter(|r| !r.is_empty() && !text.contains(&r[0])) {
         text = format!("{text} {}", rest.join(" "));
     }
-    let org = speaker.and_then(|sp| meeting.members.iter().find(|m| turns::speaker_is(sp, &m.name))).map(|m| m.organisation.clone());
+    let org = speaker.and_then(|sp| turns::member_of(sp, meeting)).map(|m| m.organisation.clone());
     let who = if said.parties.is_empty() { org.filter(|o| !o.is_empty()) } else { Some(votes::list(&said.parties)) };
     let kind = said.kind.noun();
     let body = finish_sentence(text.trim());

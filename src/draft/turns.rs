@@ -12,7 +12,7 @@
 //! "procedural" to everything when offered the choice.
 
 use crate::artifact::{Segmentation, Span, Transcript};
-use crate::meeting::{Item, Meeting};
+use crate::meeting::{Item, Meeting, Member};
 use crate::text::{self, cue};
 
 /// A silence longer than this between two segments starts a new turn (when there are no
@@ -124,6 +124,11 @@ pub fn sentences(transcript: &Transcript, spans: &[Span]) -> Vec<Sentence> {
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
+}
+
+/// The member of the meeting file a speaker tag refers to.
+pub fn member_of<'m>(tag: &str, meeting: &'m Meeting) -> Option<&'m Member> {
+    meeting.members.iter().find(|m| speaker_is(tag, &m.name))
 }
 
 /// True when a speaker tag ("Kari Nordmann", "Kari", "KARI NORDMANN (KS)") refers to `name`.

@@ -119,6 +119,15 @@ impl Agenda {
         best.filter(|&(_, s)| s >= weights().fuzzy_number && s - second >= 0.05)
     }
 
+    /// The items presented by someone the words name (a first or last name), sorted.
+    fn presented_by(&self, st: &[Tok]) -> Vec<usize> {
+        let mut items: Vec<usize> =
+            st.iter().filter_map(|t| self.presenters.iter().find(|(n, _)| *n == t.w)).flat_map(|(_, v)| v.iter().copied()).collect();
+        items.sort_unstable();
+        items.dedup();
+        items
+    }
+
     /// Items whose title the words name: the specificity-weighted share of the title's words
     /// found among `words` (see [`title_word_match`]), for items reaching `min` (best first).
     /// With `moving_on` (the chair says "Da går vi over til ..."), a long word that no other
@@ -445,8 +454,7 @@ fn bare_numbers(text: &str, toks: &[Tok], p: usize, ag: &Agenda) -> Option<(Cue,
 /// introducing it, however the number was heard.
 fn presented_title(ag: &Agenda, st: &[Tok], content: &[String]) -> Option<usize> {
     cue("handover").find(st)?;
-    let presented: Vec<usize> =
-        st.iter().filter_map(|t| ag.presenters.iter().find(|(n, _)| *n == t.w)).flat_map(|(_, v)| v.iter().copied()).collect();
+    let presented = ag.presented_by(st);
     let named = ag.titles_named(content, weights().title_share, false);
     let mut of_presenter = named.iter().filter(|(i, _)| presented.contains(i));
     match (of_presenter.next(), of_presenter.next()) {
@@ -462,7 +470,8 @@ fn opens_with_sak(st: &[Tok]) -> bool {
 
 /// "Den nestesaken er ...": "neste sak" glued into one word, as heard.
 fn glued_moves_on(st: &[Tok]) -> bool {
-    let keys: Vec<String> = cue("moves_on_glued").phrases_words().iter().map(|w| text::phonetic(w)).collect();
+    static KEYS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let keys = KEYS.get_or_init(|| cue("moves_on_glued").phrases_words().iter().map(|w| text::phonetic(w)).collect());
     st.iter().filter(|t| t.w.chars().count() >= 7).any(|t| {
         let k = text::phonetic(&t.w);
         keys.iter().any(|g| text::similarity_chars(&k, g) >= 0.8)
@@ -488,11 +497,12 @@ fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
                     && st.get(i + 1).is_some_and(|n| n.w.chars().any(|c| c.is_ascii_digit()) || text::number_value(&n.w).is_some())
             });
             let moves_at = cue("moves_on").find(&st).map(|(i, _)| i);
-            let moves =
-                (says_sak || opens_with_sak(&st) || moves_at.is_some() || glued_moves_on(&st)) && cue("not_items").find(&st).is_none();
+            // a sak word or "neste sak" however heard, wherever in the sentence
+            let sak_said = says_sak || opens_with_sak(&st) || glued_moves_on(&st);
+            let moves = (sak_said || moves_at.is_some()) && cue("not_items").find(&st).is_none();
             // Moving on with nothing named: only near the sentence's start ("Så er det ..."), not
             // in a clause after other words ("Etter loven er det klart, så er det ...").
-            let next = moves && (says_sak || opens_with_sak(&st) || glued_moves_on(&st) || moves_at.is_some_and(|i| i <= 3));
+            let next = moves && (sak_said || moves_at.is_some_and(|i| i <= 3));
             let postponed = cue("postponed").find(&st).is_some();
             let min = if moves { w.title_share } else { w.title_only_share };
             let named = ag.titles_named(&content, min, moves);
@@ -547,10 +557,7 @@ fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
         }
         // A short sentence giving a presenter the word.
         if st.len() <= 20 && (cue("handover").find(&st).is_some() || st.len() <= 6) {
-            let mut items: Vec<usize> =
-                st.iter().filter_map(|t| ag.presenters.iter().find(|(n, _)| *n == t.w)).flat_map(|(_, v)| v.iter().copied()).collect();
-            items.sort_unstable();
-            items.dedup();
+            let items = ag.presented_by(&st);
             if !items.is_empty() {
                 cues.push(cue_of(CueKind::Presenter(items), weights().presenter_cue, off));
             }

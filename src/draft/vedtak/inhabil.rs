@@ -4,7 +4,7 @@
 //! fratrådte under behandlingen av saken." A question or a doubt ("om jeg er inhabil", "ikke
 //! inhabil", "er noen inhabile?") records nothing.
 
-use super::super::turns::{speaker_is, Turn, TurnRole};
+use super::super::turns::{member_of, Turn, TurnRole};
 use super::conclusion::Ctx;
 use super::votes;
 use crate::artifact::Span;
@@ -28,7 +28,7 @@ pub fn declared(ctx: &Ctx, all: &[&Turn]) -> Vec<(Span, String, String)> {
             }
             let who = if cue("inhabil_self").find(&toks).is_some() {
                 // the speaker's own declaration (the chair's too: someone else leads the sak)
-                let own = t.speaker.as_deref().and_then(|tag| meeting.members.iter().find(|m| speaker_is(tag, &m.name)));
+                let own = t.speaker.as_deref().and_then(|tag| member_of(tag, meeting));
                 own.map(|m| vec![m.name.clone()]).unwrap_or_default()
             } else if !tagged || t.role == TurnRole::Chair {
                 votes::members_in(&s.text, meeting)

@@ -11,7 +11,7 @@
 //! "Innstillingen ble vedtatt med 9 mot 2 stemmer (MDG stemte imot). SVs endringsforslag ble
 //! enstemmig vedtatt."
 
-use super::super::turns::{Turn, TurnRole};
+use super::super::turns::{member_of, Turn, TurnRole};
 use crate::artifact::Span;
 use crate::meeting::Language;
 use crate::meeting::Meeting;
@@ -259,7 +259,7 @@ pub fn members_in(text: &str, meeting: &Meeting) -> Vec<String> {
 
 /// The party of a speaker: their organisation in the member list, when that is a party.
 pub fn speaker_party(speaker: &str, meeting: &Meeting) -> Option<String> {
-    let m = meeting.members.iter().find(|m| super::super::turns::speaker_is(speaker, &m.name))?;
+    let m = member_of(speaker, meeting)?;
     parties_in(&m.organisation, meeting).into_iter().next()
 }
 
