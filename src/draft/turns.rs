@@ -303,11 +303,16 @@ fn tagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item, chair: Opt
     let member = |t: &Turn| t.speaker.as_deref().is_some_and(|sp| meeting.members.iter().any(|m| speaker_is(sp, &m.name)));
     // The presentation: from the start until the chair takes the word back after someone else
     // has spoken.
+    // The chair giving the word to a presenter who has not yet presented (a second presenter,
+    // or one whose line failed) keeps the presentation going.
+    let presented = |upto: usize, sp: &Option<String>| turns[..upto].iter().any(|p| p.speaker == *sp && p.word_count() >= 15);
     let mut floor_open = turns.len();
     let mut other_spoke = false;
     for (i, t) in turns.iter().enumerate() {
         if is_chair(t) {
-            if other_spoke {
+            let next = turns[i + 1..].iter().find(|u| !is_chair(u));
+            let another_presenter = next.is_some_and(|u| listed(u) && !presented(i, &u.speaker));
+            if other_spoke && !another_presenter {
                 floor_open = i;
                 break;
             }

@@ -54,6 +54,7 @@ struct WordsFile {
     stop: Vec<String>,
     abbreviations: Vec<String>,
     first_person: Vec<String>,
+    nynorsk: HashMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,6 +76,8 @@ pub struct Rules {
     stop: HashSet<String>,
     abbreviations: Vec<String>,
     first_person: HashSet<String>,
+    /// Spoken Nynorsk words and the Bokmål word the cue phrases use for them ("då" → "da").
+    nynorsk: HashMap<String, String>,
     /// Every spoken form of 0..=99 as one word ("trettifire", "fireogtretti", "én"), with value.
     number_words: HashMap<String, u32>,
     /// Canonical spoken form per value (index = value), as one word.
@@ -162,6 +165,7 @@ impl Rules {
             stop: f.words.stop.into_iter().collect(),
             abbreviations: f.words.abbreviations,
             first_person: f.words.first_person.into_iter().collect(),
+            nynorsk: f.words.nynorsk,
             number_words,
             canonical,
             forms,
@@ -737,6 +741,12 @@ pub fn says_break(toks: &[Tok]) -> bool {
 
 // ---------------------------------------------------------------- phrases
 
+/// The Bokmål word a cue phrase uses for the spoken Nynorsk word `w` (lower-case), if it
+/// differs: one table (`rules.toml`, `[words] nynorsk`) lets every cue hear both standards.
+pub fn bokmål_of(w: &str) -> Option<&'static str> {
+    rules().nynorsk.get(w).map(String::as_str)
+}
+
 /// One word slot of a phrase.
 #[derive(Debug, Clone)]
 struct Slot {
@@ -788,7 +798,7 @@ impl Phrases {
     fn match_at(slots: &[Slot], toks: &[Tok], i: usize) -> Option<usize> {
         let Some((first, rest)) = slots.split_first() else { return Some(0) };
         if let Some(t) = toks.get(i) {
-            if first.matches(&t.w) {
+            if first.matches(&t.w) || bokmål_of(&t.w).is_some_and(|b| first.matches(b)) {
                 if let Some(n) = Self::match_at(rest, toks, i + 1) {
                     return Some(n + 1);
                 }
@@ -833,7 +843,8 @@ impl Phrases {
 
     /// True when the single word `w` (lower-case) is one of the one-word phrases.
     pub fn word(&self, w: &str) -> bool {
-        self.phrases.iter().any(|p| p.len() == 1 && p[0].matches(w))
+        let nb = bokmål_of(w);
+        self.phrases.iter().any(|p| p.len() == 1 && (p[0].matches(w) || nb.is_some_and(|b| p[0].matches(b))))
     }
 }
 
