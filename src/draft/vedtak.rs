@@ -190,7 +190,7 @@ fn conclusion_of<'t>(ctx: &Ctx, summing_up: &[&'t Turn], group: &[String], all: 
     }
     let sums_up = |t: &Turn| t.sentences.iter().any(|s| cue("summing_up").in_text(&s.text));
     let floor = all.iter().position(|t| t.role != TurnRole::Chair);
-    let earlier = all.iter().rposition(|t| t.role == TurnRole::Chair && t.kind != TurnKind::SummingUp && sums_up(t));
+    let earlier = all.iter().rposition(|t| t.role == TurnRole::Chair && !summing_up.iter().any(|s| s.span == t.span) && sums_up(t));
     if let (Some(k), Some(f)) = (earlier, floor) {
         if k > f {
             let mut before = conclusion::conclusion(summing_up_for(meeting, item, &[all[k]], group));

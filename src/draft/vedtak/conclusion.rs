@@ -317,10 +317,29 @@ fn has_person(t: &str) -> bool {
     text::words(t).iter().any(|w| text::is_first_person(w) || cue("second_person").word(w))
 }
 
-/// A sentence with a decision's words: a request, support, a recommendation, an addition.
+/// A sentence with a decision's words (a request, support, a recommendation, an addition), or
+/// an outcome stated plainly (see [`states_outcome`]).
 fn is_decision(sentence: &str) -> bool {
     let toks = text::tokens(sentence);
-    cue("addition").find(&toks).is_some() || cue("decision").find(&toks).is_some()
+    cue("addition").find(&toks).is_some() || cue("decision").find(&toks).is_some() || states_outcome(&toks)
+}
+
+/// An outcome in whatever words, as a summing-up states one: the chair's "vi" (the council)
+/// doing something in the present tense ("vi prøver ut ...", "... tar vi inn"), or something
+/// done to the matter in the passive ("... skrives inn i hvert tiltak", "Den evalueres før
+/// ..."). Talk about the meeting itself ("vi har hørt", "vi snakket om") is not one.
+fn states_outcome(toks: &[text::Tok]) -> bool {
+    // "da skriver vi det slik" refers back to an outcome stated before; it states none
+    if toks.iter().filter(|t| text::is_content(&t.w)).count() < 3 {
+        return false;
+    }
+    let present = |w: &str| w.chars().count() >= 3 && w.ends_with('r') && !cue("recap_verbs").word(w);
+    let acts = toks.iter().enumerate().take(8).any(|(i, t)| {
+        t.w == "vi" && (toks.get(i + 1).is_some_and(|n| present(&n.w)) || (i > 0 && present(&toks[i - 1].w)))
+    });
+    let passive = toks.iter().any(|t| t.w == "tas" || (t.w.ends_with("es") && t.w.chars().count() >= 6 && !cue("not_passive").word(&t.w)));
+    // "vi tar fem minutter" is the break, not the sak's outcome
+    (acts || passive) && !text::says_break(toks)
 }
 
 /// "Jeg har ett punkt til: Utvalget ønsker ..." → "Utvalget ønsker ...": a first-person
