@@ -259,6 +259,10 @@ fn is_procedural_text(t: &str, meeting: &Meeting) -> bool {
     if cue("greetings").whole(t) || words < 6 {
         return true;
     }
+    // A member raising a disqualification (their own or another's) is the meeting's procedure.
+    if words < 40 && cue("inhabil").in_text(t) {
+        return true;
+    }
     // A short question ("Når kommer neste status?") asks; it makes no point of its own.
     if words < 15 && t.trim_end().ends_with('?') {
         return true;
