@@ -54,6 +54,8 @@ struct WordsFile {
     stop: Vec<String>,
     abbreviations: Vec<String>,
     first_person: Vec<String>,
+    nynorsk_endings: Vec<(String, String)>,
+    nynorsk_stems: Vec<(String, String)>,
     nynorsk: HashMap<String, String>,
 }
 
@@ -78,6 +80,9 @@ pub struct Rules {
     first_person: HashSet<String>,
     /// Spoken Nynorsk words and the Bokmål word the cue phrases use for them ("då" → "da").
     nynorsk: HashMap<String, String>,
+    /// Nynorsk endings and stems with their Bokmål counterparts.
+    nynorsk_endings: Vec<(String, String)>,
+    nynorsk_stems: Vec<(String, String)>,
     /// Every spoken form of 0..=99 as one word ("trettifire", "fireogtretti", "én"), with value.
     number_words: HashMap<String, u32>,
     /// Canonical spoken form per value (index = value), as one word.
@@ -166,6 +171,8 @@ impl Rules {
             abbreviations: f.words.abbreviations,
             first_person: f.words.first_person.into_iter().collect(),
             nynorsk: f.words.nynorsk,
+            nynorsk_endings: f.words.nynorsk_endings,
+            nynorsk_stems: f.words.nynorsk_stems,
             number_words,
             canonical,
             forms,
@@ -740,6 +747,31 @@ pub fn says_break(toks: &[Tok]) -> bool {
 }
 
 // ---------------------------------------------------------------- phrases
+
+/// The Bokmål forms a Nynorsk word (lower-case) may stand for: from the word table, and by
+/// swapping its ending, a stem, or both ("pengane" → "pengene", "fleire" → "flere"). Candidates
+/// only: the caller checks them against a dictionary.
+pub fn bokmål_forms(w: &str) -> Vec<String> {
+    let r = rules();
+    let mut out: Vec<String> = r.nynorsk.get(w).cloned().into_iter().collect();
+    let mut stems = vec![w.to_string()];
+    for (nn, nb) in &r.nynorsk_stems {
+        if let Some(i) = w.find(nn.as_str()) {
+            stems.push(format!("{}{nb}{}", &w[..i], &w[i + nn.len()..]));
+        }
+    }
+    for s in &stems {
+        if s != w {
+            out.push(s.clone());
+        }
+        for (nn, nb) in &r.nynorsk_endings {
+            if let Some(head) = s.strip_suffix(nn.as_str()).filter(|h| h.chars().count() >= 2) {
+                out.push(format!("{head}{nb}"));
+            }
+        }
+    }
+    out
+}
 
 /// The Bokmål word a cue phrase uses for the spoken Nynorsk word `w` (lower-case), if it
 /// differs: one table (`rules.toml`, `[words] nynorsk`) lets every cue hear both standards.

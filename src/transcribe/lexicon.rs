@@ -696,6 +696,10 @@ impl<'a> Corrector<'a> {
         if self.lex.is_word_with(&l, &|p| self.is_meeting_word(p)) {
             return true;
         }
+        // A Nynorsk form of a dictionary word is a word said right ("elevar", "vanskeleg").
+        if crate::text::bokmål_forms(&l).iter().any(|b| self.lex.is_word(b)) {
+            return true;
+        }
         // e-helse, Sør-Øst, KI-forordningen: every part known.
         core.contains('-') && core.split('-').all(|p| !p.is_empty() && self.is_known(p))
     }
