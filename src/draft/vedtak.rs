@@ -64,7 +64,22 @@ pub fn draft_vedtak(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_
 /// [`draft_vedtak`] that also sees every turn of the sak: the chair's voting, proposals put to
 /// the vote ("Høyre fremmer følgende tilleggsforslag: ..."), a postponement.
 pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_group: &[String], all: &[&Turn]) -> Line {
-    let ctx = Ctx::new(meeting, item, joint_group);
+    draft_vedtak_heard(meeting, item, summing_up, joint_group, all, true)
+}
+
+/// [`draft_vedtak_with`] for a summing-up heard `clearly` or not: from words heard unclearly
+/// (a recording's misrecognitions) only a decision in a decision's own words is taken, never
+/// an outcome the chair stated plainly.
+pub fn draft_vedtak_heard(
+    meeting: &Meeting,
+    item: &Item,
+    summing_up: &[&Turn],
+    joint_group: &[String],
+    all: &[&Turn],
+    clearly: bool,
+) -> Line {
+    let mut ctx = Ctx::new(meeting, item, joint_group);
+    ctx.plain_outcomes = clearly;
     let (sentences, acting) = conclusion_of(&ctx, summing_up, joint_group, all);
     // The chair's words anywhere in the sak: votes are taken, and saker postponed, before the
     // closing words.

@@ -26,6 +26,9 @@ pub struct Ctx<'a> {
     pub short: String,
     /// The forslag of this item and of the others discussed with it.
     group_forslag: Vec<String>,
+    /// An outcome stated plainly counts as a decision ([`states_outcome`]): off when the
+    /// summing-up was heard unclearly.
+    pub plain_outcomes: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -38,7 +41,7 @@ impl<'a> Ctx<'a> {
             .filter(|f| !f.is_empty())
             .collect();
         let council = meeting.council.trim();
-        Ctx { meeting, item, council, short: short_name(council), group_forslag }
+        Ctx { meeting, item, council, short: short_name(council), group_forslag, plain_outcomes: true }
     }
 
     /// The chair reading out (or restating) the forslag of this item or of another in a joint
@@ -99,7 +102,7 @@ impl<'a> Ctx<'a> {
     /// A sentence that states a decision: a request, support, a recommendation, an addition,
     /// or the council as the one deciding.
     pub fn is_decision(&self, sentence: &str) -> bool {
-        is_decision(sentence) || self.council_subject(sentence)
+        is_decision(sentence) || self.council_subject(sentence) || (self.plain_outcomes && states_outcome(&text::tokens(sentence)))
     }
 }
 
@@ -317,11 +320,10 @@ fn has_person(t: &str) -> bool {
     text::words(t).iter().any(|w| text::is_first_person(w) || cue("second_person").word(w))
 }
 
-/// A sentence with a decision's words (a request, support, a recommendation, an addition), or
-/// an outcome stated plainly (see [`states_outcome`]).
+/// A sentence with a decision's words: a request, support, a recommendation, an addition.
 fn is_decision(sentence: &str) -> bool {
     let toks = text::tokens(sentence);
-    cue("addition").find(&toks).is_some() || cue("decision").find(&toks).is_some() || states_outcome(&toks)
+    cue("addition").find(&toks).is_some() || cue("decision").find(&toks).is_some()
 }
 
 /// An outcome in whatever words, as a summing-up states one: the chair's "vi" (the council)
