@@ -309,12 +309,12 @@ pub fn draft_with_stats(
             })
             .collect();
 
-        // Heard clearly: at most a fifth of the summing-up's content words unclear.
+        // Heard clearly: few of the summing-up's content words unclear.
         let (unclear, words) = summing_up.iter().fold((0.0f64, 0usize), |(u, n), t| {
             let c = crate::transcribe::lexicon::clarity(&transcript.segments, t.span);
             (u + f64::from(c.score) * c.words as f64, n + c.words)
         });
-        let clearly = words == 0 || unclear / words as f64 <= 0.2;
+        let clearly = words == 0 || unclear / words as f64 <= crate::text::threshold("vedtak.unclear_share");
         let vedtak = vedtak::draft_vedtak_heard(meeting, item, &summing_up, &group, &all_refs, clearly);
         let mut intro = intro::draft_intro(meeting, item, &presenter_turns, !member_turns.is_empty(), llm, prompts, &mut stats)?;
         if let Some(r) = intro.rejected.take() {

@@ -306,9 +306,8 @@ fn tagged_turns(sents: Vec<Sentence>, meeting: &Meeting, item: &Item, chair: Opt
     let listed = |t: &Turn| t.speaker.as_deref().is_some_and(|sp| item.presenters.iter().any(|p| speaker_is(sp, &p.name)));
     let member = |t: &Turn| t.speaker.as_deref().is_some_and(|sp| meeting.members.iter().any(|m| speaker_is(sp, &m.name)));
     // The presentation: from the start until the chair takes the word back after someone else
-    // has spoken.
-    // The chair giving the word to a presenter who has not yet presented (a second presenter,
-    // or one whose line failed) keeps the presentation going.
+    // has spoken, unless the chair gives the word to a presenter who has not yet presented (a
+    // second presenter, or one whose line failed).
     let presented = |upto: usize, sp: &Option<String>| turns[..upto].iter().any(|p| p.speaker == *sp && p.word_count() >= 15);
     let mut floor_open = turns.len();
     let mut other_spoke = false;

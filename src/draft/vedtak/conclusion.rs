@@ -336,11 +336,10 @@ fn states_outcome(toks: &[text::Tok]) -> bool {
         return false;
     }
     let present = |w: &str| w.chars().count() >= 3 && w.ends_with('r') && !cue("recap_verbs").word(w);
-    let acts = toks
-        .iter()
-        .enumerate()
-        .take(8)
-        .any(|(i, t)| t.w == "vi" && (toks.get(i + 1).is_some_and(|n| present(&n.w)) || (i > 0 && present(&toks[i - 1].w))));
+    let acts = toks.iter().enumerate().take(8).any(|(i, t)| {
+        (t.w == "vi" || text::bokmål_of(&t.w) == Some("vi"))
+            && (toks.get(i + 1).is_some_and(|n| present(&n.w)) || (i > 0 && present(&toks[i - 1].w)))
+    });
     let passive = toks.iter().any(|t| t.w == "tas" || (t.w.ends_with("es") && t.w.chars().count() >= 6 && !cue("not_passive").word(&t.w)));
     // "vi tar fem minutter" is the break, not the sak's outcome
     (acts || passive) && !text::says_break(toks)
