@@ -442,8 +442,9 @@ pub struct Report {
     pub draft: Option<DraftMetrics>,
 }
 
-/// Score the artifacts in `wd` against the truth file. Missing artifacts are left out.
-pub fn evaluate(_meeting: &Meeting, wd: &WorkDir, truth_path: &Path) -> Result<Report> {
+/// Score the artifacts in `wd` against the truth file, the draft as delivered. Missing
+/// artifacts are left out.
+pub fn evaluate(meeting: &Meeting, wd: &WorkDir, truth_path: &Path) -> Result<Report> {
     let truth = Truth::load(truth_path)?;
     let mut r = Report::default();
     if let Some(t) = wd.load_opt::<Transcript>()? {
@@ -457,7 +458,8 @@ pub fn evaluate(_meeting: &Meeting, wd: &WorkDir, truth_path: &Path) -> Result<R
         r.segmentation = Some(segmentation_metrics(&truth, &s));
     }
     if let Some(d) = wd.load_opt::<Draft>()? {
-        r.draft = Some(draft_metrics(&truth, &d));
+        // scored as the secretary gets it (a Nynorsk referat in Nynorsk)
+        r.draft = Some(draft_metrics(&truth, crate::export::delivered(meeting, &d)?.as_ref()));
     }
     Ok(r)
 }

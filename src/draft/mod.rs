@@ -107,6 +107,8 @@ pub struct Stats {
     pub rejected: Vec<String>,
     /// Seconds per sak, in meeting order.
     pub per_item: Vec<(String, f64)>,
+    /// How the speech's language was handled, when it was not plain Bokmål.
+    pub speech: Option<String>,
 }
 
 impl Stats {
@@ -122,8 +124,9 @@ impl Stats {
         let tps = |n: usize, s: f64| if s > 0.0 { n as f64 / s } else { 0.0 };
         let total = self.model_lines + self.extractive_lines;
         let per: Vec<String> = self.per_item.iter().map(|(s, t)| format!("{s} {t:.1}s")).collect();
+        let speech = self.speech.as_ref().map(|s| format!("{s}; ")).unwrap_or_default();
         format!(
-            "{} model calls; prompt {} tokens ({:.1} tok/s), generated {} tokens ({:.1} tok/s); innspill from the model {}/{} ({:.0} %), extractive {}; intro sentences kept {}/{}; per sak: {}",
+            "{speech}{} model calls; prompt {} tokens ({:.1} tok/s), generated {} tokens ({:.1} tok/s); innspill from the model {}/{} ({:.0} %), extractive {}; intro sentences kept {}/{}; per sak: {}",
             self.calls,
             self.prompt_tokens,
             tps(self.prompt_tokens, self.prompt_secs),
@@ -228,6 +231,8 @@ pub fn draft_with_stats(
     dump_turns: bool,
 ) -> Result<(Draft, Stats)> {
     let mut stats = Stats::default();
+    let in_bokmal = speech_in_bokmal(meeting, transcript, &mut stats);
+    let transcript = in_bokmal.as_ref().unwrap_or(transcript);
 
     // Turns per group, computed up front so the progress bar knows its length.
     let group_turns = turns_per_group(meeting, transcript, seg, dump_turns)?;
@@ -235,6 +240,7 @@ pub fn draft_with_stats(
         group_turns.values().flat_map(|ts| ts.iter()).filter(|t| t.kind == TurnKind::Substantive && t.role == TurnRole::Member).count();
     progress.set_length((work + seg.items.len()) as u64);
 
+    let order_change = vedtak::order_change(meeting, seg);
     let mut items = Vec::new();
     // Items in the segmentation's (meeting) order; items the segmentation lacks are not discussed.
     let mut order: Vec<&Item> = seg.items.iter().filter_map(|si| meeting.item(&si.saksnr)).collect();
@@ -314,8 +320,9 @@ pub fn draft_with_stats(
             let c = crate::transcribe::lexicon::clarity(&transcript.segments, t.span);
             (u + f64::from(c.score) * c.words as f64, n + c.words)
         });
-        let clearly = words == 0 || unclear / words as f64 <= crate::text::threshold("vedtak.unclear_share");
-        let vedtak = vedtak::draft_vedtak_heard(meeting, item, &summing_up, &group, &all_refs, clearly);
+        let clearly = words == 0 || unclear / words as f64 <= crate::text::threshold("summing_up.unclear_share");
+        let facts = vedtak::Facts { clearly, order_change: order_change.clone() };
+        let vedtak = vedtak::draft_vedtak_in(meeting, item, &summing_up, &group, &all_refs, &facts);
         let mut intro = intro::draft_intro(meeting, item, &presenter_turns, !member_turns.is_empty(), llm, prompts, &mut stats)?;
         if let Some(r) = intro.rejected.take() {
             stats.rejected.push(format!("(intro {}) {}", item.saksnr, r));
@@ -463,6 +470,39 @@ impl Stage for DraftStage<'_> {
             draft_with_stats(self.meeting, transcript, seg, llm.as_mut(), &self.prompts, pb.as_ref(), self.opts.dump_turns)?;
         let wrote = format!("wrote {} in {:.0} s; {}", ctx.wd.path(Draft::FILE).display(), t0.elapsed().as_secs_f64(), stats.summary());
         Ok(Made::new(draft).then(Note::Info(wrote)))
+    }
+}
+
+/// Nynorsk speech in Bokmål for the drafting rules, which are written for Bokmål: the
+/// transcript's text carried over by Apertium when enough of its words are Nynorsk only. Spans
+/// and words stay, so every line still cites the recording; a Nynorsk referat is carried back
+/// at export. None when the speech is Bokmål, or when Apertium is missing (the rules then read
+/// the Nynorsk as it is, and the run says so).
+fn speech_in_bokmal(meeting: &Meeting, transcript: &Transcript, stats: &mut Stats) -> Option<Transcript> {
+    let share = crate::text::nynorsk_share(transcript.segments.iter().map(|s| s.text.as_str()));
+    if share < crate::text::threshold("speech.nynorsk_share") {
+        return None;
+    }
+    use crate::text::apertium::{names_of, translate_lines, Direction};
+    let texts: Vec<String> = transcript.segments.iter().map(|s| s.text.clone()).collect();
+    // Number words pass as said (Apertium can take "åtte" for a verb).
+    let mut keep = names_of(meeting);
+    keep.extend((0..100).flat_map(|n| crate::text::number_forms(n).iter().cloned()));
+    keep.extend(crate::text::rules().apertium_keep.iter().cloned());
+    match translate_lines(&texts, &keep, Direction::ToBokmal) {
+        Ok(done) => {
+            stats.speech = Some(format!("Nynorsk speech ({:.0} % Nynorsk-only words) drafted through Bokmål", share * 100.0));
+            let mut t = transcript.clone();
+            for (s, d) in t.segments.iter_mut().zip(done) {
+                // what Apertium leaves in Nynorsk, or carries over as the council does not say it
+                s.text = crate::text::with_bokmal_words(&d);
+            }
+            Some(t)
+        }
+        Err(e) => {
+            stats.speech = Some(format!("Nynorsk speech read as it is ({e:#})"));
+            None
+        }
     }
 }
 

@@ -12,7 +12,7 @@ pub(super) mod votes;
 
 use super::check::{self, LineKind};
 use super::turns::{Turn, TurnKind, TurnRole};
-use crate::artifact::{Flag, FlagKind, Line, Origin, Span, Transcript};
+use crate::artifact::{Flag, FlagKind, ItemStatus, Line, Origin, OtherKind, Segmentation, Span, Transcript};
 use crate::meeting::{Item, Language, Meeting, Sakstype};
 use crate::text::finish_sentence;
 use crate::text::phrases::{fill, phrase};
@@ -64,22 +64,24 @@ pub fn draft_vedtak(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_
 /// [`draft_vedtak`] that also sees every turn of the sak: the chair's voting, proposals put to
 /// the vote ("Høyre fremmer følgende tilleggsforslag: ..."), a postponement.
 pub fn draft_vedtak_with(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_group: &[String], all: &[&Turn]) -> Line {
-    draft_vedtak_heard(meeting, item, summing_up, joint_group, all, true)
+    draft_vedtak_in(meeting, item, summing_up, joint_group, all, &Facts { clearly: true, order_change: None })
 }
 
-/// [`draft_vedtak_with`] for a summing-up heard `clearly` or not: from words heard unclearly
-/// (a recording's misrecognitions) only a decision in a decision's own words is taken, never
-/// an outcome the chair stated plainly.
-pub fn draft_vedtak_heard(
-    meeting: &Meeting,
-    item: &Item,
-    summing_up: &[&Turn],
-    joint_group: &[String],
-    all: &[&Turn],
-    clearly: bool,
-) -> Line {
+/// What a vedtak is drafted against besides the sak's own turns.
+pub struct Facts {
+    /// The summing-up was heard clearly: from words heard unclearly (a recording's
+    /// misrecognitions) only a decision in a decision's own words is taken, never an outcome
+    /// the chair stated plainly.
+    pub clearly: bool,
+    /// How the meeting's order departed from the agenda ([`order_change`]).
+    pub order_change: Option<String>,
+}
+
+/// [`draft_vedtak_with`] with the [`Facts`] of the meeting.
+pub fn draft_vedtak_in(meeting: &Meeting, item: &Item, summing_up: &[&Turn], joint_group: &[String], all: &[&Turn], facts: &Facts) -> Line {
     let mut ctx = Ctx::new(meeting, item, joint_group);
-    ctx.plain_outcomes = clearly;
+    ctx.plain_outcomes = facts.clearly;
+    ctx.order_change = facts.order_change.clone();
     let (sentences, acting) = conclusion_of(&ctx, summing_up, joint_group, all);
     // The chair's words anywhere in the sak: votes are taken, and saker postponed, before the
     // closing words.
@@ -287,17 +289,37 @@ fn with_forslag(
                 FlagKind::DepartsFromForslag,
                 &format!("{} ble vedtatt i stedet for forslaget til vedtak.", capitalise(&p.name(ctx.meeting))),
             ));
-            base = text;
+            // An alternative that only changes part of the forslag (shorter, about the same
+            // things) amends it; a whole vedtak of its own (the council deciding) replaces it.
+            let (own, theirs) = (text::content_stems(&text), text::content_stems(forslag));
+            let partial = !ctx.council_subject(&text) && own.len() * 3 < theirs.len() * 2 && text::fuzzy_overlap(&text, forslag) >= 0.3;
+            base = if partial {
+                format!("{}, med den endring at {}", base.trim_end_matches('.'), conclusion::lower_first(&text))
+            } else {
+                text
+            };
         } else if !additions.contains(&text) {
             additions.push(text);
         }
     }
     let tensed = if ctx.item.sakstype == Sakstype::Drøfting { past_tense(&base) } else { base.clone() };
-    let with_clause = match &add.clause {
+    // The agenda approved with changes (referred to, or in the chair's own words about which
+    // sak goes where): the saker withdrawn in the sak and the order the meeting then kept.
+    let mut clause = add.clause;
+    if cue("agenda_approval").in_text(&ctx.item.title) {
+        let about_saker = |a: &String| ctx.meeting.items.iter().any(|i| i.saksnr != ctx.item.saksnr && mentions_sak(a, &i.saksnr));
+        let referred = clause.as_deref().is_some_and(|c| c.starts_with("med følgende"));
+        let changes: Vec<String> = withdrawn_in(ctx, all).into_iter().chain(ctx.order_change.clone()).collect();
+        if !changes.is_empty() && (referred || (clause.is_none() && additions.iter().any(about_saker))) {
+            additions.retain(|a| !about_saker(a));
+            clause = Some(format!("med den endring at {}", changes.join(", og at ")));
+        }
+    }
+    let with_clause = match &clause {
         Some(c) => format!("{}, {}.", finish_sentence(&tensed).trim_end_matches('.'), c),
         None => tensed,
     };
-    if let Some(c) = &add.clause {
+    if let Some(c) = &clause {
         flags.push(check::flag(FlagKind::DepartsFromForslag, &format!("Ordstyrer godkjente med en endring: «{c}»")));
     }
     if !additions.is_empty() {
@@ -451,6 +473,78 @@ pub fn godkjenning_object(title: &str) -> Option<String> {
     let t = title.trim();
     let prefix = phrase(Language::Nb, "draft.vedtak.godkjenning_prefix");
     t.to_lowercase().starts_with(prefix).then(|| t[prefix.len()..].trim().to_string())
+}
+
+/// Saker the chair withdraws or postpones while the agenda is approved ("sak nitten ... er
+/// trukket"), as the amendment writes them: "RS 19/2026 er trukket", "PS 38/25 utsettes".
+fn withdrawn_in(ctx: &Ctx, all: &[&Turn]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in all.iter().filter(|t| t.role == TurnRole::Chair || t.kind == TurnKind::SummingUp).flat_map(|t| &t.sentences) {
+        let toks = text::tokens(&s.text);
+        if cue("postponed").find(&toks).is_none() {
+            continue;
+        }
+        let withdrawn = toks.iter().any(|t| t.w.starts_with("trukket") || t.w.starts_with("trekk"));
+        for i in ctx.meeting.items.iter().filter(|i| i.saksnr != ctx.item.saksnr && mentions_sak(&s.text, &i.saksnr)) {
+            let said = format!("{} {}", i.saksnr, if withdrawn { "er trukket" } else { "utsettes" });
+            if !out.contains(&said) {
+                out.push(said);
+            }
+        }
+    }
+    out
+}
+
+/// The saker the meeting took out of the agenda's order, each with where it was taken, as an
+/// agenda approval's amendment states it: "Sak 04/26 behandles etter Sak 07/26", "... etter
+/// lunsj" when a break came just before it. The saker moved are the fewest whose removal
+/// leaves the rest in agenda order. None when the meeting kept the agenda's order.
+pub fn order_change(meeting: &Meeting, seg: &Segmentation) -> Option<String> {
+    // discussed saker in meeting order (a joint group once), with their agenda position
+    let mut taken: Vec<(f64, usize, &str)> = seg
+        .items
+        .iter()
+        .filter(|s| s.status != ItemStatus::NotDiscussed && !s.spans.is_empty())
+        .filter_map(|s| meeting.items.iter().position(|i| i.saksnr == s.saksnr).map(|k| (s.spans[0][0], k, s.saksnr.as_str())))
+        .collect();
+    taken.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    taken.dedup_by(|b, a| a.0 == b.0);
+    // longest increasing run of agenda positions (quadratic: agendas are short)
+    let n = taken.len();
+    let mut len = vec![1usize; n];
+    let mut prev = vec![usize::MAX; n];
+    for i in 0..n {
+        for j in 0..i {
+            if taken[j].1 < taken[i].1 && len[j] + 1 > len[i] {
+                len[i] = len[j] + 1;
+                prev[i] = j;
+            }
+        }
+    }
+    let mut keep = vec![false; n];
+    let mut at = (0..n).max_by_key(|&i| (len[i], std::cmp::Reverse(i)))?;
+    loop {
+        keep[at] = true;
+        if prev[at] == usize::MAX {
+            break;
+        }
+        at = prev[at];
+    }
+    let moved: Vec<String> = (0..n)
+        .filter(|&i| !keep[i])
+        .map(|i| {
+            let (start, _, saksnr) = taken[i];
+            let before = i.checked_sub(1).map(|p| taken[p]);
+            let pause =
+                seg.other.iter().rfind(|o| o.kind == OtherKind::Break && o.end <= start + 1.0 && before.is_none_or(|b| o.start >= b.0));
+            match (pause, before) {
+                (Some(p), _) if !p.label.trim().is_empty() => format!("{saksnr} behandles etter {}", p.label.trim().to_lowercase()),
+                (_, Some((_, _, b))) => format!("{saksnr} behandles etter {b}"),
+                _ => format!("{saksnr} behandles først"),
+            }
+        })
+        .collect();
+    (!moved.is_empty()).then(|| moved.join(", og "))
 }
 
 /// Summing-up sentences of the chair, restricted to this item in a joint group where the
@@ -998,6 +1092,103 @@ sakstype = "Drøfting"
             "Kommunestyret i Nordby godkjenner protokollen fra møtet 6. februar 2026, med den endring at det i sak fire skal stå at forslaget ble vedtatt mot tre stemmer."
         );
         assert!(v.source.iter().any(|s| s[0] == 1.0), "the correction is a source: {:?}", v.source);
+    }
+
+    #[test]
+    fn a_summing_up_states_an_outcome_in_plain_words_when_heard_clearly() {
+        let m = municipal();
+        let said = "Kort sagt: vi prøver ut en ny modell for vedlikehold fra februar, og tiltakene evalueres før sommeren.";
+        let mut t =
+            [turn(TurnRole::Member, "Knut Moe", 1.0, "Banen trenger bedre vedlikehold."), turn(TurnRole::Chair, "Ida Strand", 5.0, said)];
+        let v = vedtak_of(&m, "PS 8/26", &mut t);
+        assert!(
+            v.text.ends_with("Kommunestyret prøver ut en ny modell for vedlikehold fra februar, og tiltakene evalueres før sommeren."),
+            "{}",
+            v.text
+        );
+        // heard unclearly, only a decision in a decision's own words counts
+        t[1].kind = TurnKind::SummingUp;
+        let su: Vec<&Turn> = vec![&t[1]];
+        let all: Vec<&Turn> = t.iter().collect();
+        let facts = Facts { clearly: false, order_change: None };
+        let v = draft_vedtak_in(&m, m.item("PS 8/26").unwrap(), &su, &[], &all, &facts);
+        assert_eq!(v.text, past_tense(&m.item("PS 8/26").unwrap().forslag));
+    }
+
+    #[test]
+    fn a_proposal_announced_then_worded_is_voted_on_as_an_amendment() {
+        let m = municipal();
+        let mut t = [
+            turn(
+                TurnRole::Member,
+                "Vera Lid",
+                1.0,
+                "Jeg vil fremme et alternativt forslag. Jeg mener turveien langs elva skal ha belysning.",
+            ),
+            turn(TurnRole::Chair, "Ida Strand", 5.0, "Da stemmer vi. Forslaget fra Vera Lid er vedtatt med seks mot tre stemmer."),
+        ];
+        let v = vedtak_of(&m, "PS 7/26", &mut t);
+        assert!(
+            v.text
+                == "Kommunestyret i Nordby bevilger 2 mill. kroner til ny turvei langs elva, med den endring at turveien langs elva skal ha belysning. SVs alternative forslag ble vedtatt med 6 mot 3 stemmer.",
+            "{}",
+            v.text
+        );
+    }
+
+    #[test]
+    fn an_approval_by_reference_takes_the_change_its_speaker_stated() {
+        let m = municipal();
+        let mut t = [
+            turn(
+                TurnRole::Member,
+                "Geir Aas",
+                1.0,
+                "Jeg har én liten rettelse. Under sak fire står det Nordby skole. Det skal være Sørby skole, ikke Nordby skole.",
+            ),
+            turn(TurnRole::Chair, "Ida Strand", 5.0, "Takk, det retter vi. Da er protokollen godkjent med den rettelsen."),
+        ];
+        let v = vedtak_of(&m, "PS 9/26", &mut t);
+        assert_eq!(
+            v.text,
+            "Kommunestyret i Nordby godkjenner protokollen fra møtet 6. februar 2026, med følgende rettelse: Under sak fire står det Nordby skole. Det skal være Sørby skole, ikke Nordby skole."
+        );
+        assert!(v.source.iter().any(|s| s[0] == 2.0), "the stated change is a source: {:?}", v.source);
+    }
+
+    fn segmentation(items: &[(&str, f64)], breaks: &[(&str, f64, f64)]) -> Segmentation {
+        Segmentation {
+            items: items
+                .iter()
+                .map(|(n, start)| crate::artifact::ItemSegment {
+                    saksnr: n.to_string(),
+                    spans: if *start < 0.0 { vec![] } else { vec![[*start, start + 10.0]] },
+                    status: if *start < 0.0 { ItemStatus::NotDiscussed } else { ItemStatus::Discussed },
+                    joint_with: vec![],
+                    confidence: [1.0, 1.0],
+                    manual: false,
+                })
+                .collect(),
+            other: breaks
+                .iter()
+                .map(|(l, a, b)| crate::artifact::OtherSpan { kind: OtherKind::Break, label: l.to_string(), start: *a, end: *b })
+                .collect(),
+            version: crate::artifact::FORMAT_VERSION,
+            inputs: Default::default(),
+        }
+    }
+
+    #[test]
+    fn the_order_change_names_each_moved_sak_and_where_it_was_taken() {
+        let m = municipal();
+        // agenda order 7, 8, 9, 10; the meeting took 9 last, after lunch
+        let seg = segmentation(&[("PS 7/26", 0.0), ("PS 8/26", 20.0), ("PS 9/26", 70.0), ("PS 10/26", 40.0)], &[("Lunsj", 55.0, 68.0)]);
+        assert_eq!(order_change(&m, &seg).as_deref(), Some("PS 9/26 behandles etter lunsj"));
+        let seg = segmentation(&[("PS 7/26", 0.0), ("PS 8/26", 20.0), ("PS 9/26", 70.0), ("PS 10/26", 40.0)], &[]);
+        assert_eq!(order_change(&m, &seg).as_deref(), Some("PS 9/26 behandles etter PS 10/26"));
+        // agenda order kept, one sak not discussed: no change of order
+        let seg = segmentation(&[("PS 7/26", 0.0), ("PS 8/26", 20.0), ("PS 9/26", -1.0), ("PS 10/26", 40.0)], &[]);
+        assert_eq!(order_change(&m, &seg), None);
     }
 
     #[test]

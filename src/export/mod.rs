@@ -82,16 +82,20 @@ pub struct DocInfo {
     pub lang: &'static str,
 }
 
-/// Render the referat for `meeting` from `draft` (already reviewed, if there was a review).
-/// In a Nynorsk meeting the draft's free text is carried into Nynorsk first (Apertium).
-pub fn render(meeting: &Meeting, draft: &Draft, opts: &ExportOptions, format: Format) -> Result<Vec<u8>> {
-    let nn;
-    let draft = if meeting.language == Language::Nn {
-        nn = nynorsk::draft_to_nynorsk(meeting, draft)?;
-        &nn
+/// The draft's text as the referat delivers it: in a Nynorsk meeting its free text carried
+/// into Nynorsk (Apertium); the draft itself otherwise.
+pub fn delivered<'d>(meeting: &Meeting, draft: &'d Draft) -> Result<std::borrow::Cow<'d, Draft>> {
+    Ok(if meeting.language == Language::Nn {
+        std::borrow::Cow::Owned(nynorsk::draft_to_nynorsk(meeting, draft)?)
     } else {
-        draft
-    };
+        std::borrow::Cow::Borrowed(draft)
+    })
+}
+
+/// Render the referat for `meeting` from `draft` (already reviewed, if there was a review).
+pub fn render(meeting: &Meeting, draft: &Draft, opts: &ExportOptions, format: Format) -> Result<Vec<u8>> {
+    let delivered = delivered(meeting, draft)?;
+    let draft = delivered.as_ref();
     let blocks = layout(meeting, draft, opts);
     let lang = meeting.language;
     let title = format!("{} {}", fill(lang, "referat.title", &[("council", &meeting.council)]), meeting.number);

@@ -3,6 +3,7 @@
 //! alike. The word lists, cue phrases and thresholds are data ([`rules`], from `rules.toml`,
 //! compiled in); the code here only interprets them.
 
+pub mod apertium;
 pub mod phrases;
 
 use regex::Regex;
@@ -56,6 +57,8 @@ struct WordsFile {
     first_person: Vec<String>,
     nynorsk_endings: Vec<(String, String)>,
     nynorsk_stems: Vec<(String, String)>,
+    nynorsk_markers: Vec<String>,
+    apertium_keep: Vec<String>,
     nynorsk: HashMap<String, String>,
 }
 
@@ -83,6 +86,10 @@ pub struct Rules {
     /// Nynorsk endings and stems with their Bokmål counterparts.
     nynorsk_endings: Vec<(String, String)>,
     nynorsk_stems: Vec<(String, String)>,
+    /// Words only Nynorsk has, frequent in speech.
+    nynorsk_markers: HashSet<String>,
+    /// Words Apertium must pass as they are (it mistakes them for others).
+    pub apertium_keep: Vec<String>,
     /// Every spoken form of 0..=99 as one word ("trettifire", "fireogtretti", "én"), with value.
     number_words: HashMap<String, u32>,
     /// Canonical spoken form per value (index = value), as one word.
@@ -173,6 +180,8 @@ impl Rules {
             nynorsk: f.words.nynorsk,
             nynorsk_endings: f.words.nynorsk_endings,
             nynorsk_stems: f.words.nynorsk_stems,
+            nynorsk_markers: f.words.nynorsk_markers.into_iter().collect(),
+            apertium_keep: f.words.apertium_keep,
             number_words,
             canonical,
             forms,
@@ -748,6 +757,47 @@ pub fn says_break(toks: &[Tok]) -> bool {
 
 // ---------------------------------------------------------------- phrases
 
+/// Share of the words of `texts` that only Nynorsk has (`rules.toml`, `[words]
+/// nynorsk_markers`): how much of the speech is Nynorsk.
+pub fn nynorsk_share<'a>(texts: impl Iterator<Item = &'a str>) -> f64 {
+    let markers = &rules().nynorsk_markers;
+    let (mut hits, mut all) = (0usize, 0usize);
+    for t in texts {
+        for tok in tokens(t) {
+            all += 1;
+            hits += usize::from(markers.contains(&tok.w));
+        }
+    }
+    if all == 0 {
+        0.0
+    } else {
+        hits as f64 / all as f64
+    }
+}
+
+/// `text` with each word the Nynorsk table knows (`[words.nynorsk]`) in its Bokmål form, the
+/// first letter's case kept.
+pub fn with_bokmal_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for t in tokens(text) {
+        if let Some(b) = bokmål_of(&t.w) {
+            out.push_str(&text[last..t.start]);
+            let upper = text[t.start..].chars().next().is_some_and(char::is_uppercase);
+            if upper {
+                let mut c = b.chars();
+                out.extend(c.next().map(|f| f.to_uppercase().collect::<String>()));
+                out.push_str(c.as_str());
+            } else {
+                out.push_str(b);
+            }
+            last = t.end;
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 /// The Bokmål forms a Nynorsk word (lower-case) may stand for: from the word table, and by
 /// swapping its ending, a stem, or both ("pengane" → "pengene", "fleire" → "flere"). Candidates
 /// only: the caller checks them against a dictionary.
@@ -883,6 +933,15 @@ impl Phrases {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nynorsk_speech_is_told_from_bokmal_and_its_words_carried_over() {
+        assert!(nynorsk_share(["Eg meiner at vi ikkje bør gjere det, berre vente."].into_iter()) > 0.2);
+        assert_eq!(nynorsk_share(["Jeg mener at vi ikke bør gjøre det, bare vente."].into_iter()), 0.0);
+        assert_eq!(with_bokmal_words("Då er framlegget samrøystes vedteke."), "Da er forslaget enstemmig vedtatt.");
+        assert!(bokmål_forms("pengane").contains(&"pengene".to_string()));
+        assert!(bokmål_forms("vanskeleg").contains(&"vanskelig".to_string()));
+    }
 
     #[test]
     fn rules_file_parses() {

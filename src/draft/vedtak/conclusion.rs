@@ -5,7 +5,7 @@
 use super::spoken;
 use crate::artifact::Span;
 use crate::draft::check;
-use crate::draft::turns::Turn;
+use crate::draft::turns::{Turn, TurnKind, TurnRole};
 use crate::meeting::{Item, Meeting};
 use crate::text::phrases::{fill, phrase};
 use crate::text::{self, cue, finish_sentence, split_sentences};
@@ -29,6 +29,9 @@ pub struct Ctx<'a> {
     /// An outcome stated plainly counts as a decision ([`states_outcome`]): off when the
     /// summing-up was heard unclearly.
     pub plain_outcomes: bool,
+    /// How the meeting's order departed from the agenda ("Sak 04/26 behandles etter Sak
+    /// 07/26"): what an agenda approval "med den endringen" refers to.
+    pub order_change: Option<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -41,7 +44,7 @@ impl<'a> Ctx<'a> {
             .filter(|f| !f.is_empty())
             .collect();
         let council = meeting.council.trim();
-        Ctx { meeting, item, council, short: short_name(council), group_forslag, plain_outcomes: true }
+        Ctx { meeting, item, council, short: short_name(council), group_forslag, plain_outcomes: true, order_change: None }
     }
 
     /// The chair reading out (or restating) the forslag of this item or of another in a joint
@@ -200,16 +203,26 @@ pub fn additions(ctx: &Ctx, sentences: &[(Span, String)], all: &[&Turn]) -> Addi
         if let Some((noun, rest)) = amendment_clause(&t) {
             // Said in the approval, the clause's "sak 38" is this meeting's; a correction of
             // earlier minutes ("i sak fire skal det stå ...") speaks of that meeting's saker.
-            let rest = if rest.is_empty() {
-                resolve_amendment(all).map(|(span, said, what)| {
-                    out.evidence.push((span, said));
-                    ctx.as_council_unnumbered(&what)
-                })
+            // Referred to only: the correction stated in the sak, else what the speaker who
+            // announced a change went on to say (an agenda's changes: see vedtak.rs).
+            let clause = if rest.is_empty() {
+                resolve_amendment(all)
+                    .map(|(span, said, what)| {
+                        out.evidence.push((span, said));
+                        format!("med {noun} at {}", ctx.as_council_unnumbered(&what))
+                    })
+                    .or_else(|| {
+                        stated_change(all).map(|(span, said)| {
+                            let what = ctx.as_council_unnumbered(&crate::draft::common::normalise(&said));
+                            out.evidence.push((span, said));
+                            format!("med følgende {}: {}", noun.rsplit(' ').next().unwrap_or(noun), what.trim_end_matches('.'))
+                        })
+                    })
             } else {
-                Some(ctx.as_council(&rest))
+                Some(format!("med {noun} at {}", ctx.as_council(&rest)))
             };
-            if let Some(rest) = rest {
-                out.clause.get_or_insert(format!("med {noun} at {rest}"));
+            if let Some(c) = clause {
+                out.clause.get_or_insert(c);
             }
             continue;
         }
@@ -377,7 +390,7 @@ fn refers_back(t: &str) -> Option<String> {
     re.captures(t).map(|c| c[1].to_string())
 }
 
-fn lower_first(s: &str) -> String {
+pub(super) fn lower_first(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         // keep acronyms and names ("KS", "Helse Vest")
@@ -412,10 +425,38 @@ pub fn amendment_clause(sentence: &str) -> Option<(&'static str, String)> {
         "den endring"
     };
     let rest = c[2].trim();
-    // "som ble nevnt", "vi snakket om": a reference, not the content
-    let refers =
-        rest.is_empty() || text::words(rest).first().is_some_and(|w| w == "som") || has_person(rest) || text::content_stems(rest).len() < 2;
+    // "som ble nevnt", "vi snakket om": a reference, not the content; nor is the approval
+    // itself ("Med den rettelsen er protokollen godkjent")
+    let first = text::words(rest).into_iter().next();
+    let refers = rest.is_empty()
+        || first.as_deref().is_some_and(|w| matches!(w, "som" | "er" | "blir" | "ble" | "var"))
+        || has_person(rest)
+        || text::content_stems(rest).len() < 2;
     Some((noun, if refers { String::new() } else { rest.to_string() }))
+}
+
+/// A change announced in the sak ("Jeg har én liten rettelse.", "Og så én endring.") and what
+/// its speaker said next in the same turn, up to a question: the last such in the sak; else
+/// what the last member to speak said (in an approval, the one who asked for the change).
+fn stated_change(all: &[&Turn]) -> Option<(Span, String)> {
+    let said_after = |t: &Turn, k: usize| -> Option<(Span, String)> {
+        let said: Vec<&crate::draft::turns::Sentence> = t.sentences[k..]
+            .iter()
+            .take_while(|s| !s.text.trim_end().ends_with('?'))
+            .filter(|s| text::content_stems(&s.text).len() >= 2)
+            .take(2)
+            .collect();
+        let (first, last) = (said.first()?, said.last()?);
+        Some(([first.span[0], last.span[1]], said.iter().map(|s| s.text.trim()).collect::<Vec<_>>().join(" ")))
+    };
+    for t in all.iter().rev() {
+        if let Some(k) = t.sentences.iter().rposition(|s| cue("change_announced").in_text(&s.text)) {
+            if let Some(found) = said_after(t, k + 1) {
+                return Some(found);
+            }
+        }
+    }
+    all.iter().rev().find(|t| t.role == TurnRole::Member && t.kind == TurnKind::Substantive).and_then(|t| said_after(t, 0))
 }
 
 /// The correction the chair approves by reference: the last sentence of the sak that states it

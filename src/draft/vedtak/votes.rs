@@ -104,10 +104,30 @@ pub fn proposals(turns: &[&Turn], meeting: &Meeting, tagged: bool) -> Vec<Propos
     let by_member = |t: &&&Turn| !tagged || t.role == TurnRole::Member || (t.role == TurnRole::Presenter && !t.presenting);
     for t in turns.iter().filter(by_member) {
         for (k, s) in t.sentences.iter().enumerate() {
-            let Some(Said { kind, parties, text }) = proposal_in(&s.text, t.speaker.as_deref(), meeting) else { continue };
+            // A proposal announced in one sentence ("Jeg vil fremme et alternativt forslag.") is
+            // worded in the speaker's next one, first person and all.
+            let announced = || -> Option<(Said, Span, usize)> {
+                let toks = text::tokens(&s.text);
+                let (at, n) = cue("proposal").find(&toks)?;
+                if at + n + 1 < toks.len() {
+                    return None;
+                }
+                let next = t.sentences.get(k + 1).filter(|n| !n.text.trim_end().ends_with('?'))?;
+                let kind = toks.iter().find_map(|w| (w.w.contains("forslag") || w.w.starts_with("alternativ")).then(|| Kind::of(&w.w)))?;
+                let text = crate::draft::common::normalise(&next.text);
+                let parties = t.speaker.as_deref().and_then(|sp| speaker_party(sp, meeting)).into_iter().collect();
+                (!text.is_empty()).then_some((Said { kind, parties, text }, next.span, k + 1))
+            };
+            let (Said { kind, parties, text }, mut span, last) = match proposal_in(&s.text, t.speaker.as_deref(), meeting) {
+                Some(said) => (said, s.span, k),
+                None => match announced() {
+                    Some(found) => found,
+                    None => continue,
+                },
+            };
+            let k = last;
             let by = if parties.is_empty() { t.speaker.clone() } else { None };
             let mut text = text;
-            let mut span = s.span;
             // The proposal may go on in the speaker's next sentences of the same breath.
             for next in t.sentences.iter().skip(k + 1).take(3) {
                 let words = text::words(&next.text);
@@ -519,9 +539,10 @@ fn read_outcome(v: &mut Votes, r: Reading, s: &str, toks: &[Tok], proposals: &[P
             // the parties voted for the subject named in this sentence, not the target
             let subj = named_subjects(s, toks, proposals, meeting).iter().find_map(|n| n.subject).unwrap_or(target);
             v.tally(subj).who_for.extend(parties);
-        } else if against_n.is_some() || voted("imot") || voted("mot") {
+        } else if voted("imot") || voted("mot") || (against_n.is_some() && !named_here) {
+            // (a count after a proposal named by its owner: the owner is no voter against it)
             t.who_against.extend(parties);
-        } else if for_n.is_some() {
+        } else if for_n.is_some() && !named_here {
             // "Alternativet fikk tre, altså V og MDG."
             t.who_for.extend(parties);
         }
