@@ -102,6 +102,7 @@ fn the_true_transcripts_are_left_almost_alone() {
         }
     }
     assert!(words > 5000, "{words}");
+    println!("{} of {words} words changed: {changed:?}", changed.len());
     assert!((changed.len() as f64) < words as f64 / 1000.0, "{} of {words} words changed: {changed:?}", changed.len());
 }
 

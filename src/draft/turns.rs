@@ -251,8 +251,9 @@ fn is_procedural_text(t: &str, meeting: &Meeting) -> bool {
     let words = t.split_whitespace().count();
     // Questions (and fillers around them) ask for facts: no point of the speaker's own.
     let sentences = text::split_sentences(t);
-    let asks = sentences.iter().any(|s| s.trim_end().ends_with('?'));
-    let besides = sentences.iter().filter(|s| !s.trim_end().ends_with('?')).map(|s| text::content_stems(s).len()).max().unwrap_or(0);
+    let is_question = |s: &str| s.trim_end().ends_with('?') || cue("indirect_question").starts(s);
+    let asks = sentences.iter().any(|s| is_question(s));
+    let besides = sentences.iter().filter(|s| !is_question(s)).map(|s| text::content_stems(s).len()).max().unwrap_or(0);
     if asks && besides <= text::threshold("turns.question_context") as usize {
         return true;
     }

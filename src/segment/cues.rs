@@ -228,7 +228,10 @@ fn sak_word(w: &str) -> Option<(String, bool)> {
         return Some((String::new(), false));
     }
     let key = text::phonetic(w);
-    ["sak", "sag"].iter().find_map(|p| key.strip_prefix(p)).map(|rest| (rest.to_string(), true))
+    ["sak", "sag"].iter().find_map(|p| key.strip_prefix(p)).map(|rest| (rest.to_string(), true)).or_else(|| {
+        // the word before glued on ("er at sak nitten" heard as "rettssak nitten")
+        (key.chars().count() >= 6 && (key.ends_with("sak") || key.ends_with("sag"))).then(|| (String::new(), true))
+    })
 }
 
 /// The agenda numbers named from `toks[q]` on (after a sak word whose glued letters are

@@ -455,6 +455,10 @@ pub struct Lexicon {
     /// Candidate corrections: frequency-list words the dictionary accepts, sorted.
     pool: Vec<Vec<char>>,
     costs: Costs,
+    /// The Nynorsk dictionary beside the Bokmål one (same package), loaded when a Nynorsk
+    /// meeting first asks; `None` inside when it is not installed.
+    nynorsk_files: (PathBuf, PathBuf),
+    nynorsk: std::sync::OnceLock<Option<Hunspell>>,
 }
 
 impl Lexicon {
@@ -468,7 +472,8 @@ impl Lexicon {
             .map(|w| w.chars().collect())
             .collect();
         pool.sort();
-        Ok(Lexicon { hunspell, freq, pool, costs: Costs::embedded() })
+        let nynorsk_files = (files.hunspell_aff.with_file_name("nn_NO.aff"), files.hunspell_dic.with_file_name("nn_NO.dic"));
+        Ok(Lexicon { hunspell, freq, pool, costs: Costs::embedded(), nynorsk_files, nynorsk: Default::default() })
     }
 
     /// Is `w` a Bokmål word (any case): in the dictionary, or a compound of its words?
@@ -480,6 +485,12 @@ impl Lexicon {
     /// as parts of compounds.
     fn is_word_with(&self, l: &str, extra: &dyn Fn(&str) -> bool) -> bool {
         self.hunspell.check(l) || self.hunspell.check_compound(l, extra, 0)
+    }
+
+    /// Is `l` (lower case) a Nynorsk word ("noko", "tysdag")? False when nn_NO is missing.
+    fn is_nynorsk_word(&self, l: &str) -> bool {
+        let nn = self.nynorsk.get_or_init(|| Hunspell::load(&self.nynorsk_files.0, &self.nynorsk_files.1).ok());
+        nn.as_ref().is_some_and(|h| h.check(l) || h.check_compound(l, &|_| false, 0))
     }
 
     /// wordfreq's Zipf frequency of `w` (lower case), if listed.
@@ -612,6 +623,8 @@ pub struct Corrector<'a> {
     meeting: HashMap<String, Option<String>>,
     /// Norwegian words said so far in this meeting (lower case).
     seen: HashSet<String>,
+    /// A Nynorsk meeting: Nynorsk words are said right, not misheard Bokmål.
+    nynorsk: bool,
 }
 
 /// Letters (and inner hyphens/apostrophes) of a token, with what stands around them.
@@ -671,7 +684,7 @@ impl<'a> Corrector<'a> {
                 }
             }
         }
-        Corrector { lex, meeting: words, seen: HashSet::new() }
+        Corrector { lex, meeting: words, seen: HashSet::new(), nynorsk: meeting.language == crate::meeting::Language::Nn }
     }
 
     /// A meeting word, or one inflected (Frisklivssentral → frisklivssentralen).
@@ -698,6 +711,9 @@ impl<'a> Corrector<'a> {
         }
         // A Nynorsk form of a dictionary word is a word said right ("elevar", "vanskeleg").
         if crate::text::bokmål_forms(&l).iter().any(|b| self.lex.is_word(b)) {
+            return true;
+        }
+        if self.nynorsk && self.lex.is_nynorsk_word(&l) {
             return true;
         }
         // e-helse, Sør-Øst, KI-forordningen: every part known.
