@@ -1229,6 +1229,21 @@ sakstype = "Beslutning"
         );
         let mut t = [turn(TurnRole::Chair, "Randi Ås", 5.0, "Leif Arne fikk flest stemmer. Da er Leif Arne valgt som nestleder.")];
         assert_eq!(vedtak_of(&m, "4/26", &mut t).text, "Eldrerådet i Nordby velger Leif Arne Moe, Seniorsaken, som nestleder.");
+        // blanks for the names
+        let mut m = m;
+        m.items[0].forslag = "Eldrerådet i Nordby velger ______ som leder og N.N. som vara til brukerpanelet.".into();
+        let mut t =
+            [turn(TurnRole::Chair, "Randi Ås", 5.0, "Da har vi forslag om Leif Arne som leder og Randi Ås som vara. Da er de to valgt.")];
+        assert_eq!(
+            vedtak_of(&m, "3/26", &mut t).text,
+            "Eldrerådet i Nordby velger Leif Arne Moe, Seniorsaken, som leder og Randi Ås, Pensjonistforbundet, som vara til brukerpanelet."
+        );
+        m.items[0].forslag = "Eldrerådet i Nordby velger ______ og ______ som representanter til brukerpanelet.".into();
+        let mut t = [turn(TurnRole::Chair, "Randi Ås", 5.0, "Noen flere? Nei? Da er Leif Arne og Randi valgt, gratulerer.")];
+        assert_eq!(
+            vedtak_of(&m, "3/26", &mut t).text,
+            "Eldrerådet i Nordby velger Leif Arne Moe, Seniorsaken, og Randi Ås, Pensjonistforbundet, som representanter til brukerpanelet."
+        );
     }
 
     #[test]

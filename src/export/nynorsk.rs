@@ -46,7 +46,7 @@ pub fn draft_to_nynorsk(meeting: &Meeting, draft: &Draft) -> Result<Draft> {
     let done =
         translate_lines(&texts, &names_of(meeting), Direction::ToNynorsk).context("cannot carry the referat's free text into Nynorsk")?;
     for (slot, t) in slots.into_iter().zip(done) {
-        *slot = t;
+        *slot = crate::text::nynorsk_register(&t);
     }
     for (item, forslag) in out.items.iter_mut().zip(kept) {
         if let Some(f) = forslag {

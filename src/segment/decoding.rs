@@ -165,14 +165,18 @@ pub(super) fn decode_best_order(problem: &Problem, m: usize) -> Result<Decoded> 
     for _ in 0..m.min(8) {
         let mut improved: Option<(Decoded, f64)> = None;
         for (x, j) in last.iter().enumerate().filter_map(|(x, j)| j.map(|j| (x, j))).filter(|(x, _)| inverted(*x)) {
-            let target = match best.states[best.path[j]] {
+            // before or after the items decoded where it was announced (after all of them: a
+            // run taken together may be two items the moved one belongs between or after)
+            let (target, after) = match best.states[best.path[j]] {
                 State::Items(f, l) if best.order[f..=l].contains(&x) => continue,
-                State::Items(f, _) => f,
-                State::Pre => 0,
-                State::Post => m,
+                State::Items(f, l) => (f, l + 1),
+                State::Pre => (0, 1),
+                State::Post => (m, m + 1),
             };
             let cur = best.order.iter().position(|&i| i == x).unwrap_or(0);
-            for t in [target, target + 1] {
+            let mut targets = vec![target, target + 1, after];
+            targets.dedup();
+            for t in targets {
                 let mut o = best.order.clone();
                 o.remove(cur);
                 let at = if t > cur { t - 1 } else { t }.min(o.len());

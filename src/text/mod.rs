@@ -22,6 +22,7 @@ struct RulesFile {
     register: Vec<RewriteFile>,
     neutral: Vec<RewriteFile>,
     framing: Vec<RewriteFile>,
+    nynorsk_register: Vec<RewriteFile>,
     past_tense: HashMap<String, String>,
     thresholds: HashMap<String, f64>,
     vedtak: VedtakFile,
@@ -103,6 +104,8 @@ pub struct Rules {
     pub neutral: Vec<(Regex, String)>,
     /// The framing of a summing-up sentence ("Da konkluderer vi med at"), removed.
     pub framing: Vec<(Regex, String)>,
+    /// Nynorsk minutes' own words for what Apertium carries over literally ("samrøystes").
+    pub nynorsk_register: Vec<(Regex, String)>,
     /// Present → past tense of the verbs a Drøfting vedtak coordinates.
     pub past_tense: HashMap<String, String>,
     thresholds: HashMap<String, f64>,
@@ -123,6 +126,23 @@ pub struct Rules {
 const RULES_TOML: &str = include_str!("rules.toml");
 
 /// The rules, parsed on first use.
+/// A speaker's words about themselves with their name for "jeg"/"meg" and its genitive for
+/// "min"/"mitt"/"mine" ("jeg hadde meldt forfall" → "Kari Dahl hadde meldt forfall").
+pub fn in_third_person(said: &str, name: &str) -> String {
+    static RE: std::sync::OnceLock<(Regex, Regex)> = std::sync::OnceLock::new();
+    let (me, mine) = RE.get_or_init(|| {
+        (Regex::new(r"(?i)\b(?:jeg|meg|eg)\b").expect("static regex"), Regex::new(r"(?i)\b(?:min|mitt|mine)\b").expect("static regex"))
+    });
+    let genitive = if name.ends_with(['s', 'x', 'z']) { format!("{name}'") } else { format!("{name}s") };
+    let out = me.replace_all(said, regex::NoExpand(name));
+    mine.replace_all(&out, regex::NoExpand(&genitive)).into_owned()
+}
+
+/// A Nynorsk line in the register of Nynorsk minutes ([`Rules::nynorsk_register`]).
+pub fn nynorsk_register(line: &str) -> String {
+    rules().nynorsk_register.iter().fold(line.to_string(), |acc, (re, rep)| re.replace_all(&acc, rep.as_str()).into_owned())
+}
+
 pub fn rules() -> &'static Rules {
     static R: OnceLock<Rules> = OnceLock::new();
     R.get_or_init(|| Rules::parse(RULES_TOML).expect("src/text/rules.toml is valid (checked by a unit test)"))
@@ -142,6 +162,7 @@ impl Rules {
         let register = compile(&f.register)?;
         let framing = compile(&f.framing)?;
         let neutral = compile(&f.neutral)?;
+        let nynorsk_register = compile(&f.nynorsk_register)?;
         let v = &f.vedtak;
         anyhow::ensure!(v.months.len() == 12, "vedtak.months: 12 months");
         anyhow::ensure!(v.ordinal_units.len() == 10 && v.ordinal_teens.len() == 10, "vedtak: ordinal units and teens need 10 rows each");
@@ -189,6 +210,7 @@ impl Rules {
             register,
             framing,
             neutral,
+            nynorsk_register,
             past_tense: f.past_tense,
             thresholds: f.thresholds,
             months: f.vedtak.months,
@@ -948,6 +970,14 @@ mod tests {
         let r = Rules::parse(RULES_TOML).unwrap();
         assert!(r.stop.contains("og"));
         assert!(!r.cue("moves_on").phrases.is_empty());
+        assert_eq!(
+            nynorsk_register("Framlegget vart vedteke med 6 mot 3 stemmer. Vedtaket var einstemmig. Det stemmer, men Per stemte imot."),
+            "Framlegget vart vedteke med 6 mot 3 røyster. Vedtaket var samrøystes. Det stemmer, men Per røysta imot."
+        );
+        assert_eq!(
+            in_third_person("Jeg var til stede, men jeg hadde meldt forfall. Det var Per som møtte for meg i min plass.", "Kari Dahl"),
+            "Kari Dahl var til stede, men Kari Dahl hadde meldt forfall. Det var Per som møtte for Kari Dahl i Kari Dahls plass."
+        );
         assert!(!r.register.is_empty());
     }
 

@@ -10,22 +10,39 @@ use crate::meeting::Meeting;
 use crate::text::phrases::{self, phrase};
 use crate::text::{self, cue, Tok};
 
-/// A role the forslag leaves open: where it stands and what it is ("brukerrepresentant").
+/// A role the forslag leaves open: where it stands, what it is ("brukerrepresentant"), and
+/// for how many ("______ og ______ som representanter": two).
 struct Open {
     start: usize,
     end: usize,
     role: String,
+    count: usize,
 }
 
-/// "én brukerrepresentant", "ett medlem", "en leder": the open roles of a forslag.
+/// "én brukerrepresentant", "ett medlem", "en leder", or a blank for the name ("N.N. som
+/// representant", "______ som leder"): the open roles of a forslag, in order.
 fn open_roles(forslag: &str) -> Vec<Open> {
     let toks = text::tokens(forslag);
     let mut out = Vec::new();
     for w in toks.windows(2) {
         if cue("appoint_count").word(&w[0].w) && is_role(&w[1].w) {
-            out.push(Open { start: w[0].start, end: w[1].end, role: forslag[w[1].start..w[1].end].to_string() });
+            out.push(Open { start: w[0].start, end: w[1].end, role: forslag[w[1].start..w[1].end].to_string(), count: 1 });
         }
     }
+    const BLANK: &str = r"(?:\bN\.? ?N\b\.?|_{2,}|…|\.{3}|\bX{2,}\b)";
+    static RE: std::sync::OnceLock<(regex::Regex, regex::Regex)> = std::sync::OnceLock::new();
+    let (run, one) = RE.get_or_init(|| {
+        let run = format!(r"{BLANK}(?:(?:, | og ){BLANK})* som (\p{{L}}+)");
+        (regex::Regex::new(&run).expect("static regex"), regex::Regex::new(BLANK).expect("static regex"))
+    });
+    for c in run.captures_iter(forslag) {
+        let (all, role) = (c.get(0).expect("whole match"), c.get(1).expect("role group"));
+        if is_role(&role.as_str().to_lowercase()) {
+            let count = one.find_iter(all.as_str()).count();
+            out.push(Open { start: all.start(), end: all.end(), role: role.as_str().to_string(), count });
+        }
+    }
+    out.sort_by_key(|o| o.start);
     out
 }
 
@@ -34,7 +51,7 @@ fn is_role(w: &str) -> bool {
     cue("appoint_roles")
         .phrases_words()
         .iter()
-        .any(|r| w == r || (w.len() > r.len() + 2 && (w.ends_with(r.as_str()) || w.starts_with(r.as_str()))))
+        .any(|r| w == r || (w.len() >= r.len() + 2 && (w.ends_with(r.as_str()) || w.starts_with(r.as_str()))))
 }
 
 /// A role as said ("vara") fits an open role ("vararepresentant").
@@ -132,6 +149,48 @@ fn named_roles(sentences: &[(Span, String)], known: &[Person]) -> Vec<(Person, S
     out
 }
 
+/// Everyone named in the chair's conclusion, in the order named ("Da er Kari og Per valgt").
+fn named_people(sentences: &[(Span, String)], known: &[Person]) -> Vec<Person> {
+    let mut out: Vec<Person> = Vec::new();
+    for (_, raw) in sentences {
+        let toks = text::tokens(&strip_framing(raw));
+        let mut i = 0;
+        while i < toks.len() {
+            match person_at(&toks, i, known) {
+                Some((p, used)) => {
+                    if !out.contains(&p) {
+                        out.push(p);
+                    }
+                    i += used;
+                }
+                None => i += 1,
+            }
+        }
+    }
+    out
+}
+
+/// People in a role as the referat writes them: "Kari Dahl, NFU, og Per Berg som medlemmer".
+fn people_in_role(people: &[Person], role: &str) -> String {
+    let mut out = String::new();
+    for (k, p) in people.iter().enumerate() {
+        if k > 0 {
+            let last = k + 1 == people.len();
+            out.push_str(match (out.ends_with(','), last) {
+                (true, true) => " og ",
+                (true, false) => " ",
+                (false, true) => " og ",
+                (false, false) => ", ",
+            });
+        }
+        out.push_str(&p.name);
+        if let Some(org) = &p.org {
+            out.push_str(&format!(", {org},"));
+        }
+    }
+    format!("{out} som {role}")
+}
+
 /// The forslag with the open roles filled by the people the chair concluded with, when every
 /// open role found its person.
 pub fn fill(ctx: &Ctx, forslag: &str, sentences: &[(Span, String)], all: &[&Turn]) -> Option<String> {
@@ -144,15 +203,27 @@ pub fn fill(ctx: &Ctx, forslag: &str, sentences: &[(Span, String)], all: &[&Turn
     let mut out = String::new();
     let mut last = 0;
     let mut used: Vec<usize> = Vec::new();
+    let mut taken: Vec<Person> = Vec::new();
     for o in &open {
-        let k = named.iter().enumerate().position(|(k, (_, r))| !used.contains(&k) && fits(r, &o.role))?;
-        used.push(k);
-        let p = &named[k].0;
+        let people: Vec<Person> = if o.count == 1 {
+            let k = named.iter().enumerate().position(|(k, (_, r))| !used.contains(&k) && fits(r, &o.role))?;
+            used.push(k);
+            vec![named[k].0.clone()]
+        } else {
+            // several for one role: the people named, in order, not given another role
+            let free: Vec<Person> = named_people(sentences, &known)
+                .into_iter()
+                .filter(|p| !taken.contains(p) && !named.iter().any(|(q, r)| q == p && !fits(r, &o.role)))
+                .take(o.count)
+                .collect();
+            if free.len() < o.count {
+                return None;
+            }
+            free
+        };
         out.push_str(&forslag[last..o.start]);
-        match &p.org {
-            Some(org) => out.push_str(&format!("{}, {org}, som {}", p.name, o.role)),
-            None => out.push_str(&format!("{} som {}", p.name, o.role)),
-        }
+        out.push_str(&people_in_role(&people, &o.role));
+        taken.extend(people);
         last = o.end;
     }
     out.push_str(&forslag[last..]);
@@ -176,12 +247,6 @@ pub fn elect(ctx: &Ctx, sentences: &[(Span, String)], all: &[&Turn]) -> Option<S
     if named.is_empty() {
         return None;
     }
-    let parts: Vec<String> = named
-        .iter()
-        .map(|(p, role)| match &p.org {
-            Some(org) => format!("{}, {org}, som {role}", p.name),
-            None => format!("{} som {role}", p.name),
-        })
-        .collect();
+    let parts: Vec<String> = named.iter().map(|(p, role)| people_in_role(std::slice::from_ref(p), role)).collect();
     Some(phrases::fill(nb, "draft.vedtak.elected", &[("council", ctx.council), ("verb", verb), ("people", &super::votes::list(&parts))]))
 }

@@ -447,7 +447,13 @@ fn stated_change(all: &[&Turn]) -> Option<(Span, String)> {
             .take(2)
             .collect();
         let (first, last) = (said.first()?, said.last()?);
-        Some(([first.span[0], last.span[1]], said.iter().map(|s| s.text.trim()).collect::<Vec<_>>().join(" ")))
+        let words = said.iter().map(|s| s.text.trim()).collect::<Vec<_>>().join(" ");
+        // the speaker's "jeg" is the referat's name for them (a person's, not "Taler 3")
+        let words = match &t.speaker {
+            Some(name) if !name.chars().any(|c| c.is_ascii_digit()) => text::in_third_person(&words, name),
+            _ => words,
+        };
+        Some(([first.span[0], last.span[1]], words))
     };
     for t in all.iter().rev() {
         if let Some(k) = t.sentences.iter().rposition(|s| cue("change_announced").in_text(&s.text)) {
