@@ -116,6 +116,8 @@ impl<'a> Problem<'a> {
             .map(|i| match manual.get(&i) {
                 Some(s) if s.is_empty() => 0.0,
                 _ if postponed[i] => -2.0,
+                // a formal approval (agenda, minutes) is taken, however briefly or garbled
+                _ if meeting.items[i].sakstype == crate::meeting::Sakstype::Godkjenning => w.skip_formal,
                 _ => w.skip,
             })
             .collect();
