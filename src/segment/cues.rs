@@ -481,12 +481,31 @@ fn glued_moves_on(st: &[Tok]) -> bool {
     })
 }
 
+/// A sentence split where a clause after a comma moves on (", så er det ..."): speech
+/// recognition often runs the chair's closing of one sak and the announcement of the next
+/// into one sentence.
+/// `true` marks a clause split off so: it announces only an item it names.
+fn run_on_clauses(sentence: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    for (i, _) in sentence.match_indices(", ") {
+        let rest = &sentence[i + 2..];
+        if i > from && cue("moves_on").starts(rest) {
+            out.push((sentence[from..i + 1].trim().to_string(), from > 0));
+            from = i + 2;
+        }
+    }
+    out.push((sentence[from..].trim().to_string(), from > 0));
+    out.retain(|c| !c.0.is_empty());
+    out
+}
+
 /// Sentence-level cues: moving on (with a title read out, an announcement), titles alone,
 /// the meeting's close, openings, breaks and a presenter given the word.
 fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
     let w = weights();
     let mut at = 0;
-    for sentence in text::split_sentences(text) {
+    for (sentence, run_on) in text::split_sentences(text).iter().flat_map(|s| run_on_clauses(s)) {
         let Some(off) = text[at..].find(sentence.as_str()).map(|o| o + at) else { continue };
         at = off + sentence.len();
         let st = text::tokens(&sentence);
@@ -505,7 +524,7 @@ fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
             let moves = (sak_said || moves_at.is_some()) && cue("not_items").find(&st).is_none();
             // Moving on with nothing named: only near the sentence's start ("Så er det ..."), not
             // in a clause after other words ("Etter loven er det klart, så er det ...").
-            let next = moves && (sak_said || moves_at.is_some_and(|i| i <= 3));
+            let next = moves && !run_on && (sak_said || moves_at.is_some_and(|i| i <= 3));
             let postponed = cue("postponed").find(&st).is_some();
             let min = if moves { w.title_share } else { w.title_only_share };
             let named = ag.titles_named(&content, min, moves);
@@ -682,6 +701,14 @@ mod tests {
         let next = |t: &str| find_cues(t, &ag).into_iter().any(|c| c.kind == CueKind::Next);
         assert!(next("Så er det neste sak."));
         assert!(!next("Etter loven er søsken inhabile, så er det ganske klart."));
+        // a conclusion run on into the next announcement, as speech recognition writes it: the
+        // clause that moves on announces the title it names, at its own start
+        let run_on = "Bra, da slutter rådet seg til forslaget, så er det rapporten om vedlikeholdet av skolebyggene.";
+        let c = find_cues(run_on, &ag);
+        assert!(
+            c.iter().any(|c| c.kind == CueKind::Announce(vec![1]) && c.sentence_at == run_on.find("så er det").unwrap()),
+            "{c:?}"
+        );
     }
 
     #[test]
