@@ -705,10 +705,7 @@ mod tests {
         // clause that moves on announces the title it names, at its own start
         let run_on = "Bra, da slutter rådet seg til forslaget, så er det rapporten om vedlikeholdet av skolebyggene.";
         let c = find_cues(run_on, &ag);
-        assert!(
-            c.iter().any(|c| c.kind == CueKind::Announce(vec![1]) && c.sentence_at == run_on.find("så er det").unwrap()),
-            "{c:?}"
-        );
+        assert!(c.iter().any(|c| c.kind == CueKind::Announce(vec![1]) && c.sentence_at == run_on.find("så er det").unwrap()), "{c:?}");
     }
 
     #[test]
