@@ -43,7 +43,7 @@ const FLOORS: &[Floor] = &[
     floor("samarbeidsutvalg-2026-01", 0.02, (0.82, 0.66), 0.80, 0, 0),
     floor("ungdomsrad-2025-05", 0.03, (0.64, 0.70), 0.55, 0, 1),
     // Written for tuning on 2026-12-07 (a Nynorsk committee; a board with a changed agenda).
-    floor("kulturutval-2026-02", 0.03, (0.90, 0.75), 0.60, 1, 0),
+    floor("kulturutval-2026-02", 0.03, (0.90, 0.75), 0.70, 1, 0),
     floor("representantskap-2026-06", 0.03, (0.95, 0.62), 0.80, 1, 0),
     // Held out of tuning (written by other authors, not read while tuning).
     floor("fylkesutval-2026-04", 0.10, (0.82, 0.78), 0.55, 2, 0),

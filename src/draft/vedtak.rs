@@ -302,7 +302,19 @@ fn with_forslag(
             additions.push(text);
         }
     }
-    let tensed = if ctx.item.sakstype == Sakstype::Drøfting { past_tense(&base) } else { base.clone() };
+    // A Drøfting vedtak the chair dictated stands in the chair's words, in place of the forslag
+    // and of what the summing-up added on the way to it.
+    let dictated = (ctx.item.sakstype == Sakstype::Drøfting).then(|| conclusion::dictated(ctx, sentences)).flatten();
+    let tensed = match dictated {
+        Some((evidence, said)) => {
+            found.evidence.extend(evidence);
+            flags.push(check::flag(FlagKind::DepartsFromForslag, "Ordstyrer formulerte vedtaket selv i oppsummeringen: kontroller."));
+            additions.clear();
+            said
+        }
+        None if ctx.item.sakstype == Sakstype::Drøfting => past_tense(&base),
+        None => base.clone(),
+    };
     // The agenda approved with changes (referred to, or in the chair's own words about which
     // sak goes where): the saker withdrawn in the sak and the order the meeting then kept.
     let mut clause = add.clause;
@@ -1244,6 +1256,32 @@ sakstype = "Beslutning"
             vedtak_of(&m, "3/26", &mut t).text,
             "Eldrerådet i Nordby velger Leif Arne Moe, Seniorsaken, og Randi Ås, Pensjonistforbundet, som representanter til brukerpanelet."
         );
+    }
+
+    #[test]
+    fn a_drofting_vedtak_the_chair_dictates_stands_in_the_chairs_words() {
+        let m = municipal();
+        let mut t = [turn(
+            TurnRole::Chair,
+            "Ida Strand",
+            5.0,
+            "Jeg prøver å summere opp. Det er litt ulikt syn på tempoet. Så jeg foreslår at vi konkluderer slik: Kommunestyret har \
+             drøftet saken og ber kommunedirektøren ta innspillene med i planarbeidet. Før planen sendes på høring, inviterer \
+             kommunedirektøren lagene til et åpent møte. Kan vi gjøre det slik?",
+        )];
+        assert_eq!(
+            vedtak_of(&m, "PS 8/26", &mut t).text,
+            "Kommunestyret i Nordby har drøftet saken og ber kommunedirektøren ta innspillene med i planarbeidet. Før planen \
+             sendes på høring, inviterer kommunedirektøren lagene til et åpent møte."
+        );
+        // a report of what was said ("at ... har drøftet X, og at ...") is no dictation: the forslag in the past tense
+        let mut t = [turn(
+            TurnRole::Chair,
+            "Ida Strand",
+            5.0,
+            "Da konkluderer vi med at kommunestyret har drøftet planen, og at innspillene tas med videre.",
+        )];
+        assert!(vedtak_of(&m, "PS 8/26", &mut t).text.starts_with("Kommunestyret i Nordby drøftet planen og ba kommunedirektøren"));
     }
 
     #[test]

@@ -358,6 +358,37 @@ fn states_outcome(toks: &[text::Tok]) -> bool {
     (acts || passive) && !text::says_break(toks)
 }
 
+/// A Drøfting vedtak the chair dictates in the council's name ("... konkluderer slik: Utvalget
+/// har drøftet saken og ber ... Før ..., inviterer ..."): from that sentence to the first
+/// question or short remark after it, in the council's full name, with the sentences said.
+pub fn dictated(ctx: &Ctx, sentences: &[(Span, String)]) -> Option<(Vec<(Span, String)>, String)> {
+    let clean = |raw: &str| strip_framing(&after_own_colon(&super::repair_opening(raw)));
+    let k = sentences.iter().position(|(_, raw)| {
+        let t = clean(raw);
+        // a main clause of its own, not "at ... har drøftet X, og at ..." taken out of a report
+        ctx.council_subject(&t) && text::words(&t).iter().any(|w| w.starts_with("drøft")) && !t.contains(", og at ")
+    })?;
+    let mut spans = vec![sentences[k].clone()];
+    let first = clean(&sentences[k].1);
+    // the council's own name for its first word ("Utvalget har drøftet ...")
+    let first = match first.split_once(' ') {
+        Some((_, rest)) if !first.starts_with(ctx.council) => format!("{} {rest}", ctx.council),
+        _ => first,
+    };
+    let mut said = vec![finish_sentence(&ctx.as_council(&first))];
+    for (span, raw) in &sentences[k + 1..] {
+        let t = raw.trim();
+        // the chair speaking of the meeting again ("Vi er ikke helt enige ...") ends it
+        let personal = text::words(t).iter().any(|w| text::is_first_person(w));
+        if t.ends_with('?') || personal || text::content_stems(t).len() < 3 || cue("vote_call").in_text(t) {
+            break;
+        }
+        spans.push((*span, raw.clone()));
+        said.push(finish_sentence(&ctx.as_council(t)));
+    }
+    Some((spans, said.join(" ")))
+}
+
 /// "Jeg har ett punkt til: Utvalget ønsker ..." → "Utvalget ønsker ...": a first-person
 /// lead-in before a colon goes.
 fn after_own_colon(t: &str) -> String {
