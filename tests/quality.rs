@@ -36,7 +36,7 @@ const FLOORS: &[Floor] = &[
     floor("eldrerad-2025-03", 0.02, (0.90, 0.75), 0.95, 0, 1),
     floor("formannskap-2025-11", 0.03, (0.78, 0.70), 0.95, 0, 0),
     floor("helseplattform-2026-03", 0.06, (0.90, 0.70), 0.80, 0, 0),
-    floor("kommunestyre-2025-12", 0.04, (0.86, 0.82), 0.70, 0, 0),
+    floor("kommunestyre-2025-12", 0.04, (0.86, 0.82), 0.85, 0, 0),
     // Held out until 2026-12-07, tuned on since.
     floor("digitaliseringsrad-2025-09", 0.09, (0.82, 0.78), 0.80, 1, 0),
     floor("kontrollutvalg-2026-02", 0.02, (0.82, 0.76), 0.70, 0, 0),

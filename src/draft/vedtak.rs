@@ -275,6 +275,7 @@ fn with_forslag(
         }
         None => forslag.to_string(),
     };
+    let mut clause = add.clause;
     let consented = votes::consented(all, proposals);
     for ((p, t), agreed) in proposals.iter().zip(&v.proposals).zip(consented) {
         // adopted by a vote, or taken up by the chair without one (unless voted down)
@@ -298,6 +299,11 @@ fn with_forslag(
             } else {
                 text
             };
+        } else if p.kind == Kind::Endring && clause.as_deref().is_none_or(|c| c.starts_with("med følgende")) {
+            // an adopted change is the change the forslag is approved with (its wording, without
+            // the reasons given after it), rather than whatever a speaker said last
+            let wording = split_sentences(&text).into_iter().next().unwrap_or_default();
+            clause = Some(format!("med den endring at {}", conclusion::lower_first(wording.trim_end_matches('.'))));
         } else if !additions.contains(&text) {
             additions.push(text);
         }
@@ -317,7 +323,6 @@ fn with_forslag(
     };
     // The agenda approved with changes (referred to, or in the chair's own words about which
     // sak goes where): the saker withdrawn in the sak and the order the meeting then kept.
-    let mut clause = add.clause;
     if cue("agenda_approval").in_text(&ctx.item.title) {
         let about_saker = |a: &String| ctx.meeting.items.iter().any(|i| i.saksnr != ctx.item.saksnr && mentions_sak(a, &i.saksnr));
         let referred = clause.as_deref().is_some_and(|c| c.starts_with("med følgende"));
@@ -1015,6 +1020,35 @@ sakstype = "Drøfting"
         let v = vedtak_of(&m, "PS 7/26", &mut t);
         assert!(!v.text.contains("belysning"), "{}", v.text);
         assert!(v.text.ends_with("Sps tilleggsforslag falt med 4 stemmer."), "{}", v.text);
+    }
+
+    #[test]
+    fn an_adopted_change_is_what_the_forslag_is_approved_with() {
+        let m = municipal();
+        let mut t = [
+            turn(
+                TurnRole::Member,
+                "Knut Moe",
+                1.0,
+                "Senterpartiet fremmer et endringsforslag: Turveien legges på østsiden av elva. Det er der folk bor.",
+            ),
+            turn(TurnRole::Member, "Geir Aas", 3.0, "Høyre stemmer mot endringsforslaget. Vestsiden er billigere."),
+            turn(
+                TurnRole::Chair,
+                "Ida Strand",
+                5.0,
+                "Først endringsforslaget fra Sp. Det er vedtatt med sju mot seks. Så stemmer vi over innstillingen med den endringen. Enstemmig vedtatt.",
+            ),
+        ];
+        let v = vedtak_of(&m, "PS 7/26", &mut t);
+        assert!(
+            v.text.starts_with(
+                "Kommunestyret i Nordby bevilger 2 mill. kroner til ny turvei langs elva, med den endring at turveien legges på østsiden av elva."
+            ),
+            "{}",
+            v.text
+        );
+        assert!(!v.text.contains("billigere") && !v.text.contains("folk bor"), "{}", v.text);
     }
 
     #[test]
