@@ -1052,6 +1052,22 @@ sakstype = "Drøfting"
     }
 
     #[test]
+    fn what_is_concluded_with_the_forslag_joins_it_and_the_forslag_pointed_at_is_not_repeated() {
+        let m = municipal();
+        let mut t = [turn(
+            TurnRole::Chair,
+            "Ida Strand",
+            5.0,
+            "Så konklusjonen er at vi bevilger pengene slik det er foreslått, og at kommunedirektøren rapporterer fremdriften til oss hver måned.",
+        )];
+        assert_eq!(
+            vedtak_of(&m, "PS 7/26", &mut t).text,
+            "Kommunestyret i Nordby bevilger 2 mill. kroner til ny turvei langs elva. Kommunedirektøren rapporterer fremdriften til \
+             kommunestyret hver måned."
+        );
+    }
+
+    #[test]
     fn an_adopted_alternative_replaces_the_forslag_and_is_flagged() {
         let m = municipal();
         let mut t = [

@@ -50,10 +50,11 @@ impl<'a> Ctx<'a> {
     /// The chair reading out (or restating) the forslag of this item or of another in a joint
     /// group adds nothing, however garbled the transcript: compared letter by letter too.
     pub fn restates(&self, t: &str) -> bool {
-        self.group_forslag.iter().any(|f| {
-            text::fuzzy_overlap(t, f) >= COVERED
-                || std::iter::once(f.clone()).chain(split_sentences(f)).any(|fs| text::char_similarity(t, &fs) >= READ_OUT)
-        })
+        cue("refers_to_forslag").in_text(t)
+            || self.group_forslag.iter().any(|f| {
+                text::fuzzy_overlap(t, f) >= COVERED
+                    || std::iter::once(f.clone()).chain(split_sentences(f)).any(|fs| text::char_similarity(t, &fs) >= READ_OUT)
+            })
     }
 
     /// A clause in the council's words: the chair's "vi" is the council (also after the verb:
@@ -69,7 +70,12 @@ impl<'a> Ctx<'a> {
     }
 
     fn council_voice(&self, clause: &str) -> String {
-        let c = clause.trim();
+        // the chair's "til oss" is to the council ("rapporterer til styringsgruppen")
+        static OSS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+        let oss = OSS.get_or_init(|| regex::Regex::new(r"\b(til|for|hos|fra|med) oss\b").expect("static regex"));
+        let who = if self.short.contains(' ') { self.short.clone() } else { self.short.to_lowercase() };
+        let owned = oss.replace_all(clause.trim(), format!("$1 {who}").as_str()).into_owned();
+        let c = owned.as_str();
         if let Some(rest) = c.strip_prefix("vi ").or_else(|| c.strip_prefix("Vi ")) {
             // the council is one: "er enig"; its own is "seg", "sin"
             let rest = rest.strip_prefix("er enige ").map(|r| format!("er enig {r}")).unwrap_or_else(|| rest.to_string());
@@ -279,8 +285,15 @@ fn decision_clauses(ctx: &Ctx, t: &str) -> Vec<String> {
             out.push(finish_sentence(&s));
             continue;
         }
-        // The main clause goes: complements that state a decision of their own stand alone.
-        out.extend(subs.into_iter().filter(|(_, c)| ctx.is_decision(c) && fits(c)).map(|(_, c)| finish_sentence(&ctx.as_council(c))));
+        // The main clause goes: complements that state a decision of their own stand alone, and
+        // so does what is concluded together with the forslag ("vi godkjenner det som foreslått,
+        // og at X").
+        let approves_forslag = ctx.restates(main) && ctx.is_decision(main);
+        out.extend(
+            subs.into_iter()
+                .filter(|(_, c)| (approves_forslag || ctx.is_decision(c)) && fits(c))
+                .map(|(_, c)| finish_sentence(&ctx.as_council(c))),
+        );
     }
     out
 }
