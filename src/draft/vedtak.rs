@@ -1324,6 +1324,15 @@ sakstype = "Beslutning"
             "Kommunestyret i Nordby har drøftet saken og ber kommunedirektøren ta innspillene med i planarbeidet. Før planen \
              sendes på høring, inviterer kommunedirektøren lagene til et åpent møte."
         );
+        // after a long lead-in, with the room asked for remarks after it
+        let mut t = [turn(
+            TurnRole::Chair,
+            "Ida Strand",
+            5.0,
+            "Slik jeg har oppfattet drøftingen, er det bred enighet, og jeg foreslår at vi konkluderer slik: Kommunestyret drøftet \
+             saken og ber om en ny plan før sommeren. Har noen merknader til den konklusjonen? Nei. Da gjør vi det slik.",
+        )];
+        assert_eq!(vedtak_of(&m, "PS 8/26", &mut t).text, "Kommunestyret i Nordby drøftet saken og ber om en ny plan før sommeren.");
         // a report of what was said ("at ... har drøftet X, og at ...") is no dictation: the forslag in the past tense
         let mut t = [turn(
             TurnRole::Chair,

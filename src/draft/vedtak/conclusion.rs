@@ -375,14 +375,21 @@ fn states_outcome(toks: &[text::Tok]) -> bool {
 /// har drøftet saken og ber ... Før ..., inviterer ..."): from that sentence to the first
 /// question or short remark after it, in the council's full name, with the sentences said.
 pub fn dictated(ctx: &Ctx, sentences: &[(Span, String)]) -> Option<(Vec<(Span, String)>, String)> {
-    let clean = |raw: &str| strip_framing(&after_own_colon(&super::repair_opening(raw)));
-    let k = sentences.iter().position(|(_, raw)| {
-        let t = clean(raw);
-        // a main clause of its own, not "at ... har drøftet X, og at ..." taken out of a report
-        ctx.council_subject(&t) && text::words(&t).iter().any(|w| w.starts_with("drøft")) && !t.contains(", og at ")
-    })?;
+    // the sentence, or what follows a lead-in of any length before a colon ("Slik jeg har
+    // oppfattet drøftingen, ..., og jeg foreslår at vi konkluderer slik: Utvalget ...")
+    let clean = |raw: &str| {
+        let own = strip_framing(&after_own_colon(&super::repair_opening(raw)));
+        let dictates = |t: &str| {
+            // a main clause of its own, not "at ... har drøftet X, og at ..." taken out of a report
+            ctx.council_subject(t) && text::words(t).iter().any(|w| w.starts_with("drøft")) && !t.contains(", og at ")
+        };
+        if dictates(&own) {
+            return Some(own);
+        }
+        raw.split_once(": ").map(|(_, tail)| strip_framing(tail)).filter(|t| dictates(t))
+    };
+    let (k, first) = sentences.iter().enumerate().find_map(|(k, (_, raw))| clean(raw).map(|t| (k, t)))?;
     let mut spans = vec![sentences[k].clone()];
-    let first = clean(&sentences[k].1);
     // the council's own name for its first word ("Utvalget har drøftet ...")
     let first = match first.split_once(' ') {
         Some((_, rest)) if !first.starts_with(ctx.council) => format!("{} {rest}", ctx.council),
