@@ -311,12 +311,21 @@ fn with_forslag(
     // A Drøfting vedtak the chair dictated stands in the chair's words, in place of the forslag
     // and of what the summing-up added on the way to it.
     let dictated = (ctx.item.sakstype == Sakstype::Drøfting).then(|| conclusion::dictated(ctx, sentences)).flatten();
+    // A Drøfting whose summing-up denies what the forslag proposes ("Vi anbefaler ikke oppstart
+    // i januar") concluded otherwise: the discussion and the summing-up's conclusions.
+    let denies = ctx.item.sakstype == Sakstype::Drøfting
+        && !conclusion::negated(forslag)
+        && additions.iter().any(|a| conclusion::negated(a) && text::fuzzy_overlap(a, forslag) >= 0.3);
     let tensed = match dictated {
         Some((evidence, said)) => {
             found.evidence.extend(evidence);
             flags.push(check::flag(FlagKind::DepartsFromForslag, "Ordstyrer formulerte vedtaket selv i oppsummeringen: kontroller."));
             additions.clear();
             said
+        }
+        None if denies => {
+            flags.push(check::flag(FlagKind::DepartsFromForslag, "Oppsummeringen går imot forslaget til vedtak: kontroller."));
+            join_to_standard(ctx, &standard_wording(ctx.council, ctx.item, false), &std::mem::take(&mut additions))
         }
         None if ctx.item.sakstype == Sakstype::Drøfting => past_tense(&base),
         None => base.clone(),
@@ -1065,6 +1074,32 @@ sakstype = "Drøfting"
             "Kommunestyret i Nordby bevilger 2 mill. kroner til ny turvei langs elva. Kommunedirektøren rapporterer fremdriften til \
              kommunestyret hver måned."
         );
+    }
+
+    #[test]
+    fn a_summing_up_that_denies_the_forslag_of_a_drofting_replaces_it() {
+        let mut m = municipal();
+        let k = m.items.iter().position(|i| i.saksnr == "PS 8/26").unwrap();
+        m.items[k].forslag = "Kommunestyret i Nordby anbefaler at de nye kravene gjelder fra 1. januar 2027.".into();
+        let mut t = [
+            turn(TurnRole::Member, "Geir Aas", 1.0, "Vi er enige i innholdet, men datoen er for tidlig for de små kommunene."),
+            turn(
+                TurnRole::Chair,
+                "Ida Strand",
+                5.0,
+                "Da lander vi der: Vi støtter innholdet i kravene. Vi anbefaler ikke at kravene gjelder fra januar. Går det, Geir?",
+            ),
+            turn(TurnRole::Member, "Geir Aas", 8.0, "Det går fint."),
+            turn(TurnRole::Chair, "Ida Strand", 9.0, "Supert."),
+        ];
+        // both of the chair's closing turns sum up (as turns::mark_summing_up finds them)
+        t[1].kind = TurnKind::SummingUp;
+        let v = vedtak_of(&m, "PS 8/26", &mut t);
+        assert_eq!(
+            v.text,
+            "Kommunestyret i Nordby drøftet saken og støttet innholdet i kravene. Kommunestyret anbefaler ikke at kravene gjelder fra januar."
+        );
+        assert!(v.flags.iter().any(|f| f.kind == FlagKind::DepartsFromForslag), "{:?}", v.flags);
     }
 
     #[test]

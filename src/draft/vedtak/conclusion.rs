@@ -52,6 +52,10 @@ impl<'a> Ctx<'a> {
     pub fn restates(&self, t: &str) -> bool {
         cue("refers_to_forslag").in_text(t)
             || self.group_forslag.iter().any(|f| {
+                // saying the forslag's words with a "not" is the opposite of restating it
+                if negated(t) && !negated(f) {
+                    return false;
+                }
                 text::fuzzy_overlap(t, f) >= COVERED
                     || std::iter::once(f.clone()).chain(split_sentences(f)).any(|fs| text::char_similarity(t, &fs) >= READ_OUT)
             })
@@ -369,6 +373,11 @@ fn states_outcome(toks: &[text::Tok]) -> bool {
     let passive = toks.iter().any(|t| t.w == "tas" || (t.w.ends_with("es") && t.w.chars().count() >= 6 && !cue("not_passive").word(&t.w)));
     // "vi tar fem minutter" is the break, not the sak's outcome
     (acts || passive) && !text::says_break(toks)
+}
+
+/// A sentence that denies something ("ikke", "ingen").
+pub fn negated(t: &str) -> bool {
+    text::words(t).iter().any(|w| cue("negation").word(w))
 }
 
 /// A Drøfting vedtak the chair dictates in the council's name ("... konkluderer slik: Utvalget
