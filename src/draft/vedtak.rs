@@ -1143,6 +1143,9 @@ sakstype = "Drøfting"
                 "Kommunestyret er opptatt av at anleggene blir universelt utformet.",
                 "Kommunestyret er opptatt av at anleggene blir universelt utformet.",
             ),
+            // what the meeting agrees on, as the chair hears it
+            ("Jeg hører at det er bred enighet om at garderobene bygges ut.", "Kommunestyret støtter at garderobene bygges ut."),
+            ("Det er også stor støtte for å åpne hallen i helgene.", "Kommunestyret går inn for å åpne hallen i helgene."),
         ];
         for (said, want) in cases {
             let mut t =
