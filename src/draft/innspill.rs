@@ -181,6 +181,7 @@ fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
     let all: Vec<Sentence> = turn.sentences.clone();
     groups
         .into_iter()
+        .filter(|g| !(g.len() == 1 && is_bare_stance(&g[0].text)))
         .flat_map(|g| {
             let text = g.iter().map(|s| strip_vocative(&s.text, meeting)).collect::<Vec<_>>().join(" ");
             let span = [g[0].span[0], g[g.len() - 1].span[1]];
@@ -197,6 +198,14 @@ fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
 /// et alternativt forslag fra ...").
 fn is_proposal(sentence: &str) -> bool {
     cue("proposal").find(&text::tokens(sentence)).is_some()
+}
+
+/// A sentence that only takes a position on what is put forward, with no reason or claim of
+/// its own ("Austevik støtter også forslaget fra Terje.").
+fn is_bare_stance(sentence: &str) -> bool {
+    let toks = text::tokens(sentence);
+    let clause = toks.iter().any(|t| matches!(t.w.as_str(), "at" | "som" | "fordi" | "siden" | "når" | "hvis" | "om" | "men"));
+    cue("stance").find(&toks).is_some() && !clause && text::content_stems(sentence).len() <= 5
 }
 
 /// The speaker's own undertaking ("Jeg sender det ut i morgen"): an aksjonspunkt, not an innspill.
@@ -847,6 +856,23 @@ mod tests {
         assert_eq!(p.len(), 2, "{p:#?}");
         assert!(p[1].text.starts_with("Øvelsene bør holdes"), "{p:#?}");
         assert!(!p.iter().any(|x| x.text.contains("sender dere")), "{p:#?}");
+    }
+
+    #[test]
+    fn a_bare_position_is_no_point_but_a_position_with_reasons_is() {
+        let m = crate::draft::turns::tests::meeting();
+        let mut t = turn(&[(0.0, 3.0, "Senterpartiet støtter også forslaget fra Tor.")]);
+        t.speaker = Some("Tor Aas".into());
+        assert!(points(&t, &m).is_empty());
+        let mut t = turn(&[
+            (0.0, 3.0, "Senterpartiet støtter forslaget."),
+            (3.0, 7.0, "Flomsonene er tegnet etter gamle kart, og det må rettes før planen vedtas."),
+        ]);
+        t.speaker = Some("Tor Aas".into());
+        assert_eq!(points(&t, &m).len(), 1);
+        let mut t = turn(&[(0.0, 3.0, "Vi støtter at kommunen bygger ny skole i Nordbygda.")]);
+        t.speaker = Some("Tor Aas".into());
+        assert_eq!(points(&t, &m).len(), 1);
     }
 
     #[test]
