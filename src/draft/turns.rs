@@ -251,8 +251,11 @@ fn is_procedural_text(t: &str, meeting: &Meeting) -> bool {
     let words = t.split_whitespace().count();
     // Questions (and fillers around them) ask for facts: no point of the speaker's own.
     let sentences = text::split_sentences(t);
-    let is_question = |s: &str| s.trim_end().ends_with('?') || cue("indirect_question").starts(s);
-    let asks = sentences.iter().any(|s| is_question(s));
+    // (a suggestion put as a question, "Kan vi ikke dele?", makes a point)
+    let is_question =
+        |s: &str| (s.trim_end().ends_with('?') && !cue("suggestion_question").starts(s)) || cue("indirect_question").starts(s);
+    let suggests = sentences.iter().any(|s| cue("suggestion_question").starts(s));
+    let asks = !suggests && sentences.iter().any(|s| is_question(s));
     let besides = sentences.iter().filter(|s| !is_question(s)).map(|s| text::content_stems(s).len()).max().unwrap_or(0);
     if asks && besides <= text::threshold("turns.question_context") as usize {
         return true;
@@ -265,7 +268,7 @@ fn is_procedural_text(t: &str, meeting: &Meeting) -> bool {
         return true;
     }
     // A short question ("Når kommer neste status?") asks; it makes no point of its own.
-    if words < 15 && t.trim_end().ends_with('?') {
+    if words < 15 && t.trim_end().ends_with('?') && !suggests {
         return true;
     }
     let content = text::content_stems(t).len();
@@ -794,6 +797,11 @@ forslag = "Regionrådet i Nordfjell drøfter utkastet til felles beredskapsplan 
             assert!(is_procedural_text(p, &m), "{p}");
         }
         assert!(!is_procedural_text("De små kommunene har ikke nok folk til å bemanne en krisestab i flere døgn.", &m));
+        // a suggestion put as a question makes a point
+        for p in ["Hva med å åpne hallen i helgene for ungdom uten et sted å være?", "Bør vi ikke heller legge skateparken nede ved elva?"]
+        {
+            assert!(!is_procedural_text(p, &m), "{p}");
+        }
         assert!(is_handover_sentence("Takk for det, ordet er fritt, Ingrid Berg, du er så god.", &m));
         assert!(is_handover_sentence("Takk, Tor, vil du kommentere?", &m));
         assert!(is_handover_sentence("Takk, noen kommentarer.", &m));
