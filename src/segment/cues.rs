@@ -656,6 +656,9 @@ mod tests {
         // postponed
         let c = find_cues("Sak trettifem er trukket og utsettes.", &ag);
         assert!(matches!(&c[0].kind, CueKind::Postponed(v) if v == &vec![2]), "{c:?}");
+        // moved to the next meeting, "neste" heard with a Swedish vowel
+        let c = find_cues("Sak trettifem rakk vi ikke i dag, den flytter vi til niste møte.", &ag);
+        assert!(matches!(&c[0].kind, CueKind::Postponed(v) if v == &vec![2]), "{c:?}");
     }
 
     #[test]
