@@ -392,7 +392,13 @@ pub fn sentence_end(text: &str, at: usize) -> usize {
 
 /// Capitalise the first letter and end with a full stop.
 pub fn finish_sentence(s: &str) -> String {
-    let s = s.trim().trim_end_matches([',', ';', ':']).trim();
+    // a word taken out before the full stop leaves its comma ("gode, altså." → "gode, .")
+    let s = s.trim();
+    let s = match s.strip_suffix(['.', '!', '?']) {
+        Some(head) if head.trim_end().ends_with([',', ';', ':']) => &s[..head.trim_end().len()],
+        _ => s,
+    };
+    let s = s.trim_end_matches([',', ';', ':']).trim();
     let mut c = s.chars();
     let mut out = match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
@@ -978,6 +984,8 @@ mod tests {
             in_third_person("Jeg var til stede, men jeg hadde meldt forfall. Det var Per som møtte for meg i min plass.", "Kari Dahl"),
             "Kari Dahl var til stede, men Kari Dahl hadde meldt forfall. Det var Per som møtte for Kari Dahl i Kari Dahls plass."
         );
+        assert_eq!(finish_sentence("kravene er sikkert gode, ."), "Kravene er sikkert gode.");
+        assert_eq!(finish_sentence("Er det greit?"), "Er det greit?");
         assert!(!r.register.is_empty());
     }
 
