@@ -38,7 +38,7 @@ const FLOORS: &[Floor] = &[
     floor("helseplattform-2026-03", 0.06, (0.90, 0.70), 0.80, 0, 0),
     floor("kommunestyre-2025-12", 0.04, (0.86, 0.82), 0.85, 0, 0),
     // Held out until 2026-12-07, tuned on since.
-    floor("digitaliseringsrad-2025-09", 0.09, (0.82, 0.78), 0.80, 1, 0),
+    floor("digitaliseringsrad-2025-09", 0.09, (0.82, 0.78), 0.80, 0, 0),
     floor("kontrollutvalg-2026-02", 0.02, (0.82, 0.76), 0.85, 0, 0),
     floor("samarbeidsutvalg-2026-01", 0.02, (0.82, 0.66), 0.80, 0, 0),
     floor("ungdomsrad-2025-05", 0.03, (0.64, 0.70), 0.55, 0, 1),

@@ -359,6 +359,13 @@ fn is_question(s: &str) -> bool {
     s.trim_end().ends_with('?') && !cue("suggestion_question").starts(s)
 }
 
+/// "hos oss", "for oss", "til oss" with the speaker's organisation for "oss".
+fn ours_as(text: &str, org: &str) -> String {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(r"\b(hos|for|til|fra|mot|med) oss\b").expect("static regex"));
+    re.replace_all(text, format!("$1 {org}").as_str()).into_owned()
+}
+
 /// Draft the innspill bullets of one sak from its member turns.
 #[allow(clippy::too_many_arguments)]
 pub fn draft_innspill(
@@ -376,7 +383,14 @@ pub fn draft_innspill(
     // Words heard as no word at all (speech recognition) are noise in a line: each shows as "…".
     let pts: Vec<Point> = turns
         .iter()
-        .flat_map(|t| points(t, meeting))
+        .flat_map(|t| {
+            // the speaker's "hos oss" is their organisation's ("hos NAV")
+            let org = t.speaker.as_deref().and_then(|sp| turns::member_of(sp, meeting)).map(|m| m.organisation.trim().to_string());
+            points(t, meeting).into_iter().map(move |p| match org.as_deref().filter(|o| !o.is_empty()) {
+                Some(o) => Point { text: ours_as(&p.text, o), ..p },
+                None => p,
+            })
+        })
         .map(|p| Point {
             text: crate::transcribe::lexicon::mask_unknown(&p.text, &crate::transcribe::lexicon::unknown_words(segments, p.span)),
             ..p
@@ -873,6 +887,13 @@ mod tests {
         let mut t = turn(&[(0.0, 3.0, "Vi støtter at kommunen bygger ny skole i Nordbygda.")]);
         t.speaker = Some("Tor Aas".into());
         assert_eq!(points(&t, &m).len(), 1);
+    }
+
+    #[test]
+    fn the_speakers_oss_is_their_organisation() {
+        assert_eq!(ours_as("Man trodde faktisk feilen var hos oss.", "NAV"), "Man trodde faktisk feilen var hos NAV.");
+        assert_eq!(ours_as("Det er viktig for oss og for kommunene.", "KS"), "Det er viktig for KS og for kommunene.");
+        assert_eq!(ours_as("Oss gamle blir glemt.", "KS"), "Oss gamle blir glemt.");
     }
 
     #[test]
