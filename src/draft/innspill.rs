@@ -366,6 +366,22 @@ fn ours_as(text: &str, org: &str) -> String {
     re.replace_all(text, format!("$1 {org}").as_str()).into_owned()
 }
 
+/// The sentences whose "jeg" the register rules would leave ("Jeg hadde meldt forfall.") with
+/// the speaker's name for it; the others as said, for the rules to recast.
+fn named_where_personal(text: &str, name: &str) -> String {
+    let singular =
+        |s: &str| text::words(&in_register(s)).iter().any(|w| matches!(w.as_str(), "jeg" | "meg" | "eg" | "min" | "mitt" | "mine"));
+    // the rules recast or leave out every "jeg" of the point: nothing to name
+    if !singular(text) {
+        return text.to_string();
+    }
+    text::split_sentences(text)
+        .iter()
+        .map(|s| if singular(s) { text::in_third_person(s, name) } else { s.clone() })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Draft the innspill bullets of one sak from its member turns.
 #[allow(clippy::too_many_arguments)]
 pub fn draft_innspill(
@@ -384,11 +400,15 @@ pub fn draft_innspill(
     let pts: Vec<Point> = turns
         .iter()
         .flat_map(|t| {
-            // the speaker's "hos oss" is their organisation's ("hos NAV")
-            let org = t.speaker.as_deref().and_then(|sp| turns::member_of(sp, meeting)).map(|m| m.organisation.trim().to_string());
-            points(t, meeting).into_iter().map(move |p| match org.as_deref().filter(|o| !o.is_empty()) {
-                Some(o) => Point { text: ours_as(&p.text, o), ..p },
-                None => p,
+            // the speaker's "hos oss" is their organisation's ("hos NAV"), and a "jeg" the
+            // register rules leave is the member by name
+            let member = t.speaker.as_deref().and_then(|sp| turns::member_of(sp, meeting));
+            let org = member.map(|m| m.organisation.trim().to_string()).filter(|o| !o.is_empty());
+            let name = member.map(|m| m.name.clone());
+            points(t, meeting).into_iter().map(move |p| {
+                let text = org.as_deref().map_or(p.text.clone(), |o| ours_as(&p.text, o));
+                let text = name.as_deref().map_or(text.clone(), |n| named_where_personal(&text, n));
+                Point { text, ..p }
             })
         })
         .map(|p| Point {
@@ -894,6 +914,18 @@ mod tests {
         assert_eq!(ours_as("Man trodde faktisk feilen var hos oss.", "NAV"), "Man trodde faktisk feilen var hos NAV.");
         assert_eq!(ours_as("Det er viktig for oss og for kommunene.", "KS"), "Det er viktig for KS og for kommunene.");
         assert_eq!(ours_as("Oss gamle blir glemt.", "KS"), "Oss gamle blir glemt.");
+    }
+
+    #[test]
+    fn a_jeg_the_register_rules_leave_is_the_member_by_name() {
+        let said = "I protokollen står det at jeg var til stede, men jeg hadde meldt forfall.";
+        assert_eq!(
+            in_register(&named_where_personal(said, "Kari Dahl")),
+            "I protokollen står det at Kari Dahl var til stede, men Kari Dahl hadde meldt forfall."
+        );
+        // what the rules recast is left to them
+        let said = "Jeg mener at planen må ta med grendehusene.";
+        assert_eq!(named_where_personal(said, "Kari Dahl"), said);
     }
 
     #[test]
