@@ -181,7 +181,12 @@ fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
     let all: Vec<Sentence> = turn.sentences.clone();
     groups
         .into_iter()
-        .filter(|g| !(g.len() == 1 && is_bare_stance(&g[0].text)))
+        // a sentence alone that only takes a position, or says too little to record
+        .filter(|g| {
+            !(g.len() == 1
+                && (is_bare_stance(&g[0].text)
+                    || (text::content_stems(&g[0].text).len() as f64) < text::threshold("innspill.min_point_stems")))
+        })
         .flat_map(|g| {
             let text = g.iter().map(|s| strip_vocative(&s.text, meeting)).collect::<Vec<_>>().join(" ");
             let span = [g[0].span[0], g[g.len() - 1].span[1]];
@@ -893,7 +898,7 @@ mod tests {
     }
 
     #[test]
-    fn a_bare_position_is_no_point_but_a_position_with_reasons_is() {
+    fn a_bare_position_or_remark_is_no_point_but_a_position_with_reasons_is() {
         let m = crate::draft::turns::tests::meeting();
         let mut t = turn(&[(0.0, 3.0, "Senterpartiet støtter også forslaget fra Tor.")]);
         t.speaker = Some("Tor Aas".into());
@@ -907,6 +912,10 @@ mod tests {
         let mut t = turn(&[(0.0, 3.0, "Vi støtter at kommunen bygger ny skole i Nordbygda.")]);
         t.speaker = Some("Tor Aas".into());
         assert_eq!(points(&t, &m).len(), 1);
+        // a remark alone with too little in it to record
+        let mut t = turn(&[(0.0, 2.0, "Det var et ryddig referat.")]);
+        t.speaker = Some("Tor Aas".into());
+        assert!(points(&t, &m).is_empty());
     }
 
     #[test]
