@@ -737,6 +737,25 @@ time = "11:15"
     }
 
     #[test]
+    fn an_item_taken_after_a_joint_run_is_followed_there() {
+        // 15/25 was skipped and is taken after 16/25 and 18/25, which went together
+        let parts = [
+            ("Da går vi til sak tretten.", "13/25"),
+            ("Da går vi til sak fjorten.", "14/25"),
+            ("Da går vi til sak seksten og atten, vi tar dem under ett.", "16/25"),
+            ("", "18/25"),
+            ("Vi hoppet visst over sak femten, den tar vi nå.", "15/25"),
+            ("Da går vi til sak sytten.", "17/25"),
+        ];
+        let lines = script(&parts);
+        let (t, starts) = transcript(&lines);
+        let s = segment(&meeting(), &t).unwrap();
+        assert_eq!(start(&s, "15/25"), at(&lines, &starts, "hoppet visst over"), "{s:?}");
+        assert_eq!(item(&s, "16/25").joint_with, vec!["18/25".to_string()], "{s:?}");
+        assert_eq!(item(&s, "16/25").spans[0][1], start(&s, "15/25"), "{s:?}");
+    }
+
+    #[test]
     fn skipped_and_postponed_items_are_not_discussed() {
         // 16/25 is never mentioned; 17/25 is postponed.
         let parts = [
