@@ -41,7 +41,7 @@ const FLOORS: &[Floor] = &[
     floor("digitaliseringsrad-2025-09", 0.09, (0.82, 0.82), 0.80, 0, 0),
     floor("kontrollutvalg-2026-02", 0.02, (0.82, 0.76), 0.85, 0, 0),
     floor("samarbeidsutvalg-2026-01", 0.02, (0.82, 0.66), 0.80, 0, 0),
-    floor("ungdomsrad-2025-05", 0.03, (0.64, 0.70), 0.55, 0, 1),
+    floor("ungdomsrad-2025-05", 0.03, (0.64, 0.70), 0.70, 0, 1),
     // Written for tuning on 2026-12-07 (a Nynorsk committee; a board with a changed agenda).
     floor("kulturutval-2026-02", 0.03, (0.90, 0.75), 0.70, 0, 0),
     floor("representantskap-2026-06", 0.03, (0.95, 0.68), 0.80, 0, 0),

@@ -1103,6 +1103,27 @@ sakstype = "Drøfting"
     }
 
     #[test]
+    fn a_suggestion_the_chair_takes_up_joins_the_vedtak() {
+        let m = municipal();
+        let mut t = [
+            turn(TurnRole::Member, "Geir Aas", 1.0, "Kan vi også be om at turveien får belysning? Det er mørkt om vinteren."),
+            turn(TurnRole::Member, "Vera Lid", 3.0, "Kan vi ikke heller legge den på østsiden av elva?"),
+            turn(TurnRole::Chair, "Ida Strand", 5.0, "God idé, den tar vi med. Da gjør vi det sånn."),
+        ];
+        let v = vedtak_of(&m, "PS 7/26", &mut t);
+        assert_eq!(
+            v.text,
+            "Kommunestyret i Nordby bevilger 2 mill. kroner til ny turvei langs elva. Kommunestyret legger heller den på østsiden av elva."
+        );
+        // nothing suggested: nothing added
+        let mut t = [
+            turn(TurnRole::Member, "Geir Aas", 1.0, "Turveien er viktig for mange."),
+            turn(TurnRole::Chair, "Ida Strand", 5.0, "Den tar vi med. Da gjør vi det sånn."),
+        ];
+        assert_eq!(vedtak_of(&m, "PS 7/26", &mut t).text, m.item("PS 7/26").unwrap().forslag);
+    }
+
+    #[test]
     fn an_adopted_alternative_replaces_the_forslag_and_is_flagged() {
         let m = municipal();
         let mut t = [

@@ -24,6 +24,7 @@ struct RulesFile {
     framing: Vec<RewriteFile>,
     nynorsk_register: Vec<RewriteFile>,
     past_tense: HashMap<String, String>,
+    present_tense: HashMap<String, String>,
     thresholds: HashMap<String, f64>,
     vedtak: VedtakFile,
 }
@@ -108,6 +109,8 @@ pub struct Rules {
     pub nynorsk_register: Vec<(Regex, String)>,
     /// Present → past tense of the verbs a Drøfting vedtak coordinates.
     pub past_tense: HashMap<String, String>,
+    /// Infinitive → present tense of the verbs that do not just add "r" ("si" → "sier").
+    pub present_tense: HashMap<String, String>,
     thresholds: HashMap<String, f64>,
     /// Month names, January first (dates in a vedtak).
     pub months: Vec<String>,
@@ -136,6 +139,16 @@ pub fn in_third_person(said: &str, name: &str) -> String {
     let genitive = if name.ends_with(['s', 'x', 'z']) { format!("{name}'") } else { format!("{name}s") };
     let out = me.replace_all(said, regex::NoExpand(name));
     mine.replace_all(&out, regex::NoExpand(&genitive)).into_owned()
+}
+
+/// The present tense of an infinitive ("be" → "ber", "legge" → "legger"), irregular verbs
+/// from `words.present_tense` in rules.toml.
+pub fn present_tense(infinitive: &str) -> String {
+    let l = infinitive.to_lowercase();
+    match rules().present_tense.get(&l) {
+        Some(p) => p.clone(),
+        None => format!("{l}r"),
+    }
 }
 
 /// A Nynorsk line in the register of Nynorsk minutes ([`Rules::nynorsk_register`]).
@@ -212,6 +225,7 @@ impl Rules {
             neutral,
             nynorsk_register,
             past_tense: f.past_tense,
+            present_tense: f.present_tense,
             thresholds: f.thresholds,
             months: f.vedtak.months,
             ordinals,

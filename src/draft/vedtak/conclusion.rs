@@ -208,8 +208,16 @@ pub fn additions(ctx: &Ctx, sentences: &[(Span, String)], all: &[&Turn]) -> Addi
     // A statement that is no decision itself, for a request that refers back to it ("Det ber
     // vi kommunedirektøren se på.").
     let mut prev: Option<String> = None;
-    for (_, raw) in sentences {
+    for (span, raw) in sentences {
         let t = super::repair_opening(raw);
+        // "God idé, den tar vi med": the suggestion a member made just before joins the vedtak
+        if cue("adopts_previous").in_text(&t) {
+            if let Some((at, said, suggestion)) = suggestion_before(all, span[0]) {
+                out.evidence.push((at, said));
+                out.sentences.push(finish_sentence(&ctx.as_council(&suggestion)));
+                continue;
+            }
+        }
         if let Some((noun, rest)) = amendment_clause(&t) {
             // Said in the approval, the clause's "sak 38" is this meeting's; a correction of
             // earlier minutes ("i sak fire skal det stå ...") speaks of that meeting's saker.
@@ -416,6 +424,24 @@ pub fn dictated(ctx: &Ctx, sentences: &[(Span, String)]) -> Option<(Vec<(Span, S
         said.push(finish_sentence(&ctx.as_council(t)));
     }
     Some((spans, said.join(" ")))
+}
+
+/// The last suggestion a member put before `before` ("Kan vi også be om at bussen stopper ved
+/// hallen?") as the council's statement ("vi ber også om at bussen stopper ved hallen"), with
+/// where and how it was said.
+fn suggestion_before(all: &[&Turn], before: f64) -> Option<(Span, String, String)> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"(?i)^(?:men |og |så )?(?:kan|bør|burde|skal|kunne) vi (?:ikke )?(også |heller |bare )?(\p{L}+) (.+?)\?$")
+            .expect("static regex")
+    });
+    let turn = all.iter().rev().find(|t| t.role != TurnRole::Chair && t.span[1] <= before + 1e-6)?;
+    turn.sentences.iter().rev().find_map(|s| {
+        let c = re.captures(s.text.trim())?;
+        let verb = text::present_tense(&c[2]);
+        let also = c.get(1).map_or("", |m| m.as_str());
+        Some((s.span, s.text.clone(), format!("vi {verb} {also}{}", &c[3])))
+    })
 }
 
 /// "Jeg har ett punkt til: Utvalget ønsker ..." → "Utvalget ønsker ...": a first-person
