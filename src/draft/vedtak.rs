@@ -316,6 +316,7 @@ fn with_forslag(
     let denies = ctx.item.sakstype == Sakstype::Drøfting
         && !conclusion::negated(forslag)
         && additions.iter().any(|a| conclusion::negated(a) && text::fuzzy_overlap(a, forslag) >= 0.3);
+    let details_used = dictated.is_none() && !denies && add.details.is_some();
     let tensed = match dictated {
         Some((evidence, said)) => {
             found.evidence.extend(evidence);
@@ -327,9 +328,12 @@ fn with_forslag(
             flags.push(check::flag(FlagKind::DepartsFromForslag, "Oppsummeringen går imot forslaget til vedtak: kontroller."));
             join_to_standard(ctx, &standard_wording(ctx.council, ctx.item, false), &std::mem::take(&mut additions))
         }
-        None if ctx.item.sakstype == Sakstype::Drøfting => past_tense(&base),
-        None => base.clone(),
+        None if ctx.item.sakstype == Sakstype::Drøfting => past_tense(&with_details(&base, add.details.as_deref())),
+        None => with_details(&base, add.details.as_deref()),
     };
+    if details_used {
+        flags.push(check::flag(FlagKind::DepartsFromForslag, "Detaljene er hentet fra ordstyrers oppsummering: kontroller."));
+    }
     // The agenda approved with changes (referred to, or in the chair's own words about which
     // sak goes where): the saker withdrawn in the sak and the order the meeting then kept.
     if cue("agenda_approval").in_text(&ctx.item.title) {
@@ -359,6 +363,15 @@ fn with_forslag(
     let text = if additions.is_empty() { with_clause } else { format!("{} {}", finish_sentence(&with_clause), additions.join(" ")) };
     let origin = if text == forslag { Origin::Template } else { Origin::Extractive };
     (text, origin)
+}
+
+/// The forslag with the details the meeting landed on after a colon ("...: tjue til
+/// festivalen og femten til treningskort.").
+fn with_details(base: &str, details: Option<&str>) -> String {
+    match details {
+        Some(d) => format!("{}: {}.", base.trim_end().trim_end_matches('.'), conclusion::lower_first(d)),
+        None => base.to_string(),
+    }
 }
 
 /// No forslag: the chair's own decision sentence(s) when they start with the council's name
@@ -1121,6 +1134,22 @@ sakstype = "Drøfting"
             turn(TurnRole::Chair, "Ida Strand", 5.0, "Den tar vi med. Da gjør vi det sånn."),
         ];
         assert_eq!(vedtak_of(&m, "PS 7/26", &mut t).text, m.item("PS 7/26").unwrap().forslag);
+    }
+
+    #[test]
+    fn what_the_meeting_lands_on_after_a_colon_details_the_forslag() {
+        let m = municipal();
+        let mut t = [
+            turn(TurnRole::Member, "Geir Aas", 1.0, "Belysning og benker er det viktigste for de eldre."),
+            turn(TurnRole::Chair, "Ida Strand", 5.0, "Da er det vi sier: belysning hele veien, benker ved brua og en gapahuk ved vannet."),
+        ];
+        let v = vedtak_of(&m, "PS 8/26", &mut t);
+        assert_eq!(
+            v.text,
+            "Kommunestyret i Nordby drøftet planen og ba kommunedirektøren ta innspillene med i det videre arbeidet: belysning hele \
+             veien, benker ved brua og en gapahuk ved vannet."
+        );
+        assert!(v.flags.iter().any(|f| f.kind == FlagKind::DepartsFromForslag), "{:?}", v.flags);
     }
 
     #[test]

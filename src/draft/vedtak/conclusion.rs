@@ -198,6 +198,9 @@ pub struct Additions {
     pub clause: Option<String>,
     /// Where an amendment the chair referred to was stated.
     pub evidence: Vec<(Span, String)>,
+    /// What the meeting landed on, as a list after a colon ("Da går vi for kompromisset: tjue
+    /// til festivalen og femten til treningskort"): the forslag's details.
+    pub details: Option<String>,
 }
 
 /// The additions of the summing-up: sentences that state a decision the forslag does not,
@@ -210,6 +213,19 @@ pub fn additions(ctx: &Ctx, sentences: &[(Span, String)], all: &[&Turn]) -> Addi
     let mut prev: Option<String> = None;
     for (span, raw) in sentences {
         let t = super::repair_opening(raw);
+        // "Da er det vi sier: mer lys, toalett og en graffitivegg": the details, not a sentence
+        if let Some((head, tail)) = t.split_once(": ") {
+            let tail = tail.trim();
+            if text::words(head).len() <= 8
+                && cue("lands_on").in_text(head)
+                && text::content_stems(tail).len() >= 3
+                && !ctx.is_decision(tail)
+            {
+                out.evidence.push((*span, raw.clone()));
+                out.details.get_or_insert_with(|| ctx.as_council(tail).trim_end_matches(['.', '!', '?']).to_string());
+                continue;
+            }
+        }
         // "God idé, den tar vi med": the suggestion a member made just before joins the vedtak
         if cue("adopts_previous").in_text(&t) {
             if let Some((at, said, suggestion)) = suggestion_before(all, span[0]) {
