@@ -466,6 +466,25 @@ fn presented_title(ag: &Agenda, st: &[Tok], content: &[String]) -> Option<usize>
     }
 }
 
+/// An item whose title is one word ("Eventuelt", "Referatsaker") named at the end of a clause
+/// of a short sentence ("Og så sak nittito, eventuelt."), however the rest was heard: as an
+/// adverb the word leads into something, as a title it stands last.
+fn one_word_title_said(ag: &Agenda, sentence: &str) -> Option<usize> {
+    if text::words(sentence).len() > 15 {
+        return None;
+    }
+    let ends: Vec<String> = sentence
+        .split([',', '.', '?', '!', ';', ':'])
+        .filter_map(|c| text::words(c).last().cloned())
+        .flat_map(|w| text::content_stems(&w))
+        .collect();
+    let mut found = ag.titles.iter().enumerate().filter(|(_, t)| t.len() == 1 && ends.contains(&t[0].0)).map(|(i, _)| i);
+    match (found.next(), found.next()) {
+        (Some(i), None) => Some(i),
+        _ => None,
+    }
+}
+
 /// "PS åttini er protokollen": a sak word as the sentence's first or second word.
 fn opens_with_sak(st: &[Tok]) -> bool {
     st.iter().take(2).any(|t| cue("sak_opening").word(&t.w))
@@ -562,7 +581,7 @@ fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
                 let mut c = cue_of(kind, strength, off);
                 c.declared_joint = declared;
                 cues.push(c);
-            } else if let Some(i) = presented_title(ag, &st, &content) {
+            } else if let Some(i) = presented_title(ag, &st, &content).or_else(|| one_word_title_said(ag, &sentence)) {
                 cues.push(cue_of(CueKind::Announce(vec![i]), 0.6, off));
             } else if next {
                 cues.push(cue_of(CueKind::Next, 0.6, off));
@@ -682,6 +701,14 @@ mod tests {
         // the year said after the number is skipped, not read as another item
         let c = find_cues("Da går vi til sak trettifire skråstrek tjuefem.", &small);
         assert!(matches!(&c[0].kind, CueKind::Announce(v) if v == &vec![1]), "{c:?}");
+    }
+
+    #[test]
+    fn a_one_word_title_said_last_in_a_clause_announces_its_item() {
+        let ag = agenda(&[33, 34, 35, 36]);
+        assert_eq!(announced("Og så saknet det to eventuelt, innod innod, hannet.", &ag), Some(vec![3]));
+        // the adverb leads into something: no announcement
+        assert_eq!(announced("Vi kan eventuelt ta det opp igjen på neste møte.", &ag), None);
     }
 
     #[test]
