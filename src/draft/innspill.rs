@@ -374,8 +374,7 @@ fn ours_as(text: &str, org: &str) -> String {
 /// The sentences whose "jeg" the register rules would leave ("Jeg hadde meldt forfall.") with
 /// the speaker's name for it; the others as said, for the rules to recast.
 fn named_where_personal(text: &str, name: &str) -> String {
-    let singular =
-        |s: &str| text::words(&in_register(s)).iter().any(|w| matches!(w.as_str(), "jeg" | "meg" | "eg" | "min" | "mitt" | "mine"));
+    let singular = |s: &str| text::words(&in_register(s)).iter().any(|w| text::is_first_person_singular(w));
     // the rules recast or leave out every "jeg" of the point: nothing to name
     if !singular(text) {
         return text.to_string();
@@ -410,10 +409,14 @@ pub fn draft_innspill(
             let member = t.speaker.as_deref().and_then(|sp| turns::member_of(sp, meeting));
             let org = member.map(|m| m.organisation.trim().to_string()).filter(|o| !o.is_empty());
             let name = member.map(|m| m.name.clone());
-            points(t, meeting).into_iter().map(move |p| {
-                let text = org.as_deref().map_or(p.text.clone(), |o| ours_as(&p.text, o));
-                let text = name.as_deref().map_or(text.clone(), |n| named_where_personal(&text, n));
-                Point { text, ..p }
+            points(t, meeting).into_iter().map(move |mut p| {
+                if let Some(o) = &org {
+                    p.text = ours_as(&p.text, o);
+                }
+                if let Some(n) = &name {
+                    p.text = named_where_personal(&p.text, n);
+                }
+                p
             })
         })
         .map(|p| Point {

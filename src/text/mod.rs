@@ -129,12 +129,22 @@ pub struct Rules {
 const RULES_TOML: &str = include_str!("rules.toml");
 
 /// The rules, parsed on first use.
+/// The speaker's own "jeg" and "min" (Bokmål and Nynorsk), as [`in_third_person`] names them.
+const SPEAKER_ME: [&str; 3] = ["jeg", "meg", "eg"];
+const SPEAKER_MINE: [&str; 3] = ["min", "mitt", "mine"];
+
+/// A word by which the speaker speaks of themselves alone (lower case): "jeg", "meg", "min".
+pub fn is_first_person_singular(w: &str) -> bool {
+    SPEAKER_ME.contains(&w) || SPEAKER_MINE.contains(&w)
+}
+
 /// A speaker's words about themselves with their name for "jeg"/"meg" and its genitive for
 /// "min"/"mitt"/"mine" ("jeg hadde meldt forfall" → "Kari Dahl hadde meldt forfall").
 pub fn in_third_person(said: &str, name: &str) -> String {
     static RE: std::sync::OnceLock<(Regex, Regex)> = std::sync::OnceLock::new();
     let (me, mine) = RE.get_or_init(|| {
-        (Regex::new(r"(?i)\b(?:jeg|meg|eg)\b").expect("static regex"), Regex::new(r"(?i)\b(?:min|mitt|mine)\b").expect("static regex"))
+        let words = |ws: &[&str]| Regex::new(&format!(r"(?i)\b(?:{})\b", ws.join("|"))).expect("static regex");
+        (words(&SPEAKER_ME), words(&SPEAKER_MINE))
     });
     let genitive = if name.ends_with(['s', 'x', 'z']) { format!("{name}'") } else { format!("{name}s") };
     let out = me.replace_all(said, regex::NoExpand(name));

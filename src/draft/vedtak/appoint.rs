@@ -120,30 +120,40 @@ fn known_people(meeting: &Meeting, all: &[&Turn]) -> Vec<Person> {
     out
 }
 
-/// The people and roles in the chair's conclusion: "Kari blir representant", "med Per som
-/// vara", "leder blir Kari", "Kari er valgt til leder".
-fn named_roles(sentences: &[(Span, String)], known: &[Person]) -> Vec<(Person, String)> {
-    let mut out: Vec<(Person, String)> = Vec::new();
+/// Every mention of a known person in the chair's conclusion, in order: the sentence (framing
+/// taken off), its tokens, and where the name stands (first token, tokens used).
+fn mentions(sentences: &[(Span, String)], known: &[Person]) -> Vec<(String, Vec<Tok>, usize, Person, usize)> {
+    let mut out = Vec::new();
     for (_, raw) in sentences {
         let t = strip_framing(raw);
         let toks = text::tokens(&t);
         let mut i = 0;
         while i < toks.len() {
-            let Some((p, used)) = person_at(&toks, i, known) else {
-                i += 1;
-                continue;
-            };
-            // the role after the name ("blir representant", "som vara", "valgt til leder") or
-            // before it ("leder blir Kari")
-            let after = toks[i + used..].iter().take(4).position(|t| is_role(&t.w)).map(|k| i + used + k);
-            let before = i.checked_sub(2).filter(|&b| is_role(&toks[b].w) && matches!(toks[b + 1].w.as_str(), "blir" | "er" | "ble"));
-            if let Some(r) = after.or(before) {
-                let role = t[toks[r].start..toks[r].end].to_string();
-                if !out.iter().any(|(q, _)| *q == p) {
-                    out.push((p, role));
+            match person_at(&toks, i, known) {
+                Some((p, used)) => {
+                    out.push((t.clone(), toks.clone(), i, p, used));
+                    i += used;
                 }
+                None => i += 1,
             }
-            i += used;
+        }
+    }
+    out
+}
+
+/// The people and roles in the chair's conclusion: "Kari blir representant", "med Per som
+/// vara", "leder blir Kari", "Kari er valgt til leder".
+fn named_roles(sentences: &[(Span, String)], known: &[Person]) -> Vec<(Person, String)> {
+    let mut out: Vec<(Person, String)> = Vec::new();
+    for (t, toks, i, p, used) in mentions(sentences, known) {
+        // the role after the name ("blir representant", "som vara", "valgt til leder") or
+        // before it ("leder blir Kari")
+        let after = toks[i + used..].iter().take(4).position(|t| is_role(&t.w)).map(|k| i + used + k);
+        let before = i.checked_sub(2).filter(|&b| is_role(&toks[b].w) && matches!(toks[b + 1].w.as_str(), "blir" | "er" | "ble"));
+        if let Some(r) = after.or(before) {
+            if !out.iter().any(|(q, _)| *q == p) {
+                out.push((p, t[toks[r].start..toks[r].end].to_string()));
+            }
         }
     }
     out
@@ -152,19 +162,9 @@ fn named_roles(sentences: &[(Span, String)], known: &[Person]) -> Vec<(Person, S
 /// Everyone named in the chair's conclusion, in the order named ("Da er Kari og Per valgt").
 fn named_people(sentences: &[(Span, String)], known: &[Person]) -> Vec<Person> {
     let mut out: Vec<Person> = Vec::new();
-    for (_, raw) in sentences {
-        let toks = text::tokens(&strip_framing(raw));
-        let mut i = 0;
-        while i < toks.len() {
-            match person_at(&toks, i, known) {
-                Some((p, used)) => {
-                    if !out.contains(&p) {
-                        out.push(p);
-                    }
-                    i += used;
-                }
-                None => i += 1,
-            }
+    for (_, _, _, p, _) in mentions(sentences, known) {
+        if !out.contains(&p) {
+            out.push(p);
         }
     }
     out
@@ -176,11 +176,13 @@ fn people_in_role(people: &[Person], role: &str) -> String {
     for (k, p) in people.iter().enumerate() {
         if k > 0 {
             let last = k + 1 == people.len();
-            out.push_str(match (out.ends_with(','), last) {
-                (true, true) => " og ",
-                (true, false) => " ",
-                (false, true) => " og ",
-                (false, false) => ", ",
+            // after an organisation's closing comma, no second one
+            out.push_str(if last {
+                " og "
+            } else if out.ends_with(',') {
+                " "
+            } else {
+                ", "
             });
         }
         out.push_str(&p.name);
@@ -200,6 +202,7 @@ pub fn fill(ctx: &Ctx, forslag: &str, sentences: &[(Span, String)], all: &[&Turn
     }
     let known = known_people(ctx.meeting, all);
     let named = named_roles(sentences, &known);
+    let everyone = named_people(sentences, &known);
     let mut out = String::new();
     let mut last = 0;
     let mut used: Vec<usize> = Vec::new();
@@ -211,10 +214,11 @@ pub fn fill(ctx: &Ctx, forslag: &str, sentences: &[(Span, String)], all: &[&Turn
             vec![named[k].0.clone()]
         } else {
             // several for one role: the people named, in order, not given another role
-            let free: Vec<Person> = named_people(sentences, &known)
-                .into_iter()
-                .filter(|p| !taken.contains(p) && !named.iter().any(|(q, r)| q == p && !fits(r, &o.role)))
+            let free: Vec<Person> = everyone
+                .iter()
+                .filter(|p| !taken.contains(p) && !named.iter().any(|(q, r)| q == *p && !fits(r, &o.role)))
                 .take(o.count)
+                .cloned()
                 .collect();
             if free.len() < o.count {
                 return None;
