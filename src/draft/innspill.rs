@@ -232,15 +232,22 @@ pub fn formal_proposal(point: &str, speaker: Option<&str>, meeting: &Meeting) ->
         }
         // Announced, and said in the sentences after it.
         let toks = text::tokens(s);
-        let kind = toks.iter().find(|t| t.w.ends_with("forslag") || t.w.starts_with("alternativ"))?;
-        let parties = votes::parties_in(s, meeting);
+        let at = toks.iter().position(|t| t.w.ends_with("forslag") || t.w.starts_with("alternativ"))?;
+        let kind = &toks[at];
+        // the parties it is from ("et fellesforslag fra Ap og Sp"), else those the sentence names
+        let from = toks.get(at + 1).filter(|t| t.w == "fra").map(|t| votes::parties_in(&s[t.end..], meeting)).unwrap_or_default();
+        let parties = if from.is_empty() { votes::parties_in(s, meeting) } else { from };
         (is_proposal(s) && k + 1 < sents.len())
-            .then(|| (k, votes::Said { kind: votes::Kind::of(&kind.w), parties, text: sents[k + 1..].join(" ") }))
+            .then(|| (k, votes::Said { kind: votes::Kind::of(&kind.w), parties, text: String::new() }))
     })?;
-    let mut text = said.text;
-    if let Some(rest) = sents.get(k + 1..).filter(|r| !r.is_empty() && !text.contains(&r[0])) {
-        text = format!("{text} {}", rest.join(" "));
-    }
+    // the sentences after the one that puts it go on with it (and are all of it when the
+    // proposal was only announced there)
+    let after: Vec<String> = sents.get(k + 1..).unwrap_or_default().iter().enumerate().map(|(i, s)| if i == 0 { votes::wording(s) } else { s.clone() }).collect();
+    let text = if after.first().is_some_and(|a| said.text.contains(a.as_str())) {
+        said.text
+    } else {
+        [said.text].into_iter().chain(after).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
+    };
     let org = speaker.and_then(|sp| turns::member_of(sp, meeting)).map(|m| m.organisation.clone());
     let who = if said.parties.is_empty() { org.filter(|o| !o.is_empty()) } else { Some(votes::list(&said.parties)) };
     let kind = said.kind.noun();
@@ -364,11 +371,12 @@ fn is_question(s: &str) -> bool {
     s.trim_end().ends_with('?') && !cue("suggestion_question").starts(s)
 }
 
-/// "hos oss", "for oss", "til oss" with the speaker's organisation for "oss".
-fn ours_as(text: &str, org: &str) -> String {
+/// "hos oss", "for oss", "til oss" with the speaker's organisation for "oss". A party's
+/// member says "hos oss" of the place they represent, not of the party: "her".
+fn ours_as(text: &str, org: &str, party: bool) -> String {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| regex::Regex::new(r"\b(hos|for|til|fra|mot|med) oss\b").expect("static regex"));
-    re.replace_all(text, format!("$1 {org}").as_str()).into_owned()
+    re.replace_all(text, |c: &regex::Captures| if party && &c[1] == "hos" { "her".to_string() } else { format!("{} {org}", &c[1]) }).into_owned()
 }
 
 /// The sentences whose "jeg" the register rules would leave ("Jeg hadde meldt forfall.") with
@@ -408,10 +416,11 @@ pub fn draft_innspill(
             // register rules leave is the member by name
             let member = t.speaker.as_deref().and_then(|sp| turns::member_of(sp, meeting));
             let org = member.map(|m| m.organisation.trim().to_string()).filter(|o| !o.is_empty());
+            let party = org.as_deref().is_some_and(|o| !votes::parties_in(o, meeting).is_empty());
             let name = member.map(|m| m.name.clone());
             points(t, meeting).into_iter().map(move |mut p| {
                 if let Some(o) = &org {
-                    p.text = ours_as(&p.text, o);
+                    p.text = ours_as(&p.text, o, party);
                 }
                 if let Some(n) = &name {
                     p.text = named_where_personal(&p.text, n);
@@ -923,9 +932,10 @@ mod tests {
 
     #[test]
     fn the_speakers_oss_is_their_organisation() {
-        assert_eq!(ours_as("Man trodde faktisk feilen var hos oss.", "NAV"), "Man trodde faktisk feilen var hos NAV.");
-        assert_eq!(ours_as("Det er viktig for oss og for kommunene.", "KS"), "Det er viktig for KS og for kommunene.");
-        assert_eq!(ours_as("Oss gamle blir glemt.", "KS"), "Oss gamle blir glemt.");
+        assert_eq!(ours_as("Man trodde faktisk feilen var hos oss.", "NAV", false), "Man trodde faktisk feilen var hos NAV.");
+        assert_eq!(ours_as("Det er viktig for oss og for kommunene.", "KS", false), "Det er viktig for KS og for kommunene.");
+        assert_eq!(ours_as("Oss gamle blir glemt.", "KS", false), "Oss gamle blir glemt.");
+        assert_eq!(ours_as("Hver tredje tiåring hos oss svømmer dårlig, og det betyr mye for oss.", "FrP", true), "Hver tredje tiåring her svømmer dårlig, og det betyr mye for FrP.");
     }
 
     #[test]

@@ -276,6 +276,8 @@ fn with_forslag(
         None => forslag.to_string(),
     };
     let mut clause = add.clause;
+    // a forslag in numbered points gets an adopted proposal as its next point
+    let mut points = numbered_points(&base);
     let consented = votes::consented(all, proposals);
     for ((p, t), agreed) in proposals.iter().zip(&v.proposals).zip(consented) {
         // adopted by a vote, or taken up by the chair without one (unless voted down)
@@ -305,7 +307,13 @@ fn with_forslag(
             let wording = split_sentences(&text).into_iter().next().unwrap_or_default();
             clause = Some(format!("med den endring at {}", conclusion::lower_first(wording.trim_end_matches('.'))));
         } else if !additions.contains(&text) {
-            additions.push(text);
+            additions.push(match points.as_mut() {
+                Some(n) => {
+                    *n += 1;
+                    format!("{n}. {text}")
+                }
+                None => text,
+            });
         }
     }
     // A Drøfting vedtak the chair dictated stands in the chair's words, in place of the forslag
@@ -363,6 +371,21 @@ fn with_forslag(
     let text = if additions.is_empty() { with_clause } else { format!("{} {}", finish_sentence(&with_clause), additions.join(" ")) };
     let origin = if text == forslag { Origin::Template } else { Origin::Extractive };
     (text, origin)
+}
+
+/// The last point's number of a forslag written as numbered points ("1. Kommunestyret vedtar
+/// ... 2. ..."), counted from 1 without a gap; `None` for a forslag in running text.
+fn numbered_points(forslag: &str) -> Option<u32> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(r"(?:^|[.:;]\s+)(\d{1,2})\.\s+\p{Lu}").expect("static regex"));
+    let mut last = 0;
+    for c in re.captures_iter(forslag) {
+        match c[1].parse::<u32>() {
+            Ok(n) if n == last + 1 => last = n,
+            _ => return None,
+        }
+    }
+    (last >= 2).then_some(last)
 }
 
 /// The forslag with the details the meeting landed on after a colon ("...: tjue til
@@ -1042,6 +1065,37 @@ sakstype = "Drøfting"
         let v = vedtak_of(&m, "PS 7/26", &mut t);
         assert!(!v.text.contains("belysning"), "{}", v.text);
         assert!(v.text.ends_with("Sps tilleggsforslag falt med 4 stemmer."), "{}", v.text);
+    }
+
+    #[test]
+    fn a_joint_proposal_announced_then_worded_is_the_next_point_of_a_numbered_forslag() {
+        let mut m = municipal();
+        m.items[0].forslag = "1. Kommunestyret vedtar budsjettet. 2. Svømmehallen holdes stengt 1. juni - 31. august.".into();
+        let mut t = [
+            turn(
+                TurnRole::Member,
+                "Knut Moe",
+                1.0,
+                "Vi har snakket med Ap om svømmehallen, og vi legger fram et fellesforslag fra Ap og Sp. Det lyder slik: Kommunedirektøren bes utrede sommeråpent.",
+            ),
+            turn(
+                TurnRole::Chair,
+                "Ida Strand",
+                5.0,
+                "Først innstillingen. Den er vedtatt med ni mot to stemmer. Så votering over fellesforslaget fra Ap og Sp. Atten for og tre imot. Fellesforslaget er vedtatt.",
+            ),
+        ];
+        let v = vedtak_of(&m, "PS 7/26", &mut t);
+        assert_eq!(
+            v.text,
+            "1. Kommunestyret vedtar budsjettet. 2. Svømmehallen holdes stengt 1. juni - 31. august. 3. Kommunedirektøren bes utrede sommeråpent. \
+             Innstillingen ble vedtatt med 9 mot 2 stemmer. Fellesforslaget fra Ap og Sp ble vedtatt med 18 mot 3 stemmer."
+        );
+        // the innspill writes it as a protocol does, without the words that opened it
+        assert_eq!(
+            crate::draft::innspill::formal_proposal(&t[0].text(), Some("Knut Moe"), &m).as_deref(),
+            Some("Ap og Sp fremmer følgende fellesforslag: Kommunedirektøren bes utrede sommeråpent.")
+        );
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub enum Kind {
     Endring,
     /// Instead of the forslag (replaces it when adopted).
     Alternativ,
+    /// Made by several parties together (joins the vedtak when adopted).
+    Felles,
     /// A proposal without a kind named (treated as an addition).
     Forslag,
 }
@@ -43,6 +45,8 @@ impl Kind {
             Kind::Endring
         } else if w.starts_with("alternativ") || w.starts_with("motforslag") {
             Kind::Alternativ
+        } else if w.starts_with("felles") {
+            Kind::Felles
         } else {
             Kind::Forslag
         }
@@ -53,6 +57,7 @@ impl Kind {
             Kind::Tillegg => "tilleggsforslag",
             Kind::Endring => "endringsforslag",
             Kind::Alternativ => "alternative forslag",
+            Kind::Felles => "fellesforslag",
             Kind::Forslag => "forslag",
         }
     }
@@ -62,6 +67,7 @@ impl Kind {
             Kind::Tillegg => "tilleggsforslaget",
             Kind::Endring => "endringsforslaget",
             Kind::Alternativ => "det alternative forslaget",
+            Kind::Felles => "fellesforslaget",
             Kind::Forslag => "forslaget",
         }
     }
@@ -109,13 +115,19 @@ pub fn proposals(turns: &[&Turn], meeting: &Meeting, tagged: bool) -> Vec<Propos
             let announced = || -> Option<(Said, Span, usize)> {
                 let toks = text::tokens(&s.text);
                 let (at, n) = cue("proposal").find(&toks)?;
-                if at + n + 1 < toks.len() {
+                // nothing after the announcement but who makes it ("... et fellesforslag fra Ap og Sp.")
+                let rest = &toks[at + n..];
+                let named = match rest.first() {
+                    Some(f) if f.w == "fra" => parties_in(&s.text[f.end..], meeting),
+                    _ => Vec::new(),
+                };
+                if rest.len() > 1 && named.is_empty() {
                     return None;
                 }
                 let next = t.sentences.get(k + 1).filter(|n| !n.text.trim_end().ends_with('?'))?;
                 let kind = toks.iter().find_map(|w| (w.w.contains("forslag") || w.w.starts_with("alternativ")).then(|| Kind::of(&w.w)))?;
-                let text = crate::draft::common::normalise(&next.text);
-                let parties = t.speaker.as_deref().and_then(|sp| speaker_party(sp, meeting)).into_iter().collect();
+                let text = crate::draft::common::normalise(&wording(&next.text));
+                let parties = if named.is_empty() { t.speaker.as_deref().and_then(|sp| speaker_party(sp, meeting)).into_iter().collect() } else { named };
                 (!text.is_empty()).then_some((Said { kind, parties, text }, next.span, k + 1))
             };
             let (Said { kind, parties, text }, mut span, last) = match proposal_in(&s.text, t.speaker.as_deref(), meeting) {
@@ -142,6 +154,20 @@ pub fn proposals(turns: &[&Turn], meeting: &Meeting, tagged: bool) -> Vec<Propos
         }
     }
     out
+}
+
+/// The wording of a proposal announced in the sentence before, without the words that open it
+/// ("Det lyder slik: Kommunedirektøren bes ..." -> "Kommunedirektøren bes ...").
+pub fn wording(sentence: &str) -> String {
+    let toks = text::tokens(sentence);
+    match cue("proposal_wording").at(&toks, 0) {
+        Some(n) if n < toks.len() => {
+            let rest = sentence[toks[n - 1].end..].trim_start_matches([':', ',', ' ']);
+            let mut c = rest.chars();
+            c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+        }
+        _ => sentence.to_string(),
+    }
 }
 
 /// A proposal as one sentence puts it.
@@ -383,6 +409,8 @@ fn named_subjects(sentence: &str, toks: &[Tok], proposals: &[Proposal], meeting:
             Some((Kind::Endring, n))
         } else if let Some(n) = cue("vote_alternativ").at(toks, i) {
             Some((Kind::Alternativ, n))
+        } else if let Some(n) = cue("vote_felles").at(toks, i) {
+            Some((Kind::Felles, n))
         } else if toks[i].w.starts_with("forslag") {
             Some((Kind::Forslag, 1))
         } else {
