@@ -1099,6 +1099,14 @@ sakstype = "Drøfting"
     }
 
     #[test]
+    fn all_hands_up_is_a_unanimous_vote() {
+        let m = municipal();
+        let mut t = [turn(TurnRole::Chair, "Ida Strand", 5.0, "Da går vi for innstillingen. Er alle enige? Ja, alle hender oppe.")];
+        let v = vedtak_of(&m, "PS 7/26", &mut t);
+        assert!(v.text.ends_with("enstemmig."), "{}", v.text);
+    }
+
+    #[test]
     fn an_adopted_change_is_what_the_forslag_is_approved_with() {
         let m = municipal();
         let mut t = [

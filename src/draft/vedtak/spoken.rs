@@ -47,6 +47,12 @@ pub fn digits(line: &str) -> String {
                 continue;
             }
         }
+        // thousands, as said apart ("tjue tusen") or glued ("tjuetusen"): an amount
+        if let Some((v, used)) = thousands(&toks, i) {
+            put(&mut out, toks[i + used - 1].end, grouped(v));
+            i += used;
+            continue;
+        }
         if let Some((v, used)) = reading(&toks, i) {
             let unit = toks.get(i + used).is_some_and(|u| cue("number_units").word(&u.w));
             let spoken = !toks[i..i + used].iter().all(|t| t.w.bytes().all(|b| b.is_ascii_digit()));
@@ -81,6 +87,31 @@ pub fn all_digits(line: &str) -> String {
         }
     }
     out.push_str(&line[last..]);
+    out
+}
+
+/// A spoken number of thousands at `toks[i]` ("tjue tusen", "tjuetusen", "hundretusen"), as
+/// (value, words used).
+fn thousands(toks: &[Tok], i: usize) -> Option<(u32, usize)> {
+    let w = &toks[i].w;
+    if let Some(n) = w.strip_suffix("tusen").filter(|p| !p.is_empty() && !p.bytes().all(|b| b.is_ascii_digit())).and_then(text::number_value) {
+        return Some((n * 1000, 1));
+    }
+    let (v, used) = reading(toks, i)?;
+    let spoken = !toks[i..i + used].iter().all(|t| t.w.bytes().all(|b| b.is_ascii_digit()));
+    (spoken && toks.get(i + used).is_some_and(|t| t.w == "tusen")).then_some((v * 1000, used + 1))
+}
+
+/// "20 000": digits in groups of three, as amounts are written.
+fn grouped(v: u32) -> String {
+    let d = v.to_string();
+    let mut out = String::new();
+    for (k, c) in d.chars().enumerate() {
+        if k > 0 && (d.len() - k) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
     out
 }
 
@@ -136,6 +167,8 @@ mod tests {
         assert_eq!(digits("to årsverk og en plan"), "to årsverk og en plan");
         assert_eq!(digits("i sak sytten"), "i sak 17");
         assert_eq!(digits("den tjueførste mars"), "den 21. mars");
+        assert_eq!(digits("tjuetusen til festivalen og femten tusen til kort"), "20 000 til festivalen og 15 000 til kort");
+        assert_eq!(digits("rundt tre hundre og åtti tusen i året, tusen takk"), "rundt 380 000 i året, tusen takk");
         assert_eq!(year_value("tjuetjuefem"), Some(2025));
         assert_eq!(year_value("tjue"), None);
     }
