@@ -65,6 +65,8 @@ fn every_sample_meeting_has_a_floor() {
 #[test]
 fn truth_transcript_quality_floors_on_every_sample_meeting() {
     let mut failures = vec![];
+    // Aksjonspunkter are few per meeting (0 to 6): pooled over all meetings.
+    let mut aksjon = referat::eval::BulletMetrics::default();
     for f in FLOORS {
         let dir = common::root().join("samples").join(f.id);
         let meeting = Meeting::load(&dir.join("meeting.toml")).unwrap();
@@ -80,6 +82,9 @@ fn truth_transcript_quality_floors_on_every_sample_meeting() {
             "{:28} Pk {:.3} boundary {:.1} s, status mismatches {}, innspill R {r:.2} P {p:.2}, first person {}, vedtak close {close:.2}",
             f.id, s.pk, s.mean_boundary_error, s.status_mismatches, m.first_person
         );
+        aksjon.truth += m.aksjonspunkter.truth;
+        aksjon.draft += m.aksjonspunkter.draft;
+        aksjon.matched += m.aksjonspunkter.matched;
         let mut fail = |what: String| failures.push(format!("{}: {what}", f.id));
         if s.pk > f.pk {
             fail(format!("Pk {:.3} > {:.3}", s.pk, f.pk));
@@ -100,5 +105,13 @@ fn truth_transcript_quality_floors_on_every_sample_meeting() {
             fail(format!("{} innspill bullets in the first person, floor {}", m.first_person, f.first_person));
         }
     }
+    let (r, p) = (aksjon.recall(), aksjon.precision());
+    eprintln!("aksjonspunkter, all meetings: R {r:.2} P {p:.2} ({} of {} true, {} drafted)", aksjon.matched, aksjon.truth, aksjon.draft);
+    if r < AKSJON.0 || p < AKSJON.1 {
+        failures.push(format!("aksjonspunkter over all meetings R {r:.2} P {p:.2} < {:.2} / {:.2}", AKSJON.0, AKSJON.1));
+    }
     assert!(failures.is_empty(), "quality below the floor:\n{}", failures.join("\n"));
 }
+
+/// Aksjonspunkter recall and precision pooled over every sample meeting (true transcripts).
+const AKSJON: (f64, f64) = (0.50, 0.65);

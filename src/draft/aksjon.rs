@@ -5,34 +5,122 @@
 use super::check::{self, LineKind};
 use super::common::normalise;
 use super::turns::{member_of, speaker_is, Turn, TurnKind, TurnRole};
+use super::vedtak::conclusion::Ctx;
 use crate::artifact::{FlagKind, Line, Origin};
 use crate::meeting::{Item, Meeting};
-use crate::text::{self, cue, finish_sentence};
+use crate::text::{self, cue, finish_sentence, Phrases, Tok};
 use regex::Regex;
 use std::sync::OnceLock;
 
-/// The sentences of a turn that commit someone to something concrete: a commitment phrase
-/// ("kommer tilbake med", "til neste møte"), or the speaker's own intent ("vi skal informere
-/// om ...", "jeg tar det opp med ..."). Questions, formal proposals and courtesies ("vi tar med
-/// oss innspillene") are none.
-pub fn commitments(turn: &Turn) -> Vec<String> {
+/// Who a follow-up can be given to besides the speaker's own "jeg"/"vi": the meeting's people
+/// (also by first name) and organisations, and the roles in `rules.toml` ("sekretariatet").
+pub struct Actors {
+    named: Phrases,
+}
+
+impl Actors {
+    pub fn of(meeting: &Meeting) -> Actors {
+        let people = meeting.members.iter().map(|m| (&m.name, &m.organisation));
+        let presenters = meeting.items.iter().flat_map(|i| i.presenters.iter()).map(|p| (&p.name, &p.organisation));
+        let mut names: Vec<String> = Vec::new();
+        for (name, org) in people.chain(presenters) {
+            let words = text::words(name);
+            names.extend(words.first().cloned());
+            names.push(words.join(" "));
+            let org = text::words(org);
+            // "Norsk helsenett" for "Norsk helsenett SF": the company form is left out when said
+            if org.len() > 1 && org.last().is_some_and(|w| cue("company_forms").word(w)) {
+                names.push(org[..org.len() - 1].join(" "));
+            }
+            names.push(org.join(" "));
+        }
+        names.retain(|n| !n.is_empty() && !n.contains(['|', '?', '*']));
+        names.sort();
+        names.dedup();
+        Actors { named: Phrases::new(&names) }
+    }
+
+    /// Words used by an actor named at `toks[i]`.
+    fn at(&self, toks: &[Tok], i: usize) -> Option<usize> {
+        self.named.at(toks, i).or_else(|| cue("actor_roles").at(toks, i))
+    }
+}
+
+/// Whose a commitment is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Actor {
+    /// The speaker's ("jeg", "vi").
+    Own,
+    /// Someone the sentence names ("Sekretariatet sender ...").
+    Named,
+}
+
+/// The actor of the commitment `s` makes, if it makes one: a verb of doing with its actor in
+/// the main clause (in an "at"-clause only when the chair reports what was agreed: what is
+/// asked of someone is the vedtak's), and a time it is to be done by or a future ("skal",
+/// "vil"). The speaker's own "vi sender ..." and a task the chair's summing-up gives someone
+/// named need no time. Questions, conditions, formal proposals and courtesies ("vi tar med oss
+/// innspillene") commit nobody.
+fn commitment_in(s: &str, actors: &Actors, turn: &Turn, council: &Ctx) -> Option<Actor> {
+    let toks = text::tokens(s);
+    let summing_up = turn.kind == TurnKind::SummingUp;
+    // what the council does is the vedtak's; a line of a few words ("Det kan vi ordne.") says
+    // nothing to follow up
+    if s.trim_end().ends_with('?')
+        || cue("proposal").find(&toks).is_some()
+        || council.council_subject(s)
+        || text::content_stems(s).len() < 3
+    {
+        return None;
+    }
+    if toks.first().is_some_and(|t| matches!(t.w.as_str(), "hvis" | "dersom" | "når" | "om")) {
+        return None;
+    }
+    let (at, n) = cue("commitment_verb").find(&toks)?;
+    let in_at_clause = toks[..at].iter().any(|t| t.w == "at");
+    if in_at_clause && !(summing_up && cue("commitment_report").find(&toks[..at]).is_some()) {
+        return None;
+    }
+    // the subject: the actor nearest before the verb, else right after it ("I dag sender vi
+    // ...", "den kan vi legge fram")
+    let first_person = |t: &Tok| matches!(t.w.as_str(), "jeg" | "vi" | "eg" | "me");
+    let from = at.saturating_sub(6);
+    let to = (at + n + 2).min(toks.len());
+    let actor_at = |i: usize| {
+        if first_person(&toks[i]) {
+            Some(Actor::Own)
+        } else {
+            actors.at(&toks, i).map(|_| Actor::Named)
+        }
+    };
+    let before = (from..at).rev().find_map(|i| actor_at(i).map(|a| (i, a)));
+    // an actor in a clause of its own ("..., som vi kommer tilbake til", "før vi lager ...")
+    if before.is_some_and(|(i, _)| i > 0 && cue("subordinator").word(&toks[i - 1].w)) {
+        return None;
+    }
+    let actor = before.map(|(_, a)| a).or_else(|| (at + 1..to).find_map(actor_at))?;
+    if in_at_clause && actor != Actor::Named {
+        return None;
+    }
+    let lc = s.to_lowercase();
+    if cue("courtesy").find(&toks).is_some() && text::content_stems(&lc.replace("innspillene", "").replace("innspill", "")).len() < 4 {
+        return None;
+    }
+    let timed = cue("commitment_time").find(&toks).is_some();
+    let future = cue("commitment_modal").find(&toks[from..at + n]).is_some();
+    // "vi sender ...": the speaker's own undertaking, said as done
+    // (not in a presentation: "vi legger fram et budsjett med ..." describes it)
+    let undertaking = actor == Actor::Own && at > 0 && first_person(&toks[at - 1]) && !turn.presenting;
+    let assigned = summing_up && actor == Actor::Named;
+    (timed || future || undertaking || assigned).then_some(actor)
+}
+
+/// The sentences of a turn that commit someone to something concrete, with whose it is.
+fn commitments(turn: &Turn, actors: &Actors, council: &Ctx) -> Vec<(String, Actor)> {
     turn.sentences
         .iter()
         .flat_map(|s| text::split_sentences(&s.text))
-        .filter(|s| {
-            let toks = text::tokens(s);
-            if s.trim_end().ends_with('?') || cue("proposal").find(&toks).is_some() {
-                return false;
-            }
-            let cued = cue("commitment").find(&toks).is_some() || cue("intent").find(&toks).is_some();
-            if !cued {
-                return false;
-            }
-            let lc = s.to_lowercase();
-            let generic = cue("courtesy").find(&toks).is_some()
-                && text::content_stems(&lc.replace("innspillene", "").replace("innspill", "")).len() < 4;
-            !generic
-        })
+        .filter_map(|s| commitment_in(&s, actors, turn, council).map(|a| (s, a)))
         .collect()
 }
 
@@ -64,13 +152,16 @@ fn speaker_org(turn: &Turn, meeting: &Meeting, item: &Item) -> Option<String> {
 pub fn draft_aksjon(turns: &[&Turn], meeting: &Meeting, item: &Item) -> Vec<Line> {
     static FIRST_PERSON: OnceLock<Regex> = OnceLock::new();
     let fp = FIRST_PERSON.get_or_init(|| Regex::new(r"(?i)^(vi|jeg)\s+").expect("static regex"));
+    let actors = Actors::of(meeting);
+    let council = Ctx::new(meeting, item, &[]);
     let mut out = Vec::new();
     for t in turns {
-        for sent in commitments(t) {
-            // In the summing-up only the chair's own undertakings count ("Jeg tar det opp med
-            // kommunedirektøren"); the rest of it states the vedtak.
-            let own = text::words(&sent).first().is_some_and(|w| w == "jeg" || w == "vi");
-            if t.kind == TurnKind::SummingUp && !own {
+        for (sent, actor) in commitments(t, &actors, &council) {
+            // In the summing-up a follow-up is the chair's own ("Jeg tar det opp med
+            // kommunedirektøren") or given to someone named ("Sekretariatet sender ..."); what
+            // "vi" do there is the council's, and the vedtak states it.
+            let own = text::words(&sent).first().is_some_and(|w| matches!(w.as_str(), "jeg" | "vi" | "eg" | "me"));
+            if t.kind == TurnKind::SummingUp && !own && actor != Actor::Named {
                 continue;
             }
             let who = if t.role == TurnRole::Chair {
@@ -78,7 +169,7 @@ pub fn draft_aksjon(turns: &[&Turn], meeting: &Meeting, item: &Item) -> Vec<Line
             } else {
                 speaker_org(t, meeting, item)
             };
-            let mut text = strip_opening(&sent);
+            let mut text = actor_first(&strip_opening(&sent), &actors);
             let mut flags = Vec::new();
             if fp.is_match(&text) {
                 match &who {
@@ -95,6 +186,38 @@ pub fn draft_aksjon(turns: &[&Turn], meeting: &Meeting, item: &Item) -> Vec<Line
         }
     }
     out
+}
+
+/// The actor first, as the referat writes a follow-up: "Tar KS kontakt med ..." → "KS tar
+/// kontakt med ...", "Ber vi sekretariatet om å lage ..." → "Sekretariatet lager ...".
+fn actor_first(line: &str, actors: &Actors) -> String {
+    let toks = text::tokens(line);
+    let capital = |s: &str| {
+        let mut c = s.chars();
+        c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+    };
+    // a request: "ber (vi) <actor> om å <verb> ..."
+    if toks.first().is_some_and(|t| t.w == "ber" || t.w == "be") {
+        let a = 1 + usize::from(toks.get(1).is_some_and(|t| t.w == "vi"));
+        if let Some(k) = actors.at(&toks, a) {
+            let (om, aa, verb) = (toks.get(a + k), toks.get(a + k + 1), toks.get(a + k + 2));
+            if let (Some(om), Some(aa), Some(verb)) = (om, aa, verb) {
+                if om.w == "om" && aa.w == "å" {
+                    let actor = &line[toks[a].start..toks[a + k - 1].end];
+                    return format!("{} {}{}", capital(actor), text::present_tense(&verb.w), &line[verb.end..]);
+                }
+            }
+        }
+        return line.to_string();
+    }
+    // the verb before its actor
+    if cue("commitment_verb").at(&toks, 0).is_some() {
+        if let Some(k) = actors.at(&toks, 1) {
+            let actor = &line[toks[1].start..toks[k].end];
+            return format!("{} {}{}", capital(actor), toks[0].w, &line[toks[k].end..]);
+        }
+    }
+    line.to_string()
 }
 
 /// Drop "Ja." / "Takk for gode innspill." before the commitment; keep the subject.
@@ -169,5 +292,67 @@ presenters = [{ name = "Norunn Saure", organisation = "Helsedirektoratet" }]
             ..t.clone()
         };
         assert!(draft_aksjon(&[&courtesy], &m, item).is_empty());
+    }
+
+    #[test]
+    fn a_follow_up_is_an_actor_a_verb_of_doing_and_a_time_or_a_task_given() {
+        let m = crate::meeting::Meeting::parse(
+            r#"
+council = "Nasjonalt råd"
+number = "1"
+date = "d"
+time = "t"
+place = "p"
+[[members]]
+name = "Rune Dahl"
+organisation = "KS"
+[[items]]
+saksnr = "5/25"
+title = "T"
+sakstype = "Drøfting"
+presenters = [{ name = "Kari Holm", organisation = "Norsk helsenett SF" }]
+"#,
+        )
+        .unwrap();
+        let item = &m.items[0];
+        let turn = |role: TurnRole, kind: TurnKind, speaker: &str, text: &str| Turn {
+            span: [1.0, 2.0],
+            sentences: vec![Sentence { span: [1.0, 2.0], text: text.into(), speaker: Some(speaker.into()), starts_segment: true }],
+            speaker: Some(speaker.into()),
+            role,
+            kind,
+            presenting: false,
+        };
+        let member = |text: &str| turn(TurnRole::Member, TurnKind::Substantive, "Rune Dahl", text);
+        let summing_up = |text: &str| turn(TurnRole::Chair, TurnKind::SummingUp, "Leder", text);
+        let lines = |t: Turn| draft_aksjon(&[&t], &m, item).into_iter().map(|l| l.text).collect::<Vec<_>>();
+        // the speaker's own undertaking, with no time said
+        assert_eq!(
+            lines(member("Ja, vi sender ut en kort melding til kommunene om status.")),
+            ["KS sender ut en kort melding til kommunene om status."]
+        );
+        // an organisation named without its company form
+        assert_eq!(lines(member("Norsk helsenett kommer tilbake med en oversikt til neste møte.")).len(), 1);
+        // a task the chair's summing-up gives someone named, also after "noterer vi at"
+        assert_eq!(
+            lines(summing_up("Og så tar KS kontakt med fylkeskommunene om modellen.")),
+            ["KS tar kontakt med fylkeskommunene om modellen."]
+        );
+        assert_eq!(
+            lines(summing_up("Så ber vi sekretariatet om å lage en skisse til møtet i april.")),
+            ["Sekretariatet lager en skisse til møtet i april."]
+        );
+        assert_eq!(lines(summing_up("Da noterer vi at Rune supplerer planen med en indikator for pasientene.")).len(), 1);
+        // none: a clause of its own, a duty with no actor, a presenter's introduction, what the
+        // council asks, a line of a few words
+        for none in [
+            member("Det gjelder innkjøp, som vi kommer tilbake til i sak åtte."),
+            member("Taket må skiftes innen tre år, og det koster mye."),
+            turn(TurnRole::Chair, TurnKind::Procedural, "Leder", "Kari Holm fra Norsk helsenett legger frem saken."),
+            summing_up("Rådet ber om at sekretariatet lager en skisse til møtet i april."),
+            member("Det kan vi ordne."),
+        ] {
+            assert!(lines(none.clone()).is_empty(), "{:?}", none.sentences[0].text);
+        }
     }
 }

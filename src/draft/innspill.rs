@@ -237,12 +237,17 @@ pub fn formal_proposal(point: &str, speaker: Option<&str>, meeting: &Meeting) ->
         // the parties it is from ("et fellesforslag fra Ap og Sp"), else those the sentence names
         let from = toks.get(at + 1).filter(|t| t.w == "fra").map(|t| votes::parties_in(&s[t.end..], meeting)).unwrap_or_default();
         let parties = if from.is_empty() { votes::parties_in(s, meeting) } else { from };
-        (is_proposal(s) && k + 1 < sents.len())
-            .then(|| (k, votes::Said { kind: votes::Kind::of(&kind.w), parties, text: String::new() }))
+        (is_proposal(s) && k + 1 < sents.len()).then(|| (k, votes::Said { kind: votes::Kind::of(&kind.w), parties, text: String::new() }))
     })?;
     // the sentences after the one that puts it go on with it (and are all of it when the
     // proposal was only announced there)
-    let after: Vec<String> = sents.get(k + 1..).unwrap_or_default().iter().enumerate().map(|(i, s)| if i == 0 { votes::wording(s) } else { s.clone() }).collect();
+    let after: Vec<String> = sents
+        .get(k + 1..)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| if i == 0 { votes::wording(s) } else { s.clone() })
+        .collect();
     let text = if after.first().is_some_and(|a| said.text.contains(a.as_str())) {
         said.text
     } else {
@@ -376,7 +381,8 @@ fn is_question(s: &str) -> bool {
 fn ours_as(text: &str, org: &str, party: bool) -> String {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| regex::Regex::new(r"\b(hos|for|til|fra|mot|med) oss\b").expect("static regex"));
-    re.replace_all(text, |c: &regex::Captures| if party && &c[1] == "hos" { "her".to_string() } else { format!("{} {org}", &c[1]) }).into_owned()
+    re.replace_all(text, |c: &regex::Captures| if party && &c[1] == "hos" { "her".to_string() } else { format!("{} {org}", &c[1]) })
+        .into_owned()
 }
 
 /// The sentences whose "jeg" the register rules would leave ("Jeg hadde meldt forfall.") with
@@ -935,7 +941,10 @@ mod tests {
         assert_eq!(ours_as("Man trodde faktisk feilen var hos oss.", "NAV", false), "Man trodde faktisk feilen var hos NAV.");
         assert_eq!(ours_as("Det er viktig for oss og for kommunene.", "KS", false), "Det er viktig for KS og for kommunene.");
         assert_eq!(ours_as("Oss gamle blir glemt.", "KS", false), "Oss gamle blir glemt.");
-        assert_eq!(ours_as("Hver tredje tiåring hos oss svømmer dårlig, og det betyr mye for oss.", "FrP", true), "Hver tredje tiåring her svømmer dårlig, og det betyr mye for FrP.");
+        assert_eq!(
+            ours_as("Hver tredje tiåring hos oss svømmer dårlig, og det betyr mye for oss.", "FrP", true),
+            "Hver tredje tiåring her svømmer dårlig, og det betyr mye for FrP."
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! for review.
 
 mod appoint;
-mod conclusion;
+pub(crate) mod conclusion;
 mod inhabil;
 mod spoken;
 pub(super) mod votes;

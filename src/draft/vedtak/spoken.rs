@@ -94,7 +94,9 @@ pub fn all_digits(line: &str) -> String {
 /// (value, words used).
 fn thousands(toks: &[Tok], i: usize) -> Option<(u32, usize)> {
     let w = &toks[i].w;
-    if let Some(n) = w.strip_suffix("tusen").filter(|p| !p.is_empty() && !p.bytes().all(|b| b.is_ascii_digit())).and_then(text::number_value) {
+    if let Some(n) =
+        w.strip_suffix("tusen").filter(|p| !p.is_empty() && !p.bytes().all(|b| b.is_ascii_digit())).and_then(text::number_value)
+    {
         return Some((n * 1000, 1));
     }
     let (v, used) = reading(toks, i)?;
@@ -107,7 +109,7 @@ fn grouped(v: u32) -> String {
     let d = v.to_string();
     let mut out = String::new();
     for (k, c) in d.chars().enumerate() {
-        if k > 0 && (d.len() - k) % 3 == 0 {
+        if k > 0 && (d.len() - k).is_multiple_of(3) {
             out.push(' ');
         }
         out.push(c);

@@ -127,7 +127,11 @@ pub fn proposals(turns: &[&Turn], meeting: &Meeting, tagged: bool) -> Vec<Propos
                 let next = t.sentences.get(k + 1).filter(|n| !n.text.trim_end().ends_with('?'))?;
                 let kind = toks.iter().find_map(|w| (w.w.contains("forslag") || w.w.starts_with("alternativ")).then(|| Kind::of(&w.w)))?;
                 let text = crate::draft::common::normalise(&wording(&next.text));
-                let parties = if named.is_empty() { t.speaker.as_deref().and_then(|sp| speaker_party(sp, meeting)).into_iter().collect() } else { named };
+                let parties = if named.is_empty() {
+                    t.speaker.as_deref().and_then(|sp| speaker_party(sp, meeting)).into_iter().collect()
+                } else {
+                    named
+                };
                 (!text.is_empty()).then_some((Said { kind, parties, text }, next.span, k + 1))
             };
             let (Said { kind, parties, text }, mut span, last) = match proposal_in(&s.text, t.speaker.as_deref(), meeting) {
