@@ -16,6 +16,8 @@ use std::sync::OnceLock;
 /// (also by first name) and organisations, and the roles in `rules.toml` ("sekretariatet").
 pub struct Actors {
     named: Phrases,
+    /// (first name, full name) of the people whose first name no one else has.
+    first_names: Vec<(String, String)>,
 }
 
 impl Actors {
@@ -23,7 +25,13 @@ impl Actors {
         let people = meeting.members.iter().map(|m| (&m.name, &m.organisation));
         let presenters = meeting.items.iter().flat_map(|i| i.presenters.iter()).map(|p| (&p.name, &p.organisation));
         let mut names: Vec<String> = Vec::new();
+        let mut first_names: Vec<(String, String)> = Vec::new();
         for (name, org) in people.chain(presenters) {
+            if let Some(first) = text::words(name).first() {
+                if !first_names.iter().any(|(f, full)| f == first && full == name) {
+                    first_names.push((first.clone(), name.clone()));
+                }
+            }
             let words = text::words(name);
             names.extend(words.first().cloned());
             names.push(words.join(" "));
@@ -37,7 +45,23 @@ impl Actors {
         names.retain(|n| !n.is_empty() && !n.contains(['|', '?', '*']));
         names.sort();
         names.dedup();
-        Actors { named: Phrases::new(&names) }
+        let shared: Vec<String> =
+            first_names.iter().filter(|(f, _)| first_names.iter().filter(|(g, _)| g == f).count() > 1).map(|(f, _)| f.clone()).collect();
+        first_names.retain(|(f, _)| !shared.contains(f));
+        Actors { named: Phrases::new(&names), first_names }
+    }
+
+    /// The line with a person named by first name at its start named in full ("Mari skriver"
+    /// → "Mari Kvam skriver"), when only one person in the meeting has that first name.
+    fn in_full(&self, line: &str) -> String {
+        let toks = text::tokens(line);
+        let Some(first) = toks.first() else { return line.to_string() };
+        match self.first_names.iter().find(|(f, _)| *f == first.w) {
+            Some((_, full)) if !text::words(full).get(1).is_some_and(|w| toks.get(1).is_some_and(|t| t.w == *w)) => {
+                format!("{}{full}{}", &line[..first.start], &line[first.end..])
+            }
+            _ => line.to_string(),
+        }
     }
 
     /// Words used by an actor named at `toks[i]`.
@@ -115,12 +139,44 @@ fn commitment_in(s: &str, actors: &Actors, turn: &Turn, council: &Ctx) -> Option
     (timed || future || undertaking || assigned).then_some(actor)
 }
 
+/// A task the chair asks someone named to take ("Mari, kan du skrive uttalelsen og sende den
+/// innen fredag?"), as the follow-up it gives them ("Mari skriver uttalelsen og sender den
+/// innen fredag."); the answer is not read, a "no" being rare and said in other words.
+fn asked(s: &str, actors: &Actors) -> Option<String> {
+    let s = s.trim();
+    let body = s.strip_suffix('?')?;
+    let toks = text::tokens(body);
+    let k = actors.at(&toks, 0)?;
+    let (modal, you) = (toks.get(k)?, toks.get(k + 1)?);
+    if !matches!(modal.w.as_str(), "kan" | "vil" | "skal") || !matches!(you.w.as_str(), "du" | "dere" | "de") {
+        return None;
+    }
+    let verb = toks.get(k + 2)?;
+    cue("commitment_verb").at(&toks, k + 2)?;
+    let actor = &body[toks[0].start..toks[k - 1].end];
+    // the verbs joined to it by "og" are in the present tense too ("og sende" → "og sender")
+    let mut rest = String::new();
+    let mut last = verb.end;
+    for i in k + 3..toks.len() {
+        if toks[i - 1].w == "og" && !toks[i].w.ends_with('r') && cue("commitment_verb").at(&toks, i).is_some() {
+            rest.push_str(&body[last..toks[i].start]);
+            rest.push_str(&text::present_tense(&toks[i].w));
+            last = toks[i].end;
+        }
+    }
+    rest.push_str(&body[last..]);
+    Some(format!("{actor} {}{rest}.", text::present_tense(&verb.w)))
+}
+
 /// The sentences of a turn that commit someone to something concrete, with whose it is.
 fn commitments(turn: &Turn, actors: &Actors, council: &Ctx) -> Vec<(String, Actor)> {
     turn.sentences
         .iter()
         .flat_map(|s| text::split_sentences(&s.text))
-        .filter_map(|s| commitment_in(&s, actors, turn, council).map(|a| (s, a)))
+        .filter_map(|s| match asked(&s, actors).filter(|_| turn.role == TurnRole::Chair) {
+            Some(task) => Some((task, Actor::Named)),
+            None => commitment_in(&s, actors, turn, council).map(|a| (s, a)),
+        })
         .collect()
 }
 
@@ -169,7 +225,7 @@ pub fn draft_aksjon(turns: &[&Turn], meeting: &Meeting, item: &Item) -> Vec<Line
             } else {
                 speaker_org(t, meeting, item)
             };
-            let mut text = actor_first(&strip_opening(&sent), &actors);
+            let mut text = actors.in_full(&actor_first(&strip_opening(&sent), &actors));
             let mut flags = Vec::new();
             if fp.is_match(&text) {
                 match &who {
@@ -209,6 +265,15 @@ fn actor_first(line: &str, actors: &Actors) -> String {
             }
         }
         return line.to_string();
+    }
+    // the actor addressed, the verb in the imperative: "Hanne, send gjerne eksemplene ..."
+    if let Some(k) = actors.at(&toks, 0) {
+        let addressed = line[toks[k - 1].end..].trim_start().starts_with(',');
+        if let Some(v) = toks.get(k).filter(|v| addressed && !v.w.ends_with(['e', 'r']) && cue("commitment_verb").at(&toks, k).is_some()) {
+            let infinitive = if v.w.ends_with(['a', 'i', 'o', 'u', 'y', 'å']) { v.w.clone() } else { format!("{}e", v.w) };
+            let after = toks.get(k + 1).filter(|g| g.w == "gjerne").map_or(v.end, |g| g.end);
+            return format!("{} {}{}", &line[toks[0].start..toks[k - 1].end], text::present_tense(&infinitive), &line[after..]);
+        }
     }
     // the verb before its actor
     if cue("commitment_verb").at(&toks, 0).is_some() {
@@ -343,6 +408,20 @@ presenters = [{ name = "Kari Holm", organisation = "Norsk helsenett SF" }]
             ["Sekretariatet lager en skisse til møtet i april."]
         );
         assert_eq!(lines(summing_up("Da noterer vi at Rune supplerer planen med en indikator for pasientene.")).len(), 1);
+        assert_eq!(
+            lines(summing_up("Rune, send gjerne eksemplene til sekretariatet.")),
+            ["Rune Dahl sender eksemplene til sekretariatet."]
+        );
+        // a task the chair asks someone named to take
+        assert_eq!(
+            lines(turn(
+                TurnRole::Chair,
+                TurnKind::Procedural,
+                "Leder",
+                "Rune, kan du skrive uttalelsen og sende den til fylket innen fredag?"
+            )),
+            ["Rune Dahl skriver uttalelsen og sender den til fylket innen fredag."]
+        );
         // none: a clause of its own, a duty with no actor, a presenter's introduction, what the
         // council asks, a line of a few words
         for none in [
