@@ -57,7 +57,8 @@ impl Actors {
         let toks = text::tokens(line);
         let Some(first) = toks.first() else { return line.to_string() };
         match self.first_names.iter().find(|(f, _)| *f == first.w) {
-            Some((_, full)) if !text::words(full).get(1).is_some_and(|w| toks.get(1).is_some_and(|t| t.w == *w)) => {
+            // (not when the surname follows already)
+            Some((_, full)) if text::words(full).get(1).is_none_or(|w| toks.get(1).is_none_or(|t| t.w != *w)) => {
                 format!("{}{full}{}", &line[..first.start], &line[first.end..])
             }
             _ => line.to_string(),
