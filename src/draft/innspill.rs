@@ -124,21 +124,28 @@ fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
     // A sentence that only announces another point ("Og så et annet punkt.") is dropped, and
     // the sentence after it opens that point.
     let mut opens_next: Vec<Span> = Vec::new();
+    // a question right after a suggestion put as a question spells it out ("Kan vi ikke bare
+    // dele? Tjue til festivalen og femten til kortene?")
+    let spells_out: Vec<bool> = std::iter::once(false)
+        .chain(turn.sentences.windows(2).map(|w| w[0].text.trim_end().ends_with('?') && cue("suggestion_question").starts(&w[0].text)))
+        .collect();
     let ss: Vec<&Sentence> = turn
         .sentences
         .iter()
-        .filter(|s| {
+        .enumerate()
+        .filter(|&(k, s)| {
             if opens_topic(&s.text) && text::content_stems(&s.text).len() <= 2 {
                 opens_next.push(s.span);
                 return false;
             }
             !is_filler_sentence(&s.text)
                 && !is_meta_sentence(&s.text)
-                && !is_question(&s.text)
+                && (!is_question(&s.text) || spells_out[k])
                 && !is_undertaking(&s.text)
                 && !turns::is_handover_sentence(&s.text, meeting)
                 && !turns::is_announcement(&s.text)
         })
+        .map(|(_, s)| s)
         .collect();
     let announced = |s: &Sentence| opens_next.iter().any(|o| o[1] <= s.span[0] + 1e-6 && s.span[0] - o[1] < 2.0);
     // Content words from each sentence to the end of its transcript segment: a new line of
@@ -932,6 +939,14 @@ mod tests {
         assert_eq!(points(&t, &m).len(), 1);
         // a remark alone with too little in it to record
         let mut t = turn(&[(0.0, 2.0, "Det var et ryddig referat.")]);
+        t.speaker = Some("Tor Aas".into());
+        assert!(points(&t, &m).is_empty());
+        // a suggestion put as a question, spelled out in the question after it; a plain
+        // question is none
+        let mut t = turn(&[(0.0, 2.0, "Kan vi ikke bare dele?"), (2.0, 5.0, "Tjue til festivalen og femten til treningskortene?")]);
+        t.speaker = Some("Tor Aas".into());
+        assert_eq!(points(&t, &m).len(), 1);
+        let mut t = turn(&[(0.0, 2.0, "Når blir parken bygget?"), (2.0, 5.0, "Tjue til festivalen og femten til treningskortene?")]);
         t.speaker = Some("Tor Aas".into());
         assert!(points(&t, &m).is_empty());
     }
