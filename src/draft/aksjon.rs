@@ -86,7 +86,7 @@ enum Actor {
 /// "vil"). The speaker's own "vi sender ..." and a task the chair's summing-up gives someone
 /// named need no time. Questions, conditions, formal proposals and courtesies ("vi tar med oss
 /// innspillene") commit nobody.
-fn commitment_in(s: &str, actors: &Actors, turn: &Turn, council: &Ctx) -> Option<Actor> {
+fn commitment_in(s: &str, actors: &Actors, turn: &Turn, council: &Ctx) -> Option<(Actor, usize)> {
     let toks = text::tokens(s);
     let summing_up = turn.kind == TurnKind::SummingUp;
     // what the council does is the vedtak's; a line of a few words ("Det kan vi ordne.") says
@@ -124,6 +124,11 @@ fn commitment_in(s: &str, actors: &Actors, turn: &Turn, council: &Ctx) -> Option
         return None;
     }
     let actor = before.map(|(_, a)| a).or_else(|| (at + 1..to).find_map(actor_at))?;
+    // the follow-up in an "at"-clause is the clause, from its actor
+    let start = match before {
+        Some((i, _)) if in_at_clause => toks[i].start,
+        _ => 0,
+    };
     if in_at_clause && actor != Actor::Named {
         return None;
     }
@@ -137,7 +142,7 @@ fn commitment_in(s: &str, actors: &Actors, turn: &Turn, council: &Ctx) -> Option
     // (not in a presentation: "vi legger fram et budsjett med ..." describes it)
     let undertaking = actor == Actor::Own && at > 0 && first_person(&toks[at - 1]) && !turn.presenting;
     let assigned = summing_up && actor == Actor::Named;
-    (timed || future || undertaking || assigned).then_some(actor)
+    (timed || future || undertaking || assigned).then_some((actor, start))
 }
 
 /// A task the chair asks someone named to take ("Mari, kan du skrive uttalelsen og sende den
@@ -176,7 +181,7 @@ fn commitments(turn: &Turn, actors: &Actors, council: &Ctx) -> Vec<(String, Acto
         .flat_map(|s| text::split_sentences(&s.text))
         .filter_map(|s| match asked(&s, actors).filter(|_| turn.role == TurnRole::Chair) {
             Some(task) => Some((task, Actor::Named)),
-            None => commitment_in(&s, actors, turn, council).map(|a| (s, a)),
+            None => commitment_in(&s, actors, turn, council).map(|(a, start)| (s[start..].to_string(), a)),
         })
         .collect()
 }
@@ -408,7 +413,10 @@ presenters = [{ name = "Kari Holm", organisation = "Norsk helsenett SF" }]
             lines(summing_up("Så ber vi sekretariatet om å lage en skisse til møtet i april.")),
             ["Sekretariatet lager en skisse til møtet i april."]
         );
-        assert_eq!(lines(summing_up("Da noterer vi at Rune supplerer planen med en indikator for pasientene.")).len(), 1);
+        assert_eq!(
+            lines(summing_up("Da noterer vi at planen får støtte, men at Rune supplerer den med en indikator for pasientene.")),
+            ["Rune Dahl supplerer den med en indikator for pasientene."]
+        );
         assert_eq!(
             lines(summing_up("Rune, send gjerne eksemplene til sekretariatet.")),
             ["Rune Dahl sender eksemplene til sekretariatet."]
