@@ -7,6 +7,8 @@
 #   CLIP_SECONDS=120 bash bench/asr_decoding.sh ...  # only the first 120 s of each meeting (sox),
 #                                                    # scored on the utterances that start in it
 #   REPORT=bench/other.md WORK=bench/tmp/other bash bench/asr_decoding.sh ...  # table and work dir
+#   EXTRA=--no-speakers bash bench/asr_decoding.sh ...   # flags added to every setting
+#   BASE=default bash bench/asr_decoding.sh default prompt100   # time ratios to this setting (default: today)
 #
 # Settings (flags of `referat transcribe`):
 #   today     greedy, best-of 3 fallback, no correction: transcription as it was before issue 15
@@ -15,6 +17,8 @@
 #   beam2 / beam3 / beam5   beam search of that width, with correction
 #   bestof5   greedy with 5 candidates per fallback step, with correction
 #   carry     the default plus the previous window's words in the prompt
+#   promptN   the default with the vocabulary prompt cut to N whisper tokens (default 200)
+#   noprompt  the default without the vocabulary prompt
 # Every run with correction keeps Whisper's own text (`asr_text`), so one run gives the WER
 # without and with correction (bench/wer.py, same normalisation as everywhere). For `today`
 # the WER with correction comes from correcting its transcript afterwards (bench_lexicon).
@@ -45,6 +49,8 @@ flags() {
     beam*) echo "--beam-size ${1#beam}" ;;
     bestof*) echo "--fast --best-of ${1#bestof}" ;;
     carry) echo "--carry-context" ;;
+    prompt*) echo "--prompt-tokens ${1#prompt}" ;;
+    noprompt) echo "--no-prompt" ;;
     *) echo "unknown setting $1" >&2; exit 2 ;;
   esac
 }
@@ -71,7 +77,7 @@ for m in "${meetings[@]}"; do
     mkdir -p "$out"
     t0=$(date +%s.%N)
     # shellcheck disable=SC2046
-    "$bin/referat" transcribe --meeting "$dir/meeting.toml" --audio "$audio" --out "$out" --force --threads "$threads" $(flags "$s") 2>"$out/log.txt"
+    "$bin/referat" transcribe --meeting "$dir/meeting.toml" --audio "$audio" --out "$out" --force --threads "$threads" $(flags "$s") ${EXTRA:-} 2>"$out/log.txt"
     t1=$(date +%s.%N)
     secs=$(awk "BEGIN {print $t1 - $t0}")
     raw=$(python3 bench/wer.py --asr "$out/transcript.json" "$dir/truth.json" "${until[@]}" | awk '{print $2}')
@@ -87,23 +93,24 @@ for m in "${meetings[@]}"; do
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
-python3 - "$rows" "$threads" "$(cut -d' ' -f1-3 /proc/loadavg)" "${CLIP_SECONDS:-}" >"${REPORT:-bench/asr-decoding.md}" <<'EOF'
+python3 - "$rows" "$threads" "$(cut -d' ' -f1-3 /proc/loadavg)" "${CLIP_SECONDS:-}" "${BASE:-today}" >"${REPORT:-bench/asr-decoding.md}" <<'EOF'
 import sys, collections
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 settings = list(dict.fromkeys(r[1] for r in rows))
 meetings = list(dict.fromkeys(r[0] for r in rows))
 by = {(r[0], r[1]): (float(r[2]), float(r[3]), float(r[4])) for r in rows}
+ref = sys.argv[5]
 print("# ASR decoding settings: WER and time per sample meeting\n")
 clip = f"CLIP_SECONDS={sys.argv[4]} " if sys.argv[4] else ""
 print(f"`{clip}bash bench/asr_decoding.sh {' '.join(settings)}`, {sys.argv[2]} threads, load average at the end {sys.argv[3]}.")
 print("WER: bench/wer.py (lower-case, punctuation removed, numbers as the truth writes them);")
 print("'raw' is Whisper's own text, 'corrected' after the lexical corrector. Time: wall seconds of")
-print("`referat transcribe` (model and lexicon loading included), and its ratio to `today` on the")
+print(f"`referat transcribe` (model and lexicon loading included), and its ratio to `{ref}` on the")
 print("same meeting, run right before or after it.\n")
 print("| meeting | " + " | ".join(settings) + " |")
 print("|---|" + "---|" * len(settings))
 for m in meetings:
-    base = by.get((m, "today"), (0, 0, 0))[2]
+    base = by.get((m, ref), (0, 0, 0))[2]
     cells = []
     for s in settings:
         if (m, s) not in by:
@@ -115,7 +122,7 @@ for m in meetings:
 cells = []
 for s in settings:
     xs = [by[(m, s)] for m in meetings if (m, s) in by]
-    base = sum(by[(m, "today")][2] for m in meetings if (m, s) in by and (m, "today") in by)
+    base = sum(by[(m, ref)][2] for m in meetings if (m, s) in by and (m, ref) in by)
     tot = sum(x[2] for x in xs)
     ratio = f", {tot / base:.2f}x" if base else ""
     cells.append(f"**{sum(x[0] for x in xs) / len(xs):.3f} / {sum(x[1] for x in xs) / len(xs):.3f}**, {tot:.0f} s{ratio}")

@@ -51,6 +51,8 @@ pub struct AsrChoice {
     pub correct: bool,
     /// Carry the previous window's words into the next prompt.
     pub carry_context: bool,
+    /// Longest vocabulary prompt in whisper tokens (default: the transcriber's).
+    pub prompt_tokens: Option<usize>,
     /// Voice activity detector (default: [`crate::transcribe::vad::VadKind::default`]).
     pub vad: Option<crate::transcribe::vad::VadKind>,
     /// Transcribe without speaker detection (diarization).
@@ -66,6 +68,7 @@ impl Default for AsrChoice {
             best_of: None,
             correct: true,
             carry_context: false,
+            prompt_tokens: None,
             vad: None,
             no_speakers: false,
         }
@@ -86,6 +89,9 @@ impl AsrChoice {
         }
         opts.correct = self.correct;
         opts.carry_context = self.carry_context;
+        if let Some(n) = self.prompt_tokens {
+            opts.prompt_tokens = n;
+        }
         if let Some(v) = self.vad {
             opts.vad = v;
         }

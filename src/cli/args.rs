@@ -199,6 +199,9 @@ pub(crate) struct AsrArgs {
     /// Give each window the previous window's last words as prompt (measured: see bench/).
     #[arg(long, hide = true)]
     pub(crate) carry_context: bool,
+    /// Longest vocabulary prompt in whisper tokens (measured: see bench/).
+    #[arg(long, hide = true, value_parser = clap::value_parser!(u32).range(0..=220))]
+    pub(crate) prompt_tokens: Option<u32>,
     /// Voice activity detector for transcription and speaker detection: silero (default) or energy.
     #[arg(long)]
     pub(crate) vad: Option<referat::transcribe::vad::VadKind>,
@@ -216,6 +219,7 @@ impl AsrArgs {
             best_of: self.best_of,
             correct: !self.no_correct,
             carry_context: self.carry_context,
+            prompt_tokens: self.prompt_tokens.map(|n| n as usize),
             vad: self.vad,
             no_speakers: self.no_speakers,
         }

@@ -41,6 +41,8 @@ pub struct AsrOptions {
     /// Off: measured worse (WER +0.025 on two tuning meetings, bench/asr-carry-clip120.md),
     /// partly because it leaves less room for the vocabulary.
     pub carry_context: bool,
+    /// Longest vocabulary prompt in whisper tokens (whisper decodes it again in every window).
+    pub prompt_tokens: usize,
     /// Which detector finds the speech whisper gets.
     pub vad: VadKind,
     /// The Silero VAD model (ggml); `None`: the installed `silero-vad`.
@@ -58,6 +60,7 @@ impl AsrOptions {
             decoding: Decoding::DEFAULT,
             correct: true,
             carry_context: false,
+            prompt_tokens: PROMPT_TOKENS,
             vad: VadKind::default(),
             vad_model: None,
         }
@@ -347,7 +350,7 @@ pub fn transcribe_speech(
     let lang = whisper_language(&opts.language);
     let context_budget = if opts.carry_context { CONTEXT_TOKENS + 2 } else { 0 };
     let vocab_prompt =
-        if opts.use_prompt { fit_prompt(&ctx, &build_prompt(meeting), PROMPT_TOKENS - context_budget) } else { String::new() };
+        if opts.use_prompt { fit_prompt(&ctx, &build_prompt(meeting), opts.prompt_tokens.saturating_sub(context_budget)) } else { String::new() };
     let eot = ctx.token_eot();
     let lexicon = if opts.correct { load_lexicon(&mut warnings, report) } else { None };
     let mut corrector = lexicon.as_ref().map(|l| crate::transcribe::lexicon::Corrector::new(l, meeting));
@@ -695,14 +698,16 @@ pub fn stage_inputs(audio_path: &Path, meeting_path: &Path, opts: &AsrOptions) -
         "asr_options".into(),
         workdir::sha256_bytes(
             format!(
-                "lang={};prompt={};window={};packed;actx;{};correct={};carry={};vad={}",
+                "lang={};prompt={};window={};packed;actx;{};correct={};carry={};vad={}{}",
                 whisper_language(&opts.language),
                 opts.use_prompt,
                 opts.max_window,
                 opts.decoding.key(),
                 opts.correct,
                 opts.carry_context,
-                opts.vad.as_str()
+                opts.vad.as_str(),
+                // (only when not the default, so transcripts made before it are still up to date)
+                if opts.prompt_tokens == PROMPT_TOKENS { String::new() } else { format!(";prompt_tokens={}", opts.prompt_tokens) }
             )
             .as_bytes(),
         ),
