@@ -768,6 +768,10 @@ sakstype = "Orientering"
         assert_eq!(v.text, "Nasjonalt e-helseråd godkjenner innkalling og dagsorden.");
         assert!(v.flags.is_empty(), "{:?}", v.flags);
         assert_eq!(v.source, vec![[17.0, 21.0]]);
+        // moving on to the next sak adds nothing to the vedtak
+        let t = chair([17.0, 21.0], "Da er innkalling og dagsorden godkjent. Da går vi videre til sak tolv nå.");
+        let v = draft_vedtak(&m, m.item("11/25").unwrap(), &[&t], &[]);
+        assert_eq!(v.text, "Nasjonalt e-helseråd godkjenner innkalling og dagsorden.");
     }
 
     #[test]

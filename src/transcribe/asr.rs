@@ -349,8 +349,11 @@ pub fn transcribe_speech(
     let mut state = ctx.create_state().map_err(|e| anyhow::anyhow!("{e}")).context("cannot create whisper state")?;
     let lang = whisper_language(&opts.language);
     let context_budget = if opts.carry_context { CONTEXT_TOKENS + 2 } else { 0 };
-    let vocab_prompt =
-        if opts.use_prompt { fit_prompt(&ctx, &build_prompt(meeting), opts.prompt_tokens.saturating_sub(context_budget)) } else { String::new() };
+    let vocab_prompt = if opts.use_prompt {
+        fit_prompt(&ctx, &build_prompt(meeting), opts.prompt_tokens.saturating_sub(context_budget))
+    } else {
+        String::new()
+    };
     let eot = ctx.token_eot();
     let lexicon = if opts.correct { load_lexicon(&mut warnings, report) } else { None };
     let mut corrector = lexicon.as_ref().map(|l| crate::transcribe::lexicon::Corrector::new(l, meeting));

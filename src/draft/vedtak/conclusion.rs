@@ -274,8 +274,9 @@ pub fn additions(ctx: &Ctx, sentences: &[(Span, String)], all: &[&Turn]) -> Addi
                 t = rest.to_string();
             }
         }
-        // Putting something to the vote is the vote's, not an addition.
-        if cue("vote_call").in_text(&t) {
+        // Putting something to the vote is the vote's, and moving on to the next sak the
+        // meeting's: neither is an addition.
+        if cue("vote_call").in_text(&t) || cue("moves_on").starts(raw) {
             continue;
         }
         if !ctx.is_decision(&t) {
