@@ -86,14 +86,15 @@ enum Actor {
 /// "vil"). The speaker's own "vi sender ..." and a task the chair's summing-up gives someone
 /// named need no time. Questions, conditions, formal proposals and courtesies ("vi tar med oss
 /// innspillene") commit nobody.
-fn commitment_in(s: &str, actors: &Actors, turn: &Turn, council: &Ctx) -> Option<(Actor, usize)> {
+fn commitment_in(s: &str, actors: &Actors, turn: Option<&Turn>, council: Option<&Ctx>) -> Option<(Actor, usize)> {
     let toks = text::tokens(s);
-    let summing_up = turn.kind == TurnKind::SummingUp;
+    let summing_up = turn.is_some_and(|t| t.kind == TurnKind::SummingUp);
+    let presenting = turn.is_some_and(|t| t.presenting);
     // what the council does is the vedtak's; a line of a few words ("Det kan vi ordne.") says
     // nothing to follow up
     if s.trim_end().ends_with('?')
         || cue("proposal").find(&toks).is_some()
-        || council.council_subject(s)
+        || council.is_some_and(|c| c.council_subject(s))
         || text::content_stems(s).len() < 3
     {
         return None;
@@ -140,7 +141,7 @@ fn commitment_in(s: &str, actors: &Actors, turn: &Turn, council: &Ctx) -> Option
     let future = cue("commitment_modal").find(&toks[from..at + n]).is_some();
     // "vi sender ...": the speaker's own undertaking, said as done
     // (not in a presentation: "vi legger fram et budsjett med ..." describes it)
-    let undertaking = actor == Actor::Own && at > 0 && first_person(&toks[at - 1]) && !turn.presenting;
+    let undertaking = actor == Actor::Own && at > 0 && first_person(&toks[at - 1]) && !presenting;
     let assigned = summing_up && actor == Actor::Named;
     (timed || future || undertaking || assigned).then_some((actor, start))
 }
@@ -174,6 +175,14 @@ fn asked(s: &str, actors: &Actors) -> Option<String> {
     Some(format!("{actor} {}{rest}.", text::present_tense(&verb.w)))
 }
 
+/// The speaker's own undertaking ("Jeg sender det ut i morgen", "vi skal undersøke ..."): an
+/// aksjonspunkt, not an innspill.
+pub fn is_own_undertaking(sentence: &str) -> bool {
+    static NOBODY: OnceLock<Actors> = OnceLock::new();
+    let nobody = NOBODY.get_or_init(|| Actors { named: Phrases::new::<&str>(&[]), first_names: Vec::new() });
+    commitment_in(sentence, nobody, None, None).is_some_and(|(a, _)| a == Actor::Own)
+}
+
 /// The sentences of a turn that commit someone to something concrete, with whose it is.
 fn commitments(turn: &Turn, actors: &Actors, council: &Ctx) -> Vec<(String, Actor)> {
     turn.sentences
@@ -181,7 +190,7 @@ fn commitments(turn: &Turn, actors: &Actors, council: &Ctx) -> Vec<(String, Acto
         .flat_map(|s| text::split_sentences(&s.text))
         .filter_map(|s| match asked(&s, actors).filter(|_| turn.role == TurnRole::Chair) {
             Some(task) => Some((task, Actor::Named)),
-            None => commitment_in(&s, actors, turn, council).map(|(a, start)| (s[start..].to_string(), a)),
+            None => commitment_in(&s, actors, Some(turn), Some(council)).map(|(a, start)| (s[start..].to_string(), a)),
         })
         .collect()
 }

@@ -141,7 +141,7 @@ fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
             !is_filler_sentence(&s.text)
                 && !is_meta_sentence(&s.text)
                 && (!is_question(&s.text) || spells_out[k])
-                && !is_undertaking(&s.text)
+                && !super::aksjon::is_own_undertaking(&s.text)
                 && !turns::is_handover_sentence(&s.text, meeting)
                 && !turns::is_announcement(&s.text)
         })
@@ -218,11 +218,6 @@ fn is_bare_stance(sentence: &str) -> bool {
     let toks = text::tokens(sentence);
     let clause = toks.iter().any(|t| matches!(t.w.as_str(), "at" | "som" | "fordi" | "siden" | "når" | "hvis" | "om" | "men"));
     cue("stance").find(&toks).is_some() && !clause && text::content_stems(sentence).len() <= 5
-}
-
-/// The speaker's own undertaking ("Jeg sender det ut i morgen"): an aksjonspunkt, not an innspill.
-fn is_undertaking(sentence: &str) -> bool {
-    cue("undertaking").find(&text::tokens(sentence)).is_some()
 }
 
 /// A point that puts a formal proposal, written as a protocol writes it: "<who> fremmer

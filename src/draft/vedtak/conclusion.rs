@@ -276,7 +276,7 @@ pub fn additions(ctx: &Ctx, sentences: &[(Span, String)], all: &[&Turn]) -> Addi
         }
         // Putting something to the vote is the vote's, and moving on to the next sak the
         // meeting's: neither is an addition.
-        if cue("vote_call").in_text(&t) || cue("moves_on").starts(raw) {
+        if cue("vote_call").in_text(&t) || moves_on(raw) {
             continue;
         }
         if !ctx.is_decision(&t) {
@@ -287,6 +287,13 @@ pub fn additions(ctx: &Ctx, sentences: &[(Span, String)], all: &[&Turn]) -> Addi
         out.sentences.extend(decision_clauses(ctx, &t));
     }
     out
+}
+
+/// The chair moving on to another sak ("Da går vi videre til sak tolv"), not "Da tar vi
+/// rapporten til etterretning".
+fn moves_on(sentence: &str) -> bool {
+    let toks = text::tokens(sentence);
+    cue("moves_on").starts(sentence) && toks.iter().any(|t| cue("sak_words").word(&t.w) || t.w == "neste" || t.w == "videre")
 }
 
 /// The clauses of a decision sentence that add to the forslag, as sentences: each main clause
