@@ -27,13 +27,13 @@ impl Actors {
         let mut names: Vec<String> = Vec::new();
         let mut first_names: Vec<(String, String)> = Vec::new();
         for (name, org) in people.chain(presenters) {
-            if let Some(first) = text::words(name).first() {
+            let words = text::words(name);
+            if let Some(first) = words.first() {
                 if !first_names.iter().any(|(f, full)| f == first && full == name) {
                     first_names.push((first.clone(), name.clone()));
                 }
+                names.push(first.clone());
             }
-            let words = text::words(name);
-            names.extend(words.first().cloned());
             names.push(words.join(" "));
             let org = text::words(org);
             // "Norsk helsenett" for "Norsk helsenett SF": the company form is left out when said
@@ -69,6 +69,11 @@ impl Actors {
     fn at(&self, toks: &[Tok], i: usize) -> Option<usize> {
         self.named.at(toks, i).or_else(|| cue("actor_roles").at(toks, i))
     }
+}
+
+/// "jeg", "vi" (and Nynorsk "eg", "me"): the speaker as a subject.
+fn is_subject_i_or_we(w: &str) -> bool {
+    matches!(w, "jeg" | "vi" | "eg" | "me")
 }
 
 /// Whose a commitment is.
@@ -109,7 +114,7 @@ fn commitment_in(s: &str, actors: &Actors, turn: Option<&Turn>, council: Option<
     }
     // the subject: the actor nearest before the verb, else right after it ("I dag sender vi
     // ...", "den kan vi legge fram")
-    let first_person = |t: &Tok| matches!(t.w.as_str(), "jeg" | "vi" | "eg" | "me");
+    let first_person = |t: &Tok| is_subject_i_or_we(&t.w);
     let from = at.saturating_sub(6);
     let to = (at + n + 2).min(toks.len());
     let actor_at = |i: usize| {
@@ -231,7 +236,7 @@ pub fn draft_aksjon(turns: &[&Turn], meeting: &Meeting, item: &Item) -> Vec<Line
             // In the summing-up a follow-up is the chair's own ("Jeg tar det opp med
             // kommunedirektøren") or given to someone named ("Sekretariatet sender ..."); what
             // "vi" do there is the council's, and the vedtak states it.
-            let own = text::words(&sent).first().is_some_and(|w| matches!(w.as_str(), "jeg" | "vi" | "eg" | "me"));
+            let own = text::words(&sent).first().is_some_and(|w| is_subject_i_or_we(w));
             if t.kind == TurnKind::SummingUp && !own && actor != Actor::Named {
                 continue;
             }
