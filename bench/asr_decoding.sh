@@ -128,4 +128,4 @@ for s in settings:
     cells.append(f"**{sum(x[0] for x in xs) / len(xs):.3f} / {sum(x[1] for x in xs) / len(xs):.3f}**, {tot:.0f} s{ratio}")
 print("| **mean WER raw / corrected, total time** | " + " | ".join(cells) + " |")
 EOF
-cat bench/asr-decoding.md
+cat "${REPORT:-bench/asr-decoding.md}"
