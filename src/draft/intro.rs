@@ -114,9 +114,10 @@ pub fn reported(presenter_text: &str, item: &Item) -> Option<String> {
     let body = super::common::normalise(best);
     let body = body.trim_end_matches('.');
     let mut words: Vec<String> = body.split(' ').map(String::from).collect();
-    if let (Some(first), Some(org)) = (words.first_mut(), &org) {
+    // the presenter's "vi" is the organisation, already the subject: "X orienterte om at de ..."
+    if let (Some(first), Some(_)) = (words.first_mut(), &org) {
         if first.eq_ignore_ascii_case("vi") {
-            *first = org.clone();
+            *first = "de".to_string();
         }
     }
     let mut clause = words.join(" ");
@@ -240,6 +241,10 @@ presenters = [{ name = "A B", organisation = "Hdir" }, { name = "C D", organisat
             "Erik Hedlund, Helsedirektoratet, og Kristin Lyng, Norsk helsenett SF, la frem saken for drøfting"
         );
         assert_eq!(presented(&m.items[1]), "A B og C D, Hdir, la frem saken til orientering");
+        assert_eq!(
+            reported("Vi har laget tre skisser til en ny plan for parken og rådet.", &m.items[1]).as_deref(),
+            Some("Hdir orienterte om at de har laget tre skisser til en ny plan for parken og rådet.")
+        );
         assert_eq!(
             asked_for("Første versjon lanseres i oktober. Vi ønsker rådets innspill til hva som er viktig i videreutviklingen.").as_deref(),
             Some("rådets innspill til hva som er viktig i videreutviklingen")
