@@ -484,7 +484,7 @@ pub fn draft_innspill(
             }
         });
     }
-    Ok(merge_duplicates(lines))
+    Ok(one_unclear_line(merge_duplicates(lines), meeting))
 }
 
 /// A line in the speaker's own words that needs no rewrite: unflagged, short, no first person
@@ -550,17 +550,43 @@ fn bullet_from(p: &Point, answer: &str, user: &str, meeting: &Meeting, item: &It
     extractive_line(p, meeting, item)
 }
 
+/// "03:12", "1:04:09": a time in the recording as the secretary reads it.
+fn clock(t: f64) -> String {
+    let s = t.max(0.0).round() as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{:02}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// The points of a sak heard too unclearly, in one flagged line where the first of them was:
+/// one pointer to every span to listen to, not a bullet of fragments each.
+fn one_unclear_line(lines: Vec<Line>, meeting: &Meeting) -> Vec<Line> {
+    let unclear: Vec<&Line> = lines.iter().filter(|l| l.origin == Origin::Unclear).collect();
+    if unclear.len() < 2 {
+        return lines;
+    }
+    let spans: Vec<Span> = unclear.iter().flat_map(|l| l.source.iter().copied()).collect();
+    let listed = spans.iter().map(|s| format!("{}–{}", clock(s[0]), clock(s[1]))).collect::<Vec<_>>().join(", ");
+    let reason = text::phrases::fill(meeting.language, "draft.flag.unclear_many", &[("spans", &listed)]);
+    let text = unclear.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" ");
+    let merged = Line { text, source: spans, flags: vec![check::flag(FlagKind::Uncertain, &reason)], origin: Origin::Unclear };
+    let mut out = Vec::with_capacity(lines.len());
+    let mut merged = Some(merged);
+    for l in lines {
+        if l.origin == Origin::Unclear {
+            out.extend(merged.take());
+        } else {
+            out.push(l);
+        }
+    }
+    out
+}
+
 /// A point heard too unclearly to write up: not passed off as a bullet, but flagged with the
 /// span to listen to and the clear words it has.
 fn unclear_line(p: &Point, clarity: &crate::transcribe::lexicon::Clarity, meeting: &Meeting) -> Line {
-    let clock = |t: f64| {
-        let s = t.max(0.0).round() as u64;
-        if s >= 3600 {
-            format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-        } else {
-            format!("{:02}:{:02}", s / 60, s % 60)
-        }
-    };
     let reason = text::phrases::fill(meeting.language, "draft.flag.unclear", &[("from", &clock(p.span[0])), ("to", &clock(p.span[1]))]);
     let text = if clarity.clear_words.is_empty() { "…".to_string() } else { format!("… {} …", clarity.clear_words.join(" … ")) };
     Line { text, source: vec![p.span], flags: vec![check::flag(FlagKind::Uncertain, &reason)], origin: Origin::Unclear }
@@ -822,6 +848,21 @@ mod tests {
         );
         assert_ne!(lines[1].origin, Origin::Unclear);
         assert!(lines[1].text.starts_with("Kommunene trenger flere folk"), "{}", lines[1].text);
+    }
+
+    #[test]
+    fn the_unclear_points_of_a_sak_are_one_flagged_line() {
+        let m = crate::draft::turns::tests::meeting();
+        let unclear = |a: f64, t: &str| Line { text: t.into(), source: vec![[a, a + 20.0]], flags: vec![], origin: Origin::Unclear };
+        let clear =
+            Line { text: "Kommunene trenger flere folk.".into(), source: vec![[30.0, 35.0]], flags: vec![], origin: Origin::Extractive };
+        let out = one_unclear_line(vec![clear.clone(), unclear(60.0, "… skolen …"), unclear(3700.0, "…")], &m);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].text, clear.text);
+        assert_eq!(out[1].source, vec![[60.0, 80.0], [3700.0, 3720.0]]);
+        assert!(out[1].flags[0].reason.contains("01:00–01:20, 1:01:40–1:02:00"), "{}", out[1].flags[0].reason);
+        // one alone stays as it is
+        assert_eq!(one_unclear_line(vec![unclear(60.0, "…")], &m).len(), 1);
     }
 
     #[test]
