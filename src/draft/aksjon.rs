@@ -130,9 +130,16 @@ fn commitment_in(s: &str, actors: &Actors, turn: Option<&Turn>, council: Option<
         return None;
     }
     let actor = before.map(|(_, a)| a).or_else(|| (at + 1..to).find_map(actor_at))?;
-    // the follow-up in an "at"-clause is the clause, from its actor
-    let start = match before {
-        Some((i, _)) if in_at_clause => toks[i].start,
+    // the follow-up in an "at"-clause is the clause, from its actor; in a second main clause
+    // with its own actor ("Vi utsetter saken, og så sørger administrasjonen for ..."), that clause
+    let clause = (1..=at).rev().find(|&k| toks[k - 1].w == "og" && s[..toks[k - 1].start].trim_end().ends_with(','));
+    let clause = clause.map(|k| k + toks[k..at].iter().take_while(|t| matches!(t.w.as_str(), "så" | "da" | "nå")).count());
+    // (only a clause that opens on its actor, or on the verb with a named actor after it, which
+    // the write-up turns round: "sørger administrasjonen for" → "Administrasjonen sørger for")
+    let start = match (before, clause) {
+        (Some((i, _)), _) if in_at_clause => toks[i].start,
+        (Some((i, _)), Some(k)) if i == k => toks[k].start,
+        (None, Some(k)) if k == at && actor == Actor::Named => toks[k].start,
         _ => 0,
     };
     if in_at_clause && actor != Actor::Named {
@@ -314,7 +321,9 @@ fn strip_opening(s: &str) -> String {
         // normalise() rewrites "vi må gjøre" into a passive: for an action keep the speaker's
         // own subject instead, so only take its filler removal.
         let lc = n.to_lowercase();
-        if lc.starts_with("det ") && !s.to_lowercase().trim_start().starts_with("det ") {
+        let opened = |w: &str| lc.starts_with(w) && !s.to_lowercase().trim_start().starts_with(w);
+        // (nor "vi regner med å levere ..." cut to "Å levere ...")
+        if opened("det ") || opened("å ") {
             s.trim().to_string()
         } else {
             n
@@ -415,6 +424,11 @@ presenters = [{ name = "Kari Holm", organisation = "Norsk helsenett SF" }]
         assert_eq!(
             lines(member("Ja, vi sender ut en kort melding til kommunene om status.")),
             ["KS sender ut en kort melding til kommunene om status."]
+        );
+        // the clause with its own actor
+        assert_eq!(
+            lines(summing_up("Vi utsetter saken til møtet i mars, og så sørger administrasjonen for at vedlegget kommer ut.")),
+            ["Administrasjonen sørger for at vedlegget kommer ut."]
         );
         // an organisation named without its company form
         assert_eq!(lines(member("Norsk helsenett kommer tilbake med en oversikt til neste møte.")).len(), 1);
