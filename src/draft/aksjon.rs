@@ -99,6 +99,7 @@ fn commitment_in(s: &str, actors: &Actors, turn: Option<&Turn>, council: Option<
     // nothing to follow up
     if s.trim_end().ends_with('?')
         || cue("proposal").find(&toks).is_some()
+        || cue("vote_call").find(&toks).is_some()
         || council.is_some_and(|c| c.council_subject(s))
         || text::content_stems(s).len() < 3
     {
@@ -117,11 +118,14 @@ fn commitment_in(s: &str, actors: &Actors, turn: Option<&Turn>, council: Option<
     let first_person = |t: &Tok| is_subject_i_or_we(&t.w);
     let from = at.saturating_sub(6);
     let to = (at + n + 2).min(toks.len());
+    // a name inside the sentence the meeting file does not know ("Og så tar Statens vegvesen
+    // kontakt ...") is an actor too
+    let proper = |i: usize| i > 0 && s[toks[i].start..].starts_with(char::is_uppercase);
     let actor_at = |i: usize| {
         if first_person(&toks[i]) {
             Some(Actor::Own)
         } else {
-            actors.at(&toks, i).map(|_| Actor::Named)
+            (actors.at(&toks, i).is_some() || proper(i)).then_some(Actor::Named)
         }
     };
     let before = (from..at).rev().find_map(|i| actor_at(i).map(|a| (i, a)));
@@ -302,9 +306,10 @@ fn actor_first(line: &str, actors: &Actors) -> String {
             return format!("{} {}{}", &line[toks[0].start..toks[k - 1].end], text::present_tense(&infinitive), &line[after..]);
         }
     }
-    // the verb before its actor
+    // the verb before its actor (one the meeting knows, or a name)
     if cue("commitment_verb").at(&toks, 0).is_some() {
-        if let Some(k) = actors.at(&toks, 1) {
+        let name = toks.get(1).is_some_and(|t| line[t.start..].starts_with(char::is_uppercase));
+        if let Some(k) = actors.at(&toks, 1).or(name.then_some(1)) {
             let actor = &line[toks[1].start..toks[k].end];
             return format!("{} {}{}", capital(actor), toks[0].w, &line[toks[k].end..]);
         }
@@ -459,14 +464,20 @@ presenters = [{ name = "Kari Holm", organisation = "Norsk helsenett SF" }]
             )),
             ["Rune Dahl skriver uttalelsen og sender den til fylket innen fredag."]
         );
+        // someone the meeting file does not know, named inside the sentence
+        assert_eq!(
+            lines(summing_up("Og så tar Vegvesenet kontakt med skolen om fartsgrensen.")),
+            ["Vegvesenet tar kontakt med skolen om fartsgrensen."]
+        );
         // none: a clause of its own, a duty with no actor, a presenter's introduction, what the
-        // council asks, a line of a few words
+        // council asks, a line of a few words, a call to vote
         for none in [
             member("Det gjelder innkjøp, som vi kommer tilbake til i sak åtte."),
             member("Taket må skiftes innen tre år, og det koster mye."),
             turn(TurnRole::Chair, TurnKind::Procedural, "Leder", "Kari Holm fra Norsk helsenett legger frem saken."),
             summing_up("Rådet ber om at sekretariatet lager en skisse til møtet i april."),
             member("Det kan vi ordne."),
+            summing_up("Da stemmer vi over forslaget fra Høyre om å sende saken tilbake."),
         ] {
             assert!(lines(none.clone()).is_empty(), "{:?}", none.sentences[0].text);
         }
