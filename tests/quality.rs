@@ -114,4 +114,4 @@ fn truth_transcript_quality_floors_on_every_sample_meeting() {
 }
 
 /// Aksjonspunkter recall and precision pooled over every sample meeting (true transcripts).
-const AKSJON: (f64, f64) = (0.58, 0.70);
+const AKSJON: (f64, f64) = (0.60, 0.70);
