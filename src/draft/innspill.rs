@@ -192,6 +192,8 @@ fn speaker_points(turn: &Turn, meeting: &Meeting) -> Vec<Point> {
         .filter(|g| {
             !(g.len() == 1
                 && (is_bare_stance(&g[0].text)
+                    // a stance in a speech frame ("Da sier jeg bare at Sp støtter ..."), as the register rules leave it
+                    || is_bare_stance(&normalise(&g[0].text))
                     || (text::content_stems(&g[0].text).len() as f64) < text::threshold("innspill.min_point_stems")))
         })
         .flat_map(|g| {
@@ -962,6 +964,9 @@ mod tests {
     fn a_bare_position_or_remark_is_no_point_but_a_position_with_reasons_is() {
         let m = crate::draft::turns::tests::meeting();
         let mut t = turn(&[(0.0, 3.0, "Senterpartiet støtter også forslaget fra Tor.")]);
+        t.speaker = Some("Tor Aas".into());
+        assert!(points(&t, &m).is_empty());
+        let mut t = turn(&[(0.0, 3.0, "Da sier jeg bare at Senterpartiet støtter fire promille.")]);
         t.speaker = Some("Tor Aas".into());
         assert!(points(&t, &m).is_empty());
         let mut t = turn(&[
