@@ -100,6 +100,7 @@ fn commitment_in(s: &str, actors: &Actors, turn: Option<&Turn>, council: Option<
     if s.trim_end().ends_with('?')
         || cue("proposal").find(&toks).is_some()
         || cue("vote_call").find(&toks).is_some()
+        || cue("proposal_wording").starts(s)
         || council.is_some_and(|c| c.council_subject(s))
         || text::content_stems(s).len() < 3
     {
@@ -109,6 +110,10 @@ fn commitment_in(s: &str, actors: &Actors, turn: Option<&Turn>, council: Option<
         return None;
     }
     let (at, n) = cue("commitment_verb").find(&toks)?;
+    // "X bes legge fram ...": what is asked of someone, the vedtak's (or a proposal's) words
+    if toks[..at].iter().any(|t| t.w == "bes") {
+        return None;
+    }
     let in_at_clause = toks[..at].iter().any(|t| t.w == "at");
     if in_at_clause && !(summing_up && cue("commitment_report").find(&toks[..at]).is_some()) {
         return None;
@@ -478,6 +483,7 @@ presenters = [{ name = "Kari Holm", organisation = "Norsk helsenett SF" }]
             summing_up("Rådet ber om at sekretariatet lager en skisse til møtet i april."),
             member("Det kan vi ordne."),
             summing_up("Da stemmer vi over forslaget fra Høyre om å sende saken tilbake."),
+            member("Det lyder slik: Kommunedirektøren bes legge fram en sak innen mai."),
         ] {
             assert!(lines(none.clone()).is_empty(), "{:?}", none.sentences[0].text);
         }
