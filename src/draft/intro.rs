@@ -12,13 +12,26 @@ use crate::artifact::FlagKind;
 use crate::llm::{ChatMessage, GenParams, Llm};
 use crate::meeting::{Item, Language, Meeting, Sakstype};
 use crate::text;
-use crate::text::finish_sentence;
 use crate::text::phrases::{fill, phrase};
+use crate::text::{cue, finish_sentence};
 use anyhow::Result;
 use regex::Regex;
 use std::sync::OnceLock;
 
 /// "Norunn Saure og Per Ludvig Skjerven, Helsedirektoratet, og Kristin Lyng, Norsk helsenett SF"
+/// A title that opens an organisation as the agenda gives it ("Kommunedirektør, Fjellby
+/// kommune") in lower case inside a sentence, as titles are written: "kommunedirektør, ...".
+fn title_in_text(org: &str) -> String {
+    let toks = text::tokens(org);
+    match toks.first() {
+        Some(t) if t.start == 0 && cue("actor_roles").at(&toks, 0).is_some() && org.contains(',') => {
+            let mut c = org.chars();
+            c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default()
+        }
+        _ => org.to_string(),
+    }
+}
+
 pub fn presenters_phrase(item: &Item) -> String {
     // Group consecutive presenters of the same organisation.
     let mut groups: Vec<(Vec<&str>, &str)> = Vec::new();
@@ -35,7 +48,7 @@ pub fn presenters_phrase(item: &Item) -> String {
             if org.is_empty() {
                 n
             } else {
-                format!("{n}, {org}")
+                format!("{n}, {}", title_in_text(org))
             }
         })
         .collect();
@@ -241,6 +254,10 @@ presenters = [{ name = "A B", organisation = "Hdir" }, { name = "C D", organisat
             "Erik Hedlund, Helsedirektoratet, og Kristin Lyng, Norsk helsenett SF, la frem saken for drøfting"
         );
         assert_eq!(presented(&m.items[1]), "A B og C D, Hdir, la frem saken til orientering");
+        let mut item = m.items[1].clone();
+        item.presenters.truncate(1);
+        item.presenters[0].organisation = "Kommunedirektør, Fjellby kommune".into();
+        assert_eq!(presented(&item), "A B, kommunedirektør, Fjellby kommune, la frem saken til orientering");
         assert_eq!(
             reported("Vi har laget tre skisser til en ny plan for parken og rådet.", &m.items[1]).as_deref(),
             Some("Hdir orienterte om at de har laget tre skisser til en ny plan for parken og rådet.")
