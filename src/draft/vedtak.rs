@@ -1103,6 +1103,19 @@ sakstype = "Drøfting"
     }
 
     #[test]
+    fn a_unanimous_vote_with_its_count() {
+        let m = municipal();
+        let mut t = [turn(
+            TurnRole::Chair,
+            "Ida Strand",
+            5.0,
+            "De som støtter innstillingen, rekk opp hånda. Det er fem stemmer for. Innstillingen er enstemmig vedtatt.",
+        )];
+        let v = vedtak_of(&m, "PS 7/26", &mut t);
+        assert!(v.text.ends_with("Innstillingen ble enstemmig vedtatt med 5 stemmer."), "{}", v.text);
+    }
+
+    #[test]
     fn all_hands_up_is_a_unanimous_vote() {
         let m = municipal();
         let mut t = [turn(TurnRole::Chair, "Ida Strand", 5.0, "Da går vi for innstillingen. Er alle enige? Ja, alle hender oppe.")];

@@ -695,6 +695,9 @@ pub fn sentences(v: &Votes, proposals: &[Proposal], meeting: &Meeting) -> Vec<St
         }
         let line = if t.unanimous && t.for_n.is_none() && t.against_n.is_none() {
             fill(NB, "draft.vedtak.adopted_unanimously", &[("what", &name(s))])
+        } else if t.unanimous && t.against_n.is_none() && t.adopted != Some(false) {
+            // "enstemmig vedtatt med 5 stemmer": the count of those present, all for
+            fill(NB, "draft.vedtak.adopted_unanimously_counted", &[("what", &name(s)), ("counts", &with_counts(t))])
         } else if t.adopted == Some(false) || (t.adopted.is_none() && !t.carried() && t.for_n.is_some()) {
             fill(NB, "draft.vedtak.fell", &[("what", &name(s)), ("counts", &with_counts(t))])
         } else if t.for_n.is_some() || t.against_n.is_some() || s != Subject::Innstilling {
