@@ -357,7 +357,14 @@ fn number_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
                     || (before.iter().any(|t| cue("announce_weak").word(&t.w)) && before.iter().any(|t| t.w == "vi"))
                     || toks[p].start == sentence_at
                     || cue("moves_on").find(&sentence[..sentence.iter().position(|t| t.start >= toks[p].start).unwrap_or(0)]).is_some();
-                let mut strength = if intro { 1.0 } else { 0.5 };
+                // the item's title said with its number ("sak femtisju, val av representant
+                // til ...") announces it however the words before it were heard
+                let titled = || {
+                    let words: Vec<String> =
+                        toks[q.min(toks.len())..(q + 10).min(toks.len())].iter().filter(in_sentence).map(|t| t.w.clone()).collect();
+                    ag.titles_named(&words, weights().title_share, true).iter().any(|(i, _)| items.contains(i))
+                };
+                let mut strength = if intro || titled() { 1.0 } else { 0.5 };
                 if fuzzy || inexact {
                     strength *= 0.8;
                 }
@@ -417,17 +424,23 @@ fn bare_numbers(text: &str, toks: &[Tok], p: usize, ag: &Agenda) -> Option<(Cue,
     let leads_ok = toks[p - lead..p].iter().all(|t| cue("bare_number_lead").word(&t.w));
     let opens = lead <= 2 && leads_ok;
     let clause = p > 0 && lead > 0 && text[toks[p - 1].end..toks[p].start].contains(',');
-    if !(opens || clause) || text::number_readings(toks, p).is_empty() {
+    // "..., tar vi femtiåtte og femtini": the numbers right after the chair's "tar vi"
+    let taken = lead >= 2 && cue("announce_intro").word(&toks[p - 2].w) && toks[p - 1].w == "vi";
+    if !(opens || clause || taken) || text::number_readings(toks, p).is_empty() {
         return None;
     }
     let (numbers, q, _) = numbers_from(text, toks, p, "", ag, false);
+    // (taken one by one they could be any figure: "tar vi to runder")
+    if taken && !(opens || clause) && numbers.len() < 2 {
+        return None;
+    }
     let mut items: Vec<usize> = numbers.iter().flat_map(|n| ag.items_numbered(*n)).collect();
     items.dedup();
     if items.is_empty() {
         return None;
     }
     let sentence_end = text::sentence_end(text, toks[p].start);
-    if !opens {
+    if !opens && !(taken && numbers.len() >= 2) {
         let words: Vec<String> =
             toks[q.min(toks.len())..(q + 8).min(toks.len())].iter().filter(|t| t.start < sentence_end).map(|t| t.w.clone()).collect();
         let named = ag.titles_named(&words, weights().title_share, true);
@@ -678,6 +691,14 @@ mod tests {
         // moved to the next meeting, "neste" heard with a Swedish vowel
         let c = find_cues("Sak trettifem rakk vi ikke i dag, den flytter vi til niste møte.", &ag);
         assert!(matches!(&c[0].kind, CueKind::Postponed(v) if v == &vec![2]), "{c:?}");
+        // a misheard sak word with the number and the title after it is a full announcement
+        let strength = |f: &str| find_cues(f, &ag).into_iter().find(|c| matches!(c.kind, CueKind::Announce(_))).map(|c| c.strength);
+        let titled = strength("At vi har sagt trettifire, rapport om vedlikehold av skolebygg, den tar vi nå.").unwrap();
+        let bare = strength("At vi har sagt trettifire, det var det.").unwrap();
+        assert!(titled > bare, "{titled} {bare}");
+        // numbers right after "tar vi", without a sak word
+        assert_eq!(announced("Og som sagt, tar vi trettifire og trettifem, altså rapporten.", &ag), Some(vec![1, 2]));
+        assert_eq!(announced("Og så tar vi to runder til.", &agenda(&[1, 2, 3])), None);
     }
 
     #[test]
