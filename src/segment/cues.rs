@@ -440,7 +440,7 @@ fn bare_numbers(text: &str, toks: &[Tok], p: usize, ag: &Agenda) -> Option<(Cue,
         return None;
     }
     let sentence_end = text::sentence_end(text, toks[p].start);
-    if !opens && !(taken && numbers.len() >= 2) {
+    if !(opens || taken && numbers.len() >= 2) {
         let words: Vec<String> =
             toks[q.min(toks.len())..(q + 8).min(toks.len())].iter().filter(|t| t.start < sentence_end).map(|t| t.w.clone()).collect();
         let named = ag.titles_named(&words, weights().title_share, true);
