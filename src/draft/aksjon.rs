@@ -141,8 +141,9 @@ fn commitment_in(s: &str, actors: &Actors, turn: Option<&Turn>, council: Option<
     let actor = before.map(|(_, a)| a).or_else(|| (at + 1..to).find_map(actor_at))?;
     // the follow-up in an "at"-clause is the clause, from its actor; in a second main clause
     // with its own actor ("Vi utsetter saken, og så sørger administrasjonen for ..."), that clause
-    let clause = (1..=at).rev().find(|&k| toks[k - 1].w == "og" && s[..toks[k - 1].start].trim_end().ends_with(','));
-    let clause = clause.map(|k| k + toks[k..at].iter().take_while(|t| matches!(t.w.as_str(), "så" | "da" | "nå")).count());
+    // (a clause opens after a comma, "og" included: "Takk for innspillene, vi kommer tilbake ...")
+    let clause = (1..=at).rev().find(|&k| s[toks[k - 1].end..toks[k].start].contains(','));
+    let clause = clause.map(|k| k + toks[k..at].iter().take_while(|t| matches!(t.w.as_str(), "og" | "så" | "da" | "nå")).count());
     // (only a clause that opens on its actor, or on the verb with a named actor after it, which
     // the write-up turns round: "sørger administrasjonen for" → "Administrasjonen sørger for")
     let start = match (before, clause) {
@@ -436,6 +437,10 @@ presenters = [{ name = "Kari Holm", organisation = "Norsk helsenett SF" }]
             ["KS sender ut en kort melding til kommunene om status."]
         );
         // the clause with its own actor
+        assert_eq!(
+            lines(member("Takk for gode innspill, vi kommer tilbake med en plan til neste møte.")),
+            ["KS kommer tilbake med en plan til neste møte."]
+        );
         assert_eq!(
             lines(summing_up("Vi utsetter saken til møtet i mars, og så sørger administrasjonen for at vedlegget kommer ut.")),
             ["Administrasjonen sørger for at vedlegget kommer ut."]
