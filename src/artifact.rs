@@ -12,6 +12,22 @@ pub const FORMAT_VERSION: u32 = 1;
 /// A time span in seconds on the recording's time line: `[start, end]`.
 pub type Span = [f64; 2];
 
+/// "mm:ss", or "h:mm:ss" past the first hour: a time in the recording as the secretary reads it.
+pub fn clock(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m:02}:{s:02}")
+    }
+}
+
+/// "01:00–01:20, 1:01:40–1:02:00": spans to listen to.
+pub fn span_text(spans: &[Span]) -> String {
+    spans.iter().map(|s| format!("{}–{}", clock(s[0]), clock(s[1]))).collect::<Vec<_>>().join(", ")
+}
+
 /// A versioned JSON file in the work dir, loaded and saved by [`crate::workdir::WorkDir`]
 /// (one path for every artifact: the same checks, the same messages).
 pub trait Artifact: Serialize + for<'de> Deserialize<'de> {
@@ -330,5 +346,17 @@ pub enum FlagKind {
 impl Line {
     pub fn is_flagged(&self) -> bool {
         !self.flags.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_formats() {
+        assert_eq!(clock(65.4), "01:05");
+        assert_eq!(clock(3725.0), "1:02:05");
+        assert_eq!(span_text(&[[60.0, 80.0], [3700.0, 3720.0]]), "01:00–01:20, 1:01:40–1:02:00");
     }
 }

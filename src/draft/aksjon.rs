@@ -285,10 +285,6 @@ pub fn draft_aksjon(turns: &[&Turn], meeting: &Meeting, item: &Item) -> Vec<Line
 /// kontakt med ...", "Ber vi sekretariatet om å lage ..." → "Sekretariatet lager ...".
 fn actor_first(line: &str, actors: &Actors) -> String {
     let toks = text::tokens(line);
-    let capital = |s: &str| {
-        let mut c = s.chars();
-        c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
-    };
     // a request: "ber (vi) <actor> om å <verb> ..."
     if toks.first().is_some_and(|t| t.w == "ber" || t.w == "be") {
         let a = 1 + usize::from(toks.get(1).is_some_and(|t| t.w == "vi"));
@@ -297,7 +293,7 @@ fn actor_first(line: &str, actors: &Actors) -> String {
             if let (Some(om), Some(aa), Some(verb)) = (om, aa, verb) {
                 if om.w == "om" && aa.w == "å" {
                     let actor = &line[toks[a].start..toks[a + k - 1].end];
-                    return format!("{} {}{}", capital(actor), text::present_tense(&verb.w), &line[verb.end..]);
+                    return format!("{} {}{}", text::capitalise(actor), text::present_tense(&verb.w), &line[verb.end..]);
                 }
             }
         }
@@ -317,7 +313,7 @@ fn actor_first(line: &str, actors: &Actors) -> String {
         let name = toks.get(1).is_some_and(|t| line[t.start..].starts_with(char::is_uppercase));
         if let Some(k) = actors.at(&toks, 1).or(name.then_some(1)) {
             let actor = &line[toks[1].start..toks[k].end];
-            return format!("{} {}{}", capital(actor), toks[0].w, &line[toks[k].end..]);
+            return format!("{} {}{}", text::capitalise(actor), toks[0].w, &line[toks[k].end..]);
         }
     }
     line.to_string()

@@ -44,8 +44,7 @@ pub fn strip_vocative(sentence: &str, meeting: &Meeting) -> String {
     if !named || text::words(rest).len() < 3 {
         return sentence.to_string();
     }
-    let mut c = rest.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    text::capitalise(rest)
 }
 
 /// Names of the people in the meeting file (members, presenters, secretariat).

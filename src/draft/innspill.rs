@@ -10,7 +10,7 @@ use super::common::{is_filler_sentence, normalise, strip_vocative};
 use super::turns::{self, Sentence, Turn};
 use super::vedtak::votes;
 use super::{Prompts, Stats};
-use crate::artifact::{FlagKind, Line, Origin, Span};
+use crate::artifact::{clock, span_text, FlagKind, Line, Origin, Span};
 use crate::llm::{ChatMessage, GenParams, Llm, Request};
 use crate::meeting::{Item, Meeting};
 use crate::text::{self, cue, finish_sentence};
@@ -314,10 +314,7 @@ fn split_contrast(s: &Sentence) -> Vec<Sentence> {
     {
         return vec![s.clone()];
     }
-    let mut b = b.to_string();
-    if let Some(c) = b.chars().next() {
-        b = c.to_uppercase().chain(b.chars().skip(1)).collect();
-    }
+    let b = text::capitalise(b);
     let cut = s.span[0] + (s.span[1] - s.span[0]) * (a.len() as f64 / s.text.len() as f64);
     let cut = (cut * 100.0).round() / 100.0;
     vec![
@@ -552,16 +549,6 @@ fn bullet_from(p: &Point, answer: &str, user: &str, meeting: &Meeting, item: &It
     extractive_line(p, meeting, item)
 }
 
-/// "03:12", "1:04:09": a time in the recording as the secretary reads it.
-fn clock(t: f64) -> String {
-    let s = t.max(0.0).round() as u64;
-    if s >= 3600 {
-        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-    } else {
-        format!("{:02}:{:02}", s / 60, s % 60)
-    }
-}
-
 /// The points of a sak heard too unclearly, in one flagged line where the first of them was:
 /// one pointer to every span to listen to, not a bullet of fragments each.
 fn one_unclear_line(lines: Vec<Line>, meeting: &Meeting) -> Vec<Line> {
@@ -570,8 +557,7 @@ fn one_unclear_line(lines: Vec<Line>, meeting: &Meeting) -> Vec<Line> {
         return lines;
     }
     let spans: Vec<Span> = unclear.iter().flat_map(|l| l.source.iter().copied()).collect();
-    let listed = spans.iter().map(|s| format!("{}–{}", clock(s[0]), clock(s[1]))).collect::<Vec<_>>().join(", ");
-    let reason = text::phrases::fill(meeting.language, "draft.flag.unclear_many", &[("spans", &listed)]);
+    let reason = text::phrases::fill(meeting.language, "draft.flag.unclear_many", &[("spans", &span_text(&spans))]);
     let text = unclear.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" ");
     let merged = Line { text, source: spans, flags: vec![check::flag(FlagKind::Uncertain, &reason)], origin: Origin::Unclear };
     let mut out = Vec::with_capacity(lines.len());

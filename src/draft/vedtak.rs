@@ -290,7 +290,7 @@ fn with_forslag(
         if p.kind == Kind::Alternativ {
             flags.push(check::flag(
                 FlagKind::DepartsFromForslag,
-                &format!("{} ble vedtatt i stedet for forslaget til vedtak.", capitalise(&p.name(ctx.meeting))),
+                &format!("{} ble vedtatt i stedet for forslaget til vedtak.", text::capitalise(&p.name(ctx.meeting))),
             ));
             // An alternative that only changes part of the forslag (shorter, about the same
             // things) amends it; a whole vedtak of its own (the council deciding) replaces it.
@@ -474,11 +474,6 @@ fn join_to_standard(ctx: &Ctx, standard: &str, add: &[String]) -> String {
         }
         _ => std::iter::once(finish_sentence(standard)).chain(add.iter().cloned()).collect::<Vec<_>>().join(" "),
     }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
 /// A Drøfting vedtak in the referat's past tense: "drøfter" → "drøftet", and the verb that

@@ -16,7 +16,7 @@ pub mod nynorsk;
 mod odt;
 mod pdf;
 
-use crate::artifact::{Draft, DraftItem, Line, Span};
+use crate::artifact::{span_text, Draft, DraftItem, Line};
 use crate::meeting::{Attendance, Language, Meeting, Sakstype};
 use crate::text::phrases::{fill, lang_tag, phrase};
 use crate::workdir::{write_atomic, WorkDir};
@@ -178,21 +178,6 @@ pub fn plain(runs: &[Run]) -> String {
     runs.iter().map(|r| r.text.as_str()).collect()
 }
 
-/// "mm:ss", or "h:mm:ss" past the first hour.
-pub fn clock(secs: f64) -> String {
-    let s = secs.max(0.0).round() as u64;
-    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02}")
-    } else {
-        format!("{m:02}:{s:02}")
-    }
-}
-
-fn span_text(spans: &[Span]) -> String {
-    spans.iter().map(|s| format!("{}–{}", clock(s[0]), clock(s[1]))).collect::<Vec<_>>().join(", ")
-}
-
 /// A referat line with, in a draft, its check notes and source times.
 fn line_runs(line: &Line, opts: &ExportOptions, lang: Language) -> Vec<Run> {
     let mut runs = vec![Run::new(line.text.trim(), Style::Normal)];
@@ -346,15 +331,4 @@ pub fn layout(meeting: &Meeting, draft: &Draft, opts: &ExportOptions) -> Vec<Blo
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clock_formats() {
-        assert_eq!(clock(65.4), "01:05");
-        assert_eq!(clock(3725.0), "1:02:05");
-    }
 }

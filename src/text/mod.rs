@@ -151,6 +151,12 @@ pub fn in_third_person(said: &str, name: &str) -> String {
     mine.replace_all(&out, regex::NoExpand(&genitive)).into_owned()
 }
 
+/// `s` with its first letter in upper case ("kommunedirektøren bes ..." → "Kommunedirektøren bes ...").
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
 /// The present tense of an infinitive ("be" → "ber", "legge" → "legger"), irregular verbs
 /// from `words.present_tense` in rules.toml.
 pub fn present_tense(infinitive: &str) -> String {

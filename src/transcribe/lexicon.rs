@@ -642,8 +642,7 @@ fn match_case(word: &str, like: &str) -> String {
         return word.to_uppercase();
     }
     if like.chars().next().is_some_and(char::is_uppercase) {
-        let mut c = word.chars();
-        return c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default();
+        return crate::text::capitalise(word);
     }
     word.to_string()
 }

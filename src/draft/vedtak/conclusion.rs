@@ -472,11 +472,7 @@ fn suggestion_before(all: &[&Turn], before: f64) -> Option<(Span, String, String
 /// lead-in before a colon goes.
 fn after_own_colon(t: &str) -> String {
     match t.split_once(':') {
-        Some((head, rest)) if !rest.trim().is_empty() && has_person(head) && text::words(head).len() <= 10 => {
-            let rest = rest.trim();
-            let mut c = rest.chars();
-            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
-        }
+        Some((head, rest)) if !rest.trim().is_empty() && has_person(head) && text::words(head).len() <= 10 => text::capitalise(rest.trim()),
         _ => t.to_string(),
     }
 }

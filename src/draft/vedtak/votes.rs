@@ -165,11 +165,7 @@ pub fn proposals(turns: &[&Turn], meeting: &Meeting, tagged: bool) -> Vec<Propos
 pub fn wording(sentence: &str) -> String {
     let toks = text::tokens(sentence);
     match cue("proposal_wording").at(&toks, 0) {
-        Some(n) if n < toks.len() => {
-            let rest = sentence[toks[n - 1].end..].trim_start_matches([':', ',', ' ']);
-            let mut c = rest.chars();
-            c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
-        }
+        Some(n) if n < toks.len() => text::capitalise(sentence[toks[n - 1].end..].trim_start_matches([':', ',', ' '])),
         _ => sentence.to_string(),
     }
 }
@@ -654,7 +650,7 @@ pub fn sentences(v: &Votes, proposals: &[Proposal], meeting: &Meeting) -> Vec<St
     let innst = innst.unwrap_or_else(|| "Innstillingen".to_string());
     let name = |s: Subject| match s {
         Subject::Innstilling => innst.clone(),
-        Subject::Proposal(i) => capitalise(&proposals[i].name(meeting)),
+        Subject::Proposal(i) => text::capitalise(&proposals[i].name(meeting)),
     };
     let any_proposal_voted = v.proposals.iter().any(Tally::any);
     let paired_other = |s: Subject| {
@@ -724,11 +720,6 @@ fn with_counts(t: &Tally) -> String {
         (Some(f), None) => fill(NB, "draft.vedtak.counts_for", &[("for", &f.to_string()), ("votes", noun(f))]),
         (None, None) => String::new(),
     }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
 /// "Det alternative forslaget" → "det alternative forslaget"; a party's name stays as it is.
