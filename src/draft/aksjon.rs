@@ -69,6 +69,12 @@ impl Actors {
     fn at(&self, toks: &[Tok], i: usize) -> Option<usize> {
         self.named.at(toks, i).or_else(|| cue("actor_roles").at(toks, i))
     }
+
+    /// [`Actors::at`], or a capitalised word inside `text` (not its first): a name the meeting
+    /// file does not know ("Og så tar Vegvesenet kontakt ...").
+    fn at_or_name(&self, text: &str, toks: &[Tok], i: usize) -> Option<usize> {
+        self.at(toks, i).or((i > 0 && text[toks[i].start..].starts_with(char::is_uppercase)).then_some(1))
+    }
 }
 
 /// "jeg", "vi" (and Nynorsk "eg", "me"): the speaker as a subject.
@@ -123,14 +129,11 @@ fn commitment_in(s: &str, actors: &Actors, turn: Option<&Turn>, council: Option<
     let first_person = |t: &Tok| is_subject_i_or_we(&t.w);
     let from = at.saturating_sub(6);
     let to = (at + n + 2).min(toks.len());
-    // a name inside the sentence the meeting file does not know ("Og så tar Statens vegvesen
-    // kontakt ...") is an actor too
-    let proper = |i: usize| i > 0 && s[toks[i].start..].starts_with(char::is_uppercase);
     let actor_at = |i: usize| {
         if first_person(&toks[i]) {
             Some(Actor::Own)
         } else {
-            (actors.at(&toks, i).is_some() || proper(i)).then_some(Actor::Named)
+            actors.at_or_name(s, &toks, i).map(|_| Actor::Named)
         }
     };
     let before = (from..at).rev().find_map(|i| actor_at(i).map(|a| (i, a)));
@@ -310,8 +313,7 @@ fn actor_first(line: &str, actors: &Actors) -> String {
     }
     // the verb before its actor (one the meeting knows, or a name)
     if cue("commitment_verb").at(&toks, 0).is_some() {
-        let name = toks.get(1).is_some_and(|t| line[t.start..].starts_with(char::is_uppercase));
-        if let Some(k) = actors.at(&toks, 1).or(name.then_some(1)) {
+        if let Some(k) = toks.get(1).and_then(|_| actors.at_or_name(line, &toks, 1)) {
             let actor = &line[toks[1].start..toks[k].end];
             return format!("{} {}{}", text::capitalise(actor), toks[0].w, &line[toks[k].end..]);
         }

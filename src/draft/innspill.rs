@@ -239,7 +239,7 @@ pub fn formal_proposal(point: &str, speaker: Option<&str>, meeting: &Meeting) ->
         let at = toks.iter().position(|t| t.w.ends_with("forslag") || t.w.starts_with("alternativ"))?;
         let kind = &toks[at];
         // the parties it is from ("et fellesforslag fra Ap og Sp"), else those the sentence names
-        let from = toks.get(at + 1).filter(|t| t.w == "fra").map(|t| votes::parties_in(&s[t.end..], meeting)).unwrap_or_default();
+        let from = votes::parties_from(s, &toks, at + 1, meeting);
         let parties = if from.is_empty() { votes::parties_in(s, meeting) } else { from };
         (is_proposal(s) && k + 1 < sents.len()).then(|| (k, votes::Said { kind: votes::Kind::of(&kind.w), parties, text: String::new() }))
     })?;

@@ -116,12 +116,8 @@ pub fn proposals(turns: &[&Turn], meeting: &Meeting, tagged: bool) -> Vec<Propos
                 let toks = text::tokens(&s.text);
                 let (at, n) = cue("proposal").find(&toks)?;
                 // nothing after the announcement but who makes it ("... et fellesforslag fra Ap og Sp.")
-                let rest = &toks[at + n..];
-                let named = match rest.first() {
-                    Some(f) if f.w == "fra" => parties_in(&s.text[f.end..], meeting),
-                    _ => Vec::new(),
-                };
-                if rest.len() > 1 && named.is_empty() {
+                let named = parties_from(&s.text, &toks, at + n, meeting);
+                if toks.len() > at + n + 1 && named.is_empty() {
                     return None;
                 }
                 let next = t.sentences.get(k + 1).filter(|n| !n.text.trim_end().ends_with('?'))?;
@@ -207,6 +203,15 @@ pub fn consented(all: &[&Turn], proposals: &[Proposal]) -> Vec<bool> {
                 .is_some_and(|t| t.sentences.iter().any(|s| cue("consent").in_text(&s.text)))
         })
         .collect()
+}
+
+/// The parties a proposal is "fra" when `toks[i]` (of `sentence`) is that "fra" ("et
+/// fellesforslag fra Ap og Sp"); none otherwise.
+pub fn parties_from(sentence: &str, toks: &[Tok], i: usize, meeting: &Meeting) -> Vec<String> {
+    match toks.get(i) {
+        Some(f) if f.w == "fra" => parties_in(&sentence[f.end..], meeting),
+        _ => Vec::new(),
+    }
 }
 
 /// The parties named in `text`, as the referat writes them, in order.
