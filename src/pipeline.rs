@@ -34,6 +34,8 @@ pub struct ModelChoice {
     pub threads: Option<usize>,
     /// Draft without a language model.
     pub rules_only: bool,
+    /// The model's batch size and prompt-lookup length (default: the measured defaults).
+    pub decoding: Option<(usize, usize)>,
 }
 
 /// Transcription choices from the command line.
@@ -128,6 +130,7 @@ impl Options {
             prompts: m.prompts.clone(),
             threads: m.threads,
             rules_only: m.rules_only,
+            decoding: m.decoding,
             dump_turns: self.debug.turns,
         }
     }

@@ -269,3 +269,31 @@ fn a_clean_point_is_not_sent_to_the_model() {
     assert_eq!(b[0].text, clean);
     assert_eq!(origin(&b[0]), "extractive");
 }
+
+/// The meeting's tasks asked ahead all together give the same draft as asking them sak by sak,
+/// each task is put to the model once, and the counts of the run report are the same.
+#[test]
+fn tasks_asked_ahead_give_the_same_draft() {
+    // The whole sample meeting from its true transcript: tasks in most saker.
+    let meeting = Meeting::load(&common::sample("meeting.toml")).unwrap();
+    let transcript = referat::transcribe::transcript::load_file(&common::sample("truth.vtt")).unwrap();
+    let seg = referat::segment::segment(&meeting, &transcript).unwrap();
+    // Answers that differ per task, so a mix-up of answers changes the draft.
+    let answer = |task: &str| match quoted_turn(task) {
+        Some(turn) if task.contains("kulepunkt") => turn.split_whitespace().take(12).collect::<Vec<_>>().join(" ") + ".",
+        Some(turn) => format!("gjaldt {}.", turn.split_whitespace().skip(3).take(6).collect::<Vec<_>>().join(" ")),
+        None => String::new(),
+    };
+    let hidden = indicatif::ProgressBar::hidden();
+    let mut one = Scripted::new(answer);
+    let (d1, s1) = draft::draft_with_stats(&meeting, &transcript, &seg, &mut one, &Prompts::bundled(), &hidden, false).unwrap();
+    let mut ahead = Scripted::new(answer);
+    let (d2, s2) = draft::draft_prefetched(&meeting, &transcript, &seg, &mut ahead, &Prompts::bundled(), &hidden, false).unwrap();
+    assert!(s1.calls >= 5, "too few model tasks to compare: {}", s1.calls);
+    assert_eq!(serde_json::to_string(&d1).unwrap(), serde_json::to_string(&d2).unwrap());
+    assert_eq!((s1.calls, s1.model_lines, s1.intro_model), (s2.calls, s2.model_lines, s2.intro_model));
+    let mut unique = one.seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(ahead.seen.len(), unique.len(), "a task was asked twice or missed");
+}

@@ -180,6 +180,20 @@ pub(crate) struct LlmArgs {
     /// Draft without a language model: the rules and the speakers' own words only (fast).
     #[arg(long)]
     pub(crate) rules_only: bool,
+    /// Rewrites decoded together and tokens proposed per step by prompt lookup, as
+    /// BATCH:LOOKAHEAD ("1:0": one at a time, token by token; the output is the same).
+    #[arg(long, hide = true, value_parser = parse_decoding)]
+    pub(crate) llm_decoding: Option<(usize, usize)>,
+}
+
+fn parse_decoding(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("{s:?}: expected BATCH:LOOKAHEAD, e.g. 1:0 or 4:6 (BATCH 1 to 16)");
+    let (b, l) = s.split_once(':').ok_or_else(bad)?;
+    let (b, l) = (b.parse::<usize>().map_err(|_| bad())?, l.parse::<usize>().map_err(|_| bad())?);
+    if !(1..=16).contains(&b) || l > 16 {
+        return Err(bad());
+    }
+    Ok((b, l))
 }
 
 #[derive(Args, Default)]
@@ -256,6 +270,7 @@ impl From<ModelArgs> for referat::pipeline::ModelChoice {
             prompts: m.llm.prompts,
             threads: m.llm.threads,
             rules_only: m.llm.rules_only,
+            decoding: m.llm.llm_decoding,
         }
     }
 }

@@ -72,6 +72,7 @@ pub(super) fn review(io: StageIo, audio: Option<PathBuf>, port: u16, llm: LlmArg
         prompts: llm.prompts,
         threads: llm.threads,
         rules_only: llm.rules_only,
+        decoding: llm.llm_decoding,
         dump_turns: debug_dumps().turns,
     };
     referat::server::run(&io.meeting, &io.out, audio.as_deref(), port, opts, |url, recording| {

@@ -145,6 +145,39 @@ impl Stats {
 
 // ---------------------------------------------------------------- drafting
 
+/// Model tasks run together per call of the model (the batch refills from them as tasks
+/// finish); the progress bar advances after each such call.
+const PREFETCH_CHUNK: usize = 24;
+
+/// [`draft_with_stats`] with the model's tasks of every sak decoded together, so that batched
+/// decoding keeps its batch full (a sak alone often has one or two tasks): a first pass with no
+/// answers collects the tasks (which do not depend on the answers), the model runs them, and
+/// the second pass drafts with its answers. The draft is the same as task by task (greedy
+/// batched decoding gives each task the text it gets alone).
+pub fn draft_prefetched(
+    meeting: &Meeting,
+    transcript: &Transcript,
+    seg: &Segmentation,
+    llm: &mut dyn Llm,
+    prompts: &Prompts,
+    progress: &dyn Progress,
+    dump_turns: bool,
+) -> Result<(Draft, Stats)> {
+    let mut recorder = crate::llm::Recorder::default();
+    draft_with_stats(meeting, transcript, seg, &mut recorder, prompts, &crate::progress::Silent, false)?;
+    let mut model = crate::llm::Prefetched::new(llm);
+    let tasks = model.unanswered(recorder.requests);
+    progress.set_length(tasks.len() as u64);
+    progress.set_message("model tasks".into());
+    for chunk in tasks.chunks(PREFETCH_CHUNK) {
+        let answers = model.model().complete_batch(chunk)?;
+        model.add(chunk.iter().cloned().zip(answers));
+        progress.inc(chunk.len() as u64);
+    }
+    progress.set_position(0);
+    draft_with_stats(meeting, transcript, seg, &mut model, prompts, progress, dump_turns)
+}
+
 /// Draft every item of the meeting. `progress` advances by one per member turn and per item.
 pub fn draft(
     meeting: &Meeting,
@@ -378,6 +411,9 @@ pub struct DraftOptions {
     pub threads: Option<usize>,
     /// Draft without a language model (rules and the speakers' own words only).
     pub rules_only: bool,
+    /// The model's batch size and prompt-lookup length, overriding the defaults (greedy
+    /// output is the same whatever they are: a benchmark compares the speed).
+    pub decoding: Option<(usize, usize)>,
     /// Print each sak's turns on stderr (a debug aid).
     pub dump_turns: bool,
 }
@@ -401,7 +437,14 @@ impl DraftOptions {
     pub fn load_llm(&self, files: Option<&crate::models::LlmFiles>) -> Result<Box<dyn Llm>> {
         match files {
             None => Ok(Box::new(crate::llm::RulesOnly)),
-            Some(f) => load_llm(&f.gguf, f.tokenizer.as_deref(), self.threads),
+            Some(f) => {
+                let mut llm = crate::llm::load(&f.gguf, f.tokenizer.as_deref(), self.threads)?;
+                if let Some((batch, lookahead)) = self.decoding {
+                    llm.batch_size = batch;
+                    llm.lookahead = lookahead;
+                }
+                Ok(Box::new(llm))
+            }
         }
     }
 }
@@ -466,8 +509,15 @@ impl Stage for DraftStage<'_> {
         let pb = ctx.report.bar("draft", 0, "steps");
         let t0 = Instant::now();
         let (transcript, seg) = (&self.transcript.artifact, &self.segments.artifact);
-        let (draft, stats) =
-            draft_with_stats(self.meeting, transcript, seg, llm.as_mut(), &self.prompts, pb.as_ref(), self.opts.dump_turns)?;
+        let (draft, stats) = if self.files.is_some() { draft_prefetched } else { draft_with_stats }(
+            self.meeting,
+            transcript,
+            seg,
+            llm.as_mut(),
+            &self.prompts,
+            pb.as_ref(),
+            self.opts.dump_turns,
+        )?;
         let wrote = format!("wrote {} in {:.0} s; {}", ctx.wd.path(Draft::FILE).display(), t0.elapsed().as_secs_f64(), stats.summary());
         Ok(Made::new(draft).then(Note::Info(wrote)))
     }

@@ -107,3 +107,71 @@ impl Llm for RulesOnly {
         "rules-only".into()
     }
 }
+
+/// Records every request and answers none, as [`RulesOnly`] does: the first pass of
+/// [`crate::draft::draft_prefetched`], which collects the tasks of a whole meeting (drafting
+/// asks for the same tasks whatever the answers are).
+#[derive(Default)]
+pub struct Recorder {
+    pub requests: Vec<Request>,
+}
+
+impl Llm for Recorder {
+    fn complete(&mut self, messages: &[ChatMessage], prefill: &str, params: &GenParams) -> Result<Completion> {
+        self.requests.push(Request::new(messages.to_vec(), prefill, params.clone()));
+        Ok(Completion::default())
+    }
+    fn name(&self) -> String {
+        "recorder".into()
+    }
+}
+
+/// A model with answers computed ahead: a request asked again (the same messages, prefill and
+/// parameters) gets the answer the model gave it; any other goes to the model.
+pub struct Prefetched<'a> {
+    llm: &'a mut dyn Llm,
+    answers: std::collections::HashMap<String, Completion>,
+}
+
+impl<'a> Prefetched<'a> {
+    pub fn new(llm: &'a mut dyn Llm) -> Self {
+        Prefetched { llm, answers: Default::default() }
+    }
+
+    /// Requests it has no answer for, each once, in order.
+    pub fn unanswered(&self, requests: Vec<Request>) -> Vec<Request> {
+        let mut seen = std::collections::HashSet::new();
+        requests
+            .into_iter()
+            .filter(|r| {
+                let k = request_key(&r.messages, &r.prefill, &r.params);
+                !self.answers.contains_key(&k) && seen.insert(k)
+            })
+            .collect()
+    }
+
+    pub fn add(&mut self, answered: impl IntoIterator<Item = (Request, Completion)>) {
+        self.answers.extend(answered.into_iter().map(|(r, c)| (request_key(&r.messages, &r.prefill, &r.params), c)));
+    }
+
+    /// The model itself (to run the requests ahead).
+    pub fn model(&mut self) -> &mut dyn Llm {
+        self.llm
+    }
+}
+
+fn request_key(messages: &[ChatMessage], prefill: &str, params: &GenParams) -> String {
+    format!("{messages:?}\u{0}{prefill:?}\u{0}{params:?}")
+}
+
+impl Llm for Prefetched<'_> {
+    fn complete(&mut self, messages: &[ChatMessage], prefill: &str, params: &GenParams) -> Result<Completion> {
+        match self.answers.get(&request_key(messages, prefill, params)) {
+            Some(c) => Ok(c.clone()),
+            None => self.llm.complete(messages, prefill, params),
+        }
+    }
+    fn name(&self) -> String {
+        self.llm.name()
+    }
+}
