@@ -8,7 +8,8 @@
 #        REFERAT_BIN (default target/release/referat), FW_VENV (default bench/.venv-peers),
 #        NO_PROMPT=1 to run referat without the vocabulary prompt (faster-whisper gets none)
 # Both decoders run greedy (referat: best_of 3 only on temperature fallback; faster-whisper:
-# beam_size 1), language forced to Norwegian, no carried-over context.
+# beam_size 1), language forced to Norwegian, no carried-over context; referat without its
+# speaker detection (faster-whisper has none).
 # Run it on an idle machine: other load distorts both figures.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,7 +29,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 echo "machine: $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 t0=$(date +%s.%N)
-"$bin" transcribe --meeting "$meeting" --audio "$audio" --out "$work/referat" --threads "$threads" --force ${NO_PROMPT:+--no-prompt} 2>"$work/referat.log"
+"$bin" transcribe --meeting "$meeting" --audio "$audio" --out "$work/referat" --threads "$threads" --force --no-speakers ${NO_PROMPT:+--no-prompt} 2>"$work/referat.log"
 t1=$(date +%s.%N)
 grep -E "real-time factor" "$work/referat.log" || true
 ref_s=$(echo "$t1 - $t0" | bc -l)

@@ -3,6 +3,7 @@
 #
 #   bash bench/run.sh            # all (several hours on 2 idle cores: 1 h, 3 h and 6 h meetings)
 #   bash bench/run.sh --quick    # a 20-minute long meeting instead of 1/3/6 h, fewer LLM tasks
+#   HOURS="1" bash bench/run.sh --quick   # the long meetings to build, in hours
 #
 # - ASR: referat vs faster-whisper (int8, the same whisper-base weights), same audio and threads.
 # - LLM: candle in referat vs llama.cpp (cyllama wheel), same GGUF, prompt and settings.
@@ -48,7 +49,7 @@ step() { echo; echo "== $* ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loa
 step "ASR: referat vs faster-whisper on the sample"
 REFERAT_BIN=$bin/referat FW_VENV=$venv bash bench/asr_vs_faster_whisper.sh samples/ehelse-2025-06/recording.wav samples/ehelse-2025-06/meeting.toml "$threads" samples/ehelse-2025-06/truth.json | tee "$work/asr.txt"
 step "ASR: referat without the vocabulary prompt"
-"$bin/referat" transcribe --meeting samples/ehelse-2025-06/meeting.toml --audio samples/ehelse-2025-06/recording.wav --out "$work/noprompt" --no-prompt --force 2>"$work/noprompt.log"
+/usr/bin/time -f "wall_s=%e" "$bin/referat" transcribe --meeting samples/ehelse-2025-06/meeting.toml --audio samples/ehelse-2025-06/recording.wav --out "$work/noprompt" --threads "$threads" --no-prompt --no-speakers --force 2>"$work/noprompt.log"
 python3 bench/wer.py "$work/noprompt/transcript.json" samples/ehelse-2025-06/truth.json | tee "$work/asr-noprompt.txt"
 
 step "LLM: candle vs llama.cpp"
@@ -68,6 +69,7 @@ step "End to end: the truth transcript (imported VTT)"
 
 # Long meetings: all the sample meetings one after the other, round after round (varied saker).
 if [ "$quick" = 1 ]; then hours="0.35"; else hours="1 3 6"; fi
+hours=${HOURS:-$hours}
 for h in $hours; do
   step "End to end: a ${h} h meeting built from the sample meetings"
   python3 bench/long_meeting.py "$h" "$work/long-$h" | tee "$work/long-$h.txt"

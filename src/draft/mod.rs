@@ -284,6 +284,8 @@ pub fn draft_with_stats(
     }
     for item in order {
         let t0 = Instant::now();
+        // Answers computed ahead: the sak's share of the model's time is their recorded time.
+        let ahead = llm.answers_ahead().then_some(stats.prompt_secs + stats.gen_secs);
         progress.set_message(item.saksnr.clone());
         let si = seg.items.iter().find(|s| s.saksnr == item.saksnr);
         let discussed = si.is_some_and(|s| s.status == ItemStatus::Discussed && !s.spans.is_empty());
@@ -375,7 +377,8 @@ pub fn draft_with_stats(
             status: ItemStatus::Discussed,
         });
         progress.inc(1);
-        stats.per_item.push((item.saksnr.clone(), t0.elapsed().as_secs_f64()));
+        let model_secs = ahead.map_or(0.0, |before| stats.prompt_secs + stats.gen_secs - before);
+        stats.per_item.push((item.saksnr.clone(), t0.elapsed().as_secs_f64() + model_secs));
     }
     progress.finish();
     let draft = Draft { version: FORMAT_VERSION, inputs: Inputs::new(), model: llm.name(), items };

@@ -93,6 +93,11 @@ pub trait Llm {
     }
     /// Short identity for artifacts and logs (model file name).
     fn name(&self) -> String;
+    /// Whether the answers were computed ahead ([`Prefetched`]): their time was spent before
+    /// they are asked for, and the caller counts it where they are used.
+    fn answers_ahead(&self) -> bool {
+        false
+    }
 }
 
 /// No language model: every task returns nothing, so drafting keeps the rules and the
@@ -173,5 +178,8 @@ impl Llm for Prefetched<'_> {
     }
     fn name(&self) -> String {
         self.llm.name()
+    }
+    fn answers_ahead(&self) -> bool {
+        true
     }
 }

@@ -9,7 +9,7 @@
 //! alone (batched decoding, speculative verification).
 
 use candle_core::{
-    quantized::{gguf_file, k_quants, GgmlDType, QMatMul, QTensor},
+    quantized::{gguf_file, k_quants, QMatMul, QTensor},
     DType, Device, IndexOp, Result, Tensor,
 };
 use candle_nn::{Embedding, Module};
@@ -17,10 +17,11 @@ use candle_transformers::quantized_nn::RmsNorm;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// A quantized weight. For a single input row (decode) a Q4_K weight is multiplied on its
-/// GGUF blocks with `k_quants::matmul`: candle's default x86 path first repacks Q4_K into
-/// tiles with f32 scales, a third more bytes, and a decode step streams every weight from
-/// RAM once, so on AVX2 the compact blocks are faster (measured with examples/gemv_probe.rs).
+/// A quantized weight. For a single input row (decode) a Q4_K or Q6_K weight is multiplied on
+/// its GGUF blocks with [`super::rows::matmul`] (candle's `k_quants::matmul`, or on AVX-512
+/// VNNI the kernel giving its bits): candle's default x86 path first repacks Q4_K into tiles
+/// with f32 scales, a third more bytes, and a decode step streams every weight from RAM once,
+/// so on AVX2 the compact blocks are faster (measured with examples/gemv_probe.rs).
 /// Several rows (prefill) keep candle's tiled path, where each weight load serves many rows.
 #[derive(Debug, Clone)]
 struct QLinear(QMatMul);
@@ -35,13 +36,13 @@ impl Module for QLinear {
     fn forward(&self, xs: &Tensor) -> Result<Tensor> {
         if let QMatMul::QTensor(t) = &self.0 {
             let (n, k) = t.shape().dims2()?;
-            if t.dtype() == GgmlDType::Q4K
+            if super::rows::supported(t.dtype())
                 && xs.elem_count() == k
                 && xs.dtype() == DType::F32
                 && xs.device().is_cpu()
                 && k % k_quants::QK_K == 0
             {
-                return gemv_q4k(t, xs, n, k);
+                return gemv(t, xs, n);
             }
         }
         self.0.forward(xs)
@@ -75,19 +76,12 @@ impl QLinear {
     }
 }
 
-fn gemv_q4k(t: &QTensor, xs: &Tensor, n: usize, k: usize) -> Result<Tensor> {
+/// One row times a Q4_K or Q6_K weight on its GGUF blocks ([`super::rows::matmul`]: candle's
+/// own one-row product, or the AVX-512 VNNI kernel that gives the same bits).
+fn gemv(t: &QTensor, xs: &Tensor, n: usize) -> Result<Tensor> {
     let x = xs.flatten_all()?.to_vec1::<f32>()?;
-    let data = t.data()?;
-    let size = std::mem::size_of::<k_quants::BlockQ4K>();
-    let n_blocks = n * k / k_quants::QK_K;
-    if data.len() != n_blocks * size || !(data.as_ptr() as usize).is_multiple_of(std::mem::align_of::<k_quants::BlockQ4K>()) {
-        candle_core::bail!("unexpected Q4_K storage of {} bytes for {n}x{k}", data.len())
-    }
-    // SAFETY: on the CPU the bytes are the QTensor's own Vec<BlockQ4K> (checked: length and
-    // alignment), borrowed for the duration of the call.
-    let blocks = unsafe { std::slice::from_raw_parts(data.as_ptr() as *const k_quants::BlockQ4K, n_blocks) };
     let mut dst = vec![0f32; n];
-    k_quants::matmul((1, k, n), &x, blocks, &mut dst)?;
+    super::rows::matmul(t, &x, 1, &mut dst)?;
     let mut dims = xs.dims().to_vec();
     if let Some(last) = dims.last_mut() {
         *last = n;

@@ -37,7 +37,7 @@ pub fn matmul(w: &QTensor, x: &[f32], m: usize, dst: &mut [f32]) -> Result<()> {
     }
     let kb = k / QK_K;
     let data = w.data()?;
-    if m == 1 {
+    if m == 1 && !exact_kernels() {
         // One row: candle's own decode kernel, the reference itself.
         return match w.dtype() {
             GgmlDType::Q4K => k_quants::matmul((1, k, n), x, blocks_of::<BlockQ4K>(&data, n * kb)?, dst),
@@ -86,6 +86,14 @@ fn blocks_of<T>(data: &[u8], count: usize) -> Result<&[T]> {
 #[cfg(target_arch = "x86_64")]
 fn run(n: usize, f: impl Fn(std::ops::Range<usize>) + Sync) {
     candle_core::utils::barrier_pool().execute_chunked(n, f);
+}
+
+/// Whether the AVX-512 VNNI kernels below run (else candle's own products, row by row).
+fn exact_kernels() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return vnni();
+    #[cfg(not(target_arch = "x86_64"))]
+    return false;
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -138,8 +138,8 @@ fn best_ending_below(states: &[State], score: &[f64], sc: &Scorer, m: usize) -> 
 /// `segment.reorder` per item out of agenda order, improves.
 pub(super) fn decode_best_order(problem: &Problem, m: usize) -> Result<Decoded> {
     let w = weights();
-    // Per item, its last strong announcement (a move's target) and its last announcement of
-    // any strength (to see what is out of order).
+    // Per item, its last announcement of at least `segment.move_min` (a move's target) and its
+    // last announcement of any strength (to see what is out of order).
     let mut last: Vec<Option<usize>> = vec![None; m];
     let mut heard: Vec<Option<usize>> = vec![None; m];
     for (j, u) in problem.units.iter().enumerate() {
@@ -147,7 +147,7 @@ pub(super) fn decode_best_order(problem: &Problem, m: usize) -> Result<Decoded> 
             if let CueKind::Announce(set) = &c.kind {
                 for &i in set {
                     heard[i] = Some(j);
-                    if c.strength >= 0.7 {
+                    if c.strength >= w.move_min {
                         last[i] = Some(j);
                     }
                 }
