@@ -18,7 +18,6 @@ use anyhow::Result;
 use regex::Regex;
 use std::sync::OnceLock;
 
-/// "Norunn Saure og Per Ludvig Skjerven, Helsedirektoratet, og Kristin Lyng, Norsk helsenett SF"
 /// A title that opens an organisation as the agenda gives it ("Kommunedirektør, Fjellby
 /// kommune") in lower case inside a sentence, as titles are written: "kommunedirektør, ...".
 fn title_in_text(org: &str) -> String {
@@ -32,6 +31,7 @@ fn title_in_text(org: &str) -> String {
     }
 }
 
+/// "Norunn Saure og Per Ludvig Skjerven, Helsedirektoratet, og Kristin Lyng, Norsk helsenett SF"
 pub fn presenters_phrase(item: &Item) -> String {
     // Group consecutive presenters of the same organisation.
     let mut groups: Vec<(Vec<&str>, &str)> = Vec::new();

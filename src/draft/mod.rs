@@ -163,8 +163,12 @@ pub fn draft_prefetched(
     progress: &dyn Progress,
     dump_turns: bool,
 ) -> Result<(Draft, Stats)> {
+    // Nynorsk speech carried into Bokmål once, for both passes.
+    let mut stats = Stats::default();
+    let in_bokmal = speech_in_bokmal(meeting, transcript, &mut stats);
+    let transcript = in_bokmal.as_ref().unwrap_or(transcript);
     let mut recorder = crate::llm::Recorder::default();
-    draft_with_stats(meeting, transcript, seg, &mut recorder, prompts, &crate::progress::Silent, false)?;
+    draft_in_bokmal(meeting, transcript, seg, &mut recorder, prompts, &crate::progress::Silent, false, Stats::default())?;
     let mut model = crate::llm::Prefetched::new(llm);
     let tasks = model.unanswered(recorder.requests);
     progress.set_length(tasks.len() as u64);
@@ -175,7 +179,7 @@ pub fn draft_prefetched(
         progress.inc(chunk.len() as u64);
     }
     progress.set_position(0);
-    draft_with_stats(meeting, transcript, seg, &mut model, prompts, progress, dump_turns)
+    draft_in_bokmal(meeting, transcript, seg, &mut model, prompts, progress, dump_turns, stats)
 }
 
 /// Draft every item of the meeting. `progress` advances by one per member turn and per item.
@@ -265,8 +269,21 @@ pub fn draft_with_stats(
 ) -> Result<(Draft, Stats)> {
     let mut stats = Stats::default();
     let in_bokmal = speech_in_bokmal(meeting, transcript, &mut stats);
-    let transcript = in_bokmal.as_ref().unwrap_or(transcript);
+    draft_in_bokmal(meeting, in_bokmal.as_ref().unwrap_or(transcript), seg, llm, prompts, progress, dump_turns, stats)
+}
 
+/// [`draft_with_stats`] on speech in Bokmål (the Nynorsk carried over already), adding to `stats`.
+#[allow(clippy::too_many_arguments)]
+fn draft_in_bokmal(
+    meeting: &Meeting,
+    transcript: &Transcript,
+    seg: &Segmentation,
+    llm: &mut dyn Llm,
+    prompts: &Prompts,
+    progress: &dyn Progress,
+    dump_turns: bool,
+    mut stats: Stats,
+) -> Result<(Draft, Stats)> {
     // Turns per group, computed up front so the progress bar knows its length.
     let group_turns = turns_per_group(meeting, transcript, seg, dump_turns)?;
     let work: usize =
