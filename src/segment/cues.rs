@@ -8,13 +8,13 @@ use std::collections::{HashMap, HashSet};
 
 // ---------------------------------------------------------------- the agenda as the cue finder sees it
 
-// ---------------------------------------------------------------- the agenda as the cue finder sees it
-
 pub(super) struct Agenda {
     /// The item's number (34 for "PS 34/25") per agenda index.
     numbers: Vec<Option<u32>>,
     /// Per item: its title's content stems, each with its specificity (how few titles share it).
     titles: Vec<Vec<(String, f64)>>,
+    /// The phonetic key of each title stem (as `titles`).
+    title_keys: Vec<Vec<String>>,
     /// Phonetic keys of every spoken form of each agenda number, for fuzzy matching.
     number_keys: Vec<(u32, String)>,
     /// The specificity of a title word no other title has.
@@ -47,7 +47,9 @@ impl Agenda {
             }
         }
         let specificity = |df: usize| ((m + 1.0) / (df as f64 + 0.5)).ln().max(0.05);
-        let titles = stems.iter().map(|s| s.iter().map(|w| (w.clone(), specificity(df[w.as_str()]))).collect()).collect();
+        let titles: Vec<Vec<(String, f64)>> =
+            stems.iter().map(|s| s.iter().map(|w| (w.clone(), specificity(df[w.as_str()]))).collect()).collect();
+        let title_keys = stems.iter().map(|s| s.iter().map(|w| text::phonetic(w)).collect()).collect();
         let mut number_keys = Vec::new();
         let mut seen = HashSet::new();
         for n in numbers.iter().flatten() {
@@ -78,7 +80,7 @@ impl Agenda {
             .collect();
         presenters.retain(|(n, _)| !members.contains(n));
         let number_span = if numbers.iter().flatten().any(|n| *n >= 100) { 4 } else { 3 };
-        Agenda { numbers, titles, number_keys, unique_weight: specificity(1), presenters, number_span }
+        Agenda { numbers, titles, title_keys, number_keys, unique_weight: specificity(1), presenters, number_span }
     }
 
     fn items_numbered(&self, n: u32) -> Vec<usize> {
@@ -133,8 +135,9 @@ impl Agenda {
     /// With `moving_on` (the chair says "Da går vi over til ..."), a long word that no other
     /// title has names the item too ("frisklivssentralen").
     fn titles_named(&self, words: &[String], min: f64, moving_on: bool) -> Vec<(usize, f64)> {
+        let heard: Vec<Heard> = words.iter().map(|w| Heard::new(w)).collect();
         let mut out: Vec<(usize, f64)> = Vec::new();
-        for (i, title) in self.titles.iter().enumerate() {
+        for (i, (title, keys)) in self.titles.iter().zip(&self.title_keys).enumerate() {
             let total: f64 = title.iter().map(|(_, w)| w).sum();
             if total <= 0.0 {
                 continue;
@@ -142,8 +145,8 @@ impl Agenda {
             let mut hit = 0.0;
             let mut named = 0;
             let mut distinctive = false;
-            for (t, w) in title {
-                let m = title_word_match(words, t);
+            for ((t, w), tk) in title.iter().zip(keys) {
+                let m = title_word_match(&heard, t, tk);
                 if m > 0.0 {
                     hit += w * m;
                     named += 1;
@@ -160,24 +163,46 @@ impl Agenda {
         out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         out
     }
+
+    /// Whether the word names a word of item `i`'s title.
+    fn title_has(&self, i: usize, w: &Heard) -> bool {
+        self.titles[i].iter().zip(&self.title_keys[i]).any(|((t, _), tk)| title_word_match(std::slice::from_ref(w), t, tk) > 0.0)
+    }
 }
 
-/// How well the best of `words` (lower-cased) matches the title stem `t`: by stem, or, for
-/// long words, as speech recognition mishears, splits and glues them (letter similarity of
-/// the phonetic keys, or the stem inside a longer word).
-fn title_word_match(words: &[String], t: &str) -> f64 {
+/// A word heard, with the forms title matching compares (computed once per sentence, not once
+/// per title word).
+struct Heard {
+    stem: String,
+    long: bool,
+    /// Phonetic keys of the word and of its stem (long words only).
+    key: String,
+    stem_key: String,
+}
+
+impl Heard {
+    fn new(w: &str) -> Heard {
+        let stem = text::stem(w);
+        let long = w.chars().count() >= 4;
+        let (key, stem_key) = if long { (text::phonetic(w), text::phonetic(&stem)) } else { (String::new(), String::new()) };
+        Heard { stem, long, key, stem_key }
+    }
+}
+
+/// How well the best of `words` (lower-cased) matches the title stem `t` (phonetic key `tk`):
+/// by stem, or, for long words, as speech recognition mishears, splits and glues them (letter
+/// similarity of the phonetic keys, or the stem inside a longer word).
+fn title_word_match(words: &[Heard], t: &str, tk: &str) -> f64 {
     let long = t.chars().count() >= 5;
-    let tk = text::phonetic(t);
     words
         .iter()
         .map(|w| {
-            let m = text::stem_match(&text::stem(w), t);
-            if m > 0.0 || !long || w.chars().count() < 4 {
+            let m = text::stem_match(&w.stem, t);
+            if m > 0.0 || !long || !w.long {
                 return m;
             }
-            let wk = text::phonetic(w);
-            let sim = text::similarity_chars(&text::phonetic(&text::stem(w)), &tk).max(text::similarity_chars(&wk, &tk));
-            if sim >= 0.7 || (wk.len() > tk.len() && wk.contains(tk.as_str())) {
+            let sim = text::similarity_chars(&w.stem_key, tk).max(text::similarity_chars(&w.key, tk));
+            if sim >= 0.7 || (w.key.len() > tk.len() && w.key.contains(tk)) {
                 0.6
             } else {
                 0.0
@@ -569,25 +594,15 @@ fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
             items.sort_unstable();
             // Without moving-on words only a sentence that is mostly a title read out counts:
             // a member using a title word in passing does not announce anything.
+            let heard: Vec<Heard> = content.iter().map(|w| Heard::new(w)).collect();
             let title_like = || {
-                let covered = content
-                    .iter()
-                    .filter(|w| items.iter().any(|&i| ag.titles[i].iter().any(|(t, _)| title_word_match(std::slice::from_ref(w), t) > 0.0)))
-                    .count();
+                let covered = heard.iter().filter(|w| items.iter().any(|&i| ag.title_has(i, w))).count();
                 // "Da er vi ved ...": the chair's "vi" is the meeting; "jeg" speaks for oneself.
                 st.len() <= 15 && !st.iter().any(|t| matches!(t.w.as_str(), "jeg" | "meg" | "min" | "mitt")) && covered * 2 >= content.len()
             };
             // A title read out in full announces its item in any sentence ("..., så er det
             // orienteringen fra administrerende direktør", with the moving-on words misheard).
-            let in_full = || {
-                items.len() == 1
-                    && best >= 0.9
-                    && content
-                        .iter()
-                        .filter(|w| ag.titles[items[0]].iter().any(|(t, _)| title_word_match(std::slice::from_ref(w), t) > 0.0))
-                        .count()
-                        >= 3
-            };
+            let in_full = || items.len() == 1 && best >= 0.9 && heard.iter().filter(|w| ag.title_has(items[0], w)).count() >= 3;
             if !items.is_empty() && (moves || title_like() || in_full()) {
                 let kind = if postponed { CueKind::Postponed(items) } else { CueKind::Announce(items) };
                 let strength = if moves { 0.6 + 0.4 * best.min(1.0) } else { 0.5 * best.min(1.0) };

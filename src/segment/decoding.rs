@@ -163,7 +163,7 @@ pub(super) fn decode_best_order(problem: &Problem, m: usize) -> Result<Decoded> 
     let mut best = problem.decode(&(0..m).collect::<Vec<_>>())?;
     let mut best_adj = best.score;
     for _ in 0..m.min(8) {
-        let mut improved: Option<(Decoded, f64)> = None;
+        let mut candidates: Vec<Vec<usize>> = Vec::new();
         for (x, j) in last.iter().enumerate().filter_map(|(x, j)| j.map(|j| (x, j))).filter(|(x, _)| inverted(*x)) {
             // before or after the items decoded where it was announced (after all of them: a
             // run taken together may be two items the moved one belongs between or after)
@@ -181,14 +181,17 @@ pub(super) fn decode_best_order(problem: &Problem, m: usize) -> Result<Decoded> 
                 o.remove(cur);
                 let at = if t > cur { t - 1 } else { t }.min(o.len());
                 o.insert(at, x);
-                if o == best.order {
-                    continue;
+                if o != best.order {
+                    candidates.push(o);
                 }
-                let d = problem.decode(&o)?;
-                let adj = d.score - w.reorder * moved_items(&o) as f64;
-                if adj > improved.as_ref().map_or(best_adj, |i| i.1) + 1e-9 {
-                    improved = Some((d, adj));
-                }
+            }
+        }
+        // the first best in candidate order, as one decoding after the other would choose
+        let mut improved: Option<(Decoded, f64)> = None;
+        for d in decode_all(problem, candidates)? {
+            let adj = d.score - w.reorder * moved_items(&d.order) as f64;
+            if adj > improved.as_ref().map_or(best_adj, |i| i.1) + 1e-9 {
+                improved = Some((d, adj));
             }
         }
         match improved {
@@ -200,4 +203,22 @@ pub(super) fn decode_best_order(problem: &Problem, m: usize) -> Result<Decoded> 
         }
     }
     Ok(best)
+}
+
+/// The decodings of `orders`, in their order, on all cores: a long meeting has many items
+/// announced out of order (or numbers that sound alike), each a full decoding to try.
+fn decode_all(problem: &Problem, orders: Vec<Vec<usize>>) -> Result<Vec<Decoded>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(orders.len()).max(1);
+    let per = orders.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = orders
+            .chunks(per)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(|o| problem.decode(o)).collect::<Result<Vec<_>>>()))
+            .collect();
+        let mut all = Vec::new();
+        for h in handles {
+            all.extend(h.join().map_err(|_| anyhow::anyhow!("a segmentation thread panicked"))??);
+        }
+        Ok(all)
+    })
 }

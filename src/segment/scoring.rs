@@ -4,12 +4,10 @@
 
 use super::cues::CueKind;
 use super::units::{declared_groups, Unit};
-use super::{weights, Manual, State};
+use super::{weights, Manual, State, MAX_JOINT};
 use crate::meeting::{parse_clock, Meeting};
 use crate::text;
 use std::collections::HashMap;
-
-// ---------------------------------------------------------------- lexical profiles
 
 // ---------------------------------------------------------------- lexical profiles
 
@@ -177,6 +175,16 @@ pub(super) struct Scorer<'p, 'a> {
     in_place: Vec<bool>,
     /// Skip costs summed over the order's prefixes.
     skip_prefix: Vec<f64>,
+    /// Per run of positions `f..=l` (at `[f][l - f]`), what does not depend on the unit: its
+    /// agenda indices sorted, its joint cost, and whether one of them is placed by hand. The
+    /// decoding asks for them per unit and state, hours of meeting times hundreds of states.
+    runs: Vec<Vec<Run>>,
+}
+
+struct Run {
+    items: Vec<usize>,
+    joint: f64,
+    manual: bool,
 }
 
 impl<'p, 'a> Scorer<'p, 'a> {
@@ -187,7 +195,24 @@ impl<'p, 'a> Scorer<'p, 'a> {
                 Some(*acc)
             }))
             .collect();
-        Scorer { p, order, in_place: in_agenda_order(order), skip_prefix }
+        let runs = (0..order.len())
+            .map(|f| {
+                (f..(f + MAX_JOINT).min(order.len()))
+                    .map(|l| {
+                        let mut items = order[f..=l].to_vec();
+                        items.sort_unstable();
+                        let joint = joint_cost(p, order, f, l, &items);
+                        let manual = items.iter().any(|i| p.manual.contains_key(i));
+                        Run { items, joint, manual }
+                    })
+                    .collect()
+            })
+            .collect();
+        Scorer { p, order, in_place: in_agenda_order(order), skip_prefix, runs }
+    }
+
+    fn run(&self, f: usize, l: usize) -> &Run {
+        &self.runs[f][l - f]
     }
 
     /// The cost of skipping every item before position `a` of the order.
@@ -202,13 +227,6 @@ impl<'p, 'a> Scorer<'p, 'a> {
         } else {
             0.0
         }
-    }
-
-    /// The agenda indices at positions `f..=l` of the order, sorted.
-    fn items_of(&self, f: usize, l: usize) -> Vec<usize> {
-        let mut v: Vec<usize> = self.order[f..=l].to_vec();
-        v.sort_unstable();
-        v
     }
 
     /// The evidence for unit `j` belonging to state `s` (minus infinity where the manual spans
@@ -231,7 +249,7 @@ impl<'p, 'a> Scorer<'p, 'a> {
                     if !mine.contains(&fi) {
                         return f64::NEG_INFINITY;
                     }
-                } else if mine.iter().any(|i| p.manual.contains_key(i)) {
+                } else if self.run(f, l).manual {
                     // a manually placed item gets no speech outside its spans
                     return f64::NEG_INFINITY;
                 }
@@ -246,7 +264,10 @@ impl<'p, 'a> Scorer<'p, 'a> {
         let w = weights();
         let p = self.p;
         let bonus = self.cue_bonus(j, s);
-        let joint = self.joint_cost(s);
+        let joint = match s {
+            State::Items(f, l) => self.run(f, l).joint,
+            _ => 0.0,
+        };
         let gap = if j > 0 && p.gap_before[j] > 1.0 { w.gap * ((p.gap_before[j] - 1.0) / 10.0).min(1.0) } else { 0.0 };
         bonus + gap + p.turn_bonus[j] - joint - if j > 0 { w.switch } else { 0.0 }
     }
@@ -259,8 +280,8 @@ impl<'p, 'a> Scorer<'p, 'a> {
         for c in &p.units[j].cues {
             let b = match (&c.kind, s) {
                 (CueKind::Announce(set), State::Items(f, l)) => {
-                    let mine = self.items_of(f, l);
-                    if *set == mine {
+                    let mine = &self.run(f, l).items;
+                    if set == mine {
                         w.announce * c.strength
                     } else if mine.iter().any(|i| set.contains(i)) {
                         w.announce * c.strength * 0.4
@@ -282,25 +303,20 @@ impl<'p, 'a> Scorer<'p, 'a> {
         }
         bonus
     }
+}
 
-    /// A joint group costs extra unless the chair declared it; then splitting it costs.
-    fn joint_cost(&self, s: State) -> f64 {
-        let w = weights();
-        match s {
-            State::Items(f, l) => {
-                let mine = self.items_of(f, l);
-                if self.p.declared.contains(&mine) {
-                    0.0
-                } else if l > f {
-                    w.joint * (l - f) as f64
-                } else if self.p.declared.iter().any(|d| d.contains(&self.order[f])) {
-                    w.joint
-                } else {
-                    0.0
-                }
-            }
-            _ => 0.0,
-        }
+/// A joint group (positions `f..=l` of `order`, agenda indices `items` sorted) costs extra
+/// unless the chair declared it; then splitting it costs.
+fn joint_cost(p: &Problem, order: &[usize], f: usize, l: usize, items: &[usize]) -> f64 {
+    let w = weights();
+    if p.declared.iter().any(|d| d == items) {
+        0.0
+    } else if l > f {
+        w.joint * (l - f) as f64
+    } else if p.declared.iter().any(|d| d.contains(&order[f])) {
+        w.joint
+    } else {
+        0.0
     }
 }
 
