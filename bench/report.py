@@ -73,7 +73,7 @@ w("Same GGUF, same 389-token Norwegian prompt (`src/bin/bench_llm.rs`), greedy, 
 w("")
 w("| | prompt tok/s | generated tok/s |")
 w("|---|---|---|")
-w(f"| candle, cold ({fmt(c_threads, '.0f')} threads) | {fmt(c_pre)} | {fmt(c_gen)} |")
+w(f"| candle, cold ({fmt(c_threads, '.0f')} threads, best of 2 runs) | {fmt(c_pre)} | {fmt(c_gen)} |")
 w(f"| candle, system prompt's KV cache reused (as referat drafts) | {fmt(c_pre_reuse)} | |")
 w(f"| llama.cpp (cyllama 0.2.18, best of 2 runs) | {fmt(l_pre)} | {fmt(l_gen)} |")
 w(f"| **ratio candle / llama.cpp** | **{fmt(ratio(c_pre, l_pre), '.2f')}** | **{fmt(ratio(c_gen, l_gen), '.2f')}** |")

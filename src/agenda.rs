@@ -312,7 +312,7 @@ fn add_to_row(r: &mut Row, lines: &[&str], i: usize, end: usize, l: &str) -> usi
             while j < end && lines[j].trim().is_empty() {
                 j += 1;
             }
-            if j < end && parse_sakstype(lines[j].trim()).is_some() {
+            if j < end && sakstype_word(lines[j]).is_some() {
                 r.sakstype = Some((j + 1, lines[j].trim().to_string()));
                 return j + 1;
             }
@@ -325,16 +325,13 @@ fn add_to_row(r: &mut Row, lines: &[&str], i: usize, end: usize, l: &str) -> usi
     }
 }
 
-fn parse_sakstype(s: &str) -> Option<Sakstype> {
-    let w = s.trim().trim_end_matches(['.', ':']).to_lowercase();
-    Some(match w.as_str() {
-        "godkjenning" | "godkjennelse" => Sakstype::Godkjenning,
-        "orientering" | "orienteringssak" | "informasjon" => Sakstype::Orientering,
-        "drøfting" | "drofting" | "drøftingssak" | "diskusjon" => Sakstype::Drøfting,
-        "beslutning" | "beslutningssak" | "vedtak" | "vedtakssak" => Sakstype::Beslutning,
-        "annet" | "eventuelt" => Sakstype::Annet,
-        _ => return None,
-    })
+/// A sakstype written on the agenda (a blank line is none).
+fn sakstype_word(s: &str) -> Option<Sakstype> {
+    if s.trim().is_empty() {
+        None
+    } else {
+        Sakstype::parse(s)
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -421,7 +418,7 @@ fn build_item(row: &Row, heading: Option<&Heading>, known: &Known, warnings: &mu
     }
     let sakstype = match &row.sakstype {
         None => Sakstype::Annet,
-        Some((line, s)) => parse_sakstype(s).unwrap_or_else(|| {
+        Some((line, s)) => sakstype_word(s).unwrap_or_else(|| {
             warnings.push(Warning {
                 line: *line,
                 message: format!(

@@ -145,21 +145,45 @@ pub struct ModelSettings {
     pub prompts: Option<String>,
 }
 
-/// What kind of decision the item asks for; drives the vedtak wording.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, Hash)]
+/// What kind of decision the item asks for; drives the vedtak wording. Read with
+/// [`Sakstype::parse`], so a meeting file may use the words agendas use ("Vedtakssak").
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq, Hash)]
 pub enum Sakstype {
     Godkjenning,
     Orientering,
-    #[serde(alias = "Drofting", alias = "drøfting", alias = "drofting")]
     Drøfting,
     Beslutning,
     /// Items such as "Eventuelt" that have no sakstype on the agenda (written as `""`).
     #[default]
-    #[serde(alias = "")]
     Annet,
 }
 
+impl<'de> Deserialize<'de> for Sakstype {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Sakstype::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown sakstype {s:?}: write Godkjenning, Orientering, Drøfting, Beslutning (or Vedtak), or leave it empty"
+            ))
+        })
+    }
+}
+
 impl Sakstype {
+    /// The sakstype a word on an agenda names, in any case, with a trailing "." or ":"
+    /// ("Vedtakssak", "drøfting", "Informasjon:"); empty is [`Sakstype::Annet`].
+    pub fn parse(s: &str) -> Option<Sakstype> {
+        let w = s.trim().trim_end_matches(['.', ':']).to_lowercase();
+        Some(match w.as_str() {
+            "godkjenning" | "godkjennelse" | "godkjenningssak" => Sakstype::Godkjenning,
+            "orientering" | "orienteringssak" | "informasjon" | "informasjonssak" | "referatsak" => Sakstype::Orientering,
+            "drøfting" | "drofting" | "drøftingssak" | "droftingssak" | "diskusjon" | "diskusjonssak" => Sakstype::Drøfting,
+            "beslutning" | "beslutningssak" | "vedtak" | "vedtakssak" => Sakstype::Beslutning,
+            "" | "annet" | "eventuelt" => Sakstype::Annet,
+            _ => return None,
+        })
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             Sakstype::Godkjenning => "Godkjenning",
@@ -371,6 +395,18 @@ forslag = "Nasjonalt e-helseråd godkjenner innkalling og dagsorden."
         assert_eq!(m.items[0].sakstype, Sakstype::Annet);
         let m = Meeting::parse(&MINI.replace("sakstype = \"Godkjenning\"", "")).unwrap();
         assert_eq!(m.items[0].sakstype, Sakstype::Annet);
+        // the words agendas use, in any case
+        for (word, t) in [
+            ("Vedtakssak", Sakstype::Beslutning),
+            ("vedtak", Sakstype::Beslutning),
+            ("Drøftingssak", Sakstype::Drøfting),
+            ("Informasjon", Sakstype::Orientering),
+        ] {
+            let m = Meeting::parse(&MINI.replace("sakstype = \"Godkjenning\"", &format!("sakstype = \"{word}\""))).unwrap();
+            assert_eq!(m.items[0].sakstype, t, "{word}");
+        }
+        let e = format!("{:#}", Meeting::parse(&MINI.replace("sakstype = \"Godkjenning\"", "sakstype = \"Forhandling\"")).unwrap_err());
+        assert!(e.contains("Forhandling") && e.contains("Beslutning"), "{e}");
     }
 
     #[test]
@@ -384,8 +420,8 @@ forslag = "Nasjonalt e-helseråd godkjenner innkalling og dagsorden."
     fn rejects_duplicates_unknown_sakstype_and_missing_fields() {
         let dup = format!("{MINI}\n{}", &MINI[MINI.find("[[items]]").unwrap()..]);
         assert!(format!("{:#}", Meeting::parse(&dup).unwrap_err()).contains("duplicate saksnr"));
-        let unk = MINI.replace("sakstype = \"Godkjenning\"", "sakstype = \"Vedtakssak\"");
-        assert!(format!("{:#}", Meeting::parse(&unk).unwrap_err()).contains("unknown variant"));
+        let unk = MINI.replace("sakstype = \"Godkjenning\"", "sakstype = \"Forhandling\"");
+        assert!(format!("{:#}", Meeting::parse(&unk).unwrap_err()).contains("unknown sakstype \"Forhandling\""));
         let missing = MINI.replace("council = \"Nasjonalt e-helseråd\"", "");
         assert!(format!("{:#}", Meeting::parse(&missing).unwrap_err()).contains("council"));
     }

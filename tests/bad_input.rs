@@ -224,13 +224,13 @@ fn bad_inputs_fail_clearly_without_partial_output() {
         )
         .absent(out("dup")),
     );
-    let unk = bad_meeting("unk.toml", MEETING.replace("sakstype = \"Annet\"", "sakstype = \"Vedtakssak\""));
+    let unk = bad_meeting("unk.toml", MEETING.replace("sakstype = \"Annet\"", "sakstype = \"Forhandling\""));
     cases.push(
         Case::new(
             "unknown sakstype",
             transcribe_file(&unk, &truth, &out("unk")),
             "unk.toml",
-            &["Vedtakssak", "Drøfting", "line 15", "fix the meeting file"],
+            &["Forhandling", "Drøfting", "line 15", "fix the meeting file"],
         )
         .absent(out("unk")),
     );

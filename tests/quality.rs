@@ -49,6 +49,7 @@ const FLOORS: &[Floor] = &[
     floor("fylkesutval-2026-04", 0.10, (0.82, 0.78), 0.55, 0, 0),
     floor("universitetsstyre-2026-05", 0.17, (0.66, 0.52), 0.70, 1, 1),
     floor("funksjonshemmederad-2026-03", 0.12, (0.90, 0.60), 0.70, 0, 0),
+    floor("havnestyre-2026-09", 0.08, (0.68, 0.64), 0.40, 0, 0),
 ];
 
 /// Every meeting listed in samples/meetings.toml has a floor here, so a new sample cannot be
