@@ -4,8 +4,8 @@
 usage: long_meeting.py HOURS OUT_DIR
 
 Takes the sample meetings (samples/*/truth.json) one after the other, round after round, until
-the recording reaches HOURS, and writes OUT_DIR/recording.wav (sox), OUT_DIR/truth.vtt (the true transcript) and OUT_DIR/meeting.toml:
-the first meeting's header and chair, all members and vocabulary, and every item in recording
+the recording reaches HOURS, and writes OUT_DIR/recording.wav (sox), OUT_DIR/truth.vtt (the
+true transcript) and OUT_DIR/meeting.toml: the first meeting's header and chair, all members and vocabulary, and every item in recording
 order. From the second round on (or where two meetings share a saksnr), an item's year is
 shifted (11/25 -> 11/35, PS 31/25 -> PS 31/35, 23-2025 -> 23-2035) so that sak numbers stay unique while the
 spoken number stays the same. Planned
@@ -101,6 +101,7 @@ for it in items:
     lines += ["", "[[items]]"] + [f"{k} = {val(v)}" for k, v in it.items()]
 os.makedirs(out, exist_ok=True)
 open(os.path.join(out, "meeting.toml"), "w", encoding="utf-8").write("\n".join(lines) + "\n")
+
 
 def stamp(t):
     return f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}:{t % 60:06.3f}"

@@ -312,7 +312,7 @@ fn add_to_row(r: &mut Row, lines: &[&str], i: usize, end: usize, l: &str) -> usi
             while j < end && lines[j].trim().is_empty() {
                 j += 1;
             }
-            if j < end && sakstype_word(lines[j]).is_some() {
+            if j < end && Sakstype::parse(lines[j]).is_some() {
                 r.sakstype = Some((j + 1, lines[j].trim().to_string()));
                 return j + 1;
             }
@@ -322,15 +322,6 @@ fn add_to_row(r: &mut Row, lines: &[&str], i: usize, end: usize, l: &str) -> usi
             r.pre.push((lineno, l.to_string()));
             i + 1
         }
-    }
-}
-
-/// A sakstype written on the agenda (a blank line is none).
-fn sakstype_word(s: &str) -> Option<Sakstype> {
-    if s.trim().is_empty() {
-        None
-    } else {
-        Sakstype::parse(s)
     }
 }
 
@@ -418,7 +409,7 @@ fn build_item(row: &Row, heading: Option<&Heading>, known: &Known, warnings: &mu
     }
     let sakstype = match &row.sakstype {
         None => Sakstype::Annet,
-        Some((line, s)) => sakstype_word(s).unwrap_or_else(|| {
+        Some((line, s)) => Sakstype::parse(s).unwrap_or_else(|| {
             warnings.push(Warning {
                 line: *line,
                 message: format!(

@@ -161,6 +161,9 @@ pub enum Sakstype {
 impl<'de> Deserialize<'de> for Sakstype {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let s = String::deserialize(d)?;
+        if s.trim().is_empty() {
+            return Ok(Sakstype::Annet);
+        }
         Sakstype::parse(&s).ok_or_else(|| {
             serde::de::Error::custom(format!(
                 "unknown sakstype {s:?}: write Godkjenning, Orientering, Drøfting, Beslutning (or Vedtak), or leave it empty"
@@ -171,7 +174,8 @@ impl<'de> Deserialize<'de> for Sakstype {
 
 impl Sakstype {
     /// The sakstype a word on an agenda names, in any case, with a trailing "." or ":"
-    /// ("Vedtakssak", "drøfting", "Informasjon:"); empty is [`Sakstype::Annet`].
+    /// ("Vedtakssak", "drøfting", "Informasjon:"); none for an empty or unknown word (a meeting
+    /// file's empty sakstype is [`Sakstype::Annet`]).
     pub fn parse(s: &str) -> Option<Sakstype> {
         let w = s.trim().trim_end_matches(['.', ':']).to_lowercase();
         Some(match w.as_str() {
@@ -179,7 +183,7 @@ impl Sakstype {
             "orientering" | "orienteringssak" | "informasjon" | "informasjonssak" | "referatsak" => Sakstype::Orientering,
             "drøfting" | "drofting" | "drøftingssak" | "droftingssak" | "diskusjon" | "diskusjonssak" => Sakstype::Drøfting,
             "beslutning" | "beslutningssak" | "vedtak" | "vedtakssak" => Sakstype::Beslutning,
-            "" | "annet" | "eventuelt" => Sakstype::Annet,
+            "annet" | "eventuelt" => Sakstype::Annet,
             _ => return None,
         })
     }

@@ -131,11 +131,10 @@ impl Agenda {
     }
 
     /// Items whose title the words name: the specificity-weighted share of the title's words
-    /// found among `words` (see [`title_word_match`]), for items reaching `min` (best first).
+    /// found among the words `heard` (see [`title_word_match`]), for items reaching `min` (best first).
     /// With `moving_on` (the chair says "Da går vi over til ..."), a long word that no other
     /// title has names the item too ("frisklivssentralen").
-    fn titles_named(&self, words: &[String], min: f64, moving_on: bool) -> Vec<(usize, f64)> {
-        let heard: Vec<Heard> = words.iter().map(|w| Heard::new(w)).collect();
+    fn titles_named(&self, heard: &[Heard], min: f64, moving_on: bool) -> Vec<(usize, f64)> {
         let mut out: Vec<(usize, f64)> = Vec::new();
         for (i, (title, keys)) in self.titles.iter().zip(&self.title_keys).enumerate() {
             let total: f64 = title.iter().map(|(_, w)| w).sum();
@@ -146,7 +145,7 @@ impl Agenda {
             let mut named = 0;
             let mut distinctive = false;
             for ((t, w), tk) in title.iter().zip(keys) {
-                let m = title_word_match(&heard, t, tk);
+                let m = title_word_match(heard, t, tk);
                 if m > 0.0 {
                     hit += w * m;
                     named += 1;
@@ -385,8 +384,8 @@ fn number_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
                 // the item's title said with its number ("sak femtisju, val av representant
                 // til ...") announces it however the words before it were heard
                 let titled = || {
-                    let words: Vec<String> =
-                        toks[q.min(toks.len())..(q + 10).min(toks.len())].iter().filter(in_sentence).map(|t| t.w.clone()).collect();
+                    let words: Vec<Heard> =
+                        toks[q.min(toks.len())..(q + 10).min(toks.len())].iter().filter(in_sentence).map(|t| Heard::new(&t.w)).collect();
                     ag.titles_named(&words, weights().title_share, true).iter().any(|(i, _)| items.contains(i))
                 };
                 let mut strength = if intro || titled() { 1.0 } else { 0.5 };
@@ -466,8 +465,8 @@ fn bare_numbers(text: &str, toks: &[Tok], p: usize, ag: &Agenda) -> Option<(Cue,
     }
     let sentence_end = text::sentence_end(text, toks[p].start);
     if !(opens || taken && numbers.len() >= 2) {
-        let words: Vec<String> =
-            toks[q.min(toks.len())..(q + 8).min(toks.len())].iter().filter(|t| t.start < sentence_end).map(|t| t.w.clone()).collect();
+        let words: Vec<Heard> =
+            toks[q.min(toks.len())..(q + 8).min(toks.len())].iter().filter(|t| t.start < sentence_end).map(|t| Heard::new(&t.w)).collect();
         let named = ag.titles_named(&words, weights().title_share, true);
         if !named.iter().any(|(i, _)| items.contains(i)) {
             return None;
@@ -493,7 +492,7 @@ fn bare_numbers(text: &str, toks: &[Tok], p: usize, ag: &Agenda) -> Option<(Cue,
 /// The item whose title the sentence names (two of its words or more) and whose presenter it
 /// gives the word ("..., kommunedirektørens orientering, Espen, du har ordet"): the chair
 /// introducing it, however the number was heard.
-fn presented_title(ag: &Agenda, st: &[Tok], content: &[String]) -> Option<usize> {
+fn presented_title(ag: &Agenda, st: &[Tok], content: &[Heard]) -> Option<usize> {
     cue("handover").find(st)?;
     let presented = ag.presented_by(st);
     let named = ag.titles_named(content, weights().title_share, false);
@@ -566,9 +565,10 @@ fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
         let Some(off) = text[at..].find(sentence.as_str()).map(|o| o + at) else { continue };
         at = off + sentence.len();
         let st = text::tokens(&sentence);
-        let content: Vec<String> = st.iter().filter(|t| text::is_content(&t.w)).map(|t| t.w.clone()).collect();
         let numbered = cues.iter().any(|c| c.sentence_at == off && matches!(c.kind, CueKind::Announce(_) | CueKind::Postponed(_)));
         if !numbered {
+            // the content words, with the forms title matching compares
+            let heard: Vec<Heard> = st.iter().filter(|t| text::is_content(&t.w)).map(|t| Heard::new(&t.w)).collect();
             // "sak" and a number not on the agenda is an announcement whose number was misheard:
             // it counts as moving on, so the title words heard can still name the item.
             let says_sak = st.iter().enumerate().any(|(i, t)| {
@@ -584,7 +584,7 @@ fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
             let next = moves && !run_on && (sak_said || moves_at.is_some_and(|i| i <= 3));
             let postponed = cue("postponed").find(&st).is_some();
             let min = if moves { w.title_share } else { w.title_only_share };
-            let named = ag.titles_named(&content, min, moves);
+            let named = ag.titles_named(&heard, min, moves);
             let declared = says_joint(&st);
             // Several items named in one sentence are one announcement when they are close in
             // share (the chair reads out both titles) or the sentence says they go together.
@@ -594,11 +594,10 @@ fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
             items.sort_unstable();
             // Without moving-on words only a sentence that is mostly a title read out counts:
             // a member using a title word in passing does not announce anything.
-            let heard: Vec<Heard> = content.iter().map(|w| Heard::new(w)).collect();
             let title_like = || {
                 let covered = heard.iter().filter(|w| items.iter().any(|&i| ag.title_has(i, w))).count();
                 // "Da er vi ved ...": the chair's "vi" is the meeting; "jeg" speaks for oneself.
-                st.len() <= 15 && !st.iter().any(|t| matches!(t.w.as_str(), "jeg" | "meg" | "min" | "mitt")) && covered * 2 >= content.len()
+                st.len() <= 15 && !st.iter().any(|t| matches!(t.w.as_str(), "jeg" | "meg" | "min" | "mitt")) && covered * 2 >= heard.len()
             };
             // A title read out in full announces its item in any sentence ("..., så er det
             // orienteringen fra administrerende direktør", with the moving-on words misheard).
@@ -609,7 +608,7 @@ fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
                 let mut c = cue_of(kind, strength, off);
                 c.declared_joint = declared;
                 cues.push(c);
-            } else if let Some(i) = presented_title(ag, &st, &content).or_else(|| one_word_title_said(ag, &sentence)) {
+            } else if let Some(i) = presented_title(ag, &st, &heard).or_else(|| one_word_title_said(ag, &sentence)) {
                 cues.push(cue_of(CueKind::Announce(vec![i]), 0.6, off));
             } else if next {
                 cues.push(cue_of(CueKind::Next, 0.6, off));
