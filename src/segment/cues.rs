@@ -21,6 +21,9 @@ pub(super) struct Agenda {
     unique_weight: f64,
     /// Per presenter name part (first or last name, lower-case): the items they present.
     presenters: Vec<(String, Vec<usize>)>,
+    /// Every name part (lower-case) of the members and presenters, to tell a phrase said to one
+    /// person from one said to the meeting.
+    people: HashSet<String>,
     /// How many words a spoken agenda number can take ("fire og tretti": 3, "ett hundre og
     /// tolv": 4), so fuzzy matching looks that far.
     number_span: usize,
@@ -78,9 +81,17 @@ impl Agenda {
             .filter(|m| !meeting.items.iter().any(|it| it.presenters.iter().any(|p| p.name == m.name)))
             .flat_map(|m| text::words(&m.name))
             .collect();
+        let people: HashSet<String> = meeting
+            .members
+            .iter()
+            .map(|m| m.name.as_str())
+            .chain(meeting.items.iter().flat_map(|it| it.presenters.iter().map(|p| p.name.as_str())))
+            .flat_map(text::words)
+            .filter(|w| w.chars().count() >= 3)
+            .collect();
         presenters.retain(|(n, _)| !members.contains(n));
         let number_span = if numbers.iter().flatten().any(|n| *n >= 100) { 4 } else { 3 };
-        Agenda { numbers, titles, title_keys, number_keys, unique_weight: specificity(1), presenters, number_span }
+        Agenda { numbers, titles, title_keys, number_keys, unique_weight: specificity(1), presenters, people, number_span }
     }
 
     fn items_numbered(&self, n: u32) -> Vec<usize> {
@@ -342,6 +353,19 @@ fn numbers_from(text: &str, toks: &[Tok], mut q: usize, glued: &str, ag: &Agenda
     (found, q, fuzzy)
 }
 
+/// Whether the sentence of the numbers named at `toks[p..q]` postpones them: a postponement
+/// word in it ("utsatt", "trukket") with no other agenda number between it and them, so that
+/// "sak femtito, eventuelt, fordi femtien er utsatt" announces 52 and postpones nothing.
+fn postponement_of(text: &str, toks: &[Tok], p: usize, q: usize, numbers: &[u32], ag: &Agenda) -> bool {
+    let (from, to) = (text::sentence_start(text, toks[p].start), text::sentence_end(text, toks[p].start));
+    let other_number = |range: std::ops::Range<usize>| {
+        range.into_iter().any(|k| text::number_readings(toks, k).iter().any(|(n, _)| ag.on_agenda(*n) && !numbers.contains(n)))
+    };
+    (0..toks.len())
+        .filter(|&i| toks[i].start >= from && toks[i].start < to)
+        .any(|i| cue("postponed").at(toks, i).is_some() && if i < p { !other_number(i + 1..p) } else { i < q || !other_number(q..i) })
+}
+
 /// "under ett", "samlet": the items are taken together; "under ett" also as speech
 /// recognition glues it ("underett", "underret").
 fn says_joint(toks: &[Tok]) -> bool {
@@ -375,7 +399,7 @@ fn number_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
                 let before: Vec<Tok> = toks[p.saturating_sub(5)..p].iter().filter(in_sentence).cloned().collect();
                 let after: Vec<Tok> = toks[q.min(toks.len())..(q + 6).min(toks.len())].iter().filter(in_sentence).cloned().collect();
                 let sentence: Vec<Tok> = toks.iter().filter(in_sentence).cloned().collect();
-                let postponed = cue("postponed").find(&sentence).is_some();
+                let postponed = postponement_of(text, &toks, p, q, &numbers, ag);
                 let closing = before.iter().any(|t| cue("closing").word(&t.w));
                 let intro = before.iter().any(|t| cue("announce_intro").word(&t.w))
                     || (before.iter().any(|t| cue("announce_weak").word(&t.w)) && before.iter().any(|t| t.w == "vi"))
@@ -441,50 +465,49 @@ fn number_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
 /// numbers only, set off by a comma, joined by "og", or alone, so that a figure opening a
 /// sentence ("Trettifem personer venter ...") is no announcement.
 /// A number heading a clause later in the sentence ("Ingen merknader, hundre og nitten, tilskudd
-/// til ...") announces its item only when the words after it name that item's title.
+/// til ...") or set off by a comma after it ("Nå er vi tilbake på trettifire, vedlikeholdsrapporten")
+/// announces its item when the words after it name that item's title; so does an opening
+/// number not set off ("Trettifire er budsjettsaken"). Two agenda numbers or more in a row after
+/// a comma or the chair moving on ("Så har vi tolv og tretten") are an announcement by themselves.
 fn bare_numbers(text: &str, toks: &[Tok], p: usize, ag: &Agenda) -> Option<(Cue, usize)> {
+    if text::number_readings(toks, p).is_empty() {
+        return None;
+    }
     let sentence_at = text::sentence_start(text, toks[p].start);
     let lead = toks[..p].iter().rev().take_while(|t| t.start >= sentence_at).count();
     let leads_ok = toks[p - lead..p].iter().all(|t| cue("bare_number_lead").word(&t.w));
     let opens = lead <= 2 && leads_ok;
     let clause = p > 0 && lead > 0 && text[toks[p - 1].end..toks[p].start].contains(',');
-    // "..., tar vi femtiåtte og femtini": the numbers right after the chair's "tar vi"
-    let taken = lead >= 2 && cue("announce_intro").word(&toks[p - 2].w) && toks[p - 1].w == "vi";
-    if !(opens || clause || taken) || text::number_readings(toks, p).is_empty() {
-        return None;
-    }
+    // "..., tar vi femtiåtte og femtini", "Så har vi tolv og tretten": the numbers right after the
+    // chair takes up or moves on
+    let taken = (lead >= 2 && cue("announce_intro").word(&toks[p - 2].w) && toks[p - 1].w == "vi")
+        || (1..=lead).any(|k| cue("moves_on").at(toks, p - k) == Some(k));
     let (numbers, q, _) = numbers_from(text, toks, p, "", ag, false);
-    // (taken one by one they could be any figure: "tar vi to runder")
-    if taken && !(opens || clause) && numbers.len() < 2 {
-        return None;
-    }
     let mut items: Vec<usize> = numbers.iter().flat_map(|n| ag.items_numbered(*n)).collect();
     items.dedup();
     if items.is_empty() {
         return None;
     }
     let sentence_end = text::sentence_end(text, toks[p].start);
-    if !(opens || taken && numbers.len() >= 2) {
+    let comma_after = toks.get(q).is_some_and(|t| t.start < sentence_end && text[toks[q - 1].end..t.start].contains(','));
+    let set_off = toks.get(q).is_none_or(|t| t.start >= sentence_end) || comma_after || numbers.len() > 1;
+    let names_title = || {
         let words: Vec<Heard> =
             toks[q.min(toks.len())..(q + 8).min(toks.len())].iter().filter(|t| t.start < sentence_end).map(|t| Heard::new(&t.w)).collect();
-        let named = ag.titles_named(&words, weights().title_share, true);
-        if !named.iter().any(|(i, _)| items.contains(i)) {
-            return None;
-        }
-    }
-    let set_off = match toks.get(q) {
-        None => true,
-        Some(t) if t.start >= sentence_end => true,
-        Some(t) => text[toks[q - 1].end..t.start].contains(',') || numbers.len() > 1,
+        ag.titles_named(&words, weights().title_share, true).iter().any(|(i, _)| items.contains(i))
     };
-    if !set_off {
+    // (taken one by one they could be any figure: "tar vi to runder")
+    let listed = (taken || clause) && numbers.len() >= 2;
+    // (the title said after the number confirms it as a number after a sak word does)
+    let titled = (opens || clause || comma_after) && names_title();
+    if !(titled || set_off && (opens || listed)) {
         return None;
     }
     let after: Vec<Tok> = toks[q.min(toks.len())..(q + 6).min(toks.len())].iter().filter(|t| t.start < sentence_end).cloned().collect();
     let postponed = cue("postponed").find(&after).is_some();
     items.sort_unstable();
     let kind = if postponed { CueKind::Postponed(items) } else { CueKind::Announce(items) };
-    let mut c = cue_of(kind, weights().bare_number, sentence_at);
+    let mut c = cue_of(kind, if titled { 1.0 } else { weights().bare_number }, sentence_at);
     c.declared_joint = says_joint(&after);
     Some((c, q.max(p + 1)))
 }
@@ -523,8 +546,14 @@ fn one_word_title_said(ag: &Agenda, sentence: &str) -> Option<usize> {
 }
 
 /// "PS åttini er protokollen": a sak word as the sentence's first or second word.
-fn opens_with_sak(st: &[Tok]) -> bool {
-    st.iter().take(2).any(|t| cue("sak_opening").word(&t.w))
+fn opens_with_sak(st: &[Tok], ag: &Agenda) -> bool {
+    (0..st.len().min(2)).any(|i| cue("sak_opening").word(&st[i].w) && !proposal_point(st, i, ag))
+}
+
+/// "punkt to" with no item 2 on the agenda: a point of a proposal, not an item.
+fn proposal_point(st: &[Tok], i: usize, ag: &Agenda) -> bool {
+    let readings = text::number_readings(st, i + 1);
+    cue("proposal_points").word(&st[i].w) && !readings.is_empty() && !readings.iter().any(|(n, _)| ag.on_agenda(*n))
 }
 
 /// "Den nestesaken er ...": "neste sak" glued into one word, as heard.
@@ -574,10 +603,11 @@ fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
             let says_sak = st.iter().enumerate().any(|(i, t)| {
                 sak_word(&t.w).is_some()
                     && st.get(i + 1).is_some_and(|n| n.w.chars().any(|c| c.is_ascii_digit()) || text::number_value(&n.w).is_some())
+                    && !proposal_point(&st, i, ag)
             });
             let moves_at = cue("moves_on").find(&st).map(|(i, _)| i);
             // a sak word or "neste sak" however heard, wherever in the sentence
-            let sak_said = says_sak || opens_with_sak(&st) || glued_moves_on(&st);
+            let sak_said = says_sak || opens_with_sak(&st, ag) || glued_moves_on(&st);
             let moves = (sak_said || moves_at.is_some()) && cue("not_items").find(&st).is_none();
             // Moving on with nothing named: only near the sentence's start ("Så er det ..."), not
             // in a clause after other words ("Etter loven er det klart, så er det ...").
@@ -614,7 +644,9 @@ fn sentence_cues(text: &str, ag: &Agenda, cues: &mut Vec<Cue>) {
                 cues.push(cue_of(CueKind::Next, 0.6, off));
             }
         }
-        if cue("meeting_close").find(&st).is_some() && !cues.iter().any(|c| c.kind == CueKind::Close) {
+        // (not "Takk for i dag, Kari.": one person leaving)
+        let to_one = st.len() <= 8 && st.last().is_some_and(|t| ag.people.contains(&t.w));
+        if cue("meeting_close").find(&st).is_some() && !to_one && !cues.iter().any(|c| c.kind == CueKind::Close) {
             cues.push(cue_of(CueKind::Close, 1.0, off));
         }
         if text::says_break(&st) && !cues.iter().any(|c| c.kind == CueKind::BreakWord) {
@@ -799,5 +831,36 @@ mod tests {
         assert_eq!(announced("Da er vi ved eventuelt.", &ag), Some(vec![3]));
         // a member using a title word in passing announces nothing
         assert_eq!(announced("Jeg tror budsjettet blir stramt for kommunene i år, og det bekymrer meg mye.", &ag), None);
+    }
+
+    #[test]
+    fn bare_numbers_listed_or_titled_announce_and_postponement_stays_with_its_number() {
+        let ag = agenda(&[33, 34, 35]);
+        let c = find_cues("Så har vi trettifire og trettifem, og dem tar vi sammen.", &ag);
+        assert!(matches!(&c[0].kind, CueKind::Announce(v) if v == &vec![1, 2]) && c[0].declared_joint, "{c:?}");
+        let c = find_cues("Neste sak. Det gjelder skolebyggene, trettifire og trettifem, som vi tar sammen.", &ag);
+        assert!(c.iter().any(|c| matches!(&c.kind, CueKind::Announce(v) if v == &vec![1, 2]) && c.declared_joint), "{c:?}");
+        // an opening number with its title after it, not set off by a comma
+        assert_eq!(announced("Trettifire er rapporten om vedlikehold.", &ag), Some(vec![1]));
+        // coming back to an item taken out of order
+        assert_eq!(announced("Nå er vi tilbake på trettifire, rapporten om vedlikehold.", &ag), Some(vec![1]));
+        // the postponement is said of another number than the one announced
+        let c = find_cues("Da er vi kommet til sak trettifem, fordi trettifire er utsatt.", &ag);
+        assert!(matches!(&c[0].kind, CueKind::Announce(v) if v == &vec![2]), "{c:?}");
+        let c = find_cues("Sak trettifire utsetter vi, og så går vi til trettifem.", &ag);
+        assert!(matches!(&c[0].kind, CueKind::Postponed(v) if v == &vec![1]), "{c:?}");
+        // the points of a proposal are no items and no moving on
+        let c = find_cues("Vi stemmer over forslaget til punkt to. Punkt en og tre er vi enige om.", &ag);
+        assert!(c.iter().all(|c| !matches!(c.kind, CueKind::Announce(_) | CueKind::Next)), "{c:?}");
+    }
+
+    #[test]
+    fn thanks_to_one_person_do_not_close_the_meeting() {
+        let toml = "council = \"R\"\nnumber = \"1\"\ndate = \"d\"\ntime = \"t\"\nplace = \"p\"\n\
+            [[members]]\nname = \"Randi Fossum\"\n\
+            [[items]]\nsaksnr = \"1/25\"\ntitle = \"Budsjett\"\nsakstype = \"Vedtak\"\n";
+        let ag = Agenda::new(&Meeting::parse(toml).unwrap());
+        assert!(!find_cues("Takk for i dag, Randi.", &ag).iter().any(|c| c.kind == CueKind::Close));
+        assert!(find_cues("Takk for i dag, alle sammen.", &ag).iter().any(|c| c.kind == CueKind::Close));
     }
 }
