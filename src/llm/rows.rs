@@ -35,42 +35,78 @@ pub fn matmul(w: &QTensor, x: &[f32], m: usize, dst: &mut [f32]) -> Result<()> {
     if m == 0 {
         return Ok(());
     }
-    let kb = k / QK_K;
     let data = w.data()?;
-    if m == 1 && !exact_kernels() {
-        // One row: candle's own decode kernel, the reference itself.
-        return match w.dtype() {
-            GgmlDType::Q4K => k_quants::matmul((1, k, n), x, blocks_of::<BlockQ4K>(&data, n * kb)?, dst),
-            GgmlDType::Q6K => k_quants::matmul((1, k, n), x, blocks_of::<BlockQ6K>(&data, n * kb)?, dst),
+    let p = Product { dtype: w.dtype(), data: &data, x, m, k, n };
+    // Several rows: the VNNI kernels share each weight block's unpacking between the rows.
+    // One row: whichever of them and candle's own is faster on this CPU (the VNNI kernel on
+    // Intel Xeons, candle's AVX2 code on AMD Zen 4), raced once per weight type.
+    let vnni = exact_kernels() && (m > 1 || one_row_vnni(&p, dst)?);
+    p.run(vnni, dst)
+}
+
+/// One product's inputs.
+struct Product<'a> {
+    dtype: GgmlDType,
+    data: &'a [u8],
+    x: &'a [f32],
+    m: usize,
+    k: usize,
+    n: usize,
+}
+
+impl Product<'_> {
+    /// With the AVX-512 VNNI kernels (`vnni`, where the CPU has them) or candle's
+    /// `k_quants::matmul`: the same bits either way.
+    fn run(&self, vnni: bool, dst: &mut [f32]) -> Result<()> {
+        let Product { dtype, data, x, m, k, n } = *self;
+        let kb = k / QK_K;
+        #[cfg(target_arch = "x86_64")]
+        if vnni {
+            let mut q8 = vec![BlockQ8K::zeros(); m * kb];
+            // The same row quantization as `k_quants::matmul`.
+            for (row, blocks) in x.chunks_exact(k).zip(q8.chunks_exact_mut(kb)) {
+                BlockQ8K::from_float(row, blocks);
+            }
+            match dtype {
+                GgmlDType::Q4K => unsafe { x86::q4k(blocks_of::<BlockQ4K>(data, n * kb)?, &q8, kb, m, n, dst) },
+                GgmlDType::Q6K => unsafe { x86::q6k(blocks_of::<BlockQ6K>(data, n * kb)?, &q8, kb, m, n, dst) },
+                d => bail!("rows::matmul: no exact multi-row product for {d:?}"),
+            }
+            return Ok(());
+        }
+        let _ = vnni;
+        match dtype {
+            GgmlDType::Q4K => k_quants::matmul((m, k, n), x, blocks_of::<BlockQ4K>(data, n * kb)?, dst),
+            GgmlDType::Q6K => k_quants::matmul((m, k, n), x, blocks_of::<BlockQ6K>(data, n * kb)?, dst),
             d => bail!("rows::matmul: no exact multi-row product for {d:?}"),
-        };
-    }
-    let mut q8 = vec![BlockQ8K::zeros(); m * kb];
-    // The same row quantization as `k_quants::matmul`.
-    for (row, blocks) in x.chunks_exact(k).zip(q8.chunks_exact_mut(kb)) {
-        BlockQ8K::from_float(row, blocks);
-    }
-    match w.dtype() {
-        GgmlDType::Q4K => {
-            let blocks = blocks_of::<BlockQ4K>(&data, n * kb)?;
-            #[cfg(target_arch = "x86_64")]
-            if vnni() {
-                unsafe { x86::q4k(blocks, &q8, kb, m, n, dst) };
-                return Ok(());
-            }
-            k_quants::matmul((m, k, n), x, blocks, dst)
         }
-        GgmlDType::Q6K => {
-            let blocks = blocks_of::<BlockQ6K>(&data, n * kb)?;
-            #[cfg(target_arch = "x86_64")]
-            if vnni() {
-                unsafe { x86::q6k(blocks, &q8, kb, m, n, dst) };
-                return Ok(());
-            }
-            k_quants::matmul((m, k, n), x, blocks, dst)
-        }
-        d => bail!("rows::matmul: no exact multi-row product for {d:?}"),
     }
+}
+
+/// Whether the VNNI kernel is faster than candle's own for one row of `p`'s weight type: on
+/// the first such product, each is timed three times on it (best of three; `dst` gets the
+/// product, the same bits either way), and the choice holds for the process.
+fn one_row_vnni(p: &Product, dst: &mut [f32]) -> Result<bool> {
+    use std::sync::OnceLock;
+    static Q4K: OnceLock<bool> = OnceLock::new();
+    static Q6K: OnceLock<bool> = OnceLock::new();
+    let cell = match p.dtype {
+        GgmlDType::Q4K => &Q4K,
+        GgmlDType::Q6K => &Q6K,
+        _ => return Ok(false),
+    };
+    if let Some(v) = cell.get() {
+        return Ok(*v);
+    }
+    let mut best = [f64::MAX; 2];
+    for _ in 0..3 {
+        for (i, vnni) in [false, true].into_iter().enumerate() {
+            let t = std::time::Instant::now();
+            p.run(vnni, dst)?;
+            best[i] = best[i].min(t.elapsed().as_secs_f64());
+        }
+    }
+    Ok(*cell.get_or_init(|| best[1] < best[0]))
 }
 
 /// The weight's blocks, borrowed from its CPU storage (checked: length and alignment).
@@ -88,7 +124,7 @@ fn run(n: usize, f: impl Fn(std::ops::Range<usize>) + Sync) {
     candle_core::utils::barrier_pool().execute_chunked(n, f);
 }
 
-/// Whether the AVX-512 VNNI kernels below run (else candle's own products, row by row).
+/// Whether the AVX-512 VNNI kernels below can run (else candle's own products, row by row).
 fn exact_kernels() -> bool {
     #[cfg(target_arch = "x86_64")]
     return vnni();
