@@ -353,17 +353,19 @@ fn numbers_from(text: &str, toks: &[Tok], mut q: usize, glued: &str, ag: &Agenda
     (found, q, fuzzy)
 }
 
-/// Whether the sentence of the numbers named at `toks[p..q]` postpones them: a postponement
-/// word in it ("utsatt", "trukket") with no other agenda number between it and them, so that
-/// "sak femtito, eventuelt, fordi femtien er utsatt" announces 52 and postpones nothing.
-fn postponement_of(text: &str, toks: &[Tok], p: usize, q: usize, numbers: &[u32], ag: &Agenda) -> bool {
-    let (from, to) = (text::sentence_start(text, toks[p].start), text::sentence_end(text, toks[p].start));
+/// Whether the sentence of the numbers named at `toks[p..q]` (the words `toks[sentence]`)
+/// postpones them: a postponement word in it ("utsatt", "trukket") with no other agenda number
+/// between it and them, so that "sak femtito, eventuelt, fordi femtien er utsatt" announces 52
+/// and postpones nothing.
+fn postponement_of(toks: &[Tok], sentence: std::ops::Range<usize>, p: usize, q: usize, numbers: &[u32], ag: &Agenda) -> bool {
     let other_number = |range: std::ops::Range<usize>| {
         range.into_iter().any(|k| text::number_readings(toks, k).iter().any(|(n, _)| ag.on_agenda(*n) && !numbers.contains(n)))
     };
-    (0..toks.len())
-        .filter(|&i| toks[i].start >= from && toks[i].start < to)
-        .any(|i| cue("postponed").at(toks, i).is_some() && if i < p { !other_number(i + 1..p) } else { i < q || !other_number(q..i) })
+    let words = &toks[sentence.clone()];
+    sentence.clone().any(|i| {
+        cue("postponed").at(words, i - sentence.start).is_some()
+            && if i < p { !other_number(i + 1..p) } else { i < q || !other_number(q..i) }
+    })
 }
 
 /// "under ett", "samlet": the items are taken together; "under ett" also as speech
@@ -398,8 +400,11 @@ fn number_cues(text: &str, ag: &Agenda) -> Vec<Cue> {
                 let in_sentence = |t: &&Tok| t.start >= sentence_at && t.start < sentence_end;
                 let before: Vec<Tok> = toks[p.saturating_sub(5)..p].iter().filter(in_sentence).cloned().collect();
                 let after: Vec<Tok> = toks[q.min(toks.len())..(q + 6).min(toks.len())].iter().filter(in_sentence).cloned().collect();
-                let sentence: Vec<Tok> = toks.iter().filter(in_sentence).cloned().collect();
-                let postponed = postponement_of(text, &toks, p, q, &numbers, ag);
+                // the sentence's words (contiguous)
+                let words =
+                    toks.iter().position(|t| in_sentence(&t)).unwrap_or(p)..toks.iter().rposition(|t| in_sentence(&t)).map_or(p, |e| e + 1);
+                let sentence = &toks[words.clone()];
+                let postponed = postponement_of(&toks, words, p, q, &numbers, ag);
                 let closing = before.iter().any(|t| cue("closing").word(&t.w));
                 let intro = before.iter().any(|t| cue("announce_intro").word(&t.w))
                     || (before.iter().any(|t| cue("announce_weak").word(&t.w)) && before.iter().any(|t| t.w == "vi"))
